@@ -1,0 +1,101 @@
+"""Runtime configuration, read from the environment (never from the repo).
+
+`JD_DATA_DIR` (default `./data`) holds `landing/`, `warehouse/`, `serving/`, `reports/`.
+Secrets such as the buyer-hash salt (`JD_BUYER_SALT`) come only from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+GX_DIR = REPO_ROOT / "great_expectations"
+CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
+
+BUSINESS_TIMEZONE = "Asia/Shanghai"
+DEFAULT_PARTITIONS_START = "2025-01-01"
+# Used only by `jd-pipeline demo` (and tests) when JD_BUYER_SALT is unset; never for real data.
+DEMO_BUYER_SALT = "jd-ops-warehouse-demo-salt-not-for-production"
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    partitions_start: str
+    nightly_cron: str
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def warehouse_db(self) -> Path:
+        """The single-writer working warehouse. BI never reads this file."""
+        return self.warehouse_dir / "warehouse.duckdb"
+
+    @property
+    def serving_dir(self) -> Path:
+        return self.data_dir / "serving"
+
+    @property
+    def serving_db(self) -> Path:
+        """The published, read-only copy that BI tools open."""
+        return self.serving_dir / "warehouse.duckdb"
+
+    @property
+    def serving_parquet_dir(self) -> Path:
+        return self.serving_dir / "parquet"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return Path(os.environ.get("DAGSTER_HOME") or self.data_dir / "dagster_home")
+
+    def ensure_dirs(self) -> None:
+        for path in (self.landing_dir, self.warehouse_dir, self.serving_dir, self.reports_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+def get_settings() -> Settings:
+    """Read settings from the environment on every call (tests change it)."""
+    data_dir = Path(os.environ.get("JD_DATA_DIR") or "./data").expanduser().resolve()
+    return Settings(
+        data_dir=data_dir,
+        partitions_start=os.environ.get("JD_PARTITIONS_START", DEFAULT_PARTITIONS_START),
+        nightly_cron=os.environ.get("JD_NIGHTLY_CRON", "0 2 * * *"),
+    )
+
+
+def buyer_salt() -> str:
+    """The salt for hashing 下单帐号 into `buyer_key`.
+
+    Required in production. `JD_DEMO_MODE=1` (set by `jd-pipeline demo` and the tests) allows a
+    fixed demo salt, with a warning, so demo data never needs a secret.
+    """
+    salt = os.environ.get("JD_BUYER_SALT")
+    if salt:
+        return salt
+    if os.environ.get("JD_DEMO_MODE") == "1":
+        log.warning("JD_BUYER_SALT is not set: using the fixed DEMO salt (demo data only).")
+        return DEMO_BUYER_SALT
+    raise ConfigError(
+        "JD_BUYER_SALT is not set. Set it to a long random secret (kept outside the repo) "
+        "before loading real 京麦 order exports; buyer accounts are stored only as salted hashes."
+    )

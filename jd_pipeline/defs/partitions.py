@@ -1,0 +1,40 @@
+"""Partition definitions shared by every domain (period kinds of sources.md)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from jd_pipeline.config import BUSINESS_TIMEZONE, get_settings
+
+_START = get_settings().partitions_start
+
+daily_partitions = dg.DailyPartitionsDefinition(start_date=_START, timezone=BUSINESS_TIMEZONE)
+monthly_partitions = dg.MonthlyPartitionsDefinition(
+    start_date=_START[:7] + "-01", timezone=BUSINESS_TIMEZONE
+)
+# Quarter keys are the quarter's first month (`2026-04` = 2026Q2); `quarter_label` converts.
+quarterly_partitions = dg.TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 1 1,4,7,10 *", start=_START[:4] + "-01", fmt="%Y-%m", timezone=BUSINESS_TIMEZONE
+)
+yearly_partitions = dg.TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 1 1 *", start=_START[:4], fmt="%Y", timezone=BUSINESS_TIMEZONE
+)
+
+PARTITIONS_BY_PERIOD_KIND: dict[str, dg.PartitionsDefinition] = {
+    "daily": daily_partitions,
+    "monthly": monthly_partitions,
+    "quarterly": quarterly_partitions,
+    "yearly": yearly_partitions,
+}
+
+
+def quarter_label(partition_key: str) -> str:
+    """`2026-04` -> `2026Q2` (the folder name used in the landing zone)."""
+    year, month = partition_key.split("-")[:2]
+    return f"{year}Q{(int(month) - 1) // 3 + 1}"
+
+
+def quarter_partition_key(label: str) -> str:
+    """`2026Q2` -> `2026-04`."""
+    year, q = label.upper().split("Q")
+    return f"{year}-{(int(q) - 1) * 3 + 1:02d}"
