@@ -1,0 +1,389 @@
+"""Publish schemas `marts` and `ops` of the working warehouse to the served copy BI tools read.
+
+Guarantees (docs/bi_access.md):
+
+- The served file `$JD_DATA_DIR/serving/warehouse.duckdb` is only ever changed by one
+  `os.replace` of a complete, checkpointed, fsynced new file. A reader that opened it keeps its
+  snapshot (the old inode); a new connection sees the new one. A publish that fails or is killed
+  at any point leaves the served file byte-identical (leftover temp files are removed by the
+  next publish).
+- The file it replaces is kept as `warehouse.duckdb.previous` (one generation, for roll-back).
+- Parquet copies: `serving/parquet` is a symlink to a complete generation directory
+  `serving/.parquet_generations/<generation>/<schema>/<table>.parquet`, swapped atomically; the
+  previous generation is kept, older ones are deleted.
+- Publishers are serialized by an advisory lock on `serving/.publish.lock`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import duckdb
+
+from jd_pipeline.config import Settings, get_settings
+
+PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "ops")
+PUBLISH_INFO_TABLE = "publish_info"  # ops.publish_info in the served copy: one row per publish
+PUBLISH_JSON = "publish.json"
+PARQUET_GENERATIONS_DIR = ".parquet_generations"
+TMP_PREFIX = ".publish-"
+LOCK_FILE = ".publish.lock"
+
+
+class PublishError(RuntimeError):
+    """The publish could not complete; the served files are unchanged."""
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    schema: str
+    name: str
+    row_count: int
+    parquet_path: str
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    generation: str
+    published_at: str  # ISO-8601 UTC
+    source_path: str
+    serving_path: str
+    previous_path: str | None
+    parquet_dir: str
+    duration_seconds: float
+    tables: list[PublishedTable] = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(t.row_count for t in self.tables)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["total_rows"] = self.total_rows
+        return data
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+
+
+def publish_serving(
+    settings: Settings | None = None,
+    *,
+    source_db: Path | str | None = None,
+    schemas: Sequence[str] = PUBLISHED_SCHEMAS,
+    write_parquet: bool = True,
+) -> PublishResult:
+    """Copy `schemas` of the working warehouse into a new served DuckDB file (+ Parquet), atomically.
+
+    `source_db` defaults to `settings.warehouse_db`. Raises `PublishError` (served files untouched)
+    if the source is missing, locked by a writer, or has none of the schemas.
+    """
+    settings = settings or get_settings()
+    source = Path(source_db) if source_db else settings.warehouse_db
+    if not source.exists():
+        raise PublishError(f"working warehouse {source} does not exist: nothing to publish")
+    serving_dir = settings.serving_dir
+    serving_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    generation = _new_generation_id()
+    with _publish_lock(serving_dir):
+        _remove_leftovers(serving_dir)
+        tmp_db = serving_dir / f"{TMP_PREFIX}{generation}.duckdb"
+        tmp_parquet = serving_dir / PARQUET_GENERATIONS_DIR / f"{TMP_PREFIX}{generation}"
+        final_parquet = serving_dir / PARQUET_GENERATIONS_DIR / generation
+        try:
+            tables = _build_new_file(source, tmp_db, schemas)
+            if write_parquet:
+                tables = _write_parquet(tmp_db, tmp_parquet, tables, final_parquet)
+                os.rename(tmp_parquet, final_parquet)
+            published_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            _stamp_publish_info(tmp_db, generation, published_at, source, tables)
+            _fsync_file(tmp_db)
+            previous = _swap_in(tmp_db, settings.serving_db)
+            if write_parquet:
+                _swap_parquet_link(serving_dir, final_parquet)
+                _prune_parquet_generations(serving_dir)
+        except BaseException:
+            # Anything (error, KeyboardInterrupt) before the swap: the served files are untouched.
+            _unlink_quietly(tmp_db)
+            _unlink_quietly(Path(str(tmp_db) + ".wal"))
+            shutil.rmtree(tmp_parquet, ignore_errors=True)
+            raise
+        result = PublishResult(
+            generation=generation,
+            published_at=published_at,
+            source_path=str(source),
+            serving_path=str(settings.serving_db),
+            previous_path=str(previous) if previous else None,
+            parquet_dir=str(settings.serving_parquet_dir),
+            duration_seconds=round(time.perf_counter() - started, 3),
+            tables=tables,
+        )
+        _write_json_atomically(serving_dir / PUBLISH_JSON, result.to_json())
+    return result
+
+
+def rollback_serving(settings: Settings | None = None) -> Path:
+    """Swap `warehouse.duckdb.previous` back in as the served file (the current one becomes previous)."""
+    settings = settings or get_settings()
+    served, previous = settings.serving_db, previous_path(settings)
+    if not previous.exists():
+        raise PublishError(f"no previous published file at {previous}")
+    with _publish_lock(settings.serving_dir):
+        tmp = settings.serving_dir / f"{TMP_PREFIX}rollback.duckdb"
+        _unlink_quietly(tmp)
+        os.link(previous, tmp)
+        if served.exists():
+            os.replace(served, previous)  # previous (old inode) now = what was served
+        os.replace(tmp, served)
+        _fsync_dir(settings.serving_dir)
+    return served
+
+
+def previous_path(settings: Settings) -> Path:
+    return settings.serving_db.with_name(settings.serving_db.name + ".previous")
+
+
+def read_publish_info(settings: Settings | None = None) -> dict | None:
+    """The last successful publish (from `serving/publish.json`), or None if never published."""
+    settings = settings or get_settings()
+    path = settings.serving_dir / PUBLISH_JSON
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# building the new file
+
+
+def _build_new_file(source: Path, tmp_db: Path, schemas: Sequence[str]) -> list[PublishedTable]:
+    con = duckdb.connect(str(tmp_db))
+    try:
+        _attach_source(con, source)
+        relations = _list_relations(con, schemas)
+        if not relations:
+            raise PublishError(
+                f"working warehouse {source} has no tables in schemas {', '.join(schemas)}: "
+                "has the pipeline run?"
+            )
+        tables: list[PublishedTable] = []
+        for schema in sorted({s for s, _ in relations}):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(schema)}")
+        for schema, name in relations:
+            target = f"{_q(schema)}.{_q(name)}"
+            con.execute(f"CREATE TABLE {target} AS SELECT * FROM src.{target}")
+            count = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+            tables.append(PublishedTable(schema, name, int(count), ""))
+        con.execute("DETACH src")
+        con.execute("CHECKPOINT")
+        return tables
+    finally:
+        con.close()
+
+
+def _attach_source(con: duckdb.DuckDBPyConnection, source: Path) -> None:
+    try:
+        con.execute(f"ATTACH {_lit(str(source))} AS src (READ_ONLY)")
+    except duckdb.IOException as exc:
+        raise PublishError(
+            f"cannot open the working warehouse {source} read-only (is a writer holding it? publish "
+            f"must run in the `duckdb_warehouse` pool): {exc}"
+        ) from exc
+
+
+def _list_relations(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> list[tuple[str, str]]:
+    """Tables and views of `schemas` in the attached source, internal/temp ones excluded."""
+    placeholders = ", ".join("?" for _ in schemas)
+    rows = con.execute(
+        f"""
+        SELECT schema_name, table_name FROM duckdb_tables()
+        WHERE database_name = 'src' AND schema_name IN ({placeholders}) AND NOT temporary
+        UNION
+        SELECT schema_name, view_name FROM duckdb_views()
+        WHERE database_name = 'src' AND schema_name IN ({placeholders}) AND NOT temporary
+        ORDER BY 1, 2
+        """,
+        [*schemas, *schemas],
+    ).fetchall()
+    return [(str(s), str(t)) for s, t in rows if t != PUBLISH_INFO_TABLE]
+
+
+def _stamp_publish_info(
+    tmp_db: Path, generation: str, published_at: str, source: Path, tables: list[PublishedTable]
+) -> None:
+    con = duckdb.connect(str(tmp_db))
+    try:
+        con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+        con.execute(
+            f"""CREATE OR REPLACE TABLE ops.{PUBLISH_INFO_TABLE} (
+                generation VARCHAR, published_at TIMESTAMPTZ, source_path VARCHAR,
+                tables JSON, total_rows BIGINT)"""
+        )
+        con.execute(
+            f"INSERT INTO ops.{PUBLISH_INFO_TABLE} VALUES (?, ?::TIMESTAMPTZ, ?, ?, ?)",
+            [
+                generation,
+                published_at,
+                str(source),
+                json.dumps({t.qualified_name: t.row_count for t in tables}),
+                sum(t.row_count for t in tables),
+            ],
+        )
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _write_parquet(
+    tmp_db: Path, tmp_dir: Path, tables: list[PublishedTable], final_dir: Path
+) -> list[PublishedTable]:
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(tmp_db), read_only=True)
+    out: list[PublishedTable] = []
+    try:
+        for t in tables:
+            (tmp_dir / t.schema).mkdir(exist_ok=True)
+            path = tmp_dir / t.schema / f"{t.name}.parquet"
+            con.execute(
+                f"COPY {_q(t.schema)}.{_q(t.name)} TO {_lit(str(path))} "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
+            out.append(
+                PublishedTable(t.schema, t.name, t.row_count, str(final_dir / t.schema / path.name))
+            )
+    finally:
+        con.close()
+    for path in tmp_dir.rglob("*.parquet"):
+        _fsync_file(path)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# swapping
+
+
+def _swap_in(tmp_db: Path, served: Path) -> Path | None:
+    """Keep the current served file as `.previous` (hard link: the served path never disappears),
+    then atomically replace the served file with `tmp_db`. Returns the previous file, if any."""
+    previous = served.with_name(served.name + ".previous")
+    kept: Path | None = None
+    if served.exists():
+        link = served.with_name(f"{TMP_PREFIX}previous-{uuid.uuid4().hex[:8]}")
+        os.link(served, link)
+        os.replace(link, previous)
+        kept = previous
+    os.replace(tmp_db, served)
+    _fsync_dir(served.parent)
+    return kept
+
+
+def _swap_parquet_link(serving_dir: Path, generation_dir: Path) -> None:
+    link_path = serving_dir / "parquet"
+    if link_path.exists() and not link_path.is_symlink():
+        # A plain directory from an older layout: move it aside once (becomes a prunable generation).
+        os.rename(link_path, serving_dir / PARQUET_GENERATIONS_DIR / f"legacy-{uuid.uuid4().hex[:8]}")
+    tmp_link = serving_dir / f"{TMP_PREFIX}parquet-link-{uuid.uuid4().hex[:8]}"
+    os.symlink(os.path.relpath(generation_dir, serving_dir), tmp_link)
+    os.replace(tmp_link, link_path)
+    _fsync_dir(serving_dir)
+
+
+def _prune_parquet_generations(serving_dir: Path, keep: int = 2) -> None:
+    """Keep the served Parquet generation and the one before it."""
+    root = serving_dir / PARQUET_GENERATIONS_DIR
+    current = (serving_dir / "parquet").resolve()
+    gens = sorted(
+        (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(TMP_PREFIX)),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    kept = [current] + [g for g in gens if g.resolve() != current][: keep - 1]
+    for g in gens:
+        if g.resolve() not in kept:
+            shutil.rmtree(g, ignore_errors=True)
+
+
+def _remove_leftovers(serving_dir: Path) -> None:
+    """Temp files of publishes that were killed (we hold the publish lock: none is running)."""
+    for path in serving_dir.glob(f"{TMP_PREFIX}*"):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            _unlink_quietly(path)
+    gens = serving_dir / PARQUET_GENERATIONS_DIR
+    if gens.exists():
+        for path in gens.glob(f"{TMP_PREFIX}*"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+
+
+@contextlib.contextmanager
+def _publish_lock(serving_dir: Path) -> Iterator[None]:
+    with open(serving_dir / LOCK_FILE, "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released by the OS if the process dies
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _new_generation_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def _write_json_atomically(path: Path, data: dict) -> None:
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}-{uuid.uuid4().hex[:8]}")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    _fsync_file(tmp)
+    os.replace(tmp, path)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
