@@ -1,0 +1,65 @@
+"""`publish/serving_warehouse`: the atomic copy of `marts` and `ops` that BI tools read.
+
+The work is done by `jd_pipeline.ops.publish.publish_serving` (plain Python, used by tests and the
+CLI too); this module only wraps it as a Dagster asset.
+"""
+
+
+import dagster as dg
+
+from jd_pipeline.config import get_settings
+from jd_pipeline.defs.resources import WAREHOUSE_POOL
+from jd_pipeline.ops.publish import PublishResult, publish_serving
+
+PUBLISH_ASSET_KEY = dg.AssetKey(["publish", "serving_warehouse"])
+
+# Publish runs last: after the quality gate and everything else that writes `marts`/`ops`.
+PUBLISH_DEPS: list[dg.AssetKey] = [
+    dg.AssetKey(["quality", "dq_gate"]),
+    dg.AssetKey(["kpi", "headline_daily"]),
+    dg.AssetKey(["marts", "fct_demand_forecast"]),
+]
+
+
+def _publish_metadata(result: PublishResult) -> dict[str, dg.MetadataValue | int | float | str]:
+    table_lines = "\n".join(
+        f"| `{t.qualified_name}` | {t.row_count:,} |" for t in result.tables
+    )
+    return {
+        "dagster/row_count": result.total_rows,
+        "path": dg.MetadataValue.path(result.serving_path),
+        "previous_path": dg.MetadataValue.path(result.previous_path or ""),
+        "parquet_dir": dg.MetadataValue.path(result.parquet_dir),
+        "generation": result.generation,
+        "published_at": result.published_at,
+        "publish_duration_seconds": dg.MetadataValue.float(result.duration_seconds),
+        "table_count": len(result.tables),
+        "tables": dg.MetadataValue.md("| table | rows |\n| --- | ---: |\n" + table_lines),
+        "row_counts": dg.MetadataValue.json({t.qualified_name: t.row_count for t in result.tables}),
+    }
+
+
+@dg.asset(
+    key=PUBLISH_ASSET_KEY,
+    deps=PUBLISH_DEPS,
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    pool=WAREHOUSE_POOL,  # reads the working warehouse: must not overlap a writer
+    description=(
+        "Publishes schemas `marts` and `ops` of the working warehouse to "
+        "`$JD_DATA_DIR/serving/warehouse.duckdb` (new file + atomic rename; the replaced file is "
+        "kept as `warehouse.duckdb.previous`) and Parquet copies under `serving/parquet/`. "
+        "BI tools read only these. A failed or killed publish leaves them unchanged."
+    ),
+)
+def serving_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = get_settings()
+    result = publish_serving(settings)
+    context.log.info(
+        f"published {len(result.tables)} tables ({result.total_rows:,} rows) to "
+        f"{result.serving_path} in {result.duration_seconds:.2f}s"
+    )
+    return dg.MaterializeResult(metadata=_publish_metadata(result))
+
+
+defs = dg.Definitions(assets=[serving_warehouse])
