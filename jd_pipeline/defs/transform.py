@@ -1,0 +1,195 @@
+"""dbt models as Dagster assets (groups `staging` and `marts`), dbt tests as asset checks.
+
+dbt tests with severity `error` become blocking asset checks (dagster-dbt does this), so a
+failing test stops every downstream asset in the same run; their results are also written to
+`ops.dq_results` so the quality gate blocks later runs too.
+"""
+
+
+import json
+from datetime import timedelta
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from jd_pipeline.config import DBT_PROJECT_DIR, get_settings
+from jd_pipeline.defs.partitions import daily_partitions
+from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
+
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+# Models that read the forecast written by a Python asset downstream of the quality gate; they
+# run in a second dbt step so the asset graph has no cycle.
+AFTER_FORECAST_SELECTOR = "tag:after_forecast"
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+LAYER_BY_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+
+
+def _newest_project_file_mtime() -> float:
+    candidates = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "seeds", "macros", "tests", "analyses"):
+        candidates.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return max(p.stat().st_mtime for p in candidates if p.exists())
+
+
+def ensure_dbt_manifest() -> Path:
+    """`DbtCliResource` needs a manifest at import time: (re)parse when missing or stale."""
+    if MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_project_file_mtime():
+        return MANIFEST_PATH
+    env = {**os.environ, "JD_DATA_DIR": str(get_settings().data_dir)}
+    result = subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--quiet"],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0 or not MANIFEST_PATH.exists():
+        raise RuntimeError(f"`dbt parse` failed in {DBT_PROJECT_DIR}:\n{result.stdout}\n{result.stderr}")
+    return MANIFEST_PATH
+
+
+class JdDbtTranslator(DagsterDbtTranslator):
+    """Asset keys `staging/<model>`, `intermediate/<model>`, `marts/<model>`; sources use their meta."""
+
+    def _layer(self, props: Mapping[str, Any]) -> str:
+        if props["resource_type"] == "seed":
+            return "reference"
+        folder = Path(props.get("original_file_path", "")).parts[1:2]
+        return LAYER_BY_FOLDER.get(folder[0], "marts") if folder else "marts"
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("source",):
+            return super().get_asset_key(dbt_resource_props)
+        return dg.AssetKey([self._layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        layer = self._layer(dbt_resource_props)
+        return "staging" if layer in ("staging", "reference") else "marts"
+
+
+TRANSLATOR = JdDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
+    """The inclusive ISO date window of the partitions being run (none when unpartitioned)."""
+    if not context.has_partition_key_range and not context.has_partition_key:
+        return {}
+    window = context.partition_time_window
+    last_day = window.end - timedelta(days=1)
+    return {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat()}
+
+
+def _row_counts(warehouse: WarehouseResource, keys: set[dg.AssetKey]) -> dict[dg.AssetKey, int]:
+    """Row counts of the built tables, read after dbt has released the DuckDB file."""
+    counts: dict[dg.AssetKey, int] = {}
+    with warehouse.get_connection(read_only=True) as conn:
+        tables = {
+            (schema, name)
+            for schema, name in conn.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        for key in keys:
+            schema, name = key.path[0], key.path[-1]
+            if (schema, name) in tables:
+                counts[key] = conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+    return counts
+
+
+def _run_dbt(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    os.environ["JD_DATA_DIR"] = str(get_settings().data_dir)
+    args = ["build"]
+    variables = dbt_vars(context)
+    if variables:
+        args += ["--vars", json.dumps(variables)]
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    # Buffer dbt's events: row counts can only be read once dbt has released the DuckDB file.
+    events = list(invocation.stream())
+    key_of = context.assets_def.get_asset_key_for_output
+    built = {key_of(e.output_name) for e in events if isinstance(e, dg.Output)}
+    counts = _row_counts(warehouse, built)
+    check_results = [e for e in events if isinstance(e, dg.AssetCheckResult)]
+    _record_check_results(warehouse, check_results, context)
+    for event in events:
+        if isinstance(event, dg.Output) and key_of(event.output_name) in counts:
+            row_count = counts[key_of(event.output_name)]
+            event = event.with_metadata({**event.metadata, "dagster/row_count": row_count})
+        yield event
+    # Failed tests already fail their blocking checks; a failed model/seed must fail the step.
+    broken = _failed_nodes(invocation)
+    if broken:
+        raise dg.Failure(
+            description="dbt could not build: " + "; ".join(broken),
+            metadata={"failed_nodes": dg.MetadataValue.json(broken)},
+        )
+
+
+def _failed_nodes(invocation: Any) -> list[str]:
+    if invocation.is_successful():
+        return []
+    results = invocation.get_artifact("run_results.json").get("results", [])
+    return [
+        f"{r['unique_id']}: {(r.get('message') or '').strip()[:500]}"
+        for r in results
+        if r.get("status") == "error" and not r["unique_id"].startswith(("test.", "unit_test."))
+    ]
+
+
+def _record_check_results(
+    warehouse: WarehouseResource, results: list[dg.AssetCheckResult], context: dg.AssetExecutionContext
+) -> None:
+    try:
+        from jd_pipeline.quality import record_asset_check_results
+    except ImportError:  # quality module not installed in this build
+        return
+    partition = ",".join(dbt_vars(context).values()) or None
+    with warehouse.get_connection() as conn:
+        record_asset_check_results(conn, results, run_id=context.run_id, partition=partition)
+
+
+def _has_after_forecast_models() -> bool:
+    manifest = json.loads(MANIFEST_PATH.read_text())
+    return any("after_forecast" in node.get("tags", []) for node in manifest["nodes"].values())
+
+
+def build_dbt_assets() -> list[dg.AssetsDefinition]:
+    ensure_dbt_manifest()
+    common = dict(
+        manifest=MANIFEST_PATH,
+        dagster_dbt_translator=TRANSLATOR,
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+    )
+
+    @dbt_assets(**common, exclude=AFTER_FORECAST_SELECTOR, name="dbt_warehouse")
+    def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        """Staging views, intermediate logic and the published marts, incremental on the day window."""
+        yield from _run_dbt(context, dbt, warehouse)
+
+    if not _has_after_forecast_models():
+        return [dbt_warehouse]
+
+    @dbt_assets(**common, select=AFTER_FORECAST_SELECTOR, name="dbt_after_forecast")
+    def dbt_after_forecast(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
+        """Marts that set the plan beside the demand forecast (built after the forecast asset)."""
+        yield from _run_dbt(context, dbt, warehouse)
+
+    return [dbt_warehouse, dbt_after_forecast]
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+    )
+
+
+defs = dg.Definitions(assets=build_dbt_assets())

@@ -1,0 +1,295 @@
+"""Run the pipeline for a window of days through Dagster's own execution APIs.
+
+Assets of different partition kinds cannot share one run, so the asset graph is cut into
+stages, one per (ingest or not, partitions definition), ordered by their dependencies. Each
+stage is one in-process run over the partition range that covers the window (single-run
+backfill), against the persistent instance in `$JD_DATA_DIR/dagster_home`, so the runs show up
+in the UI. A failed stage stops the stages after it: reports and the published marts stay at
+their last good state.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from jd_pipeline.config import Settings, get_settings
+
+INGEST_GROUP = "ingest"
+PUBLISH_GROUP = "publish"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    keys: tuple[dg.AssetKey, ...]
+    partitions_def: dg.PartitionsDefinition | None
+    is_ingest: bool
+
+
+@dataclass
+class FailedCheck:
+    check: str
+    asset: str
+    severity: str
+    observed: str
+
+
+@dataclass
+class StageOutcome:
+    stage: str
+    partitions: str
+    success: bool
+    seconds: float
+    failed_steps: list[str] = field(default_factory=list)
+    failed_checks: list[FailedCheck] = field(default_factory=list)
+    warned_checks: list[FailedCheck] = field(default_factory=list)
+    run_id: str = ""
+
+
+@dataclass
+class RunReport:
+    start: date
+    end: date
+    outcomes: list[StageOutcome] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes) and not self.skipped
+
+    def render(self) -> str:
+        lines = [f"pipeline run {self.start} .. {self.end}: {'OK' if self.success else 'FAILED'}"]
+        for o in self.outcomes:
+            lines.append(f"  [{'ok' if o.success else 'FAILED'}] {o.stage} {o.partitions} ({o.seconds:.1f}s)")
+            lines += [f"      failed step: {s}" for s in o.failed_steps]
+            lines += [
+                f"      failed check: {c.check} on {c.asset} [{c.severity}] observed: {c.observed}"
+                for c in o.failed_checks
+            ]
+            lines += [f"      warning: {c.check} on {c.asset}: {c.observed}" for c in o.warned_checks]
+        lines += [f"  [skipped] {name} (an earlier stage failed)" for name in self.skipped]
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ staging plan
+def _stage_label(pdef: dg.PartitionsDefinition | None) -> str:
+    from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND
+
+    if pdef is None:
+        return "unpartitioned"
+    for kind, candidate in PARTITIONS_BY_PERIOD_KIND.items():
+        if candidate == pdef:
+            return kind
+    return "partitioned"
+
+
+def plan_stages(defs: dg.Definitions, include_publish: bool = True) -> list[Stage]:
+    """Cut the asset graph into runnable stages in dependency order."""
+    graph = defs.resolve_asset_graph()
+    members: dict[tuple[bool, str], list[dg.AssetKey]] = {}
+    pdefs: dict[tuple[bool, str], dg.PartitionsDefinition | None] = {}
+    stage_of: dict[dg.AssetKey, tuple[bool, str]] = {}
+    for key in sorted(graph.materializable_asset_keys, key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        if node.group_name == PUBLISH_GROUP and not include_publish:
+            continue
+        ident = (node.group_name == INGEST_GROUP, _stage_label(node.partitions_def))
+        members.setdefault(ident, []).append(key)
+        pdefs[ident] = node.partitions_def
+        stage_of[key] = ident
+    edges: dict[tuple[bool, str], set[tuple[bool, str]]] = {ident: set() for ident in members}
+    for key, ident in stage_of.items():
+        for parent in graph.get(key).parent_keys:
+            if parent in stage_of and stage_of[parent] != ident:
+                edges[ident].add(stage_of[parent])
+    order = _toposort(edges, prefer=lambda ident: (not ident[0], list(members).index(ident)))
+    return [
+        Stage(
+            name=f"{'ingest' if ident[0] else 'build'}_{ident[1]}",
+            keys=tuple(members[ident]),
+            partitions_def=pdefs[ident],
+            is_ingest=ident[0],
+        )
+        for ident in order
+    ]
+
+
+def _toposort(edges: dict, prefer: Callable) -> list:
+    done: list = []
+    pending = dict(edges)
+    while pending:
+        ready = sorted((n for n, ups in pending.items() if ups <= set(done)), key=prefer)
+        if not ready:
+            raise RuntimeError(f"asset stages depend on each other in a cycle: {sorted(pending)}")
+        done.append(ready[0])
+        del pending[ready[0]]
+    return done
+
+
+def partition_range(pdef: dg.PartitionsDefinition | None, start: date, end: date) -> tuple[str, str] | None:
+    """First and last partition keys of `pdef` whose windows overlap [start, end]."""
+    if pdef is None:
+        return None
+    assert isinstance(pdef, dg.TimeWindowPartitionsDefinition)
+    window_start = datetime.combine(start, datetime.min.time())
+    window_end = datetime.combine(end + timedelta(days=1), datetime.min.time())
+    keys = [
+        key
+        for key in pdef.get_partition_keys()
+        if _overlaps(pdef.time_window_for_partition_key(key), window_start, window_end)
+    ]
+    return (keys[0], keys[-1]) if keys else None
+
+
+def _overlaps(window: dg.TimeWindow, start: datetime, end: datetime) -> bool:
+    return window.start.replace(tzinfo=None) < end and window.end.replace(tzinfo=None) > start
+
+
+# ---------------------------------------------------------------------------------------- running
+def _instance(settings: Settings) -> dg.DagsterInstance:
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def _observed(metadata: dict) -> str:
+    for name in ("observed_value", "observed", "gap", "failed_rows", "dagster_dbt/failed_row_count"):
+        if name in metadata:
+            value = metadata[name]
+            return str(getattr(value, "value", value))
+    return ", ".join(f"{k}={getattr(v, 'value', v)}" for k, v in list(metadata.items())[:3])
+
+
+def _collect_outcome(stage: Stage, partitions: str, result, seconds: float) -> StageOutcome:
+    outcome = StageOutcome(stage.name, partitions, result.success, seconds, run_id=result.run_id)
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            message = (error.message if error else "unknown error").strip().splitlines()
+            outcome.failed_steps.append(f"{event.step_key}: {message[0] if message else ''}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.asset_check_evaluation_data
+            if evaluation.passed:
+                continue
+            severity = evaluation.severity.value if evaluation.severity else "ERROR"
+            failed = FailedCheck(
+                evaluation.check_name, evaluation.asset_key.to_user_string(), severity,
+                _observed(dict(evaluation.metadata)),
+            )
+            (outcome.failed_checks if severity == "ERROR" else outcome.warned_checks).append(failed)
+    if outcome.failed_checks and outcome.success:
+        outcome.success = False  # a failed blocking check fails the pipeline even if no step did
+    return outcome
+
+
+def run_pipeline(
+    start: date,
+    end: date,
+    progress: Progress = print,
+    skip_publish: bool = False,
+    defs: dg.Definitions | None = None,
+) -> RunReport:
+    settings = get_settings()
+    settings.ensure_dirs()
+    if defs is None:
+        from jd_pipeline.definitions import defs as loaded
+
+        defs = loaded
+    stages = plan_stages(defs, include_publish=not skip_publish)
+    jobs = [
+        dg.define_asset_job(f"cli_{stage.name}", selection=dg.AssetSelection.assets(*stage.keys),
+                            partitions_def=stage.partitions_def)
+        for stage in stages
+    ]
+    runnable = dg.Definitions.merge(defs, dg.Definitions(jobs=jobs))
+    instance = _instance(settings)
+    report = RunReport(start, end)
+    for number, stage in enumerate(stages, start=1):
+        if report.outcomes and not report.outcomes[-1].success:
+            report.skipped.append(stage.name)
+            continue
+        bounds = partition_range(stage.partitions_def, start, end)
+        if stage.partitions_def is not None and bounds is None:
+            progress(f"[{number}/{len(stages)}] {stage.name}: no partitions in {start}..{end}, skipped")
+            continue
+        tags = {ASSET_PARTITION_RANGE_START_TAG: bounds[0], ASSET_PARTITION_RANGE_END_TAG: bounds[1]} if bounds else {}
+        label = f"{bounds[0]}..{bounds[1]}" if bounds else ""
+        progress(f"[{number}/{len(stages)}] {stage.name} {label}: {len(stage.keys)} assets ...")
+        began = time.perf_counter()
+        result = runnable.resolve_job_def(f"cli_{stage.name}").execute_in_process(
+            instance=instance, tags=tags, raise_on_error=False
+        )
+        outcome = _collect_outcome(stage, label, result, time.perf_counter() - began)
+        report.outcomes.append(outcome)
+        progress(f"    {'ok' if outcome.success else 'FAILED'} in {outcome.seconds:.1f}s (run {outcome.run_id[:8]})")
+    return report
+
+
+# ------------------------------------------------------------------------------- landing and demo
+def landing_date_bounds(landing_dir: Path) -> tuple[date, date] | None:
+    """The first and last business day covered by the files in the landing zone."""
+    from jd_pipeline.ingest.landing import scan_landing
+
+    days: list[date] = []
+    for item in scan_landing(landing_dir):
+        first, last = _period_days(item.period)
+        days += [first, last]
+    return (min(days), max(days)) if days else None
+
+
+def _period_days(period: str) -> tuple[date, date]:
+    if len(period) == 10:
+        day = date.fromisoformat(period)
+        return day, day
+    if "Q" in period.upper():
+        year, quarter = period.upper().split("Q")
+        first = date(int(year), (int(quarter) - 1) * 3 + 1, 1)
+        return first, _month_end(date(first.year, first.month + 2, 1))
+    if len(period) == 7:
+        first = date.fromisoformat(period + "-01")
+        return first, _month_end(first)
+    return date(int(period), 1, 1), date(int(period), 12, 31)
+
+
+def _month_end(first: date) -> date:
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _served_table_counts(db_path: Path) -> Iterable[tuple[str, int]]:
+    import duckdb
+
+    with duckdb.connect(str(db_path), read_only=True) as conn:
+        tables = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('marts', 'ops') order by 1, 2"
+        ).fetchall()
+        for schema, name in tables:
+            yield f"{schema}.{name}", conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+
+
+def print_demo_summary(settings: Settings) -> None:
+    print("\n== jd-ops-warehouse demo")
+    if settings.serving_db.exists():
+        print(f"published database (BI reads this): {settings.serving_db}")
+        for table, rows in _served_table_counts(settings.serving_db):
+            print(f"  {table:<45} {rows:>10,} rows")
+    else:
+        print(f"nothing published yet at {settings.serving_db}")
+    reports = sorted(p for p in settings.reports_dir.rglob("*") if p.is_file())
+    print(f"reports ({len(reports)} files) under {settings.reports_dir}")
+    for path in reports[:12]:
+        print(f"  {path.relative_to(settings.reports_dir)}")
+    if len(reports) > 12:
+        print(f"  ... and {len(reports) - 12} more")
+    print("open the UI: make dev  (http://127.0.0.1:3000)")

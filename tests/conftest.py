@@ -1,0 +1,27 @@
+"""Shared test fixtures: an isolated JD_DATA_DIR per test and the demo salt."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+# Every test runs against demo mode (fixed demo salt) unless it sets a salt itself.
+os.environ.setdefault("JD_DEMO_MODE", "1")
+os.environ["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh `$JD_DATA_DIR` with the standard layout."""
+    root = tmp_path / "data"
+    for sub in ("landing", "warehouse", "serving", "reports"):
+        (root / sub).mkdir(parents=True)
+    monkeypatch.setenv("JD_DATA_DIR", str(root))
+    monkeypatch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+    return root
