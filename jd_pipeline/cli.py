@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -78,6 +79,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     start, end = _resolve_window(args)
     report = run_pipeline(start, end, progress=_progress, skip_publish=args.no_publish)
     print(report.render())
+    if args.report_json:
+        Path(args.report_json).write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     return 0 if report.success else 1
 
 
@@ -142,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_iso_date, help="first day (with --end)")
     run.add_argument("--end", type=_iso_date, help="last day (with --start)")
     run.add_argument("--no-publish", action="store_true", help="do not publish to serving/")
+    run.add_argument("--report-json", help="also write the run report (stages, steps, checks) as JSON")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="generate demo data, run everything, publish, summarize")

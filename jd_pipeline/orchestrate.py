@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -53,6 +53,7 @@ class StageOutcome:
     failed_checks: list[FailedCheck] = field(default_factory=list)
     warned_checks: list[FailedCheck] = field(default_factory=list)
     run_id: str = ""
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,6 +66,10 @@ class RunReport:
     @property
     def success(self) -> bool:
         return all(o.success for o in self.outcomes) and not self.skipped
+
+    def to_json(self) -> dict:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "success": self.success,
+                "skipped": self.skipped, "stages": [asdict(o) for o in self.outcomes]}
 
     def render(self) -> str:
         lines = [f"pipeline run {self.start} .. {self.end}: {'OK' if self.success else 'FAILED'}"]
@@ -170,8 +175,25 @@ def _observed(metadata: dict) -> str:
     return ", ".join(f"{k}={getattr(v, 'value', v)}" for k, v in list(metadata.items())[:3])
 
 
-def _collect_outcome(stage: Stage, partitions: str, result, seconds: float) -> StageOutcome:
+def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or not event.step_key:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            seconds[event.step_key] = round(entry.timestamp - started[event.step_key], 3)
+    return seconds
+
+
+def _collect_outcome(
+    stage: Stage, partitions: str, result, seconds: float, instance: dg.DagsterInstance
+) -> StageOutcome:
     outcome = StageOutcome(stage.name, partitions, result.success, seconds, run_id=result.run_id)
+    outcome.step_seconds = _step_seconds(instance, result.run_id)
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
@@ -229,7 +251,7 @@ def run_pipeline(
         result = runnable.resolve_job_def(f"cli_{stage.name}").execute_in_process(
             instance=instance, tags=tags, raise_on_error=False
         )
-        outcome = _collect_outcome(stage, label, result, time.perf_counter() - began)
+        outcome = _collect_outcome(stage, label, result, time.perf_counter() - began, instance)
         report.outcomes.append(outcome)
         progress(f"    {'ok' if outcome.success else 'FAILED'} in {outcome.seconds:.1f}s (run {outcome.run_id[:8]})")
     return report

@@ -7,11 +7,11 @@ failing test stops every downstream asset in the same run; their results are als
 
 
 import json
-from datetime import timedelta
 import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -160,13 +160,13 @@ def _has_after_forecast_models() -> bool:
 
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
     ensure_dbt_manifest()
-    common = dict(
-        manifest=MANIFEST_PATH,
-        dagster_dbt_translator=TRANSLATOR,
-        partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=WAREHOUSE_POOL,
-    )
+    common = {
+        "manifest": MANIFEST_PATH,
+        "dagster_dbt_translator": TRANSLATOR,
+        "partitions_def": daily_partitions,
+        "backfill_policy": dg.BackfillPolicy.single_run(),
+        "pool": WAREHOUSE_POOL,
+    }
 
     @dbt_assets(**common, exclude=AFTER_FORECAST_SELECTOR, name="dbt_warehouse")
     def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
