@@ -1,0 +1,291 @@
+"""Benchmarks of issue 9: throughput, full rebuild, nightly run, check share, generation.
+
+    python benchmarks/run.py            # full mode, --scale 1, one year (run before closing)
+    python benchmarks/run.py --quick    # small scale, a few minutes, for everyday use
+
+Generated data is cached under benchmarks/cache/<mode>/ (keyed by the generator parameters).
+Prints one table (figure, value, target, met) and writes benchmarks/results/<mode>.json.
+Peak memory is the largest resident set of any process of a step (getrusage of children).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / "benchmarks" / "cache"
+RESULTS = REPO / "benchmarks" / "results"
+sys.path.insert(0, str(REPO))
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    scale: float
+    start: date
+    days: int  # history days; the nightly day is the one after them
+    brands: int = 1
+    ads_pulls: int = 15
+    throughput_days: int = 30
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=self.days)  # includes the nightly day
+
+    @property
+    def nightly_day(self) -> date:
+        return self.end
+
+
+FULL = Mode("full", scale=1.0, start=date(2025, 1, 1), days=365)
+QUICK = Mode("quick", scale=0.02, start=date(2025, 1, 1), days=60, throughput_days=10)
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float | None
+    target: str
+    met: bool | None
+    note: str = ""
+
+
+# ------------------------------------------------------------------------------------ processes
+MEASURE = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[1:])\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=open(sys.argv[0] + '.rss', 'w'))\n"
+    "sys.exit(code)\n"
+)
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds and peak RSS (MiB) of the largest process among `cmd` and its descendants.
+
+    A fresh wrapper process runs `cmd`, so the high-water mark covers this command only.
+    """
+    probe = CACHE / f"measure-{os.getpid()}"
+    probe.parent.mkdir(parents=True, exist_ok=True)
+    script = probe.with_suffix(".py")
+    script.write_text(MEASURE)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, str(script), *cmd], env=env, cwd=REPO, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    peak_kib = int(Path(str(script) + ".rss").read_text().strip())
+    if done.returncode != 0:
+        print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
+    return wall, peak_kib / 1024, done
+
+
+def pipeline_env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "JD_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(data_dir / "dagster_home"),
+           "JD_DEMO_MODE": "1", "JD_PARTITIONS_START": "2025-01-01"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def jd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "jd_pipeline.cli", *args]
+
+
+# ------------------------------------------------------------------------------------- data
+def cached_landing(mode: Mode) -> tuple[Path, float | None, float | None]:
+    """Generate (once) the landing zone of `mode`; returns it and generation wall/peak if run now."""
+    key = f"{mode.name}-s{mode.scale}-b{mode.brands}-{mode.start}-{mode.end}-p{mode.ads_pulls}"
+    root = CACHE / key
+    landing = root / "landing"
+    meta = root / "generation.json"
+    if meta.exists():
+        info = json.loads(meta.read_text())
+        return landing, info["wall_seconds"], info["peak_mib"]
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    print(f"generating {key} ...", flush=True)
+    wall, peak, done = run_measured(
+        jd("generate", "--out", str(landing), "--brands", str(mode.brands), "--start", str(mode.start),
+           "--end", str(mode.end), "--scale", str(mode.scale), "--ads-pulls", str(mode.ads_pulls)),
+        pipeline_env(root),
+    )
+    if done.returncode != 0:
+        raise SystemExit("generation failed")
+    meta.write_text(json.dumps({"wall_seconds": wall, "peak_mib": peak}))
+    return landing, wall, peak
+
+
+def data_dir_with(landing: Path, name: str, keep_until: date | None = None) -> Path:
+    """A fresh JD_DATA_DIR whose landing zone hard-links the cached files (optionally up to a day)."""
+    data_dir = CACHE / "runs" / name
+    shutil.rmtree(data_dir, ignore_errors=True)
+    (data_dir / "landing").mkdir(parents=True)
+    for path in landing.rglob("*"):
+        if path.is_file():
+            target = data_dir / "landing" / path.relative_to(landing)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+    return data_dir
+
+
+# ---------------------------------------------------------------------------------- figures
+def ads_csv_files(landing: Path, mode: Mode) -> list[Path]:
+    last = mode.start + timedelta(days=mode.throughput_days - 1)
+    files = []
+    for path in sorted((landing / "jd_ads").rglob("*.csv")):
+        day = date.fromisoformat(path.parent.name)
+        if mode.start <= day <= last:
+            files.append(path)
+    return files
+
+
+def bare_duckdb_load(files: list[Path], db: Path) -> tuple[float, int]:
+    started = time.perf_counter()
+    with duckdb.connect(str(db)) as conn:
+        listing = ", ".join(f"'{f}'" for f in files)
+        conn.execute(f"create or replace table bare as select * from read_csv([{listing}], union_by_name=true)")
+        rows = conn.execute("select count(*) from bare").fetchone()[0]
+    return time.perf_counter() - started, rows
+
+
+def pandas_load(files: list[Path], db: Path) -> tuple[float, int]:
+    import pandas as pd
+
+    started = time.perf_counter()
+    rows = 0
+    with duckdb.connect(str(db)) as conn:
+        for number, path in enumerate(files):
+            frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+            rows += len(frame)
+            conn.register("frame", frame)
+            if number == 0:
+                conn.execute("create or replace table pandas_loaded as select * from frame")
+            else:
+                conn.execute("insert into pandas_loaded by name select * from frame")
+            conn.unregister("frame")
+    return time.perf_counter() - started, rows
+
+
+def project_load(data_dir: Path, mode: Mode) -> tuple[float, int]:
+    """The project's loader on the same jd_ads files, through its public API."""
+    os.environ.update(pipeline_env(data_dir))
+    from jd_pipeline.ingest import load_partition_range
+
+    last = mode.start + timedelta(days=mode.throughput_days - 1)
+    db = data_dir / "warehouse" / "warehouse.duckdb"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with duckdb.connect(str(db)) as conn:
+        summary = load_partition_range(conn, "jd_ads", mode.start, last, data_dir / "landing")
+    seconds = time.perf_counter() - started
+    with duckdb.connect(str(db), read_only=True) as conn:
+        rows_read = conn.execute(
+            "select coalesce(sum(rows_read), 0) from ops.load_manifest where source = 'jd_ads'"
+        ).fetchone()[0]
+    del summary
+    return seconds, int(rows_read)
+
+
+def throughput_figures(landing: Path, mode: Mode) -> list[Figure]:
+    data_dir = data_dir_with(landing, f"{mode.name}-throughput")
+    files = ads_csv_files(data_dir / "landing", mode)
+    bare_s, bare_rows = bare_duckdb_load(files, data_dir / "bare.duckdb")
+    pandas_s, _ = pandas_load(files, data_dir / "pandas.duckdb")
+    project_s, project_rows = project_load(data_dir, mode)
+    ratio_bare = (project_rows / project_s) / (bare_rows / bare_s)
+    ratio_pandas = project_s / pandas_s
+    note = (f"{len(files)} jd_ads CSVs, {bare_rows:,} rows; bare {bare_rows / bare_s:,.0f} rows/s, "
+            f"project {project_rows / project_s:,.0f} rows/s (read {project_rows:,}), pandas {pandas_s:.1f}s")
+    return [
+        Figure("ingest throughput ÷ DuckDB bare read_csv", round(ratio_bare, 3), "≥ 0.6", ratio_bare >= 0.6, note),
+        Figure("project loader ÷ pandas loader (wall)", round(ratio_pandas, 3), "≤ 0.33", ratio_pandas <= 0.33),
+    ]
+
+
+def check_seconds(report: dict) -> tuple[float, float]:
+    """Seconds spent in check steps and dbt tests, and the run's wall seconds."""
+    total = sum(stage["seconds"] for stage in report["stages"])
+    in_checks = sum(
+        seconds for stage in report["stages"] for step, seconds in stage["step_seconds"].items()
+        if "check" in step or step.startswith(("gx_", "quality"))
+    )
+    run_results = REPO / "dbt_project" / "target" / "run_results.json"
+    if run_results.exists():
+        results = json.loads(run_results.read_text())["results"]
+        in_checks += sum(r.get("execution_time", 0) for r in results if r["unique_id"].startswith("test."))
+    return in_checks, total
+
+
+def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
+    history_end = mode.nightly_day - timedelta(days=1)
+    figures = []
+    full_dir = data_dir_with(landing, f"{mode.name}-full")
+    wall, peak, done = run_measured(jd("run", "--start", str(mode.start), "--end", str(history_end)),
+                                    pipeline_env(full_dir))
+    figures.append(Figure(f"full rebuild, {mode.days} days (wall s)", round(wall, 1), "≤ 300",
+                          done.returncode == 0 and wall <= 300, "" if done.returncode == 0 else "RUN FAILED"))
+    figures.append(Figure("full rebuild peak memory (MiB)", round(peak), "≤ 3072", peak <= 3072))
+
+    report_path = full_dir / "nightly.json"
+    wall_long, _, done = run_measured(
+        jd("run", "--date", str(mode.nightly_day), "--report-json", str(report_path)), pipeline_env(full_dir))
+    figures.append(Figure(f"nightly run after {mode.days} days (wall s)", round(wall_long, 1), "≤ 60",
+                          done.returncode == 0 and wall_long <= 60))
+    if report_path.exists():
+        in_checks, total = check_seconds(json.loads(report_path.read_text()))
+        share = in_checks / total if total else 0.0
+        figures.append(Figure("checks' share of the nightly run", round(share, 3), "≤ 0.20", share <= 0.20,
+                              f"{in_checks:.1f}s of {total:.1f}s in stages"))
+
+    short_dir = data_dir_with(landing, f"{mode.name}-short")
+    subprocess.run(jd("run", "--start", str(mode.nightly_day - timedelta(days=30)), "--end", str(history_end)),
+                   env=pipeline_env(short_dir), cwd=REPO, capture_output=True, text=True, check=False)
+    wall_short, _, done = run_measured(jd("run", "--date", str(mode.nightly_day)), pipeline_env(short_dir))
+    ratio = wall_long / wall_short if wall_short else float("nan")
+    figures.append(Figure(f"nightly after {mode.days} days ÷ after 30 days", round(ratio, 2), "≤ 1.3",
+                          ratio <= 1.3, f"{wall_long:.1f}s vs {wall_short:.1f}s"))
+    return figures
+
+
+def print_table(figures: list[Figure]) -> None:
+    width = max(len(f.name) for f in figures)
+    print(f"\n{'figure':<{width}}  {'value':>10}  {'target':>8}  met")
+    for f in figures:
+        met = "yes" if f.met else ("no" if f.met is not None else "-")
+        value = "-" if f.value is None else f"{f.value:g}"
+        print(f"{f.name:<{width}}  {value:>10}  {f.target:>8}  {met}  {f.note}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small scale, a few minutes")
+    parser.add_argument("--only", choices=["throughput", "pipeline"], help="run one group of figures")
+    args = parser.parse_args()
+    mode = QUICK if args.quick else FULL
+    landing, gen_wall, gen_peak = cached_landing(mode)
+    figures = [Figure(f"generate --scale {mode.scale}, {mode.days + 1} days (wall s)",
+                      round(gen_wall, 1) if gen_wall else None, "≤ 180",
+                      gen_wall <= 180 if gen_wall and mode is FULL else None,
+                      f"peak {gen_peak:.0f} MiB" if gen_peak else "")]
+    if args.only in (None, "throughput"):
+        figures += throughput_figures(landing, mode)
+    if args.only in (None, "pipeline"):
+        figures += pipeline_figures(landing, mode)
+    print_table(figures)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{mode.name}.json"
+    out.write_text(json.dumps([f.__dict__ for f in figures], indent=2, ensure_ascii=False))
+    print(f"\nwritten {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
