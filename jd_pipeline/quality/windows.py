@@ -58,14 +58,15 @@ def period_window(label: str) -> Window:
 
 
 def partition_window(partition: str | None) -> Window:
-    """A partition key or a `first...last` / `first..last` key range -> Window (None: all time).
+    """A partition key, a `first...last` / `first..last` key range or the `min,max` inclusive
+    date pair of the dbt vars -> Window (None: all time).
 
     Keys are read as period labels, so a monthly partition key `2026-03-01` reads as a single
     day: pass the time window explicitly (`window_from_bounds`) where the context has it.
     """
     if not partition:
         return ALL_TIME
-    parts = re.split(r"\.{2,3}", partition)
+    parts = [p for p in re.split(r"\.{2,3}|,", partition) if p.strip()]
     first, last = period_window(parts[0]), period_window(parts[-1])
     return Window(first.start, last.end, partition)
 

@@ -1,0 +1,320 @@
+"""One Great Expectations 1.x runner, driven by the suite files in `great_expectations/suites/`.
+
+GX validates a pandas DataFrame of the batch just loaded (the rows of `raw.<source>` whose
+`_period` falls in the partition window), never the whole history and never through
+SQLAlchemy (GX on DuckDB through SQLAlchemy returns wrong results). Large windows are split
+into chunks of whole periods so memory stays bounded (~480 bytes per row in GX on pandas).
+
+The runner adds four columns derived from `_period` so suites can say "date within the file's
+period" with stock expectations: `_period_start`, `_period_end` (DATE, end exclusive) and
+`_period_first_month`, `_period_last_month` (`YYYY-MM`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from jd_pipeline.config import GX_DIR
+from jd_pipeline.quality.results import CheckOutcome, Severity, to_json
+from jd_pipeline.quality.windows import Window, period_end_sql, period_start_sql
+
+log = logging.getLogger(__name__)
+
+SUITES_DIR = GX_DIR / "suites"
+MAX_BATCH_ROWS = 500_000
+EXAMPLE_ROWS = 3
+MAX_FAILURES_REPORTED = 20
+# Never shown in examples even though hashed / coarse (personal data policy).
+EXAMPLE_EXCLUDED_COLUMNS = frozenset({"buyer_key", "buyer_account", "customer_name", "phone", "address"})
+DERIVED_COLUMNS = ("_period_start", "_period_end", "_period_first_month", "_period_last_month")
+INDEX_COLUMNS = ["_load_id", "_row_number"]
+ROW_COUNT_HISTORY = 30
+ROW_COUNT_LOW, ROW_COUNT_HIGH = 0.2, 5.0
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """A suite file: the GX suite dict plus the runner's settings from its `meta`."""
+
+    source: str
+    path: Path
+    suite: dict[str, Any]
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.suite.get("meta", {})
+
+    @property
+    def asset(self) -> str:
+        return f"raw/{self.source}"
+
+    @property
+    def period_kind(self) -> str:
+        return self.meta["period_kind"]
+
+    @property
+    def blocking(self) -> bool:
+        return bool(self.meta.get("blocking", True))
+
+    @property
+    def check_name(self) -> str:
+        return f"gx_{self.source}"
+
+    @property
+    def expectation_count(self) -> int:
+        return len(self.suite.get("expectations", []))
+
+
+def suite_path(source: str) -> Path:
+    return SUITES_DIR / f"{source}.json"
+
+
+@lru_cache(maxsize=None)
+def load_suite_spec(source: str) -> SuiteSpec:
+    path = suite_path(source)
+    return SuiteSpec(source=source, path=path, suite=json.loads(path.read_text(encoding="utf-8")))
+
+
+def available_suites() -> list[str]:
+    return sorted(p.stem for p in SUITES_DIR.glob("*.json"))
+
+
+# ---------------------------------------------------------------- batch extraction
+
+def _table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _window_filter() -> str:
+    start = period_start_sql("_period")
+    return f"{start} >= ? AND {start} < ?"
+
+
+def period_row_counts(conn: duckdb.DuckDBPyConnection, source: str, window: Window) -> list[tuple[str, int]]:
+    if not _table_exists(conn, "raw", source):
+        return []
+    sql = f"SELECT _period, count(*) FROM raw.{source} WHERE {_window_filter()} GROUP BY 1 ORDER BY 1"
+    return [(p, int(n)) for p, n in conn.execute(sql, [window.start, window.end]).fetchall()]
+
+
+def chunk_periods(counts: list[tuple[str, int]], max_rows: int = MAX_BATCH_ROWS) -> list[list[str]]:
+    """Group whole periods into chunks of at most `max_rows` rows (a bigger period is alone)."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for period, n in counts:
+        if current and size + n > max_rows:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(period)
+        size += n
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def fetch_batch(conn: duckdb.DuckDBPyConnection, source: str, periods: list[str]) -> pd.DataFrame:
+    """The rows of `raw.<source>` for these `_period` labels, plus the derived period columns."""
+    start, end = period_start_sql("_period"), period_end_sql("_period")
+    sql = (
+        f"SELECT *, {start} AS _period_start, {end} AS _period_end, "
+        f"strftime({start}, '%Y-%m') AS _period_first_month, "
+        f"strftime({end} - INTERVAL 1 DAY, '%Y-%m') AS _period_last_month "
+        f"FROM raw.{source} WHERE _period IN (SELECT unnest(?)) ORDER BY _load_id, _row_number"
+    )
+    return conn.execute(sql, [periods]).df()
+
+
+def row_count_parameters(
+    conn: duckdb.DuckDBPyConnection, source: str, exclude_load_ids: list[str], files: int
+) -> dict[str, int | None]:
+    """Bounds for the batch row count from the median of the source's last deliveries."""
+    default: dict[str, int | None] = {"min_rows": 1 if files else 0, "max_rows": None}
+    if not files or not _table_exists(conn, "ops", "load_manifest"):
+        return default
+    rows = conn.execute(
+        "SELECT rows_loaded FROM ops.load_manifest WHERE source = ? AND status IN ('loaded', 'replaced') "
+        "AND rows_loaded > 0 AND load_id NOT IN (SELECT unnest(?)) ORDER BY delivered_at DESC LIMIT ?",
+        [source, exclude_load_ids, ROW_COUNT_HISTORY],
+    ).fetchall()
+    if len(rows) < 3:
+        return default
+    median = float(pd.Series([r[0] for r in rows]).median())
+    return {
+        "min_rows": max(1, math.floor(median * ROW_COUNT_LOW * files)),
+        "max_rows": math.ceil(median * ROW_COUNT_HIGH * files),
+    }
+
+
+def load_paths(conn: duckdb.DuckDBPyConnection, load_ids: list[str]) -> dict[str, str]:
+    if not load_ids or not _table_exists(conn, "ops", "load_manifest"):
+        return {}
+    rows = conn.execute(
+        "SELECT load_id, path FROM ops.load_manifest WHERE load_id IN (SELECT unnest(?))", [load_ids]
+    ).fetchall()
+    return {str(k): str(v) for k, v in rows}
+
+
+# ---------------------------------------------------------------- validation
+
+@lru_cache(maxsize=1)
+def _batch_definition() -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = context.data_sources.add_pandas("raw_batches").add_dataframe_asset("batch")
+    return asset.add_batch_definition_whole_dataframe("whole_batch")
+
+
+@lru_cache(maxsize=None)
+def _gx_suite(source: str) -> Any:
+    from great_expectations.core import ExpectationSuite
+
+    spec = load_suite_spec(source).suite
+    return ExpectationSuite(
+        name=spec["name"], expectations=spec["expectations"], meta=spec.get("meta", {})
+    )
+
+
+def validate_dataframe(source: str, df: pd.DataFrame, parameters: dict[str, Any]) -> Any:
+    """Run the source's suite on a DataFrame; returns GX's ExpectationSuiteValidationResult."""
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": df})
+    result_format = {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": MAX_FAILURES_REPORTED,
+        "unexpected_index_column_names": INDEX_COLUMNS,
+    }
+    return batch.validate(_gx_suite(source), result_format=result_format, expectation_parameters=parameters)
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON-safe copy (numpy scalars to Python, dates to ISO strings)."""
+    return json.loads(to_json(value))
+
+
+def _example_rows(df: pd.DataFrame, result: dict[str, Any]) -> list[dict[str, Any]]:
+    """A few failing rows, identified by (_load_id, _row_number), without personal columns."""
+    keys = []
+    for item in result.get("partial_unexpected_index_list") or []:
+        if isinstance(item, dict) and "_load_id" in item and "_row_number" in item:
+            keys.append((item["_load_id"], item["_row_number"]))
+        if len(keys) >= EXAMPLE_ROWS:
+            break
+    if not keys:
+        return []
+    shown = [c for c in df.columns if c not in EXAMPLE_EXCLUDED_COLUMNS and c not in DERIVED_COLUMNS]
+    rows = []
+    for load_id, row_number in keys:
+        match = df[(df["_load_id"] == load_id) & (df["_row_number"] == row_number)]
+        if not match.empty:
+            row = match.iloc[0][shown]
+            rows.append({c: (None if pd.isna(v) else _jsonable(v)) for c, v in row.items()})
+    return rows
+
+
+def _observed(result: dict[str, Any]) -> Any:
+    if "observed_value" in result:
+        return _jsonable(result["observed_value"])
+    return {
+        "unexpected_count": result.get("unexpected_count"),
+        "unexpected_percent": result.get("unexpected_percent"),
+        "sample": _jsonable((result.get("partial_unexpected_list") or [])[:5]),
+    }
+
+
+def summarize_failures(df: pd.DataFrame, validation: Any) -> list[dict[str, Any]]:
+    """Structured failures: expectation, column(s), severity, observed value, example rows."""
+    failures = []
+    for res in validation.results:
+        if res.success:
+            continue
+        config = res.expectation_config
+        kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+        result = res.result or {}
+        failures.append({
+            "expectation": config.type,
+            "kwargs": _jsonable(kwargs),
+            "severity": str(getattr(config.severity, "value", config.severity) or "critical"),
+            "observed": _observed(result),
+            "exception": (res.exception_info or {}).get("exception_message")
+            if (res.exception_info or {}).get("raised_exception") else None,
+            "examples": _example_rows(df, result),
+            "load_ids": sorted({str(i["_load_id"]) for i in result.get("partial_unexpected_index_list") or []
+                                if isinstance(i, dict) and "_load_id" in i}),
+        })
+    return failures
+
+
+def _severity(failures: list[dict[str, Any]]) -> Severity:
+    return "error" if any(f["severity"] == "critical" for f in failures) else "warn"
+
+
+def run_suite_on_window(conn: duckdb.DuckDBPyConnection, source: str, window: Window) -> CheckOutcome:
+    """Validate the batch(es) of `raw.<source>` in `window` against the source's suite."""
+    spec = load_suite_spec(source)
+    started = time.perf_counter()
+    counts = period_row_counts(conn, source, window)
+    failures: list[dict[str, Any]] = []
+    rows = files = 0
+    batches: list[dict[str, Any]] = []
+    for periods in chunk_periods(counts):
+        t0 = time.perf_counter()
+        df = fetch_batch(conn, source, periods)
+        load_ids = sorted(df["_load_id"].dropna().astype(str).unique().tolist())
+        params = row_count_parameters(conn, source, load_ids, len(load_ids))
+        validation = validate_dataframe(source, df, params)
+        chunk_failures = summarize_failures(df, validation)
+        paths = load_paths(conn, sorted({i for f in chunk_failures for i in f["load_ids"]}))
+        for f in chunk_failures:
+            f["files"] = [paths.get(i, i) for i in f["load_ids"]]
+        failures.extend(chunk_failures)
+        rows += len(df)
+        files += len(load_ids)
+        batches.append({"periods": [periods[0], periods[-1]], "rows": len(df), "files": len(load_ids),
+                        "row_count_bounds": params, "seconds": round(time.perf_counter() - t0, 3)})
+        del df
+    elapsed = round(time.perf_counter() - started, 3)
+    passed = not failures
+    severity: Severity = _severity(failures) if failures else ("error" if spec.blocking else "warn")
+    observed = (
+        f"{rows} rows in {files} files: all {spec.expectation_count} expectations met"
+        if passed
+        else f"{len(failures)} of {spec.expectation_count} expectations failed on {rows} rows: "
+        + "; ".join(_failure_label(f) for f in failures[:5])
+    )
+    return CheckOutcome(
+        check_name=spec.check_name,
+        asset=spec.asset,
+        passed=passed,
+        severity=severity,
+        observed_value=observed,
+        window=window,
+        description=f"Great Expectations suite {spec.path.name} on the loaded batch",
+        details={"suite": spec.path.name, "rows": rows, "files": files, "seconds": elapsed,
+                 "batches": batches, "failures": failures[:MAX_FAILURES_REPORTED]},
+    )
+
+
+def _failure_label(failure: dict[str, Any]) -> str:
+    kwargs = failure.get("kwargs", {})
+    target = kwargs.get("column") or kwargs.get("column_list") or (
+        f"{kwargs.get('column_A')}>{kwargs.get('column_B')}" if "column_A" in kwargs else "table")
+    files = failure.get("files") or []
+    where = f" in {', '.join(Path(f).name for f in files[:2])}" if files else ""
+    return f"{failure['expectation']}({target}) observed {json.dumps(failure['observed'], ensure_ascii=False, default=str)[:160]}{where}"
