@@ -1,0 +1,63 @@
+{#-
+  Partition-window processing for the incremental marts.
+  Dagster passes var('min_date') / var('max_date') (inclusive ISO dates). When both are null, a model
+  processes everything. Daily facts: delete the window (pre-hook) then append the recomputed window,
+  so re-running a day replaces it (a day that lost all its rows is emptied too).
+-#}
+
+{% macro window_bounds(lookback_days=0) -%}
+    {%- set lo = var('min_date', none) -%}
+    {%- set hi = var('max_date', none) -%}
+    {%- if lo is none or hi is none or lo == '' or hi == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set lo_expr = "cast('" ~ lo ~ "' as date)" -%}
+    {%- if lookback_days > 0 -%}
+        {%- set lo_expr = "cast(" ~ dbt.dateadd('day', -lookback_days, lo_expr) ~ " as date)" -%}
+    {%- endif -%}
+    {{ return((lo_expr, "cast('" ~ hi ~ "' as date)")) }}
+{%- endmacro %}
+
+{#- Predicate on a date column for the processing window (true when no window). -#}
+{% macro in_date_window(date_col, lookback_days=0) -%}
+    {%- set b = window_bounds(lookback_days) -%}
+    {%- if b is none -%} 1 = 1
+    {%- else -%} {{ date_col }} between {{ b[0] }} and {{ b[1] }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Predicate on a month-start date column: the months the window touches. -#}
+{% macro in_month_window(month_start_col) -%}
+    {%- set b = window_bounds(0) -%}
+    {%- if b is none -%} 1 = 1
+    {%- else -%} {{ month_start_col }} between cast({{ dbt.date_trunc('month', b[0]) }} as date) and cast({{ dbt.date_trunc('month', b[1]) }} as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of the daily incremental facts: delete the window being reprocessed. -#}
+{% macro delete_date_window(date_col, lookback_days=0) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_date_window(date_col, lookback_days) }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_month_window(month_start_col) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_month_window(month_start_col) }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of fct_sell_in_daily: the window days plus the completion days of PO lines exported in it. -#}
+{% macro delete_sell_in_window() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ in_date_window('date_day') }}
+           or date_day in (select date_day from {{ ref('int_sell_in__lines') }} where {{ in_date_window('export_date') }})
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,22 @@
+select
+    _load_id as load_id,
+    _brand   as brand,
+    _store   as store_type,
+    date_day,
+    sku_id,
+    sku_name,
+    cat_l1,
+    cat_l2,
+    cat_l3,
+    visitors,
+    page_views,
+    cart_buyers,
+    order_buyers,
+    order_count,
+    order_amount,
+    deal_buyers,
+    deal_orders,
+    deal_units,
+    deal_amount,
+    refund_amount
+from {{ source('raw', 'jd_sz_sku') }}
