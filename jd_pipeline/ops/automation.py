@@ -164,11 +164,13 @@ def default_scanner() -> Callable[[Path], Iterable[LandingItem]]:
 
 
 def file_fingerprint(item: LandingItem) -> str:
-    """Cheap identity of one delivered file: path, size, modification time (or its sha256 if known)."""
-    sha = getattr(item, "sha256", None)
+    """Cheap identity of one delivered file: path + the scanner's fingerprint (ingest's
+    `LandingFile.fingerprint`, size + mtime) or sha256 if it has one, else size + mtime from stat."""
     path = Path(item.path)
-    if sha:
-        return f"{path}|{sha}"
+    for attr in ("sha256", "fingerprint"):
+        value = getattr(item, attr, None)
+        if value:
+            return f"{path}|{value}"
     st = path.stat()
     return f"{path}|{st.st_size}|{st.st_mtime_ns}"
 
