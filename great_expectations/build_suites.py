@@ -273,6 +273,9 @@ def build_suite(c: Contract) -> dict[str, Any]:
             "suite_version": SUITE_VERSION,
             "grain": list(c.grain),
             "ratio_columns": ratio_columns,
+            # columns a total/subtotal row sums (checked against ops.file_totals); ratios and
+            # decimals such as 预计可售天数 or targets are not additive.
+            "additive_columns": [col.name for col in c.stored_columns if col.type in ("int", "money")],
             "generated_by": "great_expectations/build_suites.py from jd_pipeline/contracts",
         },
         "expectations": expectations,
