@@ -3,12 +3,12 @@
 Input is a complete monthly panel (`unique_id`, `ds` = month start, `y` = units, `campaign_days`).
 Series are grouped by history length:
 
-- `seasonal` (>= SEASONAL_MIN_MONTHS months): candidates a seasonal-difference regression with
-  drift and the exogenous `campaign_days` (ARIMA(0,0,0)(0,1,0)12 + constant + X, campaign-aware),
+- `seasonal` (>= SEASONAL_MIN_MONTHS months): candidates (campaign-aware ones take the exogenous
+  `campaign_days`) an AR(1) + constant regression on campaign days (`ARX_campaign`), a
+  seasonal-difference regression with drift (ARIMA(0,0,0)(0,1,0)12 + constant + X),
   AutoETS(season_length=12), and from three seasons of history on AutoARIMA(season_length=12)
-  with `campaign_days`.
-  Baseline: SeasonalNaive(12).
-- `short` (>= SHORT_MIN_MONTHS): AutoETS without seasonality; baseline Naive.
+  with `campaign_days`. Baseline: SeasonalNaive(12).
+- `short` (>= SHORT_MIN_MONTHS): `ARX_campaign` or AutoETS without seasonality; baseline Naive.
 - `tiny`: Naive only (no backtest possible).
 
 Backtest: rolling origin with two windows of `horizon` months (`cross_validation`). The model is
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 SEASON = 12
 HORIZON = 3
 LEVEL = 80
-SEASONAL_MIN_MONTHS = SEASON + 2 * HORIZON + 2  # first backtest window still trains on >= 14 months
+SEASONAL_MIN_MONTHS = SEASON + 2 * HORIZON  # the first backtest window still trains on a full season
 SHORT_MIN_MONTHS = 2 * HORIZON + 3
 EXOG = "campaign_days"
 AUTOARIMA_MIN_MONTHS = 3 * SEASON
@@ -75,6 +75,11 @@ def wape(actual: pd.Series | np.ndarray, forecast: pd.Series | np.ndarray) -> fl
     return float(np.abs(actual_arr - np.asarray(forecast, dtype=float)).sum() / denom)
 
 
+def _arx() -> ARIMA:
+    """AR(1) + constant regression on `campaign_days`: level and campaign lift, fit in 12 months."""
+    return ARIMA(order=(1, 0, 0), include_constant=True, alias="ARX_campaign")
+
+
 def _candidates(group: str, min_length: int = 0) -> tuple[dict[str, object], str, object, bool]:
     """(candidate models by alias, baseline alias, baseline model, uses exogenous campaign_days).
 
@@ -90,6 +95,7 @@ def _candidates(group: str, min_length: int = 0) -> tuple[dict[str, object], str
         return (
             {
                 **auto,
+                "ARX_campaign": _arx(),
                 "SeasonalDrift_campaign": ARIMA(
                     order=(0, 0, 0), seasonal_order=(0, 1, 0), season_length=SEASON,
                     include_constant=True, alias="SeasonalDrift_campaign",
@@ -101,7 +107,12 @@ def _candidates(group: str, min_length: int = 0) -> tuple[dict[str, object], str
             True,
         )
     if group == "short":
-        return ({"AutoETS": AutoETS(season_length=1, alias="AutoETS")}, "Naive", Naive(alias="Naive"), False)
+        return (
+            {"ARX_campaign": _arx(), "AutoETS": AutoETS(season_length=1, alias="AutoETS")},
+            "Naive",
+            Naive(alias="Naive"),
+            True,
+        )
     return ({}, "Naive", Naive(alias="Naive"), False)
 
 
