@@ -1,0 +1,332 @@
+"""Readers: turn one landing file into the temp table `_stage` (all text, contract names).
+
+- CSV: encoding decided from the bytes (BOM, UTF-8 validity, else GB18030 if the contract
+  allows it); GB18030 is transcoded to a UTF-8 temp file as a stream, then DuckDB `read_csv`
+  reads every column as VARCHAR with `store_rejects` so malformed lines become quarantine rows.
+- Excel (`.xlsx`, `.xls`): python-calamine, first sheet, rows streamed into an Arrow table.
+
+Personal data never reaches `_stage`: dropped columns are not selected, 下单帐号 is hashed and
+客户地址 reduced to its province inside the same SELECT that reads the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pyarrow as pa
+
+from jd_pipeline.contracts import Column, Contract, header_has_percent, normalize_header
+from jd_pipeline.ingest.landing import LandingFile
+from jd_pipeline.ingest.sql import lit, q
+
+CHUNK = 4 << 20
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+WITHHELD = "<withheld: source has personal data>"
+
+
+class FileRejected(Exception):
+    """The file cannot be read at all; the message names the file and the problem."""
+
+
+@dataclass
+class MappedColumn:
+    column: Column
+    header: str  # as written in the file
+    index: int
+    percent_header: bool
+
+
+@dataclass
+class Staged:
+    """What `_stage` holds and how to number its rows."""
+
+    columns: dict[str, MappedColumn]  # stored name -> mapping (absent optional columns missing)
+    encoding: str
+    notes: list[str] = field(default_factory=list)
+    broken_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, raw)
+    row_number_sql: str = "s._rn"
+    join_sql: str = ""
+
+
+# ---------------------------------------------------------------- headers
+
+
+def map_headers(contract: Contract, headers: list[Any], where: str) -> tuple[dict[str, MappedColumn], list[str]]:
+    """Match file headers to contract columns; reject on a missing required header."""
+    mapped: dict[str, MappedColumn] = {}
+    seen_pii: set[str] = set()
+    notes: list[str] = []
+    unknown: list[str] = []
+    for i, raw in enumerate(headers):
+        text = "" if raw is None else str(raw)
+        norm = normalize_header(text)
+        if not norm:
+            continue
+        col = next((c for c in contract.columns if c.matches(norm)), None)
+        if col is None:
+            unknown.append(text.strip())
+            continue
+        key = col.name or col.header
+        if key in mapped or key in seen_pii:
+            notes.append(f"duplicate header {text.strip()!r} at column {i + 1} ignored")
+            continue
+        if col.name is None:
+            seen_pii.add(key)
+            continue
+        mapped[key] = MappedColumn(col, text.strip(), i, header_has_percent(text))
+    missing = [c.header for c in contract.required_columns if c.name not in mapped]
+    if missing:
+        found = ", ".join(str(h).strip() for h in headers if h not in (None, ""))
+        raise FileRejected(f"{where}: missing required header(s) {', '.join(missing)} (found: {found})")
+    if unknown:
+        notes.append("ignored unknown header(s): " + ", ".join(unknown))
+    return mapped, notes
+
+
+def _select_list(contract: Contract, mapped: dict[str, MappedColumn]) -> str:
+    """SELECT list building `_stage` from source columns c0..cN (personal data handled here)."""
+    parts = []
+    for col in contract.stored_columns:
+        m = mapped.get(col.name)  # type: ignore[arg-type]
+        if m is None:
+            expr = "CAST(NULL AS VARCHAR)"
+        else:
+            ref = f"c{m.index}"
+            if col.pii == "hash":
+                expr = f"CASE WHEN jd_clean({ref}) IS NULL THEN NULL ELSE sha256($salt || jd_clean({ref})) END"
+            elif col.pii == "province":
+                expr = f"jd_province({ref})"
+            else:
+                expr = f"CAST({ref} AS VARCHAR)"
+        parts.append(f"{expr} AS {q(col.name)}")  # type: ignore[arg-type]
+    return ", ".join(parts)
+
+
+def _needs_salt(contract: Contract) -> bool:
+    return any(c.pii == "hash" for c in contract.stored_columns)
+
+
+def _create_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, select: str, source_sql: str,
+                  salt: str | None, extra: str = "") -> None:
+    sql = f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {extra}{select} FROM {source_sql}"
+    params = {"salt": salt or ""} if _needs_salt(contract) else None
+    conn.execute(sql, params) if params else conn.execute(sql)
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def _detect_encoding(path: Path, contract: Contract, where: str) -> str:
+    """`utf-8` (DuckDB reads it as is, BOM or not) or `gb18030` (needs transcoding)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if not head:
+        raise FileRejected(f"{where}: empty file (0 bytes)")
+    if head.startswith(XLSX_MAGIC) or head.startswith(XLS_MAGIC):
+        raise FileRejected(f"{where}: named .csv but is an Excel workbook")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRejected(f"{where}: wrong encoding: UTF-16 (contract: {', '.join(contract.encodings)})")
+    if head.startswith(codecs.BOM_UTF8):
+        if "utf-8" not in contract.encodings:
+            raise FileRejected(f"{where}: wrong encoding: UTF-8 (contract: {', '.join(contract.encodings)})")
+        return "utf-8"
+    if b"\x00" in head:
+        raise FileRejected(f"{where}: binary content, not a CSV text file")
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
+        is_utf8 = True
+    except UnicodeDecodeError:
+        is_utf8 = False
+    if is_utf8 and ("utf-8" in contract.encodings or head.isascii()):
+        return "utf-8" if "utf-8" in contract.encodings else contract.encodings[0]
+    if "gb18030" in contract.encodings and not is_utf8:
+        return "gb18030"
+    found = "UTF-8" if is_utf8 else "not UTF-8 (GB18030/GBK?)"
+    raise FileRejected(f"{where}: wrong encoding: {found}; contract: {', '.join(contract.encodings)}")
+
+
+@contextmanager
+def utf8_copy(path: Path, encoding: str, where: str) -> Iterator[Path]:
+    """The file as UTF-8: itself, or a streamed transcoded temp copy (deleted afterwards)."""
+    if encoding == "utf-8":
+        yield path
+        return
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    fd, tmp = tempfile.mkstemp(prefix="jd_ingest_", suffix=".csv")
+    offset = 0
+    try:
+        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            while chunk := src.read(CHUNK):
+                try:
+                    dst.write(decoder.decode(chunk).encode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    raise FileRejected(
+                        f"{where}: wrong encoding: invalid {encoding} bytes at byte {offset + exc.start}"
+                    ) from None
+                offset += len(chunk)
+            try:
+                dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+            except UnicodeDecodeError:
+                raise FileRejected(f"{where}: wrong encoding: file ends inside a {encoding} character") from None
+        yield Path(tmp)
+    finally:
+        os.unlink(tmp)
+
+
+def _csv_header(path: Path, where: str) -> tuple[list[str], str]:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline()
+    if not first.strip():
+        raise FileRejected(f"{where}: no header line")
+    delim = "\t" if first.count("\t") > first.count(",") else ","
+    return next(csv.reader(io.StringIO(first), delimiter=delim)), delim
+
+
+def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None) -> Staged:
+    where = lf.relpath
+    if lf.size == 0:
+        raise FileRejected(f"{where}: empty file (0 bytes)")
+    encoding = _detect_encoding(lf.path, contract, where)
+    with utf8_copy(lf.path, encoding, where) as path:
+        headers, delim = _csv_header(path, where)
+        mapped, notes = map_headers(contract, headers, where)
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
+        source_sql = (
+            f"read_csv({lit(str(path))}, header=true, auto_detect=false, columns={columns}, "
+            f"delim={lit(delim)}, quote='\"', escape='\"', store_rejects=true, "
+            f"rejects_table='_rej_errors', rejects_scan='_rej_scans', max_line_size=10000000)"
+        )
+        try:
+            _create_stage(conn, contract, _select_list(contract, mapped), source_sql, salt)
+        except duckdb.Error as exc:
+            raise FileRejected(f"{where}: CSV cannot be read: {str(exc).splitlines()[0]}") from None
+    staged = Staged(columns=mapped, encoding=encoding, notes=notes, row_number_sql="s.rowid + 1")
+    _collect_broken_rows(conn, contract, staged)
+    return staged
+
+
+def _collect_broken_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged) -> None:
+    """Malformed lines (too few/many fields, bad quotes): quarantine rows, and the row numbering."""
+    rows = conn.execute(
+        "SELECT DISTINCT line, error_type, error_message, csv_line FROM _rej_errors ORDER BY line"
+    ).fetchall()
+    conn.execute("DROP TABLE IF EXISTS _rej_errors; DROP TABLE IF EXISTS _rej_scans")
+    if not rows:
+        return
+    has_pii = any(c.pii for c in contract.columns)
+    seen: set[int] = set()
+    for line, etype, message, raw in rows:
+        rn = int(line) - 1
+        if rn in seen:
+            continue
+        seen.add(rn)
+        reason = f"malformed CSV row ({etype}): {message}"
+        staged.broken_rows.append((rn, reason, WITHHELD if has_pii else (raw or "").rstrip("\r\n")))
+    n_good = conn.execute("SELECT count(*) FROM _stage").fetchone()[0]  # type: ignore[index]
+    conn.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _rowmap AS
+            SELECT CAST(row_number() OVER (ORDER BY rn) AS BIGINT) AS idx, rn
+            FROM range(1, {n_good + len(seen) + 1}) t(rn)
+            WHERE rn NOT IN ({", ".join(str(r) for r in sorted(seen))})"""
+    )
+    staged.row_number_sql = "m.rn"
+    staged.join_sql = "JOIN _rowmap m ON m.idx = s.rowid + 1"
+
+
+# ---------------------------------------------------------------- Excel
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value.total_seconds() / 86400)
+    return str(value)
+
+
+def _check_magic(lf: LandingFile, where: str) -> None:
+    with lf.path.open("rb") as fh:
+        head = fh.read(512)
+    if not head:
+        raise FileRejected(f"{where}: empty file (0 bytes)")
+    if lf.kind == "xlsx" and not head.startswith(XLSX_MAGIC):
+        looks = "CSV/text" if not head.startswith(XLS_MAGIC) else "an old .xls workbook"
+        raise FileRejected(f"{where}: not an .xlsx workbook (content looks like {looks})")
+    if lf.kind == "xls" and not (head.startswith(XLS_MAGIC) or head.startswith(XLSX_MAGIC)):
+        looks = "HTML" if b"<" in head[:64] else "CSV/text"
+        raise FileRejected(f"{where}: not an .xls workbook (content looks like {looks})")
+
+
+def _header_row(contract: Contract, rows: list[list[Any]]) -> int:
+    """Index of the header row among the first rows: the one matching most contract headers."""
+    best, best_hits = 0, -1
+    for i, row in enumerate(rows):
+        hits = sum(1 for v in row if any(c.matches(normalize_header(str(v))) for c in contract.columns))
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
+
+
+def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None) -> Staged:
+    from python_calamine import CalamineWorkbook
+
+    where = lf.relpath
+    _check_magic(lf, where)
+    try:
+        workbook = CalamineWorkbook.from_path(str(lf.path))
+        rows_iter = iter(workbook.get_sheet_by_index(0).iter_rows())
+        head = [row for _, row in zip(range(20), rows_iter)]
+    except Exception as exc:  # calamine raises its own error types
+        raise FileRejected(f"{where}: workbook cannot be read: {exc}") from None
+    if not any(_cell_text(v) for row in head for v in row):
+        raise FileRejected(f"{where}: the first sheet is empty")
+    h = _header_row(contract, head)
+    mapped, notes = map_headers(contract, head[h], where)
+    wanted = sorted({m.index for m in mapped.values()})
+    data: dict[int, list[str | None]] = {i: [] for i in wanted}
+    row_numbers: list[int] = []
+    rn = 0
+    for row in (*head[h + 1:], *rows_iter):
+        rn += 1
+        texts = [_cell_text(v) for v in row]
+        if not any(t is not None and t.strip() for t in texts):
+            continue  # blank rows (Excel trailing rows) are not data
+        row_numbers.append(rn)
+        for i in wanted:
+            data[i].append(texts[i] if i < len(texts) else None)
+    arrow = pa.table({"_rn": pa.array(row_numbers, pa.int64()),
+                      **{f"c{i}": pa.array(v, pa.string()) for i, v in data.items()}})
+    conn.register("_src_arrow", arrow)
+    try:
+        _create_stage(conn, contract, _select_list(contract, mapped), "_src_arrow", salt, extra="_rn, ")
+    finally:
+        conn.unregister("_src_arrow")
+    return Staged(columns=mapped, encoding=lf.kind, notes=notes, row_number_sql="s._rn")
+
+
+def stage_file(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None) -> Staged:
+    """Create `_stage` for one file, or raise FileRejected."""
+    if lf.kind == "csv":
+        return stage_csv(conn, contract, lf, salt)
+    return stage_excel(conn, contract, lf, salt)

@@ -1,0 +1,151 @@
+"""SQL for parsing the quirks of sources.md, as DuckDB temp macros plus expression builders.
+
+Everything here runs inside DuckDB (vectorised); no per-row Python.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from jd_pipeline.contracts import Column, Contract
+
+EMPTY_MARKERS = ("", "-", "--", "—", "——", "N/A", "n/a", "NA", "null", "NULL", "None")
+PROVINCES = (
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
+    "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
+    "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+)
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+_MARKERS = ", ".join(_lit(m) for m in EMPTY_MARKERS)
+_DATE_FORMATS = "['%Y-%m-%d', '%Y%m%d', '%Y/%m/%d', '%Y-%m-%d %H:%M:%S', '%Y/%m/%d %H:%M:%S', '%Y.%m.%d']"
+_TS_FORMATS = (
+    "['%Y-%m-%d %H:%M:%S', '%Y/%m/%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y/%m/%d %H:%M', "
+    "'%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d', '%Y/%m/%d', '%Y%m%d']"
+)
+
+MACROS = f"""
+CREATE OR REPLACE TEMP MACRO jd_clean(v) AS
+    CASE WHEN trim(CAST(v AS VARCHAR), ' \t\r\n\u3000\u00a0') IN ({_MARKERS}) THEN NULL
+         ELSE trim(CAST(v AS VARCHAR), ' \t\r\n\u3000\u00a0') END;
+CREATE OR REPLACE TEMP MACRO jd_unescape(x) AS
+    CASE WHEN strpos(x, '&') > 0 THEN
+        replace(replace(replace(replace(replace(replace(replace(x,
+            '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&#34;', '"'), '&nbsp;', ' '),
+            '&amp;', '&')
+    ELSE x END;
+CREATE OR REPLACE TEMP MACRO jd_text(v) AS jd_unescape(jd_clean(v));
+CREATE OR REPLACE TEMP MACRO jd_id(v) AS
+    CASE WHEN suffix(jd_clean(v), '.0') AND regexp_full_match(jd_clean(v), '[0-9]+\\.0+')
+         THEN split_part(jd_clean(v), '.', 1) ELSE jd_unescape(jd_clean(v)) END;
+CREATE OR REPLACE TEMP MACRO jd_mangled_id(v) AS
+    coalesce(regexp_full_match(jd_clean(v), '[0-9](\\.[0-9]+)?[eE][+]?[0-9]+'), false);
+CREATE OR REPLACE TEMP MACRO jd_num(v) AS
+    replace(replace(replace(replace(replace(jd_clean(v), ',', ''), '¥', ''), '￥', ''), ' ', ''), '，', '');
+CREATE OR REPLACE TEMP MACRO jd_int(v) AS
+    CASE WHEN strpos(jd_num(v), '.') = 0 THEN TRY_CAST(jd_num(v) AS BIGINT)
+         WHEN TRY_CAST(jd_num(v) AS DECIMAL(38,6)) = trunc(TRY_CAST(jd_num(v) AS DECIMAL(38,6)))
+         THEN TRY_CAST(TRY_CAST(jd_num(v) AS DECIMAL(38,6)) AS BIGINT) END;
+CREATE OR REPLACE TEMP MACRO jd_money(v) AS TRY_CAST(jd_num(v) AS DECIMAL(18,2));
+CREATE OR REPLACE TEMP MACRO jd_decimal(v) AS TRY_CAST(jd_num(v) AS DECIMAL(18,4));
+CREATE OR REPLACE TEMP MACRO jd_percent(v, header_pct) AS
+    CASE WHEN suffix(jd_num(v), '%') THEN TRY_CAST(rtrim(jd_num(v), '%') AS DOUBLE) / 100
+         WHEN header_pct THEN TRY_CAST(jd_num(v) AS DOUBLE) / 100
+         ELSE TRY_CAST(jd_num(v) AS DOUBLE) END;
+CREATE OR REPLACE TEMP MACRO jd_date(v) AS
+    CASE WHEN regexp_full_match(jd_clean(v), '[1-9][0-9]{{4}}(\\.[0-9]+)?')
+         THEN DATE '1899-12-30' + CAST(floor(CAST(jd_clean(v) AS DOUBLE)) AS INTEGER)
+         ELSE CAST(try_strptime(jd_clean(v), {_DATE_FORMATS}) AS DATE) END;
+CREATE OR REPLACE TEMP MACRO jd_timestamp(v) AS
+    CASE WHEN starts_with(jd_clean(v), '0001-01-01') THEN NULL
+         WHEN regexp_full_match(jd_clean(v), '[1-9][0-9]{{4}}(\\.[0-9]+)?')
+         THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(jd_clean(v) AS DOUBLE) * 86400e6) AS BIGINT))
+         ELSE try_strptime(jd_clean(v), {_TS_FORMATS}) END;
+CREATE OR REPLACE TEMP MACRO jd_month(v) AS
+    CASE WHEN regexp_full_match(jd_clean(v), '[0-9]{{4}}[-/.年]?(0?[1-9]|1[0-2])月?([-/.][0-9]{{1,2}})?( .*)?')
+         THEN regexp_extract(jd_clean(v), '^([0-9]{{4}})', 1) || '-'
+              || lpad(regexp_extract(jd_clean(v), '^[0-9]{{4}}[-/.年]?(0?[1-9]|1[0-2])', 1), 2, '0') END;
+CREATE OR REPLACE TEMP MACRO jd_quarter(v) AS
+    CASE WHEN regexp_full_match(upper(replace(jd_clean(v), '-', '')), '[0-9]{{4}}Q[1-4]')
+         THEN upper(replace(jd_clean(v), '-', '')) END;
+CREATE OR REPLACE TEMP MACRO jd_province(v) AS
+    nullif(regexp_extract(jd_clean(v), '^({"|".join(PROVINCES)})', 1), '');
+CREATE OR REPLACE TEMP MACRO jd_amount(x) AS
+    TRY_CAST(regexp_extract(replace(x, ',', ''), '([0-9]+(\\.[0-9]+)?)', 1) AS DECIMAL(18,2))
+    * CASE WHEN strpos(x, '亿') > 0 THEN 100000000 WHEN strpos(x, '万') > 0 THEN 10000
+           WHEN strpos(x, '千') > 0 THEN 1000 ELSE 1 END;
+CREATE OR REPLACE TEMP MACRO amount_range_low(v) AS
+    CAST(CASE WHEN strpos(jd_clean(v), '以下') > 0 THEN 0
+         ELSE jd_amount(regexp_split_to_array(jd_clean(v), '[~～至]')[1]) END AS DECIMAL(18,2));
+CREATE OR REPLACE TEMP MACRO amount_range_high(v) AS
+    CAST(CASE WHEN strpos(jd_clean(v), '以上') > 0 THEN NULL
+         WHEN strpos(jd_clean(v), '以下') > 0 THEN jd_amount(jd_clean(v))
+         ELSE jd_amount(regexp_split_to_array(jd_clean(v), '[~～至]')[2]) END AS DECIMAL(18,2));
+"""
+
+
+def install_macros(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(MACROS)
+
+
+def q(name: str) -> str:
+    """Quote an identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def parse_expr(col: Column, ref: str, header_pct: bool) -> str:
+    """Typed value of a stored column from its raw text `ref`."""
+    if col.type == "text":
+        return f"jd_id({ref})" if col.id else f"jd_text({ref})"
+    if col.type == "percent":
+        return f"jd_percent({ref}, {'true' if header_pct else 'false'})"
+    return f"jd_{col.type}({ref})"
+
+
+def problem_exprs(contract: Contract, col: Column, ref: str, typed: str, header: str) -> list[str]:
+    """SQL expressions yielding a reason text (or NULL) for one column of one row."""
+    label = _lit(header)
+    raw_text = f"coalesce(jd_clean({ref}), '')"
+    out: list[str] = []
+    if col.type != "text":
+        out.append(
+            f"CASE WHEN jd_clean({ref}) IS NOT NULL AND {typed} IS NULL "
+            f"AND NOT starts_with(jd_clean({ref}), '0001-01-01') "
+            f"THEN {label} || ': cannot parse ''' || {raw_text} || ''' as {col.type}' END"
+        )
+    if col.type in ("int", "money", "decimal") and col.name not in contract.allow_negative:
+        out.append(f"CASE WHEN {typed} < 0 THEN {label} || ': negative value ' || {raw_text} || ' not allowed' END")
+    if col.id:
+        out.append(
+            f"CASE WHEN jd_mangled_id({ref}) THEN {label} || ': Excel-mangled ID ''' || {raw_text} "
+            f"|| ''' (digits lost in scientific notation)' END"
+        )
+    if col.name in contract.grain:
+        out.append(f"CASE WHEN jd_clean({ref}) IS NULL THEN {label} || ': missing key value' END")
+    return out
+
+
+def period_label_expr(contract: Contract, typed: str) -> str:
+    """The folder period a typed value belongs to, for the date-outside-period check."""
+    col = contract.column(contract.period_column)  # type: ignore[arg-type]
+    kind = contract.period_kind
+    if col.type in ("date", "timestamp"):
+        fmt = {"daily": "%Y-%m-%d", "monthly": "%Y-%m", "yearly": "%Y"}.get(kind)
+        if fmt:
+            return f"strftime({typed}, '{fmt}')"
+        return f"(strftime({typed}, '%Y') || 'Q' || CAST(quarter({typed}) AS VARCHAR))"
+    if col.type == "month":
+        if kind == "yearly":
+            return f"left({typed}, 4)"
+        if kind == "quarterly":
+            return f"(left({typed}, 4) || 'Q' || CAST((CAST(right({typed}, 2) AS INTEGER) + 2) // 3 AS VARCHAR))"
+        return typed
+    return typed
+
+
+def lit(value: str | None) -> str:
+    return "NULL" if value is None else _lit(value)
