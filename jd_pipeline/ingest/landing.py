@@ -197,6 +197,18 @@ def scan_refused(landing_dir: Path | str, source: str | None = None) -> list[Ref
     return [f for f in walk_landing(landing_dir, source) if isinstance(f, RefusedPath)]
 
 
+def scan_unknown_folders(landing_dir: Path | str) -> list[RefusedPath]:
+    """Top-level entries of the landing zone that are no source (one refusal each, not read)."""
+    landing = Path(landing_dir)
+    if not landing.is_dir():
+        return []
+    contracts = load_contracts()
+    return [
+        RefusedPath(p.name, None, f"{p.name}: path fits no source (unknown folder {p.name!r})")
+        for p in sorted(landing.iterdir()) if p.name not in contracts
+    ]
+
+
 def newness(pulled_on: date | None, mtime: float, relpath: str) -> tuple[date, float, str]:
     """Sort key of deliveries: `_pulled` date first, then modification time, then path."""
     return (pulled_on or date.min, mtime, relpath)

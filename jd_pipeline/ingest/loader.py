@@ -18,7 +18,14 @@ from typing import Iterable, Sequence
 import duckdb
 
 from jd_pipeline.contracts import NUMERIC_TYPES, Contract, get_contract
-from jd_pipeline.ingest.landing import LandingFile, newness, period_bounds, scan_landing, scan_refused
+from jd_pipeline.ingest.landing import (
+    LandingFile,
+    newness,
+    period_bounds,
+    scan_landing,
+    scan_refused,
+    scan_unknown_folders,
+)
 from jd_pipeline.ingest.manifest import (
     ManifestRow,
     ensure_ops_tables,
@@ -426,6 +433,6 @@ def load_partition_range(conn: duckdb.DuckDBPyConnection, source: str, start: st
     """
     contract = get_contract(source)
     prepare(conn, contract)
-    record_refused(conn, scan_refused(landing_dir, source))
+    record_refused(conn, [*scan_unknown_folders(landing_dir), *scan_refused(landing_dir, source)])
     files = files_in_range(scan_landing(landing_dir, source), source, start, end)
     return load_files(conn, source, files, salt)

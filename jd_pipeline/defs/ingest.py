@@ -1,0 +1,77 @@
+"""Ingest assets: one per source of sources.md (`raw/<source>`), built from the contracts."""
+
+from datetime import timedelta
+
+import dagster as dg
+
+from jd_pipeline.config import get_settings
+from jd_pipeline.contracts import Contract, load_contracts
+from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, quarter_label
+from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from jd_pipeline.ingest import LoadSummary, load_partition_range
+from jd_pipeline.ingest.sql import q
+
+
+def _period_labels(contract: Contract, partition_keys: list[str]) -> list[str]:
+    if contract.period_kind == "quarterly":
+        return [quarter_label(k) for k in partition_keys]
+    return list(partition_keys)
+
+
+def _metadata(summary: LoadSummary, row_count: int, contract: Contract) -> dict[str, object]:
+    statuses = ("loaded", "replaced", "duplicate", "rejected", "skipped")
+    files = [f for f in summary.files if f.status != "skipped"]
+    return {
+        "dagster/row_count": dg.MetadataValue.int(row_count),
+        "table": dg.MetadataValue.text(f"raw.{contract.source}"),
+        "files": dg.MetadataValue.int(len(files)),
+        **{f"files_{s}": dg.MetadataValue.int(len(summary.by_status(s))) for s in statuses},
+        "rows_read": dg.MetadataValue.int(summary.rows_read),
+        "rows_loaded": dg.MetadataValue.int(summary.rows_loaded),
+        "rows_quarantined": dg.MetadataValue.int(summary.rows_quarantined),
+        "rows_total_dropped": dg.MetadataValue.int(summary.rows_total),
+        "file_list": dg.MetadataValue.json(
+            [{"path": f.path, "status": f.status, "rows_loaded": f.rows_loaded,
+              "rows_quarantined": f.rows_quarantined} for f in files]
+        ),
+        "rejected_files": dg.MetadataValue.json(summary.rejected),
+    }
+
+
+def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
+    kinds = {"duckdb", "csv" if contract.file_kinds == ("csv",) else "excel"}
+
+    @dg.asset(
+        key=["raw", contract.source],
+        group_name="ingest",
+        description=f"raw.{contract.source}: {contract.description} Loaded by the contract-driven loader "
+        f"(jd_pipeline/contracts/{contract.source}.yaml); bad rows in ops.quarantine_rows, files in "
+        "ops.load_manifest.",
+        kinds=kinds,
+        partitions_def=PARTITIONS_BY_PERIOD_KIND[contract.period_kind],
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+    )
+    def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        window = context.partition_time_window
+        start, end = window.start.date(), (window.end - timedelta(days=1)).date()
+        labels = _period_labels(contract, context.partition_keys)
+        with warehouse.get_connection() as conn:
+            summary = load_partition_range(conn, contract.source, start, end, get_settings().landing_dir)
+            row_count = conn.execute(
+                f"SELECT count(*) FROM raw.{q(contract.source)} WHERE _period IN (SELECT unnest(?))", [labels]
+            ).fetchone()[0]  # type: ignore[index]
+        for path, reason in summary.rejected.items():
+            context.log.warning(f"rejected {path}: {reason}")
+        context.log.info(
+            f"{contract.source} {start}..{end}: {len(summary.files)} file(s), read {summary.rows_read}, "
+            f"loaded {summary.rows_loaded}, quarantined {summary.rows_quarantined}"
+        )
+        return dg.MaterializeResult(metadata=_metadata(summary, row_count, contract))
+
+    return _ingest
+
+
+ingest_assets = [build_ingest_asset(c) for c in load_contracts().values()]
+
+defs = dg.Definitions(assets=ingest_assets, resources={"warehouse": WarehouseResource()})
