@@ -6,7 +6,7 @@
 
 {% macro safe_ratio(numerator, denominator) -%}
     case when {{ denominator }} is null or {{ denominator }} = 0 then null
-         else cast({{ numerator }} as {{ dbt.type_float() }}) / cast({{ denominator }} as {{ dbt.type_float() }}) end
+         else cast({{ numerator }} as double precision) / cast({{ denominator }} as double precision) end
 {%- endmacro %}
 
 {#- `(删除)` prefix on POP statuses: the merchant hid the order; the status after it stands. -#}

@@ -26,8 +26,8 @@ select
     cast(r.deal_index as bigint)                as deal_index,
     cast(r.visitor_index as bigint)             as visitor_index,
     cast(r.search_index as bigint)              as search_index,
-    cast(r.deal_index as {{ dbt.type_float() }})
-        / nullif(cast(sum(r.deal_index) over (partition by r.month, r.brand, r.cat_l3) as {{ dbt.type_float() }}), 0)
+    cast(r.deal_index as double precision)
+        / nullif(cast(sum(r.deal_index) over (partition by r.month, r.brand, r.cat_l3) as double precision), 0)
                                                 as deal_index_share,
     cast(r.deal_amount_low as decimal(18,2))    as deal_amount_low,
     cast(r.deal_amount_high as decimal(18,2))   as deal_amount_high,

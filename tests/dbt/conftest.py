@@ -1,0 +1,56 @@
+"""Shared fixtures for the dbt tests: a temp JD_DATA_DIR with hand-made raw tables, and one dbt build."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import fixture_data  # noqa: E402
+import raw_fixture  # noqa: E402
+
+REPO = HERE.parents[1]
+DBT_PROJECT = REPO / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+
+
+def make_data_dir(root: Path) -> Path:
+    (root / "warehouse").mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(root / "warehouse" / "warehouse.duckdb"))
+    raw_fixture.create_raw_tables(conn)
+    fixture_data.load(conn)
+    conn.close()
+    return root
+
+
+def run_dbt(data_dir: Path, *args: str, vars: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [str(DBT), *args, "--profiles-dir", str(DBT_PROJECT), "--project-dir", str(DBT_PROJECT),
+           "--target-path", str(data_dir / "dbt_target"), "--log-path", str(data_dir / "dbt_logs")]
+    if vars:
+        cmd += ["--vars", json.dumps(vars)]
+    env = {**os.environ, "JD_DATA_DIR": str(data_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    proc = subprocess.run(cmd, cwd=DBT_PROJECT, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> Path:
+    data_dir = make_data_dir(tmp_path_factory.mktemp("jd_data"))
+    run_dbt(data_dir, "build")
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def wh(built_warehouse):
+    conn = duckdb.connect(str(built_warehouse / "warehouse" / "warehouse.duckdb"), read_only=True)
+    yield conn
+    conn.close()
