@@ -26,6 +26,7 @@ import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from jd_pipeline.config import BUSINESS_TIMEZONE, get_settings
+from jd_pipeline.defs.freshness import build_freshness_defs
 from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, daily_partitions
 from jd_pipeline.ops import automation as auto
 
@@ -386,8 +387,11 @@ def warehouse_refresh_sensor(context: dg.SensorEvaluationContext):
 
 ALL_JOBS = [*ingest_jobs.values(), warehouse_daily_job]
 
-defs = dg.Definitions(
-    jobs=ALL_JOBS,
-    schedules=[nightly, nightly_monthly],
-    sensors=[landing_zone_sensor, warehouse_refresh_sensor],
+defs = dg.Definitions.merge(
+    dg.Definitions(
+        jobs=ALL_JOBS,
+        schedules=[nightly, nightly_monthly],
+        sensors=[landing_zone_sensor, warehouse_refresh_sensor],
+    ),
+    build_freshness_defs(_SENSOR_STATUS),  # freshness checks on the marts and the publish
 )
