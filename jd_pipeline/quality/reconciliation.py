@@ -20,6 +20,8 @@ from jd_pipeline.quality.windows import Window, period_start_sql
 POP_GMV_TOLERANCE = 0.10  # |商智 POP 成交金额 − orders gmv| / gmv per brand and day
 ADS_SHARE_LIMIT = 1.0  # ads-attributed order amount / 商智 deal amount
 AMOUNT_TOLERANCE = Decimal("0.005")  # totals vs details: exact to the cent
+# ops.file_totals labels read `<header>=<marker>[ (<outer level>=<value>)]`, e.g. `配送中心=全国 (SKU=1000)`.
+NATIONAL_LABEL = "regexp_matches(ft.total_label, '(^|=)全国')"
 MAX_EXAMPLES = 20
 DEALT = "paid_ts IS NOT NULL AND regexp_replace(order_status, '^\\(删除\\)', '') <> '已取消'"
 
@@ -147,7 +149,7 @@ def _total_mismatches(conn: duckdb.DuckDBPyConnection, source: str, window: Wind
     """(total rows compared, mismatching rows) of ops.file_totals for the source and window."""
     columns = _additive_columns(source)
     sql = f"""
-        SELECT ft.load_id, ft.brand, ft.store, ft.period, ft.total_label, ft.column_name,
+        SELECT ft.load_id, ft.brand, ft.store, ft.period, ft.row_number, ft.total_label, ft.column_name,
                ft.total_value, ft.detail_value, ft.total_value - coalesce(ft.detail_value, 0) AS diff
         FROM ops.file_totals ft
         WHERE ft.source = ? AND {_in_window('ft.period')} {labels_sql} {_current_loads_filter(conn)}
@@ -182,7 +184,7 @@ def _totals_outcome(spec: ReconSpec, conn: duckdb.DuckDBPyConnection, window: Wi
 
 
 def total_rows_match_details(spec: ReconSpec, conn: duckdb.DuckDBPyConnection, window: Window) -> CheckOutcome:
-    return _totals_outcome(spec, conn, window, "AND ft.total_label <> '全国'", "total-row")
+    return _totals_outcome(spec, conn, window, f"AND NOT {NATIONAL_LABEL}", "total-row")
 
 
 def traffic_subtotals_match(spec: ReconSpec, conn: duckdb.DuckDBPyConnection, window: Window) -> CheckOutcome:
@@ -191,7 +193,7 @@ def traffic_subtotals_match(spec: ReconSpec, conn: duckdb.DuckDBPyConnection, wi
 
 def inventory_national_equals_rdc_sum(spec: ReconSpec, conn: duckdb.DuckDBPyConnection,
                                       window: Window) -> CheckOutcome:
-    outcome = _totals_outcome(spec, conn, window, "AND ft.total_label = '全国'", "全国")
+    outcome = _totals_outcome(spec, conn, window, f"AND {NATIONAL_LABEL}", "全国")
     if _exists(conn, "raw", "jd_vc_inventory"):  # a 全国 row that slipped into raw: compare there too
         leaked = _rows(conn, f"""
             WITH n AS (SELECT _brand, date_day, sku_id, sum(on_hand) AS national FROM raw.jd_vc_inventory

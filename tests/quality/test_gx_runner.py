@@ -1,0 +1,81 @@
+"""The GX runner on hand-built raw batches: pass, blocking failure, warning, no personal data."""
+
+from __future__ import annotations
+
+import json
+
+from jd_pipeline.quality import period_window, run_suite_on_window
+from jd_pipeline.quality.gx_runner import chunk_periods
+
+from .conftest import DAY, ads_rows, load_good_day, opex_rows, pop_order_lines, ts
+
+
+def test_good_batches_pass(wh) -> None:
+    load_good_day(wh)
+    for source in ("jd_pop_orders", "jd_sz_sku", "jd_ads", "jd_vc_inventory", "jd_sz_traffic", "jd_vc_sales"):
+        outcome = run_suite_on_window(wh.conn, source, period_window(DAY))
+        assert outcome.passed, (source, outcome.observed_value)
+        assert outcome.details["rows"] > 0
+
+
+def test_unknown_product_line_fails_with_example_and_file(wh) -> None:
+    wh.load("jd_ads", ads_rows(product_line="京东新广告"))
+    outcome = run_suite_on_window(wh.conn, "jd_ads", period_window(DAY))
+    assert not outcome.passed and outcome.severity == "error"
+    failure = next(f for f in outcome.details["failures"] if f["kwargs"].get("column") == "product_line")
+    assert failure["observed"]["sample"] == ["京东新广告"]
+    assert failure["examples"][0]["product_line"] == "京东新广告"
+    assert failure["files"] == ["landing/jd_ads/acme/2026-03-01/jd_ads_2026-03-01.xlsx"]
+    assert "product_line" in outcome.observed_value and "jd_ads_2026-03-01.xlsx" in outcome.observed_value
+
+
+def test_examples_never_carry_buyer_key(wh) -> None:
+    lines = pop_order_lines()
+    lines[0]["order_status"] = "神秘状态"
+    lines[1]["order_ts"] = ts("2026-03-02")  # outside the folder's day
+    wh.load("jd_pop_orders", lines, store="pop")
+    outcome = run_suite_on_window(wh.conn, "jd_pop_orders", period_window(DAY))
+    assert not outcome.passed
+    failed = {f["expectation"] + ":" + str(f["kwargs"].get("column") or f["kwargs"].get("column_A")) for f in
+              outcome.details["failures"]}
+    assert "expect_column_values_to_match_regex:order_status" in failed
+    assert "expect_column_pair_values_a_to_be_greater_than_b:_period_end" in failed
+    text = json.dumps(outcome.details, ensure_ascii=False)
+    assert "buyer_key" not in text.replace('"column": "buyer_key"', "") and "hash-abc" not in text
+    assert any(f["examples"] for f in outcome.details["failures"])
+
+
+def test_warning_only_failure_is_warn(wh) -> None:
+    lines = pop_order_lines()
+    for line in lines:
+        line["payment_method"] = "白条"  # not in the known set: a warning expectation
+    wh.load("jd_pop_orders", lines, store="pop")
+    outcome = run_suite_on_window(wh.conn, "jd_pop_orders", period_window(DAY))
+    assert not outcome.passed and outcome.severity == "warn"
+
+
+def test_row_count_sanity_against_last_deliveries(wh) -> None:
+    for i in range(1, 5):  # history: 4 deliveries of 20 rows
+        wh.conn.execute("INSERT INTO ops.load_manifest (load_id, source, status, rows_loaded, delivered_at) "
+                        "VALUES (?, 'jd_ads', 'loaded', 20, now())", [f"old{i}"])
+    wh.load("jd_ads", ads_rows())  # 1 row: < 0.2 x median
+    outcome = run_suite_on_window(wh.conn, "jd_ads", period_window(DAY))
+    assert not outcome.passed and outcome.severity == "warn"
+    assert outcome.details["failures"][0]["expectation"] == "expect_table_row_count_to_be_between"
+
+
+def test_currency_and_month_within_period(wh) -> None:
+    rows = opex_rows("2026-03", currency="USD") + [{**opex_rows("2026-04")[0], "voucher_id": "X"}]
+    wh.load("fin_opex_actuals", rows, period="2026-03")
+    outcome = run_suite_on_window(wh.conn, "fin_opex_actuals", period_window("2026-03"))
+    cols = {str(f["kwargs"].get("column") or f["kwargs"].get("column_B")) for f in outcome.details["failures"]}
+    assert not outcome.passed and {"currency", "period"} <= cols
+
+
+def test_empty_window_passes_without_gx(wh) -> None:
+    outcome = run_suite_on_window(wh.conn, "jd_ads", period_window("2026-03-05"))
+    assert outcome.passed and outcome.details["rows"] == 0 and outcome.details["batches"] == []
+
+
+def test_chunks_keep_whole_periods() -> None:
+    assert chunk_periods([("a", 3), ("b", 3), ("c", 5), ("d", 1)], max_rows=6) == [["a", "b"], ["c", "d"]]
