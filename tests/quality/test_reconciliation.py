@@ -1,0 +1,95 @@
+"""Reconciliation checks: a good fixture passes, a broken one fails with the right severity."""
+
+from __future__ import annotations
+
+from jd_pipeline.quality import CheckOutcome, period_window, reconciliation_specs, write_outcomes
+from jd_pipeline.quality.gx_runner import available_suites
+
+from .conftest import DAY, ads_rows, load_good_day, opex_rows, plan_rows, sz_sku_rows
+
+
+def _spec(name: str, source: str | None = None):
+    return next(s for s in reconciliation_specs(available_suites())
+                if s.name == name and (source is None or s.source == source))
+
+
+def _run(wh, name: str, period: str = DAY, source: str | None = None) -> CheckOutcome:
+    outcome = _spec(name, source).fn(wh.conn, period_window(period))
+    write_outcomes(wh.conn, [outcome], "test-run")
+    return outcome
+
+
+def test_good_day_reconciles(wh) -> None:
+    load_good_day(wh)
+    for spec in reconciliation_specs(available_suites()):
+        outcome = spec.fn(wh.conn, period_window(DAY if spec.source.startswith("jd_") else "2026"))
+        assert outcome.passed, (spec.name, spec.source, outcome.observed_value)
+
+
+def test_pop_gmv_gap_warns_with_gap_in_details(wh) -> None:
+    load_good_day(wh)
+    wh.replace("jd_sz_sku", sz_sku_rows(400), store="pop")  # 商智 400 vs orders gmv 300
+    outcome = _run(wh, "sz_pop_deal_vs_orders_gmv")
+    assert not outcome.passed and outcome.severity == "warn"
+    day = outcome.details["days_beyond_tolerance"][0]
+    assert day["gap"] == 100 and abs(day["gap_pct"] - 1 / 3) < 1e-9
+
+
+def test_ads_share_above_100_percent_warns(wh) -> None:
+    load_good_day(wh)
+    wh.replace("jd_ads", ads_rows(amount=900))  # 900 attributed vs 600 商智 deal amount
+    outcome = _run(wh, "ads_attributed_vs_sz_deal")
+    assert not outcome.passed and outcome.severity == "warn" and outcome.details["max_share"] == 1.5
+
+
+def test_national_row_disagreeing_with_rdcs_is_an_error(wh) -> None:
+    load_good_day(wh)
+    wh.conn.execute("UPDATE ops.file_totals SET total_value = 12 WHERE source = 'jd_vc_inventory'")
+    outcome = _run(wh, "inventory_national_equals_rdc_sum")
+    assert not outcome.passed and outcome.severity == "error"
+    assert "jd_vc_inventory_2026-03-01.xlsx" in outcome.observed_value and "12" in outcome.observed_value
+
+
+def test_traffic_subtotal_mismatch_is_an_error(wh) -> None:
+    load_good_day(wh)
+    wh.conn.execute("UPDATE ops.file_totals SET total_value = 31 WHERE source = 'jd_sz_traffic'")
+    outcome = _run(wh, "traffic_subtotals_match")
+    assert not outcome.passed and outcome.severity == "error"
+
+
+def test_total_row_mismatch_is_an_error_but_ratios_are_ignored(wh) -> None:
+    load_good_day(wh)
+    load_id = wh.conn.execute("SELECT load_id FROM ops.file_totals WHERE source = 'jd_vc_sales'").fetchone()[0]
+    wh.total(load_id, "jd_vc_sales", "时间=合计", "units", 4, 3)
+    wh.total(load_id, "jd_sz_sku", "时间=合计", "deal_conversion", 0.5, 0.03)  # a ratio: never summed
+    assert not _run(wh, "total_rows_match_details", source="jd_vc_sales").passed
+    assert _run(wh, "total_rows_match_details", source="jd_sz_sku").passed
+
+
+def test_replaced_delivery_totals_are_ignored(wh) -> None:
+    load_good_day(wh)
+    wh.conn.execute("UPDATE ops.file_totals SET total_value = 31 WHERE source = 'jd_sz_traffic'")
+    wh.conn.execute("UPDATE ops.load_manifest SET status = 'replaced' WHERE source = 'jd_sz_traffic'")
+    assert _run(wh, "traffic_subtotals_match").passed
+
+
+def test_closed_opex_month_change_is_an_error(wh) -> None:
+    wh.load("fin_opex_actuals", opex_rows("2026-02"), period="2026-02")
+    wh.load("fin_opex_actuals", opex_rows("2026-03"), period="2026-03")  # closes 2026-02
+    assert _run(wh, "opex_closed_months_unchanged", "2026-02").passed  # baseline
+    wh.replace("fin_opex_actuals", opex_rows("2026-03", debit=1500), period="2026-03")  # open: may change
+    assert _run(wh, "opex_closed_months_unchanged", "2026-03").passed
+    wh.replace("fin_opex_actuals", opex_rows("2026-02", debit=1200), period="2026-02")  # closed: may not
+    outcome = _run(wh, "opex_closed_months_unchanged", "2026-02")
+    assert not outcome.passed and outcome.severity == "error"
+    assert "1000" in outcome.observed_value and "1200" in outcome.observed_value
+    wh.replace("fin_opex_actuals", opex_rows("2026-02"), period="2026-02")  # the good numbers again
+    assert _run(wh, "opex_closed_months_unchanged", "2026-02").passed
+
+
+def test_plan_missing_a_month_is_an_error(wh) -> None:
+    wh.load("fin_sales_plan", plan_rows(months=11), period="2026")
+    outcome = _run(wh, "plan_months_sum_to_year", "2026")
+    assert not outcome.passed and outcome.severity == "error" and "11 months" in outcome.observed_value
+    wh.replace("fin_sales_plan", plan_rows(), period="2026")
+    assert _run(wh, "plan_months_sum_to_year", "2026").passed
