@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 import duckdb
 
-from jd_pipeline.contracts import NUMERIC_TYPES, Contract, get_contract
+from jd_pipeline.contracts import Contract, get_contract
 from jd_pipeline.ingest.landing import (
     LandingFile,
     newness,
@@ -37,6 +37,8 @@ from jd_pipeline.ingest.readers import FileRejected, Staged, stage_file
 from jd_pipeline.ingest.sql import install_macros, lit, parse_expr, period_label_expr, problem_exprs, q
 
 log = logging.getLogger(__name__)
+# Columns a total row is checked on: counts and money (decimals such as 预计可售天数 are not additive).
+ADDITIVE_TYPES = ("int", "money")
 
 
 @dataclass
@@ -218,7 +220,7 @@ def _insert_quarantine(conn: duckdb.DuckDBPyConnection, contract: Contract, stag
 def _insert_totals(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged,
                    lf: LandingFile, load_id: str) -> int:
     """One ops.file_totals row per numeric column of each total row; returns the mismatches."""
-    numeric = [n for n, m in staged.columns.items() if m.column.type in NUMERIC_TYPES and not m.column.pii]
+    numeric = [n for n, m in staged.columns.items() if m.column.type in ADDITIVE_TYPES and not m.column.pii]
     if not numeric:
         return 0
     scope = " AND ".join(
