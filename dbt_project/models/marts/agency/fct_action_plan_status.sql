@@ -3,7 +3,8 @@
 -- completion became visible). on_time: true when the completion was visible no later than the first
 -- snapshot on or after due_date (the weekly grain cannot tell the day); false when completed later or
 -- still open after its due date; null while open and not yet due, and for 已取消 items.
--- overdue_days: open past due = snapshot_date − due_date; completed late = completed_on − due_date; else 0.
+-- overdue_days: open past due = snapshot_date − due_date; completed late = completed_on − due_date; else 0
+-- (an on-time completion is never overdue).
 with snaps as (
     select * from {{ ref('stg_tp_action_plan__action_snapshots') }}
 ),
@@ -58,6 +59,7 @@ select
     end as boolean)                                               as on_time,
     cast(case
         when status = '已取消' then 0
+        when completed_on_asof is not null and completed_on_asof <= coalesce(due_snapshot, completed_on_asof) then 0
         when completed_on_asof is not null then greatest(date_diff('day', due_date, completed_on_asof), 0)
         when snapshot_date > due_date then date_diff('day', due_date, snapshot_date)
         else 0
