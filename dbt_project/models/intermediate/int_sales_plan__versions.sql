@@ -1,5 +1,7 @@
 -- Plan version roles per brand and plan year: budget = the version with the earliest 发布日期 (first
 -- version of the year), current = the latest 发布日期. Ties broken by version name.
+-- is_current_for_month: the latest-published version that has lines for the month (a rolling revision that
+-- covers only the remaining months leaves the earlier months on the previous version). The marts use it.
 with lines as (
     select * from {{ ref('stg_fin_sales_plan__plan_lines') }}
 ),
@@ -14,11 +16,25 @@ ranked as (
         row_number() over (partition by brand, plan_year order by published_on asc, plan_version asc)   as rank_first,
         row_number() over (partition by brand, plan_year order by published_on desc, plan_version desc) as rank_last
     from versions
+),
+version_months as (
+    select
+        brand, plan_year, month_start, plan_version,
+        row_number() over (
+            partition by brand, plan_year, month_start
+            order by min(published_on) desc, plan_version desc
+        ) as rank_month
+    from lines
+    group by brand, plan_year, month_start, plan_version
 )
 select
     l.*,
-    r.rank_first = 1 as is_budget,
-    r.rank_last = 1  as is_current
+    r.rank_first = 1  as is_budget,
+    r.rank_last = 1   as is_current,
+    vm.rank_month = 1 as is_current_for_month
 from lines as l
 join ranked as r
     on l.brand = r.brand and l.plan_year = r.plan_year and l.plan_version = r.plan_version
+join version_months as vm
+    on l.brand = vm.brand and l.plan_year = vm.plan_year and l.month_start = vm.month_start
+   and l.plan_version = vm.plan_version

@@ -1,5 +1,5 @@
 -- JD-共享 ledger total of a month split between pop and self by their share of the month's gmv,
--- to the cent, remainder on the store with the larger gmv (pop on a tie) so the split adds up exactly.
+-- to the cent (round half up on integer cents), remainder on the store with the larger gmv (pop on a tie) so the split adds up exactly.
 -- A month with no gmv at all splits evenly.
 with shared as (
     select brand, month_start, sum(amount) as shared_total
@@ -33,12 +33,23 @@ shares as (
         row_number() over (partition by brand, month_start order by gmv desc, store_type) as gmv_rank
     from grid
 ),
+cents as (
+    select
+        *,
+        cast(round(shared_total * 100, 0) as bigint) as shared_cents,
+        cast(round(gmv * 100, 0) as bigint)          as gmv_cents,
+        cast(round(total_gmv * 100, 0) as bigint)    as total_gmv_cents
+    from shares
+),
 rounded as (
     select
         *,
-        case when total_gmv = 0 then round(shared_total / n_stores, 2)
-             else round(shared_total * gmv / total_gmv, 2) end as alloc_rounded
-    from shares
+        -- round half up, exact integer arithmetic
+        case when total_gmv_cents = 0
+             then {{ int_div('2 * shared_cents + n_stores', '2 * n_stores') }}
+             else {{ int_div('2 * shared_cents * gmv_cents + total_gmv_cents', '2 * total_gmv_cents') }}
+        end as alloc_cents
+    from cents
 )
 select
     brand,
@@ -47,9 +58,11 @@ select
     cast(shared_total as decimal(18,2)) as shared_total,
     cast(gmv as decimal(18,2))          as gmv,
     {{ safe_ratio('gmv', 'total_gmv') }} as gmv_share,
-    cast(alloc_rounded
-         + case when gmv_rank = 1
-                then shared_total - sum(alloc_rounded) over (partition by brand, month_start)
-                else 0 end
-         as decimal(18,2))              as allocated_shared
+    cast(
+        cast(alloc_cents
+             + case when gmv_rank = 1
+                    then shared_cents - sum(alloc_cents) over (partition by brand, month_start)
+                    else 0 end
+             as decimal(18,0)) / 100
+        as decimal(18,2))               as allocated_shared
 from rounded

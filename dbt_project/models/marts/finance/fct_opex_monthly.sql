@@ -17,9 +17,9 @@ budget as (
     select
         month_start, brand, cost_center, cost_type,
         sum(case when is_budget then budget_amount end)  as budget,
-        sum(case when is_current then budget_amount end) as plan
+        sum(case when is_current_for_month then budget_amount end) as plan
     from {{ ref('int_opex_budget__versions') }}
-    where is_budget or is_current
+    where is_budget or is_current_for_month
     group by 1, 2, 3, 4
 ),
 keys as (

@@ -120,6 +120,19 @@ final as (
         sum(coalesce(g.gmv_during, 0)) over (partition by g.brand, g.campaign_code) as campaign_gmv_during,
         count(*) over (partition by g.brand, g.campaign_code) as n_store_rows
     from with_gmv as g
+),
+split as (
+    select
+        f.*,
+        cast(case when f.plan_store <> 'all' then f.target_gmv
+                  when f.campaign_gmv_during = 0 then f.target_gmv / f.n_store_rows
+                  else f.target_gmv * coalesce(f.gmv_during, 0) / f.campaign_gmv_during end
+             as decimal(18,2)) as store_target_gmv,
+        cast(case when f.plan_store <> 'all' then f.ads_budget
+                  when f.campaign_gmv_during = 0 then f.ads_budget / f.n_store_rows
+                  else f.ads_budget * coalesce(f.gmv_during, 0) / f.campaign_gmv_during end
+             as decimal(18,2)) as store_ads_budget
+    from final as f
 )
 select
     cast(f.brand as varchar)                 as brand,
@@ -132,14 +145,8 @@ select
     cast(f.start_date as date)               as start_date,
     cast(f.end_date as date)                 as end_date,
     cast(f.days_during as integer)           as days_during,
-    cast(case when f.plan_store <> 'all' then f.target_gmv
-              when f.campaign_gmv_during = 0 then f.target_gmv / f.n_store_rows
-              else f.target_gmv * coalesce(f.gmv_during, 0) / f.campaign_gmv_during end
-         as decimal(18,2))                   as target_gmv,
-    cast(case when f.plan_store <> 'all' then f.ads_budget
-              when f.campaign_gmv_during = 0 then f.ads_budget / f.n_store_rows
-              else f.ads_budget * coalesce(f.gmv_during, 0) / f.campaign_gmv_during end
-         as decimal(18,2))                   as ads_budget,
+    f.store_target_gmv                   as target_gmv,
+    f.store_ads_budget                   as ads_budget,
     cast(coalesce(f.gmv_during, 0) as decimal(18,2))     as gmv_during,
     cast(coalesce(f.gmv_warmup, 0) as decimal(18,2))     as gmv_warmup,
     cast(coalesce(f.gmv_pre_period, 0) as decimal(18,2)) as gmv_pre_period,
@@ -147,13 +154,13 @@ select
     cast(coalesce(lc.gmv, ld.gmv) as decimal(18,2))      as ly_gmv,
     cast(case when lc.gmv is not null then 'campaign'
               when ld.gmv is not null then 'same_dates' end as varchar) as ly_basis,
-    {{ safe_ratio('f.gmv_during', 'f.target_gmv') }}     as achievement_vs_target,
+    {{ safe_ratio('f.gmv_during', 'f.store_target_gmv') }}     as achievement_vs_target,
     cast(coalesce(a.ads_cost, 0) as decimal(18,2))       as ads_cost,
     cast(coalesce(a.ads_order_amount, 0) as decimal(18,2)) as ads_order_amount,
     {{ safe_ratio('a.ads_order_amount', 'a.ads_cost') }} as roi,
     cast(f.resource_cost as decimal(18,2))               as resource_cost,
     cast(t.top_skus as varchar)                          as top_skus
-from final as f
+from split as f
 left join ly_campaign as lc
     on f.brand = lc.brand and f.campaign_code = lc.campaign_code and f.store_type = lc.store_type
 left join ly_same_dates as ld

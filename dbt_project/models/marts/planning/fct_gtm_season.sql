@@ -39,7 +39,7 @@ plan as (
     from season_categories as c
     join season_months as m on c.gtm_season = m.gtm_season
     join {{ ref('int_sales_plan__versions') }} as p
-        on p.is_current and p.brand = c.brand and p.store_type = c.store_type
+        on p.is_current_for_month and p.brand = c.brand and p.store_type = c.store_type
        and p.category = c.category and p.month_start = m.month_start
     group by 1, 2, 3
 )

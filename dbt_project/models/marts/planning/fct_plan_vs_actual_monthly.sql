@@ -11,13 +11,13 @@ with plan as (
     select
         month_start, brand, store_type, category,
         sum(case when is_budget then target_gmv end)    as budget_gmv,
-        sum(case when is_current then target_gmv end)   as plan_gmv,
+        sum(case when is_current_for_month then target_gmv end)   as plan_gmv,
         sum(case when is_budget then target_units end)  as budget_units,
-        sum(case when is_current then target_units end) as plan_units,
+        sum(case when is_current_for_month then target_units end) as plan_units,
         sum(case when is_budget then ads_budget end)    as budget_ads,
-        sum(case when is_current then ads_budget end)   as plan_ads
+        sum(case when is_current_for_month then ads_budget end)   as plan_ads
     from {{ ref('int_sales_plan__versions') }}
-    where is_budget or is_current
+    where is_budget or is_current_for_month
     group by 1, 2, 3, 4
 ),
 sales as (
