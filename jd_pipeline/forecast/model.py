@@ -52,7 +52,8 @@ class GroupResult:
 
 @dataclass
 class ForecastOutput:
-    """`forecasts`: unique_id, ds, forecast_units, lower, upper, model, backtest_wape, baseline_wape."""
+    """`forecasts`: unique_id, ds, forecast_units, lower, upper, model, backtest_wape, baseline_model,
+    baseline_wape (the last backtest window, per series; pooled figures in `groups` and the totals)."""
 
     forecasts: pd.DataFrame
     groups: list[GroupResult] = field(default_factory=list)
@@ -161,6 +162,7 @@ def _fit_group(
     n_series = panel["unique_id"].nunique()
     selection: dict[str, float] = {}
     per_series = pd.Series(dtype=float)
+    per_series_baseline = pd.Series(dtype=float)
     backtest = baseline_score = None
     chosen = baseline_alias
     if models:
@@ -172,6 +174,7 @@ def _fit_group(
         chosen = ranked[0]
         backtest, baseline_score = _pooled_wape(last, chosen), _pooled_wape(last, baseline_alias)
         per_series = _series_wape(last, chosen)
+        per_series_baseline = _series_wape(last, baseline_alias)
         final_model = models[chosen]
     else:
         final_model = baseline
@@ -191,6 +194,7 @@ def _fit_group(
     )
     out["backtest_wape"] = out["unique_id"].map(per_series)
     out["baseline_model"] = baseline_alias
+    out["baseline_wape"] = out["unique_id"].map(per_series_baseline)
     result = GroupResult(group, chosen, baseline_alias, selection, backtest, baseline_score, n_series)
     return out, result
 
