@@ -42,10 +42,15 @@ def run_dbt(data_dir: Path, *args: str, vars: dict | None = None, check: bool = 
     return proc
 
 
+# Models owned by other workstreams (agency marts, forecast-based rolling plan) read inputs this fixture
+# does not create; the dbt tests here cover the warehouse models of issue 5.
+EXCLUDE = ["--exclude", "source:forecast+", "path:models/marts/agency"]
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> Path:
     data_dir = make_data_dir(tmp_path_factory.mktemp("jd_data"))
-    run_dbt(data_dir, "build")
+    run_dbt(data_dir, "build", *EXCLUDE)
     return data_dir
 
 
@@ -54,3 +59,7 @@ def wh(built_warehouse):
     conn = duckdb.connect(str(built_warehouse / "warehouse" / "warehouse.duckdb"), read_only=True)
     yield conn
     conn.close()
+
+
+def rows(conn, sql: str) -> list[tuple]:
+    return conn.execute(sql).fetchall()
