@@ -177,8 +177,8 @@ def utf8_copy(path: Path, encoding: str, where: str) -> Iterator[Path]:
                 offset += len(chunk)
             try:
                 dst.write(decoder.decode(b"", final=True).encode("utf-8"))
-            except UnicodeDecodeError:
-                raise FileRejected(f"{where}: wrong encoding: file ends inside a {encoding} character") from None
+            except UnicodeDecodeError:  # truncated inside a character: that last line is malformed anyway
+                dst.write("\ufffd".encode("utf-8"))
         yield Path(tmp)
     finally:
         os.unlink(tmp)
@@ -232,7 +232,7 @@ def _collect_broken_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, st
             continue
         seen.add(rn)
         reason = f"malformed CSV row ({etype}): {message}"
-        staged.broken_rows.append((rn, reason, WITHHELD if has_pii else (raw or "").rstrip("\r\n")))
+        staged.broken_rows.append((rn, reason, WITHHELD if has_pii else (raw or "").strip("\r\n")))
     n_good = conn.execute("SELECT count(*) FROM _stage").fetchone()[0]  # type: ignore[index]
     conn.execute(
         f"""CREATE OR REPLACE TEMP TABLE _rowmap AS
