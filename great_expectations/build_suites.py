@@ -44,7 +44,7 @@ TP_STORES = ["POP", "自营", "全部"]
 
 def _regex_escape_status(statuses: list[str]) -> str:
     escaped = "|".join(s.replace("(", r"\(").replace(")", r"\)") for s in statuses)
-    return rf"^(\(删除\))?({escaped})$"
+    return rf"^(?:\(删除\))?(?:{escaped})$"
 
 
 # source -> list of (expectation type, kwargs, severity, notes)
@@ -105,7 +105,7 @@ RULES: dict[str, list[tuple[str, dict[str, Any], str, str]]] = {
          {"column_A": "deal_amount_high", "column_B": "deal_amount_low", "or_equal": True,
           "ignore_row_if": "either_value_is_missing"}, "critical", "range bounds in order"),
         ("expect_column_values_to_match_regex",
-         {"column": "deal_amount_range", "regex": r"^[0-9.]+(万|亿)?(~[0-9.]+(万|亿)?|以上|以下)$"}, "warning",
+         {"column": "deal_amount_range", "regex": r"^[0-9.]+(?:万|亿)?(?:~[0-9.]+(?:万|亿)?|以上|以下)$"}, "warning",
          "成交金额区间 like 100万~250万, 1000万以上"),
     ],
     "jd_ads": [
@@ -169,7 +169,7 @@ RULES: dict[str, list[tuple[str, dict[str, Any], str, str]]] = {
     "ref_products": [
         ("expect_column_values_to_be_in_set", {"column": "store", "value_set": ["POP", "自营"]}, "critical", ""),
         ("expect_column_values_to_be_in_set", {"column": "status", "value_set": ["在售", "停售"]}, "critical", ""),
-        ("expect_column_values_to_match_regex", {"column": "gtm_season", "regex": r"^\d{4}(SS|AW)$"}, "warning", ""),
+        ("expect_column_values_to_match_regex", {"column": "gtm_season", "regex": r"^\d{4}(?:SS|AW)$"}, "warning", ""),
         ("expect_column_values_to_not_be_null", {"column": "unit_cogs"}, "warning", "cogs of the P&L"),
     ],
 }
@@ -238,7 +238,7 @@ def _period_expectations(c: Contract) -> list[dict[str, Any]]:
         ]
     if kind == "month":
         return [
-            _exp("expect_column_values_to_match_regex", {"column": col, "regex": r"^\d{4}-(0[1-9]|1[0-2])$"}),
+            _exp("expect_column_values_to_match_regex", {"column": col, "regex": r"^\d{4}-(?:0[1-9]|1[0-2])$"}),
             _exp("expect_column_pair_values_a_to_be_greater_than_b",
                  {"column_A": col, "column_B": "_period_first_month", "or_equal": True},
                  notes="month within the file's period"),

@@ -80,7 +80,7 @@ def run_and_record(
         outcome = body(conn, window)
         outcome.details.setdefault("seconds", round(time.perf_counter() - started, 3))
         outcome.details["layer"] = layer
-        write_outcomes(conn, [outcome], context.run_id)
+        write_outcomes(conn, [outcome], context.run.run_id)
     log = context.log.info if outcome.passed else context.log.warning
     log(f"{outcome.check_name} on {outcome.asset} [{window.start}..{window.end}): "
         f"{'passed' if outcome.passed else outcome.severity.upper()} - {outcome.observed_value}")
