@@ -1,0 +1,120 @@
+"""Campaign recap (活动复盘) for a campaign of tp_campaign_plan once it has ended."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+
+from jd_pipeline.reporting import charts
+from jd_pipeline.reporting.dq import dq_section
+from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
+from jd_pipeline.reporting.queries import df, exists, ratio, store_label
+
+
+def ended_campaigns(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: date) -> list[str]:
+    """Campaign codes of the brand whose end date falls in [start, end] and is covered by sales data."""
+    rows = conn.execute("""
+        select distinct campaign_code from marts.fct_campaign_recap
+        where brand = ? and end_date between ? and ?
+          and end_date <= (select max(date_day) from marts.fct_sales_daily where brand = ?)
+        order by 1""", [brand, start, end, brand]).fetchall()
+    return [r[0] for r in rows]
+
+
+def _overview(conn: duckdb.DuckDBPyConnection, brand: str, code: str) -> pd.DataFrame:
+    return df(conn, """
+        select store_type, campaign_title, campaign_type, warmup_start, start_date, end_date, days_during,
+               target_gmv, gmv_warmup, gmv_during, achievement_vs_target, gmv_pre_period,
+               ly_gmv, ly_basis, (gmv_during - ly_gmv) / nullif(ly_gmv, 0) as yoy,
+               ads_budget, ads_cost, ads_order_amount, roi, resource_cost, top_skus
+        from marts.fct_campaign_recap where brand = ? and campaign_code = ? order by store_type""", [brand, code])
+
+
+def build_campaign_recap(conn: duckdb.DuckDBPyConnection, brand: str, code: str) -> Report:
+    ov = _overview(conn, brand, code)
+    first = ov.iloc[0]
+    warm, start, end = first["warmup_start"], first["start_date"], first["end_date"]
+    warm = (warm if pd.notna(warm) else start)
+    warm, start, end = (pd.Timestamp(x).date() for x in (warm, start, end))
+    stores = list(ov["store_type"])
+    daily = df(conn, """
+        select date_day, sum(gmv) filter (where store_type = 'pop') as pop_gmv,
+               sum(gmv) filter (where store_type = 'self') as self_gmv
+        from marts.fct_sales_daily where brand = ? and date_day between ? and ? and store_type in (select unnest(?))
+        group by date_day order by date_day""", [brand, warm - timedelta(days=7), end, stores])
+    skus = df(conn, """
+        select s.store_type, s.sku_id, d.sku_name, d.category, sum(s.units) as units, sum(s.gmv) as gmv
+        from marts.fct_sales_daily s left join marts.dim_sku d on d.brand = s.brand and d.sku_id = s.sku_id
+        where s.brand = ? and s.date_day between ? and ? and s.store_type in (select unnest(?))
+        group by all order by gmv desc limit 15""", [brand, start, end, stores])
+    traffic = df(conn, """
+        select store_type, source_l1, sum(visitors) as visitors, sum(deal_buyers) as deal_buyers,
+               sum(deal_buyers) / nullif(sum(visitors), 0) as conversion
+        from marts.fct_traffic_daily where brand = ? and date_day between ? and ? and store_type in (select unnest(?))
+        group by all order by store_type, visitors desc""", [brand, start, end, stores])
+    ads = df(conn, """
+        select product_line, sum(cost) as cost, sum(total_order_amount) as total_order_amount,
+               sum(total_order_amount) / nullif(sum(cost), 0) as roi
+        from marts.fct_ads_daily where brand = ? and date_day between ? and ? and store_type in (select unnest(?))
+        group by all order by cost desc""", [brand, warm, end, stores])
+    resources = (
+        df(conn, """
+            select resource_slot, resource_terms, store_type, sum(resource_cost) as resource_cost
+            from staging.stg_tp_campaign_plan__campaign_resources where brand = ? and campaign_code = ?
+            group by all order by resource_cost desc""", [brand, code])
+        if exists(conn, "staging", "stg_tp_campaign_plan__campaign_resources") else pd.DataFrame()
+    )
+    totals = {c: float(ov[c].astype(float).sum()) for c in
+              ("target_gmv", "gmv_during", "gmv_warmup", "ads_cost", "ads_order_amount", "resource_cost")}
+    ly = ov["ly_gmv"].astype(float).sum(min_count=1)
+    ly = None if pd.isna(ly) else float(ly)
+    daily_chart = charts.lines([d.strftime("%m-%d") for d in pd.to_datetime(daily["date_day"])],
+                               {"POP店": daily["pop_gmv"], "自营": daily["self_gmv"]},
+                               f"每日 GMV (预热 {warm} · 正式 {start} – {end})")
+    target_chart = charts.grouped_bars(
+        [str(s) for s in store_label(ov[["store_type"]].copy())["store_type"]],
+        {"目标": ov["target_gmv"], "预热": ov["gmv_warmup"], "正式期": ov["gmv_during"], "去年同活动": ov["ly_gmv"]},
+        "目标 vs 实际 vs 去年")
+    ov_out = store_label(ov.copy())
+    money = "money"
+    ov_fmt = {"days_during": "int", "target_gmv": money, "gmv_warmup": money, "gmv_during": money,
+              "achievement_vs_target": "pct", "gmv_pre_period": money, "ly_gmv": money, "yoy": "pct",
+              "ads_budget": money, "ads_cost": money, "ads_order_amount": money, "roi": "ratio", "resource_cost": money}
+    dq, dq_keys = dq_section(conn, brand, warm, end)
+    keys = [
+        KeyNumber("gmv_during", "正式期 GMV", totals["gmv_during"]),
+        KeyNumber("target_gmv", "目标 GMV", totals["target_gmv"]),
+        KeyNumber("achievement_vs_target", "目标达成率", ratio(totals["gmv_during"], totals["target_gmv"]), "pct"),
+        KeyNumber("gmv_warmup", "预热期 GMV", totals["gmv_warmup"]),
+        KeyNumber("ly_gmv", "去年同活动 GMV", ly),
+        KeyNumber("ads_cost", "广告花费", totals["ads_cost"]),
+        KeyNumber("roi", "广告ROI", ratio(totals["ads_order_amount"], totals["ads_cost"]), "ratio"),
+        KeyNumber("resource_cost", "资源位成本", totals["resource_cost"]),
+        *dq_keys,
+    ]
+    return Report(
+        kind="campaign_recap", brand=brand, period=end.strftime("%Y-%m"),
+        title=f"{brand} 活动复盘 {first['campaign_title']} ({code})", file_stem=f"campaign_recap_{code}",
+        subtitle=f"{first['campaign_type']} · 预热 {warm} · 正式 {start} – {end} · fct_campaign_recap",
+        key_numbers=keys,
+        sections=[
+            Section("目标与实际", [Table("活动总览", "按店铺 (fct_campaign_recap)", ov_out, ov_fmt)],
+                    [Chart("target", target_chart), Chart("daily", daily_chart)],
+                    ["去年 = 去年同类型活动 (ly_basis = campaign) 或去年同日期 (same_dates)。ROI = 订单金额 ÷ 花费。"]),
+            Section("商品", [Table("商品TOP15", "正式期 GMV 前15 SKU", store_label(skus),
+                                  {"units": "int", "gmv": money})]),
+            Section("运营: 流量与广告", [
+                Table("活动流量", "正式期流量来源", store_label(traffic),
+                      {"visitors": "int", "deal_buyers": "int", "conversion": "pct"}),
+                Table("活动广告", "预热至结束 京准通按产品线", ads,
+                      {"cost": money, "total_order_amount": money, "roi": "ratio"}),
+            ]),
+            Section("平台资源", [Table("资源位", "资源位与成本 (tp_campaign_plan)", store_label(resources),
+                                   {"resource_cost": money})]),
+            dq,
+        ],
+        sources=["fct_campaign_recap", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "dim_sku",
+                 "stg_tp_campaign_plan__campaign_resources", "ops.dq_results"],
+    )

@@ -1,0 +1,207 @@
+"""Monthly business review (月度经营分析) for one brand and month, from the marts only."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from jd_pipeline.reporting import charts
+from jd_pipeline.reporting.dq import dq_section
+from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
+from jd_pipeline.reporting.queries import df, month_bounds, ratio, store_label
+
+PNL_LINES = (
+    ("cogs", "商品成本"), ("commission", "佣金扣点"), ("platform_fee", "平台使用费"), ("ads", "广告费"),
+    ("agency_fee", "代运营服务费"), ("logistics", "物流仓储"), ("campaign", "营销活动"), ("samples", "样品赠品"),
+    ("staff", "人员"), ("other", "其他"), ("allocated_shared", "共享费用分摊"),
+)
+
+
+def _plan_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> tuple[Section, pd.DataFrame]:
+    frame = df(conn, """
+        select store_type, category, actual_gmv, plan_gmv, budget_gmv,
+               achievement_vs_plan, achievement_vs_budget, ly_actual_gmv, yoy_growth
+        from marts.fct_plan_vs_actual_monthly
+        where brand = ? and month = ? order by store_type, category""", [brand, month])
+    raw = frame.copy()
+    store_label(frame)
+    labels = [f"{s}·{c}" for s, c in zip(frame["store_type"], frame["category"])]
+    chart = charts.grouped_bars(
+        labels, {"实际 actual": frame["actual_gmv"], "计划 plan": frame["plan_gmv"], "预算 budget": frame["budget_gmv"]},
+        f"{month} GMV 实际 vs 计划 vs 预算 (店铺·品类)",
+    )
+    fmt = {"actual_gmv": "money", "plan_gmv": "money", "budget_gmv": "money", "achievement_vs_plan": "pct",
+           "achievement_vs_budget": "pct", "ly_actual_gmv": "money", "yoy_growth": "pct"}
+    section = Section(
+        "GMV vs 计划与预算 (按店铺与品类)",
+        tables=[Table("GMV计划达成", "GMV 计划达成 (fct_plan_vs_actual_monthly)", frame, fmt)],
+        charts=[Chart("GMV vs plan", chart)],
+        notes=["计划 = 当前版本 (最新发布日期); 预算 = 年度第一个版本。"],
+    )
+    return section, raw
+
+
+def _store_trend_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Section:
+    frame = df(conn, """
+        select month,
+               sum(actual_gmv) filter (where store_type = 'pop')  as pop_gmv,
+               sum(actual_gmv) filter (where store_type = 'self') as self_gmv,
+               sum(plan_gmv) as plan_gmv
+        from marts.fct_plan_vs_actual_monthly
+        where brand = ? and month <= ? and month > strftime(cast(? || '-01' as date) - interval 12 month, '%Y-%m')
+        group by month order by month""", [brand, month, month])
+    chart = charts.lines(frame["month"], {"POP店": frame["pop_gmv"], "自营": frame["self_gmv"],
+                                          "计划 (合计)": frame["plan_gmv"]}, "POP vs 自营 GMV (近12个月)")
+    fmt = {"pop_gmv": "money", "self_gmv": "money", "plan_gmv": "money"}
+    return Section("POP店 vs 自营", [Table("店铺趋势", "近12个月 GMV 按店铺", frame, fmt)], [Chart("stores", chart)])
+
+
+def _traffic_section(conn: duckdb.DuckDBPyConnection, brand: str, start, end) -> Section:
+    frame = df(conn, """
+        select store_type, source_l1, sum(visitors) as visitors, sum(deal_buyers) as deal_buyers,
+               sum(deal_amount) as deal_amount, sum(deal_buyers) / nullif(sum(visitors), 0) as conversion
+        from marts.fct_traffic_daily
+        where brand = ? and date_day between ? and ?
+        group by all order by store_type, visitors desc""", [brand, start, end])
+    paid = df(conn, """
+        select store_type,
+               sum(visitors) filter (where is_paid) as paid_visitors,
+               sum(visitors) filter (where not is_paid) as free_visitors,
+               sum(visitors) filter (where is_paid) / nullif(sum(visitors), 0) as paid_share,
+               sum(deal_buyers) / nullif(sum(visitors), 0) as conversion
+        from marts.fct_traffic_daily
+        where brand = ? and date_day between ? and ? group by all order by store_type""", [brand, start, end])
+    store_label(frame)
+    store_label(paid)
+    chart = charts.stacked_bars(paid["store_type"], {"免费/自然 free": paid["free_visitors"],
+                                                     "付费 paid": paid["paid_visitors"]}, "访客: 免费 vs 付费")
+    return Section(
+        "流量: 免费 vs 付费",
+        tables=[
+            Table("流量付费占比", "付费流量占比与转化率", paid,
+                  {"paid_visitors": "int", "free_visitors": "int", "paid_share": "pct", "conversion": "pct"}),
+            Table("流量来源", "一级来源", frame, {"visitors": "int", "deal_buyers": "int", "deal_amount": "money",
+                                                  "conversion": "pct"}),
+        ],
+        charts=[Chart("traffic", chart)],
+        notes=["转化率 = 成交客户数 ÷ 访客数 (由各部分汇总后计算)。"],
+    )
+
+
+def _ads_section(conn: duckdb.DuckDBPyConnection, brand: str, start, end) -> tuple[Section, pd.DataFrame]:
+    frame = df(conn, """
+        select product_line, sum(impressions) as impressions, sum(clicks) as clicks, sum(cost) as cost,
+               sum(total_order_amount) as total_order_amount, sum(total_orders) as total_orders,
+               sum(total_order_amount) / nullif(sum(cost), 0) as roi,
+               sum(clicks) / nullif(sum(impressions), 0) as ctr
+        from marts.fct_ads_daily
+        where brand = ? and date_day between ? and ?
+        group by all order by cost desc""", [brand, start, end])
+    chart = charts.grouped_bars(frame["product_line"], {"花费 cost": frame["cost"],
+                                                        "订单金额 order amount": frame["total_order_amount"]},
+                                "京准通 按产品线: 花费 vs 订单金额")
+    fmt = {"impressions": "int", "clicks": "int", "cost": "money", "total_order_amount": "money",
+           "total_orders": "int", "roi": "ratio", "ctr": "pct"}
+    return Section("广告: 按产品线与ROI", [Table("广告产品线", "京准通按产品线 (ROI = 总订单金额 ÷ 花费)", frame, fmt)],
+                   [Chart("ads", chart)]), frame
+
+
+def _sku_section(conn: duckdb.DuckDBPyConnection, brand: str, start, end) -> Section:
+    frame = df(conn, """
+        with cur as (
+            select brand, store_type, sku_id, sum(units) as units, sum(gmv) as gmv
+            from marts.fct_sales_daily where brand = ? and date_day between ? and ? group by all
+        ), prev as (
+            select store_type, sku_id, sum(gmv) as prev_gmv
+            from marts.fct_sales_daily
+            where brand = ? and date_day between ?::date - interval 1 month and ?::date - interval 1 day
+            group by all
+        )
+        select c.store_type, c.sku_id, d.sku_name, d.category, c.units, c.gmv, p.prev_gmv,
+               (c.gmv - p.prev_gmv) / nullif(p.prev_gmv, 0) as mom
+        from cur c
+        left join prev p using (store_type, sku_id)
+        left join marts.dim_sku d on d.brand = c.brand and d.sku_id = c.sku_id
+        where c.units > 0""", [brand, start, end, brand, start, start])
+    fmt = {"units": "int", "gmv": "money", "prev_gmv": "money", "mom": "pct"}
+    top = frame.sort_values("gmv", ascending=False).head(10).reset_index(drop=True)
+    bottom = frame.sort_values("gmv", ascending=True).head(10).reset_index(drop=True)
+    store_label(top)
+    store_label(bottom)
+    names = [(n if isinstance(n, str) and n else s)[:18] for n, s in zip(top["sku_name"], top["sku_id"])]
+    chart = charts.hbars(names, top["gmv"], "GMV 前10 SKU")
+    return Section("SKU 前10与后10", [Table("SKU前10", "GMV 前10 SKU", top, fmt),
+                                      Table("SKU后10", "GMV 后10 SKU (有销量)", bottom, fmt)],
+                   [Chart("top skus", chart)])
+
+
+def _opex_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Section:
+    frame = df(conn, """
+        select o.cost_type, max(c.cost_type_name_cn) as cost_type_name, sum(o.actual) as actual,
+               sum(o.budget) as budget, sum(o.plan) as plan, sum(o.variance) as variance,
+               sum(o.ytd_actual) as ytd_actual, sum(o.ytd_budget) as ytd_budget
+        from marts.fct_opex_monthly o left join marts.dim_cost_type c using (cost_type)
+        where o.brand = ? and o.month = ?
+        group by o.cost_type order by min(c.sort_order), o.cost_type""", [brand, month])
+    chart = charts.grouped_bars(frame["cost_type_name"].fillna(frame["cost_type"]),
+                                {"实际 actual": frame["actual"], "预算 budget": frame["budget"],
+                                 "计划 plan": frame["plan"]}, f"{month} OPEX 实际 vs 预算 vs 计划")
+    fmt = {c: "money" for c in ("actual", "budget", "plan", "variance", "ytd_actual", "ytd_budget")}
+    return Section("OPEX vs 预算", [Table("OPEX", "OPEX 按费用类型 (fct_opex_monthly)", frame, fmt)],
+                   [Chart("opex", chart)], ["variance = 实际 − 预算。"])
+
+
+def _pnl_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> tuple[Section, pd.DataFrame]:
+    cols = ["gmv", "revenue", "gross_margin", *[c for c, _ in PNL_LINES], "contribution"]
+    frame = df(conn, f"""
+        select store_type, {', '.join(cols)}, contribution_margin_pct, is_estimate
+        from marts.fct_ecom_pnl_monthly where brand = ? and month = ? order by store_type""", [brand, month])
+    totals = {c: float(frame[c].astype(float).sum()) for c in cols}
+    steps = [("收入 revenue", totals["revenue"])] + [(label, -totals[c]) for c, label in PNL_LINES]
+    chart = charts.waterfall(steps, f"{month} 电商 P&L 瀑布图 (两店合计)", "贡献利润")
+    out = frame.copy()
+    store_label(out)
+    fmt = {c: "money" for c in cols} | {"contribution_margin_pct": "pct", "is_estimate": "text"}
+    notes = ["is_estimate = 当月总账未到, 费用为估算 (京准通花费、佣金按费率)。"] if frame["is_estimate"].any() else []
+    return Section("P&L 瀑布图", [Table("PnL", "电商 P&L 按店铺 (fct_ecom_pnl_monthly)", out, fmt)],
+                   [Chart("pnl", chart)], notes), frame
+
+
+def build_mbr(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Report:
+    start, end = month_bounds(month)
+    plan_section, plan = _plan_section(conn, brand, month)
+    ads_section, ads = _ads_section(conn, brand, start, end)
+    pnl_section, pnl = _pnl_section(conn, brand, month)
+    net_sales = conn.execute(
+        "select sum(net_sales) from marts.fct_sales_daily where brand = ? and date_day between ? and ?",
+        [brand, start, end]).fetchone()[0]
+    gmv = float(plan["actual_gmv"].astype(float).sum())
+    plan_gmv = float(plan["plan_gmv"].astype(float).sum())
+    budget_gmv = float(plan["budget_gmv"].astype(float).sum())
+    ly = float(plan["ly_actual_gmv"].astype(float).sum())
+    ads_cost = float(ads["cost"].astype(float).sum())
+    ads_amount = float(ads["total_order_amount"].astype(float).sum())
+    dq, dq_keys = dq_section(conn, brand, start, end)
+    keys = [
+        KeyNumber("gmv", "GMV", gmv),
+        KeyNumber("plan_gmv", "计划 GMV", plan_gmv),
+        KeyNumber("achievement_vs_plan", "计划达成率", ratio(gmv, plan_gmv), "pct"),
+        KeyNumber("achievement_vs_budget", "预算达成率", ratio(gmv, budget_gmv), "pct"),
+        KeyNumber("yoy_growth", "同比", ratio(gmv - ly, ly) if ly else None, "pct"),
+        KeyNumber("net_sales", "净销售额", None if net_sales is None else float(net_sales)),
+        KeyNumber("ads_cost", "广告花费", ads_cost),
+        KeyNumber("ads_roi", "广告ROI", ratio(ads_amount, ads_cost), "ratio"),
+        KeyNumber("contribution", "贡献利润", float(pnl["contribution"].astype(float).sum())),
+        *dq_keys,
+    ]
+    return Report(
+        kind="monthly_business_review", brand=brand, period=month,
+        title=f"{brand} 京东月度经营分析 {month}", file_stem=f"monthly_business_review_{month}",
+        subtitle=f"Monthly business review · {start} – {end} · 数据来自 marts (与 BI 同口径)",
+        key_numbers=keys,
+        sections=[plan_section, _store_trend_section(conn, brand, month), _traffic_section(conn, brand, start, end),
+                  ads_section, _sku_section(conn, brand, start, end), _opex_section(conn, brand, month),
+                  pnl_section, dq],
+        sources=["fct_plan_vs_actual_monthly", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily",
+                 "fct_opex_monthly", "fct_ecom_pnl_monthly", "dim_sku", "ops.dq_results", "ops.quarantine_rows"],
+    )

@@ -1,0 +1,57 @@
+"""Small helpers to read mart slices into pandas (the aggregation itself stays in SQL)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+
+STORE_LABELS = {"pop": "POP店", "self": "自营", "all": "全部", "shared": "共享"}
+
+
+def df(conn: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+    return conn.execute(sql, params or []).df()
+
+
+def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> float | None:
+    row = conn.execute(sql, params or []).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return float(row[0])
+
+
+def exists(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchone()[0])
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """'2026-03' -> (2026-03-01, 2026-03-31)."""
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, nxt - timedelta(days=1)
+
+
+def quarter_label(month: str) -> str:
+    return f"{month[:4]}Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def quarter_months(month: str) -> list[str]:
+    """Months of the quarter that contains `month`, up to and including it."""
+    q = (int(month[5:7]) - 1) // 3
+    return [f"{month[:4]}-{m:02d}" for m in range(q * 3 + 1, int(month[5:7]) + 1)]
+
+
+def ratio(num: object, den: object) -> float | None:
+    if num is None or den is None:
+        return None
+    d = float(den)  # type: ignore[arg-type]
+    return None if d == 0 else float(num) / d  # type: ignore[arg-type]
+
+
+def store_label(frame: pd.DataFrame, col: str = "store_type") -> pd.DataFrame:
+    if col in frame.columns:
+        frame[col] = frame[col].map(lambda s: STORE_LABELS.get(s, s))
+    return frame
