@@ -67,7 +67,7 @@ class GroupPartitionsSelection(dg.AssetSelection):
         self._groups = tuple(groups)
         self._pdefs = tuple(partitions_defs)
 
-    def resolve_inner(self, asset_graph, allow_missing: bool) -> set[dg.AssetKey]:  # noqa: ANN001
+    def resolve_inner(self, asset_graph, allow_missing: bool) -> set[dg.AssetKey]:
         keys: set[dg.AssetKey] = set()
         for group in self._groups:
             for key in asset_graph.asset_keys_for_group(group, require_materializable=True):

@@ -15,10 +15,11 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from jd_pipeline.config import BUSINESS_TIMEZONE

@@ -23,10 +23,10 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import duckdb
 
@@ -111,7 +111,7 @@ def publish_serving(
             if write_parquet:
                 tables = _write_parquet(tmp_db, tmp_parquet, tables, final_parquet)
                 os.rename(tmp_parquet, final_parquet)
-            published_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            published_at = datetime.now(UTC).isoformat(timespec="seconds")
             _stamp_publish_info(tmp_db, generation, published_at, source, tables)
             _fsync_file(tmp_db)
             previous = _swap_in(tmp_db, settings.serving_db)
@@ -350,7 +350,7 @@ def _publish_lock(serving_dir: Path) -> Iterator[None]:
 
 
 def _new_generation_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
 
 
 def _write_json_atomically(path: Path, data: dict) -> None:

@@ -38,7 +38,7 @@ def build_working_warehouse(path: Path, generation: int = 1, rows: int = 1_000) 
             f"CREATE OR REPLACE TABLE marts.fct_gen AS SELECT {generation} AS generation, i FROM range({rows}) t(i)"
         )
         con.execute(
-            f"""
+            """
             CREATE OR REPLACE TABLE ops.load_manifest AS
             SELECT * FROM (VALUES
               ('jd_pop_orders/acme/2026-11-25/a.csv', 'jd_pop_orders', 'acme', 'pop', '2026-11-25', 'loaded', NULL, TIMESTAMP '2026-11-26 02:10:00'),

@@ -18,12 +18,12 @@ DOC = REPO_ROOT / "docs" / "bi_access.md"
 
 
 def code_blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    return re.findall(rf"```{language}\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
 def run(cmd: list[str], data_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "JD_DATA_DIR": str(data_dir)}
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=str(data_dir.parent))
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=str(data_dir.parent), check=False)
 
 
 @pytest.fixture
@@ -63,9 +63,8 @@ def test_sqlalchemy_read_only_connection_cannot_write(published: Path) -> None:
 
     url = f"duckdb:///{published}/serving/warehouse.duckdb?access_mode=read_only"
     engine = create_engine(url, poolclass=NullPool)
-    with engine.connect() as conn:
-        with pytest.raises(DBAPIError, match="read-only"):
-            conn.execute(text("CREATE TABLE marts.hack AS SELECT 1"))
+    with engine.connect() as conn, pytest.raises(DBAPIError, match="read-only"):
+        conn.execute(text("CREATE TABLE marts.hack AS SELECT 1"))
     engine.dispose()
 
 

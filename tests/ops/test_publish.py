@@ -157,8 +157,8 @@ def test_failure_mid_publish_leaves_serving_byte_identical(
 def test_locked_working_warehouse_is_a_clear_error(working_warehouse: Path) -> None:
     settings = get_settings()
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(working_warehouse)!r}); "
-         "print('locked', flush=True); sys.stdin.readline()"],
+        [sys.executable, "-c", (f"import duckdb, sys; c = duckdb.connect({str(working_warehouse)!r}); "
+         "print('locked', flush=True); sys.stdin.readline()")],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:
