@@ -162,6 +162,20 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
     def rec(kind: str, r: int | None, detail: str) -> None:
         log.add(file, kind, source, None if r is None else r + 1, detail)
 
+    if log.hit():  # first, so that the rows recorded below are final
+        r = row()
+        idx = np.insert(np.arange(sheet.n_rows), r + 1, r)
+        new = sheet.take(idx)
+        sheet.cols = new.cols
+        sheet.total_rows = [t + 1 if t > r else t for t in sheet.total_rows]
+        detail_rows = np.setdiff1d(np.arange(sheet.n_rows), np.array(sheet.total_rows, dtype=np.int64))
+        rec("duplicate_key", r + 1, "row repeated as the next row")
+    if roles.date and roles.date_kind == "date" and log.hit():
+        style = int(rng.integers(3))
+        map_col(sheet, roles.date, lambda v: date_variant(v, style))
+        if style == 2:
+            sheet.col(roles.date).numeric = True
+        rec("date_format_variant", None, f"{roles.date}: {['YYYYMMDD', 'YYYY/M/D', 'Excel serial'][style]}")
     if roles.ids and log.hit():
         h = roles.ids[int(rng.integers(len(roles.ids)))]
         r = row()
@@ -225,13 +239,6 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
                 set_cell(sheet, c.header, r, f"{float(v) * 1.1 + 1:.2f}" if "." in v else str(int(v) + 7))
                 rec("total_mismatch", r, c.header)
                 break
-    if log.hit():
-        r = row()
-        idx = np.insert(np.arange(sheet.n_rows), r + 1, r)
-        new = sheet.take(idx)
-        sheet.cols = new.cols
-        sheet.total_rows = [t + 1 if t > r else t for t in sheet.total_rows]
-        rec("duplicate_key", r + 1, "row repeated as the next row")
     if log.hit():
         sheet.cols.append(Col("备用字段", pa.array(["x"] * sheet.n_rows, pa.string())))
         rec("extra_unknown_header", None, "备用字段")

@@ -59,7 +59,7 @@ class Sheet:
 
     def take(self, idx: np.ndarray) -> Sheet:
         ix = pa.array(idx)
-        return Sheet([Col(c.header, c.values.take(ix), c.numeric) for c in self.cols])
+        return Sheet([Col(c.header, c.values.take(ix), c.numeric, c.quote_check) for c in self.cols])
 
 
 def _as_string(a: pa.Array | pa.ChunkedArray) -> pa.Array:

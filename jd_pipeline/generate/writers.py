@@ -209,8 +209,13 @@ def delivery_epoch(day: date, hour: int = 6) -> int:
     return calendar.timegm(dt.timetuple())
 
 
+_DIRS: set[Path] = set()
+
+
 def write_bytes(path: Path, data: bytes, delivered: date, hour: int = 6) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent not in _DIRS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _DIRS.add(path.parent)
     with open(path, "wb") as fh:
         fh.write(data)
     ts = delivery_epoch(delivered, hour)
