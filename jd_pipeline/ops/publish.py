@@ -110,12 +110,12 @@ def publish_serving(
             tables = _build_new_file(source, tmp_db, schemas)
             if write_parquet:
                 tables = _write_parquet(tmp_db, tmp_parquet, tables, final_parquet)
-                os.rename(tmp_parquet, final_parquet)
             published_at = datetime.now(UTC).isoformat(timespec="seconds")
             _stamp_publish_info(tmp_db, generation, published_at, source, tables)
             _fsync_file(tmp_db)
             previous = _swap_in(tmp_db, settings.serving_db)
             if write_parquet:
+                os.rename(tmp_parquet, final_parquet)  # complete generations never have the temp prefix
                 _swap_parquet_link(serving_dir, final_parquet)
                 _prune_parquet_generations(serving_dir)
         except BaseException:
