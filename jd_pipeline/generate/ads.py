@@ -88,10 +88,11 @@ def build_structure(cfg: Config, brand: Brand, products: Products) -> AdsStructu
     ag_names: list[str] = []
     for li, code in enumerate(LINES):
         ix = np.flatnonzero(line == li)
-        n_c = max(1, len(ix) // 60)
+        has_haitou = code in ("kuaiche", "recommendation")
+        n_c = max(2 if has_haitou else 1, len(ix) // 60)
         c_local = rng.integers(0, n_c, len(ix))
         for k in range(n_c):
-            haitou = code in ("kuaiche", "recommendation") and k % 5 == 4
+            haitou = has_haitou and (k % 5 == 4 or (n_c < 5 and k == n_c - 1))
             cat = brand.cats[int(rng.integers(len(brand.cats)))].l3
             purpose = PURPOSES[int(rng.integers(len(PURPOSES)))]
             short = SHORT[code]

@@ -133,7 +133,8 @@ def _day_lines(rng, cfg, brand, products, pix, share, d, exp_lines, in_camp, poo
     camp = bool(in_camp)
     disc_rate = rng.choice([0, 0.05, 0.1, 0.15], n_orders, p=[0.1, 0.4, 0.3, 0.2] if camp else [0.6, 0.25, 0.12, 0.03])
     disc = np.round(order_amt * disc_rate / 100).astype(np.int64) * 100
-    freight = np.where(order_amt - disc >= 9900, 0, 600)
+    # 6 CNY under 99 CNY; 10 CNY for express/remote delivery on a few orders
+    freight = np.where(order_amt - disc >= 9900, 0, 600) + np.where(rng.random(n_orders) < 0.04, 1000, 0)
     payable = order_amt - disc + freight
     balance = np.where(rng.random(n_orders) < 0.05, np.minimum(payable, rng.integers(100, 5000, n_orders)), 0)
     peak = any(c.end == d for c in in_camp)
