@@ -98,7 +98,8 @@ def build_report_asset(kind: str) -> dg.AssetsDefinition:
         started = time.perf_counter()
         root = get_settings().reports_dir
         built: list[BuiltReport] = []
-        with warehouse.get_connection(read_only=True) as conn:
+        # read-write: the data-quality summary may create the empty ops tables on a fresh warehouse
+        with warehouse.get_connection() as conn:
             for month, period_close in months_of_run(_months(context)):
                 built.extend(build_kind(conn, kind, month, root, period_close))
         publish(built)

@@ -1,7 +1,7 @@
 -- period (quarter and year) × brand × staff_id × kpi: the TP agency team KPIs, measured from the warehouse.
 --
 -- Measured KPIs (the staff member's store from tp_team_kpi; 全部 = both stores), over the period's days
--- that have sales data (a running period is measured to date, its plan over the months started so far):
+-- that have sales data (a running period is measured to date; its plan prorated by days to that date):
 --   GMV达成率       Σ fct_sales_daily.gmv ÷ Σ current-plan target_gmv (int_sales_plan__versions.is_current)
 --   广告ROI         Σ fct_ads_daily.total_order_amount ÷ Σ cost
 --   成交转化率      Σ fct_traffic_daily.deal_buyers ÷ Σ visitors (all traffic sources)
@@ -68,7 +68,10 @@ sales as (
     group by all
 ),
 plan as (
-    select sp.brand, sp.scope, sp.period_type, sp.period, sum(v.target_gmv) as plan_gmv
+    -- a month only partly covered by the measured days counts for its covered share of days
+    select sp.brand, sp.scope, sp.period_type, sp.period,
+           sum(v.target_gmv * (date_diff('day', v.month_start, least(sp.measured_end, last_day(v.month_start))) + 1)
+               / day(last_day(v.month_start))) as plan_gmv
     from scope_periods as sp
     join stores as s on s.scope = sp.scope
     join {{ ref('int_sales_plan__versions') }} as v

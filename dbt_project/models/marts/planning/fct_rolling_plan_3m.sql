@@ -5,10 +5,21 @@
 -- realised price (Σ gmv ÷ Σ units of the 3 months before as_of_date, from fct_sales_daily; the product
 -- master's 吊牌价 when it did not sell). plan_gmv = current plan version (int_sales_plan__versions).
 -- gap = forecast_gmv − plan_gmv (negative = the forecast falls short of plan); gap_pct = gap ÷ plan_gmv.
+{# The forecast table is written by a Python asset; before its first run the model is empty. #}
+{% set forecast_src = source('forecast', 'fct_demand_forecast') -%}
+{% set forecast_exists = execute and adapter.get_relation(
+        database=forecast_src.database, schema=forecast_src.schema, identifier=forecast_src.identifier) is not none %}
 with forecast as (
-    select *
-    from {{ source('forecast', 'fct_demand_forecast') }}
+    {% if forecast_exists %}
+    select as_of_date, brand, store_type, sku_id, month_start, forecast_units, lower, upper
+    from {{ forecast_src }}
     qualify as_of_date = max(as_of_date) over (partition by brand, date_trunc('month', as_of_date))
+    {% else %}
+    select cast(null as date) as as_of_date, cast(null as varchar) as brand, cast(null as varchar) as store_type,
+           cast(null as varchar) as sku_id, cast(null as date) as month_start, cast(null as double) as forecast_units,
+           cast(null as double) as lower, cast(null as double) as upper
+    where false
+    {% endif %}
 ),
 price as (
     select f.as_of_date, f.brand, f.store_type, f.sku_id,

@@ -1,0 +1,55 @@
+"""A small but complete warehouse for the report tests: the dbt tests' hand-made raw fixture, a full
+`dbt build`, the demand forecast written by our asset code, then the after-forecast models."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.reporting.dbt_helpers import REPO, run_dbt
+
+DBT_TESTS = REPO / "tests" / "dbt"
+
+
+def _raw_fixture(db: Path) -> None:
+    sys.path.insert(0, str(DBT_TESTS))
+    try:
+        import fixture_data  # type: ignore[import-not-found]
+        import raw_fixture  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(DBT_TESTS))
+    with duckdb.connect(str(db)) as conn:
+        raw_fixture.create_raw_tables(conn)
+        fixture_data.load(conn)
+
+
+def write_forecast_for(db: Path) -> None:
+    from jd_pipeline.forecast.data import horizon_for, load_panel, write_forecast
+    from jd_pipeline.forecast.model import run_forecast
+
+    with duckdb.connect(str(db)) as conn:
+        as_of = conn.execute("select max(date_day) from marts.fct_sales_daily").fetchone()[0]
+        hz = horizon_for(as_of)
+        history, future = load_panel(conn, hz)
+        output = run_forecast(history, future)
+        write_forecast(conn, hz, output, history, future)
+
+
+@pytest.fixture(scope="session")
+def report_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`$JD_DATA_DIR` with warehouse/warehouse.duckdb holding every mart (session-scoped: built once)."""
+    data_dir = tmp_path_factory.mktemp("reports_wh")
+    (data_dir / "warehouse").mkdir()
+    db = data_dir / "warehouse" / "warehouse.duckdb"
+    _raw_fixture(db)
+    run_dbt(data_dir, "build", "--exclude", "tag:after_forecast")
+    write_forecast_for(db)
+    run_dbt(data_dir, "build", "--select", "tag:after_forecast")
+    from jd_pipeline.quality.results import ensure_dq_tables
+
+    with duckdb.connect(str(db)) as conn:
+        ensure_dq_tables(conn)
+    return data_dir
