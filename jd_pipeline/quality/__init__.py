@@ -7,8 +7,10 @@ Public API:
 - `reconciliation_specs(sources)`: the cross-source SQL checks
 - `failed_blocking_checks(conn, window)`, `assert_gate_open(conn, window)`: the gate
 - `dq_summary(conn, brand, window)`: passed/warned/failed and quarantined rows for the reports
+- `check_costs(conn, run_ids)`: seconds per check layer (measured by every check)
 """
 
+from jd_pipeline.quality.cost import CheckCost, check_costs, format_costs
 from jd_pipeline.quality.gate import (
     DataQualityGateClosed,
     DataQualitySummary,
@@ -28,8 +30,8 @@ from jd_pipeline.quality.results import (
 from jd_pipeline.quality.windows import Window, partition_window, period_window, window_from_bounds
 
 __all__ = [
-    "CheckOutcome", "DataQualityGateClosed", "DataQualitySummary", "FailedCheck", "ReconSpec", "Window",
-    "assert_gate_open", "available_suites", "dq_summary", "ensure_dq_tables", "failed_blocking_checks",
+    "CheckCost", "CheckOutcome", "DataQualityGateClosed", "DataQualitySummary", "FailedCheck", "ReconSpec", "Window",
+    "assert_gate_open", "available_suites", "check_costs", "format_costs", "dq_summary", "ensure_dq_tables", "failed_blocking_checks",
     "load_suite_spec", "partition_window", "period_window", "reconciliation_specs", "record_asset_check_results",
     "run_suite_on_window", "window_from_bounds", "write_outcomes",
 ]

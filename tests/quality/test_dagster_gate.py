@@ -11,7 +11,7 @@ import pytest
 from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, daily_partitions
 from jd_pipeline.defs.quality import GATE_KEY, build_gx_check, build_recon_check, dq_gate, require_gate_open
 from jd_pipeline.defs.resources import WarehouseResource
-from jd_pipeline.quality import record_asset_check_results, reconciliation_specs
+from jd_pipeline.quality import check_costs, record_asset_check_results, reconciliation_specs
 from jd_pipeline.quality.gx_runner import available_suites, load_suite_spec
 
 from .conftest import (DAY, Warehouse, ads_rows, load_good_day, opex_rows, plan_rows, pop_order_lines,
@@ -140,6 +140,9 @@ def test_good_day_runs_through(wh) -> None:
     assert {r[0] for r in wh.conn.execute("SELECT passed FROM ops.dq_results").fetchall()} == {True}
     n = wh.conn.execute("SELECT count(*) FROM ops.dq_results WHERE run_id = ?", [result.run_id]).fetchone()[0]
     assert n == len(checks_for(DAILY_SOURCES)) + 1  # every check + the gate
+    costs = {c.layer: c for c in check_costs(wh.conn, [result.run_id])}
+    assert costs["gx"].checks == len(DAILY_SOURCES) and costs["gx"].seconds > 0 and costs["gx"].rows == 11
+    assert costs["reconciliation"].checks == len(checks_for(DAILY_SOURCES)) - len(DAILY_SOURCES)
 
 
 @pytest.mark.parametrize("case", list(DAILY_BLOCKING))
