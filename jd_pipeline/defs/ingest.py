@@ -74,4 +74,4 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
 
 ingest_assets = [build_ingest_asset(c) for c in load_contracts().values()]
 
-defs = dg.Definitions(assets=ingest_assets, resources={"warehouse": WarehouseResource()})
+defs = dg.Definitions(assets=ingest_assets)  # resources: jd_pipeline.definitions
