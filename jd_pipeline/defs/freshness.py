@@ -16,7 +16,7 @@ from datetime import timedelta
 import dagster as dg
 
 from jd_pipeline.config import BUSINESS_TIMEZONE
-from jd_pipeline.defs.publish import PUBLISH_ASSET_KEY
+from jd_pipeline.defs.publish import PUBLISH_ASSET_KEY, dbt_mart_keys
 
 MARTS_DEADLINE_CRON = "0 9 * * *"  # 09:00 Asia/Shanghai
 PUBLISH_LOWER_BOUND = timedelta(hours=7)  # published after 02:00 (the nightly schedule)
@@ -25,18 +25,7 @@ FRESHNESS_SENSOR_NAME = "freshness_checks_sensor"
 
 def daily_mart_keys() -> list[dg.AssetKey]:
     """Keys `marts/*` of the time-partitioned dbt assets (empty if the transform module is absent)."""
-    try:
-        from jd_pipeline.defs.transform import defs as transform_defs
-    except Exception:  # noqa: BLE001 - freshness must never break the code location
-        return []
-    keys: list[dg.AssetKey] = []
-    for assets_def in transform_defs.assets or []:
-        if not isinstance(assets_def, dg.AssetsDefinition):
-            continue
-        if not isinstance(assets_def.partitions_def, dg.TimeWindowPartitionsDefinition):
-            continue
-        keys += [k for k in assets_def.keys if k.path[0] == "marts"]
-    return sorted(set(keys), key=lambda k: k.to_user_string())
+    return dbt_mart_keys(time_partitioned_only=True)
 
 
 def build_freshness_checks(mart_keys: list[dg.AssetKey] | None = None) -> list[dg.AssetChecksDefinition]:

@@ -14,11 +14,35 @@ from jd_pipeline.ops.publish import PublishResult, publish_serving
 PUBLISH_ASSET_KEY = dg.AssetKey(["publish", "serving_warehouse"])
 
 # Publish runs last: after the quality gate and everything else that writes `marts`/`ops`.
-PUBLISH_DEPS: list[dg.AssetKey] = [
+BASE_PUBLISH_DEPS: list[dg.AssetKey] = [
     dg.AssetKey(["quality", "dq_gate"]),
     dg.AssetKey(["kpi", "headline_daily"]),
     dg.AssetKey(["marts", "fct_demand_forecast"]),
 ]
+
+
+def dbt_mart_keys(time_partitioned_only: bool = False) -> list[dg.AssetKey]:
+    """Keys `marts/*` of the dbt assets (empty if the transform module cannot be loaded)."""
+    try:
+        from jd_pipeline.defs.transform import defs as transform_defs
+    except Exception:  # noqa: BLE001 - publish must not break the code location
+        return []
+    keys: set[dg.AssetKey] = set()
+    for assets_def in transform_defs.assets or []:
+        if not isinstance(assets_def, dg.AssetsDefinition):
+            continue
+        if time_partitioned_only and not isinstance(
+            assets_def.partitions_def, dg.TimeWindowPartitionsDefinition
+        ):
+            continue
+        keys |= {k for k in assets_def.keys if k.path[0] == "marts"}
+    return sorted(keys, key=lambda k: k.to_user_string())
+
+
+# Every dbt mart too: a published file never misses a mart built later in the same run.
+PUBLISH_DEPS: list[dg.AssetKey] = sorted(
+    set(BASE_PUBLISH_DEPS) | set(dbt_mart_keys()), key=lambda k: k.to_user_string()
+)
 
 
 def _publish_metadata(result: PublishResult) -> dict[str, dg.MetadataValue | int | float | str]:
