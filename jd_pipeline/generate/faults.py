@@ -156,8 +156,16 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
         return []
     rng = log.rng
 
+    used: set[int] = set()
+
     def row() -> int:
-        return int(rng.choice(detail_rows))
+        """A detail row no other fault touched yet (if any is left), so faults never overlap."""
+        free = [r for r in detail_rows.tolist() if r not in used] if len(used) < len(detail_rows) else []
+        if not free:
+            return -1
+        r = int(rng.choice(free))
+        used.add(r)
+        return r
 
     def rec(kind: str, r: int | None, detail: str) -> None:
         log.add(file, kind, source, None if r is None else r + 1, detail)
@@ -169,6 +177,7 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
         sheet.cols = new.cols
         sheet.total_rows = [t + 1 if t > r else t for t in sheet.total_rows]
         detail_rows = np.setdiff1d(np.arange(sheet.n_rows), np.array(sheet.total_rows, dtype=np.int64))
+        used.update({r, r + 1})
         rec("duplicate_key", r + 1, "row repeated as the next row")
     if roles.date and roles.date_kind == "date" and log.hit():
         style = int(rng.integers(3))
@@ -176,9 +185,8 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
         if style == 2:
             sheet.col(roles.date).numeric = True
         rec("date_format_variant", None, f"{roles.date}: {['YYYYMMDD', 'YYYY/M/D', 'Excel serial'][style]}")
-    if roles.ids and log.hit():
+    if roles.ids and log.hit() and (r := row()) >= 0:
         h = roles.ids[int(rng.integers(len(roles.ids)))]
-        r = row()
         set_cell(sheet, h, r, mangle(sheet.col(h).values[r].as_py() or "0"))
         rec("excel_mangled_id", r, h)
     if roles.ids and log.hit():
@@ -190,45 +198,38 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
         sign = ["¥", "￥", ""][int(rng.integers(3))]
         map_col(sheet, h, lambda v: thousands(v, sign))
         rec("thousands_currency", None, f"{h}: {sign or 'separators'}")
-    if (roles.money or roles.numeric) and log.hit():
+    if (roles.money or roles.numeric) and log.hit() and (r := row()) >= 0:
         h = (roles.money + roles.numeric)[int(rng.integers(len(roles.money + roles.numeric)))]
-        r = row()
         set_cell(sheet, h, r, ["abc", "#VALUE!", "暂无", "12..5"][int(rng.integers(4))])
         rec("non_numeric", r, h)
-    if roles.numeric and log.hit():
+    if roles.numeric and log.hit() and (r := row()) >= 0:
         h = roles.numeric[int(rng.integers(len(roles.numeric)))]
-        r = row()
         set_cell(sheet, h, r, ["-", "--", "—", "N/A"][int(rng.integers(4))])
         rec("empty_marker", r, h)
-    if roles.qty and log.hit():
-        r = row()
+    if roles.qty and log.hit() and (r := row()) >= 0:
         set_cell(sheet, roles.qty, r, "-" + str(sheet.col(roles.qty).values[r].as_py() or "1").lstrip("-"))
         rec("negative_quantity", r, roles.qty)
-    if roles.date and log.hit():
-        r = row()
+    if roles.date and log.hit() and (r := row()) >= 0:
         v = sheet.col(roles.date).values[r].as_py() or ""
         if roles.date_kind == "month":
             y, m = int(v[:4]), int(v[5:7])
             new = f"{y - 1 if m == 1 else y}-{12 if m == 1 else m - 1:02d}"
         else:
-            new = shift_date(v, -1)
-        set_cell(sheet, roles.date, r, new)
-        rec("date_outside_period", r, f"{roles.date}: {new}")
-    if roles.name and log.hit():
-        r = row()
+            new = shift_date(v, -1) if v[:4].isdigit() and v[4:5] == "-" else v
+        if new != v:  # (a date already rendered as an Excel serial is left alone)
+            set_cell(sheet, roles.date, r, new)
+            rec("date_outside_period", r, f"{roles.date}: {new}")
+    if roles.name and log.hit() and (r := row()) >= 0:
         set_cell(sheet, roles.name, r, (sheet.col(roles.name).values[r].as_py() or "") + " 套装&amp;礼盒")
         rec("html_entity", r, roles.name)
-    if roles.sku and log.hit():
-        r = row()
+    if roles.sku and log.hit() and (r := row()) >= 0:
         bad = str(90_000_000_000 + int(rng.integers(1_000_000_000)))
         set_cell(sheet, roles.sku, r, bad)
         rec("unknown_sku", r, bad)
-    if roles.product_line and log.hit():
-        r = row()
+    if roles.product_line and log.hit() and (r := row()) >= 0:
         set_cell(sheet, roles.product_line, r, "京东直通车Plus")
         rec("unknown_product_line", r, "京东直通车Plus")
-    if roles.currency and log.hit():
-        r = row()
+    if roles.currency and log.hit() and (r := row()) >= 0:
         set_cell(sheet, roles.currency, r, "USD")
         rec("non_cny_currency", r, "USD")
     if sheet.total_rows and log.hit():

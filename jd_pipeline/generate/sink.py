@@ -50,6 +50,7 @@ class Sink:
     brand: str
     log: FaultLog
     stats: dict[str, SourceStats] = field(default_factory=dict)
+    _dirs: set[Path] = field(default_factory=set)
 
     def path(self, source: str, store: str | None, period: str, filename: str) -> Path:
         parts = [source, self.brand] + ([store] if store else []) + [period, filename]
@@ -75,14 +76,17 @@ class Sink:
         if plant and self.log.rate > 0:
             breaking = plant_sheet(sheet, roles or Roles(), self.log, rel, source, kind.fmt == "csv")
         data = self._render(sheet, kind, breaking[0] if breaking else None, rel, source, plant)
-        write_bytes(path, data, delivered, hour)
+        if path.parent not in self._dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(path.parent)
+        write_bytes(path, data, delivered, hour, mkdir=False)
         st = self.stats.setdefault(source, SourceStats())
         st.files += 1
         st.rows += sheet.n_rows - len(sheet.total_rows)
         st.bytes += len(data)
         if plant and self.log.hit():
             copy = path.with_name(path.stem + "-副本" + path.suffix)
-            write_bytes(copy, data, delivered, hour + 1)
+            write_bytes(copy, data, delivered, hour + 1, mkdir=False)
             self.log.add(copy.relative_to(self.out).as_posix(), "same_file_twice", source, None, rel)
             st.files += 1
         return path

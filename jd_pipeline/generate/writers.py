@@ -209,13 +209,9 @@ def delivery_epoch(day: date, hour: int = 6) -> int:
     return calendar.timegm(dt.timetuple())
 
 
-_DIRS: set[Path] = set()
-
-
-def write_bytes(path: Path, data: bytes, delivered: date, hour: int = 6) -> None:
-    if path.parent not in _DIRS:
+def write_bytes(path: Path, data: bytes, delivered: date, hour: int = 6, mkdir: bool = True) -> None:
+    if mkdir:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _DIRS.add(path.parent)
     with open(path, "wb") as fh:
         fh.write(data)
     ts = delivery_epoch(delivered, hour)

@@ -8,9 +8,23 @@ import pytest
 
 from jd_pipeline.generate import generate
 
-CLEAN = dict(brands=2, start=date(2026, 5, 20), end=date(2026, 7, 12), scale=0.01, seed=7, ads_pulls=3)
-FAULTY = dict(brands=2, start=date(2026, 1, 20), end=date(2026, 2, 14), scale=0.01, seed=11, ads_pulls=2,
-              faults=0.4)
+CLEAN = {
+    "brands": 2,
+    "start": date(2026, 5, 20),
+    "end": date(2026, 7, 12),
+    "scale": 0.01,
+    "seed": 7,
+    "ads_pulls": 3,
+}
+FAULTY = {
+    "brands": 2,
+    "start": date(2026, 1, 20),
+    "end": date(2026, 3, 14),
+    "scale": 0.01,
+    "seed": 11,
+    "ads_pulls": 2,
+    "faults": 0.4,
+}
 
 
 @pytest.fixture(scope="session")
@@ -24,5 +38,3 @@ def clean(tmp_path_factory: pytest.TempPathFactory):
 def faulty(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("faulty")
     return generate(root / "landing", workers=1, **FAULTY)
-
-

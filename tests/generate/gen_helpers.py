@@ -50,7 +50,8 @@ def files(out: Path, source: str, pattern: str = "*") -> list[Path]:
 def read_rows(path: Path, source: str) -> list[dict[str, str]]:
     """Rows as dicts of text (xlsx numbers rendered back to text)."""
     if path.suffix == ".csv":
-        text = path.read_bytes().decode(CSV_ENCODING[source])
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else CSV_ENCODING[source])
         return list(csv.DictReader(io.StringIO(text)))
     sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     head = [str(h) for h in sheet[0]]

@@ -77,7 +77,7 @@ def test_ordinary_quirks_always_present(clean):
 
 
 def test_ads_pulls_named_and_dated(clean):
-    day = sorted((clean.out / "jd_ads" / "brand_a").iterdir())[0]
+    day = min((clean.out / "jd_ads" / "brand_a").iterdir())
     names = sorted(p.name for p in day.iterdir())
     assert all(re.fullmatch(r".+_pulled\d{8}\.csv", n) for n in names)
     assert len(names) == 3  # ads_pulls=3 -> nights 1, 8, 15
