@@ -207,17 +207,21 @@ def _key_expectations(c: Contract) -> list[dict[str, Any]]:
 
 
 def _range_expectations(c: Contract) -> list[dict[str, Any]]:
+    """One range per amount/count: [0, ceiling] (critical) unless negatives are allowed, then
+    [-ceiling, ceiling] as a warning. One expectation per column keeps GX's per-batch cost down."""
     exps = []
     for col in c.stored_columns:
         if col.type not in ("int", "money", "decimal"):
             continue
         ceiling = MONEY_CEILING if col.type == "money" else COUNT_CEILING
-        if col.name not in c.allow_negative:
-            exps.append(_exp("expect_column_values_to_be_between", {"column": col.name, "min_value": 0},
-                             notes="amounts and counts are never negative here"))
-        exps.append(_exp("expect_column_values_to_be_between",
-                         {"column": col.name, "min_value": -ceiling, "max_value": ceiling}, "warning",
-                         "sanity ceiling"))
+        if col.name in c.allow_negative:
+            exps.append(_exp("expect_column_values_to_be_between",
+                             {"column": col.name, "min_value": -ceiling, "max_value": ceiling}, "warning",
+                             "may be negative (returns, credits); sanity ceiling"))
+        else:
+            exps.append(_exp("expect_column_values_to_be_between",
+                             {"column": col.name, "min_value": 0, "max_value": ceiling},
+                             notes="never negative here; sanity ceiling"))
     return exps
 
 
