@@ -111,7 +111,7 @@ def _run_dbt(
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     # Buffer dbt's events: row counts can only be read once dbt has released the DuckDB file.
     events = list(invocation.stream())
-    key_of = context.assets_def.get_asset_key_for_output
+    key_of = context.assets_def.keys_by_output_name.__getitem__
     built = {key_of(e.output_name) for e in events if isinstance(e, dg.Output)}
     counts = _row_counts(warehouse, built)
     check_results = [e for e in events if isinstance(e, dg.AssetCheckResult)]

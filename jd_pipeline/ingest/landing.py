@@ -19,7 +19,7 @@ from jd_pipeline.contracts import Contract, load_contracts
 BRAND_RE = re.compile(r"^[a-z0-9_]{2,32}$")
 STORES = ("pop", "self")
 FILE_NAME_RE = re.compile(r"^[A-Za-z0-9._\-\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
-PULLED_RE = re.compile(r"_pulled(\d{8})(?=\.[A-Za-z0-9]+$)")
+PULLED_RE = re.compile(r"_pulled(\d{8})(?!\d)")
 PERIOD_RES = {
     "daily": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
     "monthly": re.compile(r"^\d{4}-\d{2}$"),

@@ -34,7 +34,15 @@ from jd_pipeline.ingest.manifest import (
     record_refused,
 )
 from jd_pipeline.ingest.readers import FileRejected, Staged, stage_file
-from jd_pipeline.ingest.sql import install_macros, lit, parse_expr, period_label_expr, problem_exprs, q
+from jd_pipeline.ingest.sql import (
+    NUMERIC_PARSE,
+    install_macros,
+    lit,
+    parse_expr,
+    period_label_expr,
+    problem_exprs,
+    q,
+)
 
 log = logging.getLogger(__name__)
 # Columns a total row is checked on: counts and money (decimals such as 预计可售天数 are not additive).
@@ -113,48 +121,71 @@ def _levels(contract: Contract, staged: Staged) -> list[tuple[int, str, str]]:
     return [(i, n, staged.columns[n].header) for i, n in enumerate(contract.total_levels, 1) if n in staged.columns]
 
 
+def _c(name: str) -> str:
+    """The cleaned-text column of a contract column in the typed query's lower layers."""
+    return q(name + "__c")
+
+
 def _total_sql(contract: Contract, staged: Staged) -> tuple[str, str]:
-    """(`_total_level` expr, `_total_label` expr) from the raw text of the level columns."""
+    """(`_total_level` expr, `_total_label` expr) from the cleaned text of the level columns."""
     markers = ", ".join(lit(m) for m in contract.total_markers)
     levels = _levels(contract, staged)
     if not levels:
         return "CAST(NULL AS INTEGER)", "CAST(NULL AS VARCHAR)"
     level_cases, label_cases = [], []
     for k, name, header in levels:
-        cond = f"jd_clean(s.{q(name)}) IN ({markers})"
-        context = [f"{lit(h + '=')} || jd_clean(s.{q(n)})" for j, n, h in levels if j < k]
+        cond = f"{_c(name)} IN ({markers})"
+        context = [f"{lit(h + '=')} || {_c(n)}" for j, n, h in levels if j < k]
         ctx = f" || coalesce(' (' || nullif(concat_ws(', ', {', '.join(context)}), '') || ')', '')" if context else ""
         level_cases.append(f"WHEN {cond} THEN {k}")
-        label_cases.append(f"WHEN {cond} THEN {lit(header + '=')} || jd_clean(s.{q(name)}){ctx}")
+        label_cases.append(f"WHEN {cond} THEN {lit(header + '=')} || {_c(name)}{ctx}")
     return f"CASE {' '.join(level_cases)} END", f"CASE {' '.join(label_cases)} END"
 
 
 def typed_sql(contract: Contract, staged: Staged, period: str) -> str:
-    """One pass over `_stage`: typed columns, total-row flags and the row's problems."""
-    selects, problems = [], []
+    """`_typed`: typed columns, total-row flags and each row's problems, in one pass over `_stage`.
+
+    Layers: cleaned text (`x__c`) -> numeric strings (`x__n`) -> typed values (`x__t`) -> output,
+    so every column is cleaned and parsed once and each expression stays small.
+    """
+    present = [c for c in contract.stored_columns if c.name in staged.columns]
+    cleaned = [f"{'s.' + q(c.name) if c.pii else 'jd_clean(s.' + q(c.name) + ')'} AS {_c(c.name)}"  # type: ignore[operator]
+               for c in present]
+    numstr = [f"jd_numstr({_c(c.name)}) AS {q(c.name + '__n')}" for c in present  # type: ignore[operator]
+              if c.type in NUMERIC_PARSE and not c.pii]
+    typed, problems, outputs = [], [], []
     for col in contract.stored_columns:
-        m = staged.columns.get(col.name)  # type: ignore[arg-type]
-        ref = f"s.{q(col.name)}"  # type: ignore[arg-type]
-        if col.pii or m is None:
-            typed = ref if m is not None else f"CAST(NULL AS {col.sql_type})"
+        name: str = col.name  # type: ignore[assignment]
+        m = staged.columns.get(name)
+        t = q(name + "__t")
+        if m is None:
+            outputs.append(f"CAST(NULL AS {col.sql_type}) AS {q(name)}")
         else:
-            typed = parse_expr(col, ref, m.percent_header)
-            problems += problem_exprs(contract, col, ref, typed, m.header)
-            if col.name == contract.period_column:
-                label = period_label_expr(contract, typed)
+            x, n = _c(name), q(name + "__n")
+            typed.append(f"{x if col.pii else parse_expr(col, x, n, m.percent_header)} AS {t}")
+            outputs.append(f"{t} AS {q(name)}")
+            if not col.pii:
+                problems += problem_exprs(contract, col, x, t, m.header)
+            if name == contract.period_column:
                 problems.append(
-                    f"CASE WHEN {typed} IS NOT NULL AND {label} <> {lit(period)} THEN {lit(m.header + ': ')} "
-                    f"|| CAST({typed} AS VARCHAR) || {lit(' outside the folder period ' + period)} END"
+                    f"CASE WHEN {t} IS NOT NULL AND {period_label_expr(contract, t)} <> {lit(period)} THEN "
+                    f"{lit(m.header + ': ')} || CAST({t} AS VARCHAR) || {lit(' outside the folder period ' + period)} END"
                 )
-        selects.append(f"{typed} AS {q(col.name)}")  # type: ignore[arg-type]
-        for d in (d for d in contract.derived if d.source_column == col.name):
-            selects.append(f"{d.fn}({ref}) AS {q(d.name)}")
+        for d in (d for d in contract.derived if d.source_column == name):
+            if m is None:
+                outputs.append(f"CAST(NULL AS {d.sql_type}) AS {q(d.name)}")
+            else:
+                typed.append(f"{d.fn}({_c(name)}) AS {q(d.name + '__t')}")
+                outputs.append(f"{q(d.name + '__t')} AS {q(d.name)}")
     level, label = _total_sql(contract, staged)
     reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')" if problems else "CAST(NULL AS VARCHAR)"
+    layer1 = (f"SELECT CAST({staged.row_number_sql} AS INTEGER) AS _row_number, s.rowid AS _sidx, "
+              f"{', '.join(['NULL AS _none', *cleaned])} FROM _stage s {staged.join_sql}")
+    layer2 = f"SELECT {', '.join(['*', *numstr])} FROM ({layer1})"
+    layer3 = f"SELECT {', '.join(['*', *typed])} FROM ({layer2})"
     return (
-        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT CAST({staged.row_number_sql} AS INTEGER) AS _row_number, "
-        f"s.rowid AS _sidx, {', '.join(selects)}, {level} AS _total_level, {label} AS _total_label, "
-        f"{reason} AS _reason FROM _stage s {staged.join_sql}"
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _row_number, _sidx, {', '.join(outputs)}, "
+        f"{level} AS _total_level, {label} AS _total_label, {reason} AS _reason FROM ({layer3})"
     )
 
 
@@ -259,17 +290,19 @@ class _Current:
 
 
 def _current_loads(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile) -> list[_Current]:
+    """The unit's loaded deliveries; each as new as the newest copy of its bytes seen (duplicates)."""
     brand, store, period, file_key = _unit(contract, lf)
     rows = conn.execute(
-        """SELECT load_id, sha256, pulled_on, delivered_at, path FROM ops.load_manifest
-           WHERE source = ? AND brand = ? AND store IS NOT DISTINCT FROM ? AND period = ? AND status = 'loaded'
-             AND (? IS NULL OR file_key = ?)""",
+        """SELECT load_id, sha256, status, pulled_on, delivered_at, path FROM ops.load_manifest
+           WHERE source = ? AND brand = ? AND store IS NOT DISTINCT FROM ? AND period = ?
+             AND status IN ('loaded', 'duplicate') AND (? IS NULL OR file_key = ?)""",
         [contract.source, brand, store, period, file_key, file_key],
     ).fetchall()
-    return [
-        _Current(lid, sha, newness(pulled, ts.replace(tzinfo=timezone.utc).timestamp(), path))
-        for lid, sha, pulled, ts, path in rows
-    ]
+    keys: dict[str, tuple[date, float, str]] = {}
+    for _, sha, _, pulled, ts, path in rows:
+        key = newness(pulled, ts.replace(tzinfo=timezone.utc).timestamp(), path)
+        keys[sha] = max(keys.get(sha, key), key)
+    return [_Current(lid, sha, keys[sha]) for lid, sha, status, *_ in rows if status == "loaded"]
 
 
 def _drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
@@ -353,6 +386,7 @@ def _load_unit(conn: duckdb.DuckDBPyConnection, contract: Contract, files: list[
         elif sha in shas:
             results.append(_record(conn, lf, sha, load_id, "duplicate",
                                    reason="same bytes as a delivery already seen for this period"))
+            current = [_Current(c.load_id, c.sha, max(c.key, key)) if c.sha == sha else c for c in current]
         elif current and max(c.key for c in current) > key:
             results.append(_record(conn, lf, sha, load_id, "replaced",
                                    reason="superseded: an equal or newer delivery for this period is loaded"))
@@ -373,6 +407,14 @@ def _load_unit(conn: duckdb.DuckDBPyConnection, contract: Contract, files: list[
 # ---------------------------------------------------------------- public entry points
 
 
+def _prepared(conn: duckdb.DuckDBPyConnection, contract: Contract) -> bool:
+    try:
+        conn.execute(f"SELECT jd_numstr('1') FROM raw.{q(contract.source)} LIMIT 0")
+    except duckdb.Error:
+        return False
+    return True
+
+
 def prepare(conn: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     install_macros(conn)
     ensure_ops_tables(conn)
@@ -383,7 +425,8 @@ def load_files(conn: duckdb.DuckDBPyConnection, source: str, files: Sequence[Lan
                salt: str | None = None) -> LoadSummary:
     """Load the given landing files of one source (any periods, any brands)."""
     contract = get_contract(source)
-    prepare(conn, contract)
+    if not _prepared(conn, contract):
+        prepare(conn, contract)
     if salt is None and any(c.pii == "hash" for c in contract.columns):
         from jd_pipeline.config import buyer_salt
 

@@ -28,63 +28,64 @@ _TS_FORMATS = (
     "'%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d', '%Y/%m/%d', '%Y%m%d']"
 )
 
+# Macros take an already cleaned value `x` (trimmed, empty markers -> NULL) or a numeric string
+# `n` (= jd_numstr(x)). The loader computes those once per column in a lower SELECT, which keeps
+# expression trees small (planning time) and the work single-pass.
 MACROS = f"""
-CREATE OR REPLACE TEMP MACRO jd_clean(v) AS
-    CASE WHEN trim(CAST(v AS VARCHAR), ' \t\r\n\u3000\u00a0') IN ({_MARKERS}) THEN NULL
-         ELSE trim(CAST(v AS VARCHAR), ' \t\r\n\u3000\u00a0') END;
-CREATE OR REPLACE TEMP MACRO jd_unescape(x) AS
+CREATE OR REPLACE TEMP MACRO jd_trim(v) AS trim(CAST(v AS VARCHAR), ' \t\r\n\u3000\u00a0');
+CREATE OR REPLACE TEMP MACRO jd_null(x) AS CASE WHEN x IN ({_MARKERS}) THEN NULL ELSE x END;
+CREATE OR REPLACE TEMP MACRO jd_clean(v) AS jd_null(jd_trim(v));
+CREATE OR REPLACE TEMP MACRO jd_text(x) AS
     CASE WHEN strpos(x, '&') > 0 THEN
         replace(replace(replace(replace(replace(replace(replace(x,
             '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&#34;', '"'), '&nbsp;', ' '),
             '&amp;', '&')
     ELSE x END;
-CREATE OR REPLACE TEMP MACRO jd_text(v) AS jd_unescape(jd_clean(v));
-CREATE OR REPLACE TEMP MACRO jd_id(v) AS
-    CASE WHEN suffix(jd_clean(v), '.0') AND regexp_full_match(jd_clean(v), '[0-9]+\\.0+')
-         THEN split_part(jd_clean(v), '.', 1) ELSE jd_unescape(jd_clean(v)) END;
-CREATE OR REPLACE TEMP MACRO jd_mangled_id(v) AS
-    coalesce(regexp_full_match(jd_clean(v), '[0-9](\\.[0-9]+)?[eE][+]?[0-9]+'), false);
-CREATE OR REPLACE TEMP MACRO jd_num(v) AS
-    replace(replace(replace(replace(replace(jd_clean(v), ',', ''), '¥', ''), '￥', ''), ' ', ''), '，', '');
-CREATE OR REPLACE TEMP MACRO jd_int(v) AS
-    CASE WHEN strpos(jd_num(v), '.') = 0 THEN TRY_CAST(jd_num(v) AS BIGINT)
-         WHEN TRY_CAST(jd_num(v) AS DECIMAL(38,6)) = trunc(TRY_CAST(jd_num(v) AS DECIMAL(38,6)))
-         THEN TRY_CAST(TRY_CAST(jd_num(v) AS DECIMAL(38,6)) AS BIGINT) END;
-CREATE OR REPLACE TEMP MACRO jd_money(v) AS TRY_CAST(jd_num(v) AS DECIMAL(18,2));
-CREATE OR REPLACE TEMP MACRO jd_decimal(v) AS TRY_CAST(jd_num(v) AS DECIMAL(18,4));
-CREATE OR REPLACE TEMP MACRO jd_percent(v, header_pct) AS
-    CASE WHEN suffix(jd_num(v), '%') THEN TRY_CAST(rtrim(jd_num(v), '%') AS DOUBLE) / 100
-         WHEN header_pct THEN TRY_CAST(jd_num(v) AS DOUBLE) / 100
-         ELSE TRY_CAST(jd_num(v) AS DOUBLE) END;
-CREATE OR REPLACE TEMP MACRO jd_date(v) AS
-    CASE WHEN regexp_full_match(jd_clean(v), '[1-9][0-9]{{4}}(\\.[0-9]+)?')
-         THEN DATE '1899-12-30' + CAST(floor(CAST(jd_clean(v) AS DOUBLE)) AS INTEGER)
-         ELSE CAST(try_strptime(jd_clean(v), {_DATE_FORMATS}) AS DATE) END;
-CREATE OR REPLACE TEMP MACRO jd_timestamp(v) AS
-    CASE WHEN starts_with(jd_clean(v), '0001-01-01') THEN NULL
-         WHEN regexp_full_match(jd_clean(v), '[1-9][0-9]{{4}}(\\.[0-9]+)?')
-         THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(jd_clean(v) AS DOUBLE) * 86400e6) AS BIGINT))
-         ELSE try_strptime(jd_clean(v), {_TS_FORMATS}) END;
-CREATE OR REPLACE TEMP MACRO jd_month(v) AS
-    CASE WHEN regexp_full_match(jd_clean(v), '[0-9]{{4}}[-/.年]?(0?[1-9]|1[0-2])月?([-/.][0-9]{{1,2}})?( .*)?')
-         THEN regexp_extract(jd_clean(v), '^([0-9]{{4}})', 1) || '-'
-              || lpad(regexp_extract(jd_clean(v), '^[0-9]{{4}}[-/.年]?(0?[1-9]|1[0-2])', 1), 2, '0') END;
-CREATE OR REPLACE TEMP MACRO jd_quarter(v) AS
-    CASE WHEN regexp_full_match(upper(replace(jd_clean(v), '-', '')), '[0-9]{{4}}Q[1-4]')
-         THEN upper(replace(jd_clean(v), '-', '')) END;
+CREATE OR REPLACE TEMP MACRO jd_id(x) AS
+    CASE WHEN suffix(x, '.0') AND regexp_full_match(x, '[0-9]+\\.0+') THEN split_part(x, '.', 1)
+         ELSE jd_text(x) END;
+CREATE OR REPLACE TEMP MACRO jd_mangled_id(x) AS
+    coalesce(regexp_full_match(x, '[0-9](\\.[0-9]+)?[eE][+]?[0-9]+'), false);
+CREATE OR REPLACE TEMP MACRO jd_numstr(x) AS
+    replace(replace(replace(replace(replace(x, ',', ''), '¥', ''), '￥', ''), ' ', ''), '，', '');
+CREATE OR REPLACE TEMP MACRO jd_int(n) AS
+    CASE WHEN strpos(n, '.') = 0 THEN TRY_CAST(n AS BIGINT)
+         WHEN TRY_CAST(n AS DECIMAL(38,6)) = trunc(TRY_CAST(n AS DECIMAL(38,6)))
+         THEN TRY_CAST(TRY_CAST(n AS DECIMAL(38,6)) AS BIGINT) END;
+CREATE OR REPLACE TEMP MACRO jd_money(n) AS TRY_CAST(n AS DECIMAL(18,2));
+CREATE OR REPLACE TEMP MACRO jd_decimal(n) AS TRY_CAST(n AS DECIMAL(18,4));
+CREATE OR REPLACE TEMP MACRO jd_percent(n, header_pct) AS
+    CASE WHEN suffix(n, '%') THEN TRY_CAST(rtrim(n, '%') AS DOUBLE) / 100
+         WHEN header_pct THEN TRY_CAST(n AS DOUBLE) / 100
+         ELSE TRY_CAST(n AS DOUBLE) END;
+CREATE OR REPLACE TEMP MACRO jd_date(x) AS
+    CASE WHEN regexp_full_match(x, '[1-9][0-9]{{4}}(\\.[0-9]+)?')
+         THEN DATE '1899-12-30' + CAST(floor(CAST(x AS DOUBLE)) AS INTEGER)
+         ELSE CAST(try_strptime(x, {_DATE_FORMATS}) AS DATE) END;
+CREATE OR REPLACE TEMP MACRO jd_timestamp(x) AS
+    CASE WHEN starts_with(x, '0001-01-01') THEN NULL
+         WHEN regexp_full_match(x, '[1-9][0-9]{{4}}(\\.[0-9]+)?')
+         THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(x AS DOUBLE) * 86400e6) AS BIGINT))
+         ELSE try_strptime(x, {_TS_FORMATS}) END;
+CREATE OR REPLACE TEMP MACRO jd_month(x) AS
+    CASE WHEN regexp_full_match(x, '[0-9]{{4}}[-/.年]?(0?[1-9]|1[0-2])月?([-/.][0-9]{{1,2}})?( .*)?')
+         THEN regexp_extract(x, '^([0-9]{{4}})', 1) || '-'
+              || lpad(regexp_extract(x, '^[0-9]{{4}}[-/.年]?(0?[1-9]|1[0-2])', 1), 2, '0') END;
+CREATE OR REPLACE TEMP MACRO jd_quarter(x) AS
+    CASE WHEN regexp_full_match(upper(replace(x, '-', '')), '[0-9]{{4}}Q[1-4]') THEN upper(replace(x, '-', '')) END;
 CREATE OR REPLACE TEMP MACRO jd_province(v) AS
     nullif(regexp_extract(jd_clean(v), '^({"|".join(PROVINCES)})', 1), '');
 CREATE OR REPLACE TEMP MACRO jd_amount(x) AS
     TRY_CAST(regexp_extract(replace(x, ',', ''), '([0-9]+(\\.[0-9]+)?)', 1) AS DECIMAL(18,2))
     * CASE WHEN strpos(x, '亿') > 0 THEN 100000000 WHEN strpos(x, '万') > 0 THEN 10000
            WHEN strpos(x, '千') > 0 THEN 1000 ELSE 1 END;
-CREATE OR REPLACE TEMP MACRO amount_range_low(v) AS
-    CAST(CASE WHEN strpos(jd_clean(v), '以下') > 0 THEN 0
-         ELSE jd_amount(regexp_split_to_array(jd_clean(v), '[~～至]')[1]) END AS DECIMAL(18,2));
-CREATE OR REPLACE TEMP MACRO amount_range_high(v) AS
-    CAST(CASE WHEN strpos(jd_clean(v), '以上') > 0 THEN NULL
-         WHEN strpos(jd_clean(v), '以下') > 0 THEN jd_amount(jd_clean(v))
-         ELSE jd_amount(regexp_split_to_array(jd_clean(v), '[~～至]')[2]) END AS DECIMAL(18,2));
+CREATE OR REPLACE TEMP MACRO amount_range_low(x) AS
+    CAST(CASE WHEN strpos(x, '以下') > 0 THEN 0
+         ELSE jd_amount(regexp_split_to_array(x, '[~～至]')[1]) END AS DECIMAL(18,2));
+CREATE OR REPLACE TEMP MACRO amount_range_high(x) AS
+    CAST(CASE WHEN strpos(x, '以上') > 0 THEN NULL
+         WHEN strpos(x, '以下') > 0 THEN jd_amount(x)
+         ELSE jd_amount(regexp_split_to_array(x, '[~～至]')[2]) END AS DECIMAL(18,2));
 """
 
 
@@ -97,35 +98,40 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def parse_expr(col: Column, ref: str, header_pct: bool) -> str:
-    """Typed value of a stored column from its raw text `ref`."""
+NUMERIC_PARSE = ("int", "money", "decimal", "percent")
+
+
+def parse_expr(col: Column, x: str, n: str, header_pct: bool) -> str:
+    """Typed value of a stored column from its cleaned text `x` / numeric string `n`."""
     if col.type == "text":
-        return f"jd_id({ref})" if col.id else f"jd_text({ref})"
+        return f"jd_id({x})" if col.id else f"jd_text({x})"
     if col.type == "percent":
-        return f"jd_percent({ref}, {'true' if header_pct else 'false'})"
-    return f"jd_{col.type}({ref})"
+        return f"jd_percent({n}, {'true' if header_pct else 'false'})"
+    if col.type in NUMERIC_PARSE:
+        return f"jd_{col.type}({n})"
+    return f"jd_{col.type}({x})"
 
 
-def problem_exprs(contract: Contract, col: Column, ref: str, typed: str, header: str) -> list[str]:
-    """SQL expressions yielding a reason text (or NULL) for one column of one row."""
+def problem_exprs(contract: Contract, col: Column, x: str, t: str, header: str) -> list[str]:
+    """SQL expressions yielding a reason text (or NULL) for one column of one row.
+
+    `x`: the cleaned text (NULL for empty markers); `t`: the typed value."""
     label = _lit(header)
-    raw_text = f"coalesce(jd_clean({ref}), '')"
     out: list[str] = []
     if col.type != "text":
         out.append(
-            f"CASE WHEN jd_clean({ref}) IS NOT NULL AND {typed} IS NULL "
-            f"AND NOT starts_with(jd_clean({ref}), '0001-01-01') "
-            f"THEN {label} || ': cannot parse ''' || {raw_text} || ''' as {col.type}' END"
+            f"CASE WHEN {x} IS NOT NULL AND {t} IS NULL AND NOT starts_with({x}, '0001-01-01') "
+            f"THEN {label} || ': cannot parse ''' || {x} || ''' as {col.type}' END"
         )
     if col.type in ("int", "money", "decimal") and col.name not in contract.allow_negative:
-        out.append(f"CASE WHEN {typed} < 0 THEN {label} || ': negative value ' || {raw_text} || ' not allowed' END")
+        out.append(f"CASE WHEN {t} < 0 THEN {label} || ': negative value ' || {x} || ' not allowed' END")
     if col.id:
         out.append(
-            f"CASE WHEN jd_mangled_id({ref}) THEN {label} || ': Excel-mangled ID ''' || {raw_text} "
+            f"CASE WHEN jd_mangled_id({x}) THEN {label} || ': Excel-mangled ID ''' || {x} "
             f"|| ''' (digits lost in scientific notation)' END"
         )
     if col.name in contract.grain:
-        out.append(f"CASE WHEN jd_clean({ref}) IS NULL THEN {label} || ': missing key value' END")
+        out.append(f"CASE WHEN {x} IS NULL THEN {label} || ': missing key value' END")
     return out
 
 

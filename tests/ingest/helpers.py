@@ -53,7 +53,7 @@ def set_mtime(path: Path, epoch: float) -> None:
 
 def table_checksum(conn: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
     """Order-independent checksum of every column of a table."""
-    return conn.execute(f"SELECT count(*), coalesce(sum(hash(t.*)), 0) FROM {table} t").fetchone()  # type: ignore[return-value]
+    return conn.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} t").fetchone()  # type: ignore[return-value]
 
 
 def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[tuple]:

@@ -51,10 +51,6 @@ def manifest(conn) -> list[tuple]:
     return conn.execute("SELECT path, status, reason FROM ops.load_manifest ORDER BY path, status").fetchall()
 
 
-def business_checksum(conn, table: str) -> tuple:
-    return conn.execute(f"SELECT count(*), sum(hash(t.* EXCLUDE (_load_id))) FROM {table} t").fetchone()
-
-
 # ------------------------------------------------------------------ encodings
 
 
