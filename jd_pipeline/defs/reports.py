@@ -24,25 +24,33 @@ def _mart(name: str) -> dg.AssetKey:
 
 REPORTS: dict[str, tuple[str, list[str]]] = {
     "monthly_business_review": (
-        "Monthly business review (HTML with charts + the same tables as xlsx): gmv vs plan and budget by store "
-        "and category, POP vs 自营, free vs paid traffic, ads by product line with ROI, top/bottom SKUs, OPEX vs "
-        "budget, P&L waterfall, data quality.",
+        (
+            "Monthly business review (HTML with charts + the same tables as xlsx): gmv vs plan and budget by store "
+            "and category, POP vs 自营, free vs paid traffic, ads by product line with ROI, top/bottom SKUs, OPEX vs "
+            "budget, P&L waterfall, data quality."
+        ),
         ["fct_plan_vs_actual_monthly", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "fct_opex_monthly",
          "fct_ecom_pnl_monthly", "dim_sku", "dim_cost_type"],
     ),
     "campaign_recap": (
-        "Campaign recap for each tp_campaign_plan campaign ending in the month: warm-up and main days vs target "
-        "and last year's same campaign, by product and operation (traffic, ads), platform resources cost and return.",
+        (
+            "Campaign recap for each tp_campaign_plan campaign ending in the month: warm-up and main days vs target "
+            "and last year's same campaign, by product and operation (traffic, ads), platform resources cost and return."
+        ),
         ["fct_campaign_recap", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "dim_sku"],
     ),
     "opex": (
-        "OPEX report for the month, the quarter to date and the year to date vs budget (first version) and the "
-        "current plan, by cost type and cost centre.",
+        (
+            "OPEX report for the month, the quarter to date and the year to date vs budget (first version) and the "
+            "current plan, by cost type and cost centre."
+        ),
         ["fct_opex_monthly", "dim_cost_type"],
     ),
     "agency_scorecard": (
-        "TP agency KPI scorecard report for the quarter and the year (measured KPIs, self-reported flagged, "
-        "capped attainment, weighted scores) with the 30-60-90 action plan status.",
+        (
+            "TP agency KPI scorecard report for the quarter and the year (measured KPIs, self-reported flagged, "
+            "capped attainment, weighted scores) with the 30-60-90 action plan status."
+        ),
         ["fct_agency_kpi_scorecard", "fct_action_plan_status"],
     ),
 }

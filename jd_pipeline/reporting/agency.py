@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import pandas as pd
 
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
@@ -67,7 +68,7 @@ def build_agency_scorecard(conn: duckdb.DuckDBPyConnection, brand: str, period: 
     avg = staff["staff_score"].astype(float).mean()
     dq, dq_keys = dq_section(conn, brand, period_start, end)
     keys = [KeyNumber("staff", "考核人数", float(len(staff)), "int"),
-            KeyNumber("average_score", "平均得分", None if avg != avg else float(avg), "pct")]
+            KeyNumber("average_score", "平均得分", None if pd.isna(avg) else float(avg), "pct")]
     keys += [KeyNumber(f"score_{r.staff_id}", f"{r.staff_name or r.staff_id}", r.staff_score, "pct")
              for r in staff.itertuples()]
     yearly = "年度 = 本年已考核季度的平均 (权重、目标、达成率与加权得分取平均); 实际值按全年口径计量。"

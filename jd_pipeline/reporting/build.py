@@ -55,9 +55,9 @@ def brands_with_sales(conn: duckdb.DuckDBPyConnection, month: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _timed(builder: Callable[[], Report], reports_root: Path) -> BuiltReport:
+def _timed(reports_root: Path, builder: Callable[..., Report], *args: object) -> BuiltReport:
     started = time.perf_counter()
-    return render(builder(), reports_root, started)
+    return render(builder(*args), reports_root, started)
 
 
 def build_kind(
@@ -71,18 +71,18 @@ def build_kind(
     start, end = month_bounds(month)
     for brand in brands_with_sales(conn, month):
         if kind == "monthly_business_review":
-            built.append(_timed(lambda: build_mbr(conn, brand, month), reports_root))
+            built.append(_timed(reports_root, build_mbr, conn, brand, month))
         elif kind == "opex":
             for scope in ("month", "quarter", "year") if period_close else ("month",):
-                built.append(_timed(lambda: build_opex(conn, brand, month, scope), reports_root))
+                built.append(_timed(reports_root, build_opex, conn, brand, month, scope))
         elif kind == "campaign_recap":
             for code in ended_campaigns(conn, brand, start, end):
-                built.append(_timed(lambda: build_campaign_recap(conn, brand, code), reports_root))
+                built.append(_timed(reports_root, build_campaign_recap, conn, brand, code))
         elif kind == "agency_scorecard":
             if not period_close:
                 continue
             for period in scorecard_periods(conn, brand, [quarter_label(month), month[:4]]):
-                built.append(_timed(lambda: build_agency_scorecard(conn, brand, period), reports_root))
+                built.append(_timed(reports_root, build_agency_scorecard, conn, brand, period))
         else:
             raise ValueError(f"unknown report kind {kind!r}")
     return built

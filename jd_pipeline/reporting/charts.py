@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from jd_pipeline.reporting.fonts import configure_matplotlib  # noqa: E402
+from jd_pipeline.reporting.fonts import configure_matplotlib
 
 PALETTE = ("#c81623", "#2f6fb3", "#8c8c8c", "#f0a30a", "#3a9d5d", "#7b4fa0", "#e377c2", "#17becf")
 DPI = 90

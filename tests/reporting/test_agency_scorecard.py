@@ -116,7 +116,7 @@ def test_scorecard_by_hand(scorecard_db: Path, period: str) -> None:
     s = _scores(scorecard_db, period)
     assert len(s) == 6
     approx = pytest.approx
-    w, target, actual, source, att, ws, score = s[("S1", "GMV达成率")]
+    _w, target, actual, source, att, ws, score = s[("S1", "GMV达成率")]
     assert (target, source) == (1.0, "measured")
     assert actual == approx(3200 / 3000) and att == approx(3200 / 3000) and ws == approx(0.4 * 3200 / 3000)
     assert s[("S1", "广告ROI")][2] == approx(6.0) and s[("S1", "广告ROI")][4] == approx(1.5)
