@@ -14,7 +14,7 @@ Every check writes its result to `ops.dq_results`.
 
 import time
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import dagster as dg
 

@@ -80,8 +80,8 @@ def failed_blocking_checks(conn: duckdb.DuckDBPyConnection, window: Window) -> l
 
 
 def gate_message(failed: list[FailedCheck], window: Window) -> str:
-    lines = [f"data-quality gate closed for {window.start}..{window.end} (end exclusive): "
-             f"{len(failed)} blocking check(s) failed"]
+    lines = [(f"data-quality gate closed for {window.start}..{window.end} (end exclusive): "
+             f"{len(failed)} blocking check(s) failed")]
     lines += [f"  - {f.describe()}" for f in failed]
     return "\n".join(lines)
 
@@ -110,6 +110,19 @@ class DataQualitySummary:
     @property
     def status(self) -> str:
         return "failed" if self.failed else "warned" if self.warned else "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for the reports' data-quality section."""
+        def brief(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{"check": r["check_name"], "asset": r["asset"], "observed_value": r["observed_value"]}
+                    for r in rows]
+        return {
+            "brand": self.brand, "period_start": self.window.start.isoformat(),
+            "period_end": self.window.end.isoformat(), "status": self.status, "passed": self.passed,
+            "warned": self.warned, "failed": self.failed, "failed_checks": brief(self.failed_checks),
+            "warned_checks": brief(self.warned_checks), "quarantined_rows": self.quarantined_rows,
+            "quarantined_by_reason": self.quarantined_by_reason,
+        }
 
 
 # Results name the brands they failed for (details.failing_brands) when the check knows them;

@@ -17,7 +17,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ def suite_path(source: str) -> Path:
     return SUITES_DIR / f"{source}.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_suite_spec(source: str) -> SuiteSpec:
     path = suite_path(source)
     return SuiteSpec(source=source, path=path, suite=json.loads(path.read_text(encoding="utf-8")))
@@ -173,8 +173,9 @@ def load_paths(conn: duckdb.DuckDBPyConnection, load_ids: list[str]) -> dict[str
 
 @lru_cache(maxsize=1)
 def _batch_definition() -> Any:
-    import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -182,7 +183,7 @@ def _batch_definition() -> Any:
     return asset.add_batch_definition_whole_dataframe("whole_batch")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _gx_suite(source: str) -> Any:
     from great_expectations.core import ExpectationSuite
 

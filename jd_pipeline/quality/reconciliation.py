@@ -7,9 +7,10 @@ Each check reads only the partition window and returns a CheckOutcome. Missing t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import duckdb
 

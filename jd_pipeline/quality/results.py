@@ -8,10 +8,11 @@ and `window_end` (ISO, end exclusive): the business dates the result covers; the
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 import dagster as dg
 import duckdb
@@ -85,7 +86,7 @@ def write_outcomes(
 ) -> int:
     """Append outcomes to `ops.dq_results`; returns the number of rows written."""
     ensure_dq_tables(conn)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     rows = []
     for o in outcomes:
         details = {

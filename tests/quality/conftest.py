@@ -3,9 +3,10 @@ docs/ARCHITECTURE.md, one good day (2026-03-01, brand `acme`) and helpers to bre
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 import pytest
@@ -98,9 +99,9 @@ def d(day: str = DAY) -> date:
 
 
 def pop_order_lines(day: str = DAY) -> list[dict[str, Any]]:
-    base = dict(sku_name="T恤", payment_method="在线支付", order_ts=ts(day), order_type="普通订单",
-                buyer_key="hash-abc", province="广东", paid_ts=ts(day, "10:05:00"), order_source="移动端",
-                settlement_amount=0, balance_paid=0, completed_ts=None, article_code="A1")
+    base = {"sku_name": "T恤", "payment_method": "在线支付", "order_ts": ts(day), "order_type": "普通订单",
+                "buyer_key": "hash-abc", "province": "广东", "paid_ts": ts(day, "10:05:00"), "order_source": "移动端",
+                "settlement_amount": 0, "balance_paid": 0, "completed_ts": None, "article_code": "A1"}
     return [
         {**base, "order_id": "O1", "sku_id": "S1", "qty": 2, "unit_price": 100, "order_amount": 300,
          "payable_amount": 290, "freight": 10, "order_status": "完成"},

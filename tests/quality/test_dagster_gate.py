@@ -3,7 +3,8 @@ a broken fixture for each blocking check stops the downstream KPI/report/publish
 closes the gate for later runs; each warn check lets the run succeed; both land in ops.dq_results."""
 
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -11,11 +12,20 @@ import pytest
 from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, daily_partitions
 from jd_pipeline.defs.quality import GATE_KEY, build_gx_check, build_recon_check, dq_gate, require_gate_open
 from jd_pipeline.defs.resources import WarehouseResource
-from jd_pipeline.quality import check_costs, record_asset_check_results, reconciliation_specs
+from jd_pipeline.quality import check_costs, reconciliation_specs, record_asset_check_results
 from jd_pipeline.quality.gx_runner import available_suites, load_suite_spec
 
-from .conftest import (DAY, Warehouse, ads_rows, load_good_day, opex_rows, plan_rows, pop_order_lines,
-                       sz_sku_rows, ts)
+from .conftest import (
+    DAY,
+    Warehouse,
+    ads_rows,
+    load_good_day,
+    opex_rows,
+    plan_rows,
+    pop_order_lines,
+    sz_sku_rows,
+    ts,
+)
 
 MART = dg.AssetKey(["marts", "fct_sales_daily"])
 DOWNSTREAM = [dg.AssetKey(["kpi", "headline_daily"]), dg.AssetKey(["reports", "daily_brief"]),
@@ -92,7 +102,7 @@ def assert_blocked_now_and_later(wh: Warehouse, result: dg.ExecuteInProcessResul
     # a later run of the gate and downstream only: the gate fails from the history
     later = run(wh, DAILY_SOURCES, partition=gate_day, only=[GATE_KEY, *DOWNSTREAM])
     assert not later.success and not (materialized(later) & {GATE_KEY, *DOWNSTREAM})
-    gate_failure = [e for e in later.all_events if e.event_type_value == "STEP_FAILURE"][0]
+    gate_failure = next(e for e in later.all_events if e.event_type_value == "STEP_FAILURE")
     assert check in gate_failure.step_failure_data.error.message
     # and a run of the downstream assets alone cannot bypass it
     bypass = run(wh, DAILY_SOURCES, partition=gate_day, only=DOWNSTREAM)

@@ -92,3 +92,6 @@ def test_dq_summary_counts_and_quarantine(wh) -> None:
     assert summary.status == "failed" and summary.failed_checks[0]["check_name"] == "c"
     assert summary.quarantined_rows == 3
     assert summary.quarantined_by_reason == {"ID mangled by Excel (1.23457E+13)": 2, "unparseable number": 1}
+    as_dict = summary.to_dict()
+    assert as_dict["status"] == "failed" and as_dict["failed_checks"] == [
+        {"check": "c", "asset": "raw/jd_ads", "observed_value": "obs"}]
