@@ -189,6 +189,16 @@ def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]
     return seconds
 
 
+def _root_cause(error) -> str:
+    """The innermost error message: Dagster wraps user errors in an execution error."""
+    if error is None:
+        return "unknown error"
+    while error.cause is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    return lines[0] if lines else error.cls_name or "error"
+
+
 def _collect_outcome(
     stage: Stage, partitions: str, result, seconds: float, instance: dg.DagsterInstance
 ) -> StageOutcome:
@@ -196,9 +206,7 @@ def _collect_outcome(
     outcome.step_seconds = _step_seconds(instance, result.run_id)
     for event in result.all_events:
         if event.is_step_failure:
-            error = event.step_failure_data.error
-            message = (error.message if error else "unknown error").strip().splitlines()
-            outcome.failed_steps.append(f"{event.step_key}: {message[0] if message else ''}")
+            outcome.failed_steps.append(f"{event.step_key}: {_root_cause(event.step_failure_data.error)}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.asset_check_evaluation_data
             if evaluation.passed:
