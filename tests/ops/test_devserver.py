@@ -52,8 +52,8 @@ def test_dev_server_stops_cleanly(data_dir: Path, tmp_path: Path, sig: int) -> N
     # Started like `make dev` from a script, in the background: SIGINT arrives ignored (the trap).
     proc = subprocess.Popen(
         [sys.executable, "-c",
-         f"import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-         f"from jd_pipeline.ops.devserver import run_dev_server; sys.exit(run_dev_server(port={port}))"],
+         (f"import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+         f"from jd_pipeline.ops.devserver import run_dev_server; sys.exit(run_dev_server(port={port}))")],
         stdout=(tmp_path / "dev.log").open("w"), stderr=subprocess.STDOUT,
     )
     try:

@@ -1,0 +1,138 @@
+"""Serving through full `jd-pipeline run`s: readers see whole snapshots, SIGKILL never touches serving.
+
+Slow (several full pipeline runs): runs only with `JD_E2E=1` (e.g. `JD_E2E=1 make test`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import fixtures as fx
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(os.environ.get("JD_E2E") != "1", reason="set JD_E2E=1 to run the serving end-to-end tests"),
+]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def env_for(data_dir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "JD_DATA_DIR": str(data_dir),
+        "DAGSTER_HOME": str(data_dir / "dagster_home"),
+        "JD_PARTITIONS_START": "2025-03-01",
+        "JD_BUYER_SALT": "test-salt-e2e-ops",
+    }
+    env.pop("JD_DEMO_MODE", None)
+    return env
+
+
+def start_run(data_dir: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "jd_pipeline.cli", "run", "--date", fx.DAY],
+        cwd=REPO_ROOT, env=env_for(data_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own group: SIGKILL reaches dbt subprocesses too
+    )
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=60)
+
+
+def kill_when_line(proc: subprocess.Popen, pattern: str, delay: float) -> str:
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if re.search(pattern, line):
+            time.sleep(delay)
+            kill_group(proc)
+            return "".join(seen)
+    raise AssertionError(f"the run ended before {pattern!r}:\n" + "".join(seen)[-4000:])
+
+
+def kill_when_publishing(proc: subprocess.Popen, serving: Path) -> None:
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        if any(serving.glob(".publish-*.duckdb")):
+            kill_group(proc)
+            return
+        assert proc.poll() is None, "the run ended before publishing"
+        time.sleep(0.01)
+    raise AssertionError("publish never started")
+
+
+READER = textwrap.dedent("""
+    import json, os, sys, duckdb
+    path, stop = sys.argv[1], sys.argv[2]
+    reads, errors, by_generation = 0, [], {}
+    while not os.path.exists(stop):
+        try:
+            with duckdb.connect(path, read_only=True) as con:
+                generation = con.execute("SELECT generation FROM ops.publish_info").fetchone()[0]
+                checksum = con.execute(
+                    "SELECT count(*), bit_xor(hash(columns(*))) FROM marts.fct_sales_daily").fetchone()
+            by_generation.setdefault(generation, set()).add(str(checksum))
+            reads += 1
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc)[:300])
+    print(json.dumps({"reads": reads, "errors": errors,
+                      "by_generation": {g: sorted(c) for g, c in by_generation.items()}}))
+""")
+
+
+def test_serving_survives_kills_and_readers(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    landing = data_dir / "landing"
+    fx.write_products(landing)
+    fx.write_pop_orders(landing)
+    served = data_dir / "serving" / "warehouse.duckdb"
+
+    first = start_run(data_dir)
+    out, _ = first.communicate(timeout=1800)
+    assert first.returncode == 0, out[-4000:]
+    assert served.exists()
+
+    for label, killer in (
+        ("ingest", lambda p: kill_when_line(p, r"\] ingest_", 1.0)),
+        ("dbt", lambda p: kill_when_line(p, r"\] build_daily", 3.0)),
+        ("publish", lambda p: kill_when_publishing(p, data_dir / "serving")),
+    ):
+        before = sha256(served)
+        killer(start_run(data_dir))
+        assert sha256(served) == before, f"SIGKILL during {label} changed the served file"
+
+    stop = tmp_path / "stop-reader"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(served), str(stop)],
+                              stdout=subprocess.PIPE, text=True)
+    before = sha256(served)
+    try:
+        final = start_run(data_dir)
+        out, _ = final.communicate(timeout=1800)
+    finally:
+        stop.touch()
+        report = json.loads(reader.communicate(timeout=120)[0])
+    assert final.returncode == 0, out[-4000:]  # the next run completes and publishes
+    assert sha256(served) != before
+    assert report["errors"] == []
+    assert report["reads"] > 0
+    assert all(len(checksums) == 1 for checksums in report["by_generation"].values()), report
