@@ -276,12 +276,42 @@ def evaluate_landing_zone(
         key = auto.partition_key_for_period(kind, period, _FORMATS[kind])
         return key if key in valid[kind] else None
 
-    current = auto.landing_fingerprints(scan(get_settings().landing_dir), key_for)
-    changed = auto.changed_partitions(auto.decode_cursor(cursor), current)
+    items = list(scan(get_settings().landing_dir))
+    current = auto.landing_fingerprints(items, key_for)
+    previous = auto.decode_cursor(cursor)
+    if not previous and cursor is None:
+        # Cold start (new sensor, new instance): the manifest already knows what was loaded.
+        previous = _seed_from_manifest(items, current, key_for)
+    changed = auto.changed_partitions(previous, current)
     # The fingerprints of every current file go in the cursor, and a request carries the digest of
     # what changed in its run key: a changed file is requested once.
     requests = landing_run_requests(changed, known_keys)
     return requests, auto.encode_cursor(current)
+
+
+def _seed_from_manifest(items: list, current: dict[str, str], key_for) -> dict[str, str]:
+    """Fingerprints of the partitions whose every file is already in `ops.load_manifest` (same
+    path and size+mtime), so a cold start does not re-request what is loaded. Any problem (no
+    warehouse, locked by a writer, no ingest module): seed nothing, i.e. request everything."""
+    try:
+        import duckdb
+
+        from jd_pipeline.ingest.manifest import unseen_files
+
+        path = get_settings().warehouse_db
+        if not path.exists():
+            return {}
+        with duckdb.connect(str(path), read_only=True) as conn:
+            unseen = unseen_files(conn, items)
+    except Exception:  # noqa: BLE001 - best effort only
+        return {}
+    dirty = set()
+    for item in unseen:
+        kind = auto.period_kind_of(getattr(item, "source", "") or "")
+        key = key_for(kind, str(item.period)) if kind else None
+        if key:
+            dirty.add(f"{item.source}|{key}")
+    return {ident: digest for ident, digest in current.items() if ident not in dirty}
 
 
 @dg.sensor(

@@ -261,3 +261,19 @@ def test_freshness_checks_are_defined(defs: dg.Definitions) -> None:
     keys = {spec.asset_key.to_user_string() for c in checks for spec in c.check_specs}
     assert keys == {"marts/fct_sales_daily", "publish/serving_warehouse"}
     assert defs.resolve_sensor_def("freshness_checks_sensor") is not None
+
+
+def test_cold_start_skips_files_the_manifest_has_loaded(data_dir: Path) -> None:
+    import duckdb
+
+    from jd_pipeline.config import get_settings
+    from jd_pipeline.ingest.landing import scan_landing
+
+    deliver(data_dir, "jd_pop_orders/acme/2026-11-25/orders.csv")
+    deliver(data_dir, "jd_pop_orders/acme/2026-11-26/orders.csv")
+    loaded = [f for f in scan_landing(data_dir / "landing") if f.period == "2026-11-25"]
+    with duckdb.connect(str(get_settings().warehouse_db)) as con:
+        con.execute("CREATE SCHEMA ops; CREATE TABLE ops.load_manifest (path VARCHAR, fingerprint VARCHAR)")
+        con.executemany("INSERT INTO ops.load_manifest VALUES (?, ?)", [(f.relpath, f.fingerprint) for f in loaded])
+    requests, _ = ss.evaluate_landing_zone(None, NOW)
+    assert [summary(r) for r in requests] == [("ingest_daily_job", ("raw/jd_pop_orders",), "2026-11-26", None)]
