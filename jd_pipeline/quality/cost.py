@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from jd_pipeline.quality.results import ensure_dq_tables
+from jd_pipeline.quality.results import has_dq_results
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class CheckCost:
 
 def check_costs(conn: duckdb.DuckDBPyConnection, run_ids: list[str]) -> list[CheckCost]:
     """Per layer (gx, reconciliation, dbt, gate): check count, total seconds, rows validated."""
-    ensure_dq_tables(conn)
+    if not has_dq_results(conn):
+        return []
     sql = """
         WITH r AS (
             SELECT coalesce(details->>'layer', CASE WHEN details->>'origin' = 'dagster_check' THEN 'dbt' END,

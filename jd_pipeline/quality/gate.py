@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from jd_pipeline.quality.results import ensure_dq_tables
+from jd_pipeline.quality.results import has_dq_results
 from jd_pipeline.quality.windows import Window, period_end_sql, period_start_sql
 
 GATE_ASSET = "quality/dq_gate"
@@ -58,7 +58,8 @@ class FailedCheck:
 
 def latest_results(conn: duckdb.DuckDBPyConnection, window: Window) -> list[dict[str, Any]]:
     """Latest result per (check, asset, partition) covering any day of the window."""
-    ensure_dq_tables(conn)
+    if not has_dq_results(conn):
+        return []
     sql = _LATEST_PER_DAY + """
         SELECT check_name, asset, "partition", passed, severity, observed_value, run_id, checked_at,
                min(day) AS first_day, max(day) AS last_day, count(*) AS days
@@ -147,7 +148,11 @@ def _quarantine(conn: duckdb.DuckDBPyConnection, brand: str, window: Window) -> 
 def dq_summary(conn: duckdb.DuckDBPyConnection, brand: str, window: Window) -> DataQualitySummary:
     """What passed, warned and failed (latest result per check over the window) and how many
     rows of the brand's current deliveries were quarantined, by reason."""
-    ensure_dq_tables(conn)
+    summary = DataQualitySummary(brand=brand, window=window)
+    summary.quarantined_by_reason = _quarantine(conn, brand, window)
+    summary.quarantined_rows = sum(summary.quarantined_by_reason.values())
+    if not has_dq_results(conn):
+        return summary
     sql = _LATEST_PER_DAY + f"""
         SELECT check_name, asset, passed, severity, any_value(observed_value ORDER BY checked_at DESC) AS observed_value,
                max(checked_at) AS checked_at
@@ -157,7 +162,6 @@ def dq_summary(conn: duckdb.DuckDBPyConnection, brand: str, window: Window) -> D
     cur = conn.execute(sql, params)
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r)) for r in cur.fetchall()]
-    summary = DataQualitySummary(brand=brand, window=window)
     worst: dict[tuple[str, str], dict[str, Any]] = {}
     rank = {"passed": 0, "warned": 1, "failed": 2}
     for r in rows:
@@ -171,6 +175,4 @@ def dq_summary(conn: duckdb.DuckDBPyConnection, brand: str, window: Window) -> D
             summary.failed_checks.append(r)
         elif r["outcome"] == "warned":
             summary.warned_checks.append(r)
-    summary.quarantined_by_reason = _quarantine(conn, brand, window)
-    summary.quarantined_rows = sum(summary.quarantined_by_reason.values())
     return summary

@@ -81,6 +81,13 @@ def ensure_dq_tables(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(DQ_RESULTS_DDL)
 
 
+def has_dq_results(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Readers use this instead of creating the table, so they work on read-only connections."""
+    row = conn.execute("SELECT count(*) FROM information_schema.tables "
+                       "WHERE table_schema = 'ops' AND table_name = 'dq_results'").fetchone()
+    return bool(row and row[0])
+
+
 def write_outcomes(
     conn: duckdb.DuckDBPyConnection, outcomes: Iterable[CheckOutcome], run_id: str | None
 ) -> int:

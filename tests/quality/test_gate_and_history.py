@@ -95,3 +95,19 @@ def test_dq_summary_counts_and_quarantine(wh) -> None:
     as_dict = summary.to_dict()
     assert as_dict["status"] == "failed" and as_dict["failed_checks"] == [
         {"check": "c", "asset": "raw/jd_ads", "observed_value": "obs"}]
+
+
+def test_readers_work_on_read_only_connections(tmp_path) -> None:
+    import duckdb
+
+    from jd_pipeline.quality import check_costs
+
+    path = str(tmp_path / "serving.duckdb")
+    duckdb.connect(path).close()
+    conn = duckdb.connect(path, read_only=True)
+    try:
+        window = period_window("2026-03-01")
+        assert failed_blocking_checks(conn, window) == [] and check_costs(conn, ["r"]) == []
+        assert dq_summary(conn, BRAND, window).status == "passed"
+    finally:
+        conn.close()
