@@ -75,7 +75,7 @@ def text(values: np.ndarray | list[str] | pa.Array) -> pa.Array:
 
 
 def const(value: str | None, n: int) -> pa.Array:
-    return pa.array([value], pa.string()).take(pa.array(np.zeros(n, np.int64)))
+    return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
 def pick(choices: list[str] | pa.Array, idx: np.ndarray) -> pa.Array:

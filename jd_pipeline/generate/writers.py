@@ -10,8 +10,12 @@ from __future__ import annotations
 import calendar
 import io
 import os
-import zipfile
+import re
+import struct
+import zlib
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -37,19 +41,31 @@ def _csv_field(values: pa.Array, check: bool = True) -> pa.Array:
     return pc.if_else(mask, quoted, v)
 
 
+_NEEDS_QUOTE = re.compile(CSV_NEEDS_QUOTE)
+
+
 def _csv_line(fields: list[str]) -> str:
-    out = []
-    for f in fields:
-        if any(ch in f for ch in ',"\r\n'):
-            f = '"' + f.replace('"', '""') + '"'
-        out.append(f)
-    return ",".join(out)
+    line = ",".join(fields)
+    if len(line) - line.count(",") == sum(map(len, fields)) and not _NEEDS_QUOTE.search(line.replace(",", "")):
+        return line
+    return ",".join('"' + f.replace('"', '""') + '"' if _NEEDS_QUOTE.search(f) else f for f in fields)
+
+
+SMALL_CELLS = 6_000  # below this many cells, plain Python beats Arrow's per-call overhead
+
+
+def _columns_py(sheet: Sheet) -> list[list[str | None]]:
+    return [c.values.to_pylist() for c in sheet.cols]
 
 
 def csv_body(sheet: Sheet, newline: str = "\r\n") -> bytes:
     """The data lines (UTF-8), each ending in `newline`."""
     if sheet.n_rows == 0:
         return b""
+    if sheet.n_rows * len(sheet.cols) <= SMALL_CELLS:
+        cols = _columns_py(sheet)
+        lines = [_csv_line(["" if v is None else v for v in row]) for row in zip(*cols)]
+        return (newline.join(lines) + newline).encode("utf-8")
     checks = [c.needs_quote_check for c in sheet.cols]
     needs = any(
         pc.any(pc.match_substring_regex(c.values, CSV_NEEDS_QUOTE)).as_py() for c, k in zip(sheet.cols, checks) if k
@@ -109,6 +125,26 @@ def _xlsx_cells(values: pa.Array, letter: str, rn: pa.Array, numeric: bool) -> p
     return pc.if_else(empty, pa.scalar(""), str_cell)
 
 
+_NUMBER = re.compile(NUMBER_RE)
+
+
+def _rows_xml_py(sheet: Sheet) -> bytes:
+    letters = [_col_letter(i) for i in range(len(sheet.cols))]
+    numeric = [c.numeric for c in sheet.cols]
+    out = []
+    for i, row in enumerate(zip(*_columns_py(sheet)), start=2):
+        cells = []
+        for letter, num, v in zip(letters, numeric, row):
+            if v is None or v == "":
+                continue
+            if num and _NUMBER.match(v):
+                cells.append(f'<c r="{letter}{i}"><v>{v}</v></c>')
+            else:
+                cells.append(f'<c r="{letter}{i}" t="inlineStr"><is><t>{_xml_text(v)}</t></is></c>')
+        out.append(f'<row r="{i}">{"".join(cells)}</row>')
+    return "".join(out).encode()
+
+
 def sheet_xml(sheet: Sheet) -> bytes:
     n = sheet.n_rows
     head = "".join(
@@ -120,7 +156,9 @@ def sheet_xml(sheet: Sheet) -> bytes:
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
         f'<row r="1">{head}</row>'
     ).encode()
-    if n:
+    if n and n * len(sheet.cols) <= SMALL_CELLS:
+        out += _rows_xml_py(sheet)
+    elif n:
         rn = pc.cast(pa.array(np.arange(2, n + 2, dtype=np.int64)), pa.string())
         cells = [_xlsx_cells(c.values, _col_letter(i), rn, c.numeric) for i, c in enumerate(sheet.cols)]
         rows = pc.binary_join_element_wise('<row r="', rn, '">', *cells, "</row>", "")
@@ -183,23 +221,50 @@ def _workbook(sheet_name: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _ZipPart:
+    name: bytes
+    crc: int
+    size: int
+    data: bytes  # raw deflate
+
+
+def _deflate(name: str, data: bytes, level: int) -> _ZipPart:
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return _ZipPart(name.encode(), zlib.crc32(data), len(data), c.compress(data) + c.flush())
+
+
+_DOS_TIME, _DOS_DATE = 0, (1980 - 1980) << 9 | 1 << 5 | 1  # 1980-01-01 00:00: fixed, deterministic
+
+
+def _zip(parts: list[_ZipPart]) -> bytes:
+    """A minimal deterministic zip (deflate, no extra fields, fixed timestamps)."""
+    out, central, offset = [], [], 0
+    for p in parts:
+        local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, p.crc, len(p.data),
+                            p.size, len(p.name), 0) + p.name
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE, p.crc,
+                                   len(p.data), p.size, len(p.name), 0, 0, 0, 0, 0o600 << 16, offset) + p.name)
+        out += [local, p.data]
+        offset += len(local) + len(p.data)
+    cd = b"".join(central)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(parts), len(parts), len(cd), offset, 0)
+    return b"".join(out) + cd + end
+
+
+@lru_cache(maxsize=8)
+def _static_parts(sheet_name: str) -> tuple[_ZipPart, ...]:
+    return (
+        _deflate("[Content_Types].xml", _CONTENT_TYPES.encode(), 6),
+        _deflate("_rels/.rels", _RELS.encode(), 6),
+        _deflate("xl/workbook.xml", _workbook(sheet_name).encode(), 6),
+        _deflate("xl/_rels/workbook.xml.rels", _WB_RELS.encode(), 6),
+        _deflate("xl/styles.xml", _STYLES.encode(), 6),
+    )
+
+
 def render_xlsx(sheet: Sheet, sheet_name: str = "Sheet1", level: int = 1) -> bytes:
-    parts = [
-        ("[Content_Types].xml", _CONTENT_TYPES.encode()),
-        ("_rels/.rels", _RELS.encode()),
-        ("xl/workbook.xml", _workbook(sheet_name).encode()),
-        ("xl/_rels/workbook.xml.rels", _WB_RELS.encode()),
-        ("xl/styles.xml", _STYLES.encode()),
-        ("xl/worksheets/sheet1.xml", sheet_xml(sheet)),
-    ]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in parts:
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=level)
-    return buf.getvalue()
+    return _zip([*_static_parts(sheet_name), _deflate("xl/worksheets/sheet1.xml", sheet_xml(sheet), level)])
 
 
 # ------------------------------------------------------------------------------------ on disk
