@@ -145,11 +145,11 @@ def _total_sql(contract: Contract, staged: Staged) -> tuple[str, str]:
 def typed_sql(contract: Contract, staged: Staged, period: str) -> str:
     """`_typed`: typed columns, total-row flags and each row's problems, in one pass over `_stage`.
 
-    Layers: cleaned text (`x__c`) -> numeric strings (`x__n`) -> typed values (`x__t`) -> output,
+    `_stage` holds trimmed text. Layers: cleaned text (`x__c`) -> numeric strings (`x__n`) -> typed values (`x__t`) -> output,
     so every column is cleaned and parsed once and each expression stays small.
     """
     present = [c for c in contract.stored_columns if c.name in staged.columns]
-    cleaned = [f"{'s.' + q(c.name) if c.pii else 'jd_clean(s.' + q(c.name) + ')'} AS {_c(c.name)}"  # type: ignore[operator]
+    cleaned = [f"{'s.' + q(c.name) if c.pii else 'jd_null(s.' + q(c.name) + ')'} AS {_c(c.name)}"  # type: ignore[operator]
                for c in present]
     numstr = [f"jd_numstr({_c(c.name)}) AS {q(c.name + '__n')}" for c in present  # type: ignore[operator]
               if c.type in NUMERIC_PARSE and not c.pii]

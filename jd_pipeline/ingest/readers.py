@@ -108,7 +108,7 @@ def _select_list(contract: Contract, mapped: dict[str, MappedColumn]) -> str:
             elif col.pii == "province":
                 expr = f"jd_province({ref})"
             else:
-                expr = f"CAST({ref} AS VARCHAR)"
+                expr = f"jd_trim({ref})"  # trimmed once here; `_stage` is materialised
         parts.append(f"{expr} AS {q(col.name)}")  # type: ignore[arg-type]
     return ", ".join(parts)
 

@@ -32,7 +32,10 @@ _TS_FORMATS = (
 # `n` (= jd_numstr(x)). The loader computes those once per column in a lower SELECT, which keeps
 # expression trees small (planning time) and the work single-pass.
 MACROS = f"""
-CREATE OR REPLACE TEMP MACRO jd_trim(v) AS trim(CAST(v AS VARCHAR), ' \t\r\n\u3000\u00a0');
+CREATE OR REPLACE TEMP MACRO jd_trim(v) AS
+    CASE WHEN ord(v) IN (32, 9, 10, 13, 12288, 160) OR suffix(v, ' ') OR suffix(v, '\u3000')
+              OR suffix(v, chr(9)) OR suffix(v, chr(13)) OR suffix(v, chr(10)) OR suffix(v, '\u00a0')
+         THEN trim(CAST(v AS VARCHAR), ' \t\r\n\u3000\u00a0') ELSE CAST(v AS VARCHAR) END;
 CREATE OR REPLACE TEMP MACRO jd_null(x) AS CASE WHEN x IN ({_MARKERS}) THEN NULL ELSE x END;
 CREATE OR REPLACE TEMP MACRO jd_clean(v) AS jd_null(jd_trim(v));
 CREATE OR REPLACE TEMP MACRO jd_text(x) AS
@@ -42,10 +45,12 @@ CREATE OR REPLACE TEMP MACRO jd_text(x) AS
             '&amp;', '&')
     ELSE x END;
 CREATE OR REPLACE TEMP MACRO jd_id(x) AS
-    CASE WHEN suffix(x, '.0') AND regexp_full_match(x, '[0-9]+\\.0+') THEN split_part(x, '.', 1)
-         ELSE jd_text(x) END;
+    CASE WHEN suffix(x, '0') AND suffix(rtrim(x, '0'), '.')
+              AND TRY_CAST(rtrim(rtrim(x, '0'), '.') AS UHUGEINT) IS NOT NULL
+         THEN rtrim(rtrim(x, '0'), '.') ELSE jd_text(x) END;
 CREATE OR REPLACE TEMP MACRO jd_mangled_id(x) AS
-    coalesce(regexp_full_match(x, '[0-9](\\.[0-9]+)?[eE][+]?[0-9]+'), false);
+    CASE WHEN strpos(x, 'E') > 0 OR strpos(x, 'e') > 0
+         THEN coalesce(regexp_full_match(x, '[0-9](\\.[0-9]+)?[eE][+]?[0-9]+'), false) ELSE false END;
 CREATE OR REPLACE TEMP MACRO jd_numstr(x) AS
     replace(replace(replace(replace(replace(x, ',', ''), '¥', ''), '￥', ''), ' ', ''), '，', '');
 CREATE OR REPLACE TEMP MACRO jd_int(n) AS
@@ -59,12 +64,14 @@ CREATE OR REPLACE TEMP MACRO jd_percent(n, header_pct) AS
          WHEN header_pct THEN TRY_CAST(n AS DOUBLE) / 100
          ELSE TRY_CAST(n AS DOUBLE) END;
 CREATE OR REPLACE TEMP MACRO jd_date(x) AS
-    CASE WHEN regexp_full_match(x, '[1-9][0-9]{{4}}(\\.[0-9]+)?')
+    CASE WHEN TRY_CAST(x AS DATE) IS NOT NULL AND strlen(x) = 10 THEN TRY_CAST(x AS DATE)
+         WHEN strlen(x) <= 12 AND regexp_full_match(x, '[1-9][0-9]{{4}}(\\.[0-9]+)?')
          THEN DATE '1899-12-30' + CAST(floor(CAST(x AS DOUBLE)) AS INTEGER)
          ELSE CAST(try_strptime(x, {_DATE_FORMATS}) AS DATE) END;
 CREATE OR REPLACE TEMP MACRO jd_timestamp(x) AS
     CASE WHEN starts_with(x, '0001-01-01') THEN NULL
-         WHEN regexp_full_match(x, '[1-9][0-9]{{4}}(\\.[0-9]+)?')
+         WHEN TRY_CAST(x AS TIMESTAMP) IS NOT NULL THEN TRY_CAST(x AS TIMESTAMP)
+         WHEN strlen(x) <= 12 AND regexp_full_match(x, '[1-9][0-9]{{4}}(\\.[0-9]+)?')
          THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(x AS DOUBLE) * 86400e6) AS BIGINT))
          ELSE try_strptime(x, {_TS_FORMATS}) END;
 CREATE OR REPLACE TEMP MACRO jd_month(x) AS
@@ -74,7 +81,9 @@ CREATE OR REPLACE TEMP MACRO jd_month(x) AS
 CREATE OR REPLACE TEMP MACRO jd_quarter(x) AS
     CASE WHEN regexp_full_match(upper(replace(x, '-', '')), '[0-9]{{4}}Q[1-4]') THEN upper(replace(x, '-', '')) END;
 CREATE OR REPLACE TEMP MACRO jd_province(v) AS
-    nullif(regexp_extract(jd_clean(v), '^({"|".join(PROVINCES)})', 1), '');
+    CASE WHEN left(jd_trim(v), 3) IN ({", ".join(_lit(p) for p in PROVINCES if len(p) == 3)}) THEN left(jd_trim(v), 3)
+         WHEN left(jd_trim(v), 2) IN ({", ".join(_lit(p) for p in PROVINCES if len(p) == 2)}) THEN left(jd_trim(v), 2)
+    END;
 CREATE OR REPLACE TEMP MACRO jd_amount(x) AS
     TRY_CAST(regexp_extract(replace(x, ',', ''), '([0-9]+(\\.[0-9]+)?)', 1) AS DECIMAL(18,2))
     * CASE WHEN strpos(x, '亿') > 0 THEN 100000000 WHEN strpos(x, '万') > 0 THEN 10000
