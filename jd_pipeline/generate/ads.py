@@ -30,6 +30,7 @@ from jd_pipeline.generate.model import (
     day_factor,
 )
 from jd_pipeline.generate.sink import Sink
+from jd_pipeline.generate.writers import csv_group
 
 SOURCE = "jd_ads"
 ROWS_PER_DAY = 15_000
@@ -42,6 +43,12 @@ ROLES = Roles(
 SHORT = {"kuaiche": "快车", "recommendation": "推荐", "smart": "智投", "display": "展位",
          "brand_juxiao": "聚效", "offsite": "站外"}
 PURPOSES = ["核心词", "品牌词", "竞品词", "拉新", "再营销", "大促", "新品", "日常"]
+
+
+def _copy(group: Col) -> Col:
+    """A fresh group per file: fault planting edits columns in place."""
+    parts = [Col(c.header, c.values, c.numeric, c.quote_check) for c in group.parts or []]
+    return Col(group.header, group.values, False, False, parts=parts)
 
 
 def pull_offsets(ads_pulls: int) -> list[int]:
@@ -188,9 +195,8 @@ def generate_ads(cfg: Config, brand: Brand, products: Products, sink: Sink) -> A
             Col("平均点击成本", F.ratio(cost / 100, clicks), True),
         ]
         del rx
-        for c in fixed + tail:  # look for CSV separators once per day, not once per pull
-            c.quote_check = c.needs_quote_check and bool(
-                pa.compute.any(pa.compute.match_substring_regex(c.values, r'[,"\r\n]')).as_py())
+        # the columns every pull of the day shares are rendered once (see writers.csv_group)
+        fixed_g, tail_g = csv_group(fixed), csv_group(tail)
         stamp = d.strftime("%Y%m%d")
         for k in offsets:
             pulled = d + timedelta(days=k)
@@ -203,16 +209,17 @@ def generate_ads(cfg: Config, brand: Brand, products: Products, sink: Sink) -> A
             ad = np.where(direct > 0, amt_d * od // np.maximum(direct, 1), 0)
             ai = np.where(orders - direct > 0, amt_i * oi // np.maximum(orders - direct, 1), 0)
             attrib = [
-                Col("直接订单行", F.ints(od), True),
-                Col("直接订单金额", F.money(ad), True),
-                Col("间接订单行", F.ints(oi), True),
-                Col("间接订单金额", F.money(ai), True),
-                Col("总订单行", F.ints(od + oi), True),
-                Col("总订单金额", F.money(ad + ai), True),
+                Col("直接订单行", F.counts(od), True),
+                Col("直接订单金额", F.sparse(F.money, ad, "0.00"), True),
+                Col("间接订单行", F.counts(oi), True),
+                Col("间接订单金额", F.sparse(F.money, ai, "0.00"), True),
+                Col("总订单行", F.counts(od + oi), True),
+                Col("总订单金额", F.sparse(F.money, ad + ai, "0.00"), True),
             ]
-            roi = Col("ROI", F.ratio((ad + ai) / 100, cost / 100), True)
-            cols = [Col(c.header, c.values, c.numeric, c.quote_check) for c in fixed + attrib + tail] + [
-                roi, Col("转化周期", F.const(f"{ref.ATTRIBUTION_DAYS}天", len(r)))]
+            roi_v = np.divide(ad + ai, cost, out=np.zeros(len(cost)), where=cost > 0)
+            roi = Col("ROI", F.sparse(lambda x: F.decimal(x, 2), roi_v, "0.00"), True)
+            cols = [_copy(fixed_g), *attrib, _copy(tail_g), roi,
+                    Col("转化周期", F.const(f"{ref.ATTRIBUTION_DAYS}天", len(r)))]
             sink.emit(SOURCE, Sheet(cols), period=d.isoformat(),
                       filename=f"京准通自定义报表_{stamp}_pulled{pulled:%Y%m%d}.csv",
                       delivered=pulled, hour=5, roles=ROLES)

@@ -23,6 +23,7 @@ class Col:
     values: pa.Array
     numeric: bool = False  # xlsx: cells that parse as numbers are written as numeric cells
     quote_check: bool | None = None  # CSV: look for separators/quotes (default: text columns only)
+    parts: list[Col] | None = None  # a group: `values` are the parts' CSV fields, already joined by ","
 
     @property
     def needs_quote_check(self) -> bool:
@@ -40,7 +41,14 @@ class Sheet:
 
     @property
     def headers(self) -> list[str]:
-        return [c.header for c in self.cols]
+        return [c.header for c in self.expanded().cols]
+
+    def expanded(self) -> Sheet:
+        """The sheet with column groups replaced by their parts (for faults and xlsx)."""
+        if not any(c.parts for c in self.cols):
+            return self
+        cols = [p for c in self.cols for p in (c.parts or [c])]
+        return Sheet(cols, list(self.total_rows))
 
     def col(self, header: str) -> Col:
         for c in self.cols:
@@ -86,6 +94,27 @@ def pick(choices: list[str] | pa.Array, idx: np.ndarray) -> pa.Array:
 
 def ints(a: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(np.asarray(a, np.int64)), pa.string())
+
+
+_SMALL_INTS = pa.array([str(i) for i in range(1000)], pa.string())
+
+
+def counts(a: np.ndarray) -> pa.Array:
+    """Non-negative counts, mostly small: a lookup instead of a cast."""
+    a = np.asarray(a, np.int64)
+    if len(a) and (a.min() < 0 or a.max() >= 1000):
+        return ints(a)
+    return _SMALL_INTS.take(pa.array(a))
+
+
+def sparse(fmt, values: np.ndarray, zero: str) -> pa.Array:
+    """Format only the non-zero values (most attribution cells are 0)."""
+    values = np.asarray(values)
+    nz = values != 0
+    base = const(zero, len(values))
+    if not nz.any():
+        return base
+    return pc.replace_with_mask(base, pa.array(nz), fmt(values[nz]))
 
 
 def _decimal(scaled: np.ndarray, scale: int) -> pa.Array:

@@ -74,6 +74,7 @@ class Sink:
         rel = path.relative_to(self.out).as_posix()
         breaking: list[str] = []
         if plant and self.log.rate > 0:
+            sheet = sheet.expanded()
             breaking = plant_sheet(sheet, roles or Roles(), self.log, rel, source, kind.fmt == "csv")
         data = self._render(sheet, kind, breaking[0] if breaking else None, rel, source, plant)
         if path.parent not in self._dirs:

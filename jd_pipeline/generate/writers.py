@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from jd_pipeline.generate.frames import Sheet
+from jd_pipeline.generate.frames import Col, Sheet
 
 CSV_NEEDS_QUOTE = r'[,"\r\n]'
 NUMBER_RE = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -58,10 +58,25 @@ def _columns_py(sheet: Sheet) -> list[list[str | None]]:
     return [c.values.to_pylist() for c in sheet.cols]
 
 
+def csv_group(cols: list[Col]) -> Col:
+    """Pre-render columns that several files share (e.g. every 京准通 pull of a day) as one CSV group."""
+    fields = [_csv_field(c.values, c.needs_quote_check) for c in cols]
+    joined = pc.binary_join_element_wise(*fields, ",") if len(fields) > 1 else fields[0]
+    return Col(",".join(c.header for c in cols), joined, False, False, parts=cols)
+
+
 def csv_body(sheet: Sheet, newline: str = "\r\n") -> bytes:
     """The data lines (UTF-8), each ending in `newline`."""
     if sheet.n_rows == 0:
         return b""
+    if any(c.parts for c in sheet.cols) and sheet.n_rows * len(sheet.cols) > SMALL_CELLS:
+        fields = [c.values if c.parts else _csv_field(c.values, c.needs_quote_check) for c in sheet.cols]
+        line = pc.binary_join_element_wise(*fields, pa.scalar(newline), ",")
+        line = pc.utf8_replace_slice(line, -len(newline) - 1, -len(newline), "")  # drop "," before newline
+        line = line.combine_chunks() if isinstance(line, pa.ChunkedArray) else line
+        off = np.frombuffer(line.buffers()[1], np.int32, count=len(line) + 1, offset=line.offset * 4)
+        return line.buffers()[2].to_pybytes()[off[0] : off[-1]]
+    sheet = sheet.expanded()
     if sheet.n_rows * len(sheet.cols) <= SMALL_CELLS:
         cols = _columns_py(sheet)
         lines = [_csv_line(["" if v is None else v for v in row]) for row in zip(*cols)]
@@ -264,6 +279,7 @@ def _static_parts(sheet_name: str) -> tuple[_ZipPart, ...]:
 
 
 def render_xlsx(sheet: Sheet, sheet_name: str = "Sheet1", level: int = 1) -> bytes:
+    sheet = sheet.expanded()
     return _zip([*_static_parts(sheet_name), _deflate("xl/worksheets/sheet1.xml", sheet_xml(sheet), level)])
 
 
