@@ -38,7 +38,7 @@ LINES = list(ref.AD_LINE_MIX)
 ROLES = Roles(
     ids=("计划ID", "单元ID", "跟单SKU ID"), required="跟单SKU ID", date="日期", money=("总费用", "直接订单金额"),
     numeric=("展现数", "点击数", "总购物车数"), name="推广计划", sku="跟单SKU ID", product_line="产品线",
-    header_variants={"点击率": "点击率(%)", "总费用": "花费", "平均点击成本": "平均点击成本（元）"},
+    header_variants={"点击率": "点击率(%)", "总费用": "花费", "推广计划": " 推广计划 "},
 )
 SHORT = {"kuaiche": "快车", "recommendation": "推荐", "smart": "智投", "display": "展位",
          "brand_juxiao": "聚效", "offsite": "站外"}

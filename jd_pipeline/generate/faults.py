@@ -68,7 +68,7 @@ class Roles:
     ids: tuple[str, ...] = ()  # text IDs (mangling, float rendering)
     required: str = ""  # a required header to drop
     date: str = ""  # date/timestamp column checked against the folder period
-    date_kind: str = "date"  # date | ts | month
+    date_kind: str = "date"  # date | ts | month | month_of_year
     qty: str = ""  # quantity that must not be negative
     money: tuple[str, ...] = ()  # money columns (separators, non-numeric)
     numeric: tuple[str, ...] = ()  # other numeric columns (empty markers)
@@ -211,9 +211,11 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
         rec("negative_quantity", r, roles.qty)
     if roles.date and log.hit() and (r := row()) >= 0:
         v = sheet.col(roles.date).values[r].as_py() or ""
-        if roles.date_kind == "month":
+        if roles.date_kind == "month":  # a monthly period: the month before
             y, m = int(v[:4]), int(v[5:7])
             new = f"{y - 1 if m == 1 else y}-{12 if m == 1 else m - 1:02d}"
+        elif roles.date_kind == "month_of_year":  # a yearly period: the same month a year before
+            new = f"{int(v[:4]) - 1}{v[4:]}"
         else:
             new = shift_date(v, -1) if v[:4].isdigit() and v[4:5] == "-" else v
         if new != v:  # (a date already rendered as an Excel serial is left alone)
@@ -246,6 +248,8 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
     if roles.header_variants and log.hit():
         h, variant = list(roles.header_variants.items())[int(rng.integers(len(roles.header_variants)))]
         sheet.col(h).header = variant
+        if variant.endswith(("(%)", "（%）")):  # such exports show 3.25 for 3.25%
+            map_col(sheet, variant, lambda v: v.removesuffix("%"))
         rec("header_variant", None, f"{h} -> {variant!r}")
     # file-breaking: at most one
     breaking = [k for k in FILE_BREAKING if k != "xlsx_really_csv" or not csv]

@@ -355,7 +355,7 @@ def plan_versions(year: int) -> list[tuple[str, date]]:
             (f"{year}-Q3滚动", date(year, 6, 25)), (f"{year}-Q4滚动", date(year, 9, 25))]
 
 
-SALES_PLAN_ROLES = Roles(money=("目标GMV", "广告预算"), numeric=("目标销量",), date="年月", date_kind="month")
+SALES_PLAN_ROLES = Roles(money=("目标GMV", "广告预算"), numeric=("目标销量",), date="年月", date_kind="month_of_year")
 
 
 def write_sales_plans(cfg: Config, brand: Brand, products: Products, act: Actuals, bases: dict[int, dict],
@@ -408,7 +408,7 @@ def _opex_expected(cfg: Config, base: dict, months: list[str], brand: Brand) -> 
     return out
 
 
-OPEX_BUDGET_ROLES = Roles(money=("预算金额",), date="年月", date_kind="month")
+OPEX_BUDGET_ROLES = Roles(money=("预算金额",), date="年月", date_kind="month_of_year")
 
 
 def write_opex_budget(cfg: Config, brand: Brand, bases: dict[int, dict], sink: Sink) -> None:
@@ -429,8 +429,9 @@ def write_opex_budget(cfg: Config, brand: Brand, bases: dict[int, dict], sink: S
                       filename=f"费用预算_{year}_v{n + 1}.xlsx", delivered=pub, roles=OPEX_BUDGET_ROLES)
 
 
-GL_ROLES = Roles(ids=("凭证号",), required="科目编码", date="凭证日期", money=("借方金额",), currency="币种",
-                 header_variants={"借方金额": "借方金额（元）", "摘要": " 摘要"})
+GL_ROLES = Roles(ids=("凭证号",), required="科目编码", date="会计期间", date_kind="month", money=("借方金额",),
+                 currency="币种",
+                 header_variants={"借方金额": " 借方金额", "摘要": " 摘要"})
 
 
 def write_ledger(cfg: Config, brand: Brand, act: Actuals, campaign_rows: list[list], sink: Sink) -> None:

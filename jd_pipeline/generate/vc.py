@@ -35,12 +35,11 @@ LEAD_PAD = 20
 
 SALES_ROLES = Roles(ids=("SKU",), required="SKU", date="时间", money=("收入", "成本", "毛利"),
                     numeric=("优惠券抵减数",), name="商品名称", sku="SKU",
-                    header_variants={"收入": " 收入 ", "满返满减额": "满返满减额（元）"})
+                    header_variants={"收入": " 收入 ", "满返满减额": "满返满减额 "})
 INV_ROLES = Roles(ids=("SKU",), required="配送中心", date="时间", qty="库存件数",
                   numeric=("采购未到货", "不可售"), sku="SKU")
-PO_ROLES = Roles(ids=("采购单号", "SKU"), required="采购单号", date="创建时间", date_kind="ts",
-                 qty="采购数量", money=("采购价", "采购金额"), sku="SKU",
-                 header_variants={"采购金额": "采购金额（元）"})
+PO_ROLES = Roles(ids=("采购单号", "SKU"), required="采购单号", qty="采购数量", money=("采购价", "采购金额"), sku="SKU",
+                 header_variants={"采购金额": " 采购金额 "})
 
 
 @dataclass
