@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from jd_pipeline.quality import period_window, run_suite_on_window
-from jd_pipeline.quality.gx_runner import chunk_periods
+from jd_pipeline.quality.gx_runner import available_suites, chunk_periods, load_suite_spec
 
 from .conftest import DAY, ads_rows, load_good_day, opex_rows, pop_order_lines, ts
 
@@ -79,3 +81,14 @@ def test_empty_window_passes_without_gx(wh) -> None:
 
 def test_chunks_keep_whole_periods() -> None:
     assert chunk_periods([("a", 3), ("b", 3), ("c", 5), ("d", 1)], max_rows=6) == [["a", "b"], ["c", "d"]]
+
+
+@pytest.mark.parametrize("source", available_suites())
+def test_every_suite_blocks_a_row_without_keys(wh, source: str) -> None:
+    """Each suite is a blocking check: a delivery whose key columns are empty fails it at ERROR."""
+    label = {"daily": DAY, "monthly": "2026-03", "quarterly": "2026Q1", "yearly": "2026"}[
+        load_suite_spec(source).period_kind]
+    wh.load(source, [{}], period=label)
+    outcome = run_suite_on_window(wh.conn, source, period_window(label))
+    assert not outcome.passed and outcome.severity == "error"
+    assert any(f["expectation"] == "expect_column_values_to_not_be_null" for f in outcome.details["failures"])
