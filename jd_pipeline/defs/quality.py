@@ -69,15 +69,28 @@ def to_check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
     )
 
 
+def _crashed(spec: dg.AssetCheckSpec, window: Window, exc: Exception) -> CheckOutcome:
+    """A check that could not run counts as failed at its own severity (recorded, so a blocking
+    check that crashed closes the gate like one that failed)."""
+    return CheckOutcome(spec.key.name, spec.asset_key.to_user_string(), False,
+                        "error" if spec.blocking else "warn", f"check could not run: {type(exc).__name__}: {exc}",
+                        window, "check crashed", {"exception": repr(exc)[:2000]})
+
+
 def run_and_record(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, layer: str,
     body: Callable[..., CheckOutcome],
 ) -> dg.AssetCheckResult:
     """Run a check body on the context's window, time it, write it to ops.dq_results."""
     window = context_window(context)
+    spec = context.check_specs[0]
     started = time.perf_counter()
     with warehouse.get_connection() as conn:
-        outcome = body(conn, window)
+        try:
+            outcome = body(conn, window)
+        except Exception as exc:  # recorded and reported as a failed blocking check
+            context.log.exception(f"{spec.key.name} on {spec.asset_key.to_user_string()} crashed")
+            outcome = _crashed(spec, window, exc)
         outcome.details.setdefault("seconds", round(time.perf_counter() - started, 3))
         outcome.details["layer"] = layer
         write_outcomes(conn, [outcome], context.run.run_id)

@@ -225,3 +225,12 @@ def test_warn_check_lets_the_run_succeed(wh, check: str, breaker) -> None:
     assert evaluations and not evaluations[0].passed
     assert evaluations[0].severity == dg.AssetCheckSeverity.WARN
     assert dq_rows(wh, check)[-1][:2] == (False, "warn")
+
+
+def test_a_crashing_check_is_recorded_as_a_blocking_failure(wh) -> None:
+    load_good_day(wh)
+    wh.conn.execute("DROP TABLE ops.file_totals; CREATE TABLE ops.file_totals (load_id VARCHAR)")  # wrong shape
+    result = run(wh, DAILY_SOURCES)
+    assert not result.success and not (materialized(result) & {GATE_KEY, *DOWNSTREAM})
+    row = dq_rows(wh, "inventory_national_equals_rdc_sum")[-1]
+    assert row[:2] == (False, "error") and row[2].startswith("check could not run")
