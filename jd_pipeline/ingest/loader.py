@@ -10,10 +10,10 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timezone
+from datetime import UTC, date
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import duckdb
 
@@ -35,7 +35,6 @@ from jd_pipeline.ingest.manifest import (
 )
 from jd_pipeline.ingest.readers import FileRejected, Staged, stage_file
 from jd_pipeline.ingest.sql import (
-    NUMERIC_PARSE,
     install_macros,
     lit,
     parse_expr,
@@ -145,14 +144,15 @@ def _total_sql(contract: Contract, staged: Staged) -> tuple[str, str]:
 def typed_sql(contract: Contract, staged: Staged, period: str) -> str:
     """`_typed`: typed columns, total-row flags and each row's problems, in one pass over `_stage`.
 
-    `_stage` holds trimmed text. Layers: cleaned text (`x__c`) -> numeric strings (`x__n`) -> typed values (`x__t`) -> output,
-    so every column is cleaned and parsed once and each expression stays small.
+    Layers: raw text (`x__v`) and, for text and total-level columns, cleaned text (`x__c`) ->
+    typed values (`x__t`, DuckDB casts first, string clean-up only where a cast fails) -> output
+    columns, `_total_level`, `_total_label` and `_reason`.
     """
     present = [c for c in contract.stored_columns if c.name in staged.columns]
-    cleaned = [f"{'s.' + q(c.name) if c.pii else 'jd_null(s.' + q(c.name) + ')'} AS {_c(c.name)}"  # type: ignore[operator]
-               for c in present]
-    numstr = [f"jd_numstr({_c(c.name)}) AS {q(c.name + '__n')}" for c in present  # type: ignore[operator]
-              if c.type in NUMERIC_PARSE and not c.pii]
+    needs_clean = {c.name for c in present if c.type == "text" and not c.pii} | set(contract.total_levels)
+    base = [f"s.{q(c.name)} AS {q(c.name + '__v')}" for c in present]  # type: ignore[operator]
+    base += [f"jd_trim(s.{q(c.name)}) AS {_c(c.name)}" for c in present if c.name in needs_clean]  # type: ignore[arg-type]
+    cleaned = [f"jd_null({_c(c.name)}) AS {_c(c.name)}" for c in present if c.name in needs_clean]  # type: ignore[arg-type]
     typed, problems, outputs = [], [], []
     for col in contract.stored_columns:
         name: str = col.name  # type: ignore[assignment]
@@ -161,11 +161,11 @@ def typed_sql(contract: Contract, staged: Staged, period: str) -> str:
         if m is None:
             outputs.append(f"CAST(NULL AS {col.sql_type}) AS {q(name)}")
         else:
-            x, n = _c(name), q(name + "__n")
-            typed.append(f"{x if col.pii else parse_expr(col, x, n, m.percent_header)} AS {t}")
+            v, x = q(name + "__v"), _c(name)
+            typed.append(f"{v if col.pii else parse_expr(col, v, x, m.percent_header)} AS {t}")
             outputs.append(f"{t} AS {q(name)}")
             if not col.pii:
-                problems += problem_exprs(contract, col, x, t, m.header)
+                problems += problem_exprs(contract, col, v, x, t, m.header)
             if name == contract.period_column:
                 problems.append(
                     f"CASE WHEN {t} IS NOT NULL AND {period_label_expr(contract, t)} <> {lit(period)} THEN "
@@ -180,12 +180,12 @@ def typed_sql(contract: Contract, staged: Staged, period: str) -> str:
     level, label = _total_sql(contract, staged)
     reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')" if problems else "CAST(NULL AS VARCHAR)"
     layer1 = (f"SELECT CAST({staged.row_number_sql} AS INTEGER) AS _row_number, s.rowid AS _sidx, "
-              f"{', '.join(['NULL AS _none', *cleaned])} FROM _stage s {staged.join_sql}")
-    layer2 = f"SELECT {', '.join(['*', *numstr])} FROM ({layer1})"
-    layer3 = f"SELECT {', '.join(['*', *typed])} FROM ({layer2})"
+              f"{', '.join(['NULL AS _none', *base])} FROM _stage s {staged.join_sql}")
+    layer1b = f"SELECT * REPLACE ({', '.join(cleaned)}) FROM ({layer1})" if cleaned else layer1
+    layer2 = f"SELECT {', '.join(['*', *typed])} FROM ({layer1b})"
     return (
         f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _row_number, _sidx, {', '.join(outputs)}, "
-        f"{level} AS _total_level, {label} AS _total_label, {reason} AS _reason FROM ({layer3})"
+        f"{level} AS _total_level, {label} AS _total_label, {reason} AS _reason FROM ({layer2})"
     )
 
 
@@ -300,7 +300,7 @@ def _current_loads(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: Land
     ).fetchall()
     keys: dict[str, tuple[date, float, str]] = {}
     for _, sha, _, pulled, ts, path in rows:
-        key = newness(pulled, ts.replace(tzinfo=timezone.utc).timestamp(), path)
+        key = newness(pulled, ts.replace(tzinfo=UTC).timestamp(), path)
         keys[sha] = max(keys.get(sha, key), key)
     return [_Current(lid, sha, keys[sha]) for lid, sha, status, *_ in rows if status == "loaded"]
 
@@ -393,7 +393,7 @@ def _load_unit(conn: duckdb.DuckDBPyConnection, contract: Contract, files: list[
         else:
             try:
                 result = _load_one(conn, contract, lf, sha, load_id, current, salt)
-            except Exception as exc:  # a bad file never stops the others
+            except Exception as exc:
                 log.exception("loading %s failed", lf.relpath)
                 result = _record(conn, lf, sha, load_id, "rejected",
                                  reason=f"{lf.relpath}: unexpected error: {type(exc).__name__}: {exc}")

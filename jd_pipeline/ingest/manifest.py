@@ -3,9 +3,9 @@ and the read-side helpers the sensor and `jd-pipeline status` use."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Iterable, Sequence
+from datetime import UTC, date, datetime
 
 import duckdb
 
@@ -60,11 +60,11 @@ class ManifestRow:
     replaced_by: str | None = None
 
     @classmethod
-    def for_file(cls, lf: LandingFile, load_id: str, sha: str | None, status: str, **kw: object) -> "ManifestRow":
+    def for_file(cls, lf: LandingFile, load_id: str, sha: str | None, status: str, **kw: object) -> ManifestRow:
         return cls(
             load_id=load_id, path=lf.relpath, sha256=sha, size=lf.size, fingerprint=lf.fingerprint,
             source=lf.source, brand=lf.brand, store=lf.store, period=lf.period, file_key=lf.file_key,
-            pulled_on=lf.pulled_on, delivered_at=datetime.fromtimestamp(lf.mtime, timezone.utc).replace(tzinfo=None),
+            pulled_on=lf.pulled_on, delivered_at=datetime.fromtimestamp(lf.mtime, UTC).replace(tzinfo=None),
             status=status, **kw,  # type: ignore[arg-type]
         )
 

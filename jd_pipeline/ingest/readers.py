@@ -17,10 +17,11 @@ import datetime as dt
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -108,7 +109,7 @@ def _select_list(contract: Contract, mapped: dict[str, MappedColumn]) -> str:
             elif col.pii == "province":
                 expr = f"jd_province({ref})"
             else:
-                expr = f"jd_trim({ref})"  # trimmed once here; `_stage` is materialised
+                expr = f"CAST({ref} AS VARCHAR)"
         parts.append(f"{expr} AS {q(col.name)}")  # type: ignore[arg-type]
     return ", ".join(parts)
 
@@ -133,7 +134,7 @@ def _detect_encoding(path: Path, contract: Contract, where: str) -> str:
         head = fh.read(1 << 16)
     if not head:
         raise FileRejected(f"{where}: empty file (0 bytes)")
-    if head.startswith(XLSX_MAGIC) or head.startswith(XLS_MAGIC):
+    if head.startswith((XLSX_MAGIC, XLS_MAGIC)):
         raise FileRejected(f"{where}: named .csv but is an Excel workbook")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileRejected(f"{where}: wrong encoding: UTF-16 (contract: {', '.join(contract.encodings)})")
@@ -273,7 +274,7 @@ def _check_magic(lf: LandingFile, where: str) -> None:
     if lf.kind == "xlsx" and not head.startswith(XLSX_MAGIC):
         looks = "CSV/text" if not head.startswith(XLS_MAGIC) else "an old .xls workbook"
         raise FileRejected(f"{where}: not an .xlsx workbook (content looks like {looks})")
-    if lf.kind == "xls" and not (head.startswith(XLS_MAGIC) or head.startswith(XLSX_MAGIC)):
+    if lf.kind == "xls" and not head.startswith((XLS_MAGIC, XLSX_MAGIC)):
         looks = "HTML" if b"<" in head[:64] else "CSV/text"
         raise FileRejected(f"{where}: not an .xls workbook (content looks like {looks})")
 
@@ -297,7 +298,7 @@ def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: Landing
         workbook = CalamineWorkbook.from_path(str(lf.path))
         rows_iter = iter(workbook.get_sheet_by_index(0).iter_rows())
         head = [row for _, row in zip(range(20), rows_iter)]
-    except Exception as exc:  # calamine raises its own error types
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
         raise FileRejected(f"{where}: workbook cannot be read: {exc}") from None
     if not any(_cell_text(v) for row in head for v in row):
         raise FileRejected(f"{where}: the first sheet is empty")

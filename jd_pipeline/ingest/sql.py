@@ -36,7 +36,7 @@ CREATE OR REPLACE TEMP MACRO jd_trim(v) AS
     CASE WHEN ord(v) IN (32, 9, 10, 13, 12288, 160) OR suffix(v, ' ') OR suffix(v, '\u3000')
               OR suffix(v, chr(9)) OR suffix(v, chr(13)) OR suffix(v, chr(10)) OR suffix(v, '\u00a0')
          THEN trim(CAST(v AS VARCHAR), ' \t\r\n\u3000\u00a0') ELSE CAST(v AS VARCHAR) END;
-CREATE OR REPLACE TEMP MACRO jd_null(x) AS CASE WHEN x IN ({_MARKERS}) THEN NULL ELSE x END;
+CREATE OR REPLACE TEMP MACRO jd_null(x) AS CASE WHEN list_contains([{_MARKERS}], x) THEN NULL ELSE x END;
 CREATE OR REPLACE TEMP MACRO jd_clean(v) AS jd_null(jd_trim(v));
 CREATE OR REPLACE TEMP MACRO jd_text(x) AS
     CASE WHEN strpos(x, '&') > 0 THEN
@@ -45,14 +45,12 @@ CREATE OR REPLACE TEMP MACRO jd_text(x) AS
             '&amp;', '&')
     ELSE x END;
 CREATE OR REPLACE TEMP MACRO jd_id(x) AS
-    CASE WHEN suffix(x, '0') AND suffix(rtrim(x, '0'), '.')
-              AND TRY_CAST(rtrim(rtrim(x, '0'), '.') AS UHUGEINT) IS NOT NULL
-         THEN rtrim(rtrim(x, '0'), '.') ELSE jd_text(x) END;
+    CASE WHEN suffix(x, '.0') AND TRY_CAST(x AS DECIMAL(38,1)) IS NOT NULL THEN left(x, strlen(x) - 2)
+         ELSE jd_text(x) END;
 CREATE OR REPLACE TEMP MACRO jd_mangled_id(x) AS
     CASE WHEN strpos(x, 'E') > 0 OR strpos(x, 'e') > 0
          THEN coalesce(regexp_full_match(x, '[0-9](\\.[0-9]+)?[eE][+]?[0-9]+'), false) ELSE false END;
-CREATE OR REPLACE TEMP MACRO jd_numstr(x) AS
-    replace(replace(replace(replace(replace(x, ',', ''), '¥', ''), '￥', ''), ' ', ''), '，', '');
+CREATE OR REPLACE TEMP MACRO jd_numstr(x) AS translate(x, ',¥￥， \t\u3000\u00a0', '');
 CREATE OR REPLACE TEMP MACRO jd_int(n) AS
     CASE WHEN strpos(n, '.') = 0 THEN TRY_CAST(n AS BIGINT)
          WHEN TRY_CAST(n AS DECIMAL(38,6)) = trunc(TRY_CAST(n AS DECIMAL(38,6)))
@@ -95,6 +93,27 @@ CREATE OR REPLACE TEMP MACRO amount_range_high(x) AS
     CAST(CASE WHEN strpos(x, '以上') > 0 THEN NULL
          WHEN strpos(x, '以下') > 0 THEN jd_amount(x)
          ELSE jd_amount(regexp_split_to_array(x, '[~～至]')[2]) END AS DECIMAL(18,2));
+-- Fast paths on the raw (untrimmed) text `v`: DuckDB's own vectorised casts first; the string
+-- clean-up (trim, markers, separators, formats) runs only for the values the cast rejects.
+CREATE OR REPLACE TEMP MACRO jd_int_v(v) AS
+    CASE WHEN TRY_CAST(v AS BIGINT) = TRY_CAST(v AS DOUBLE) THEN TRY_CAST(v AS BIGINT)
+         ELSE jd_int(jd_numstr(v)) END;
+CREATE OR REPLACE TEMP MACRO jd_money_v(v) AS
+    CASE WHEN TRY_CAST(v AS DECIMAL(18,2)) IS NOT NULL THEN TRY_CAST(v AS DECIMAL(18,2))
+         ELSE jd_money(jd_numstr(v)) END;
+CREATE OR REPLACE TEMP MACRO jd_decimal_v(v) AS
+    CASE WHEN TRY_CAST(v AS DECIMAL(18,4)) IS NOT NULL THEN TRY_CAST(v AS DECIMAL(18,4))
+         ELSE jd_decimal(jd_numstr(v)) END;
+CREATE OR REPLACE TEMP MACRO jd_percent_v(v, header_pct) AS jd_percent(jd_numstr(v), header_pct);
+CREATE OR REPLACE TEMP MACRO jd_date_v(v) AS
+    CASE WHEN strpos(v, '-') > 0 AND TRY_CAST(v AS DATE) IS NOT NULL THEN TRY_CAST(v AS DATE)
+         ELSE jd_date(jd_clean(v)) END;
+CREATE OR REPLACE TEMP MACRO jd_timestamp_v(v) AS
+    CASE WHEN TRY_CAST(v AS TIMESTAMP) IS NOT NULL
+         THEN nullif(TRY_CAST(v AS TIMESTAMP), TIMESTAMP '0001-01-01 00:00:00')
+         ELSE jd_timestamp(jd_clean(v)) END;
+CREATE OR REPLACE TEMP MACRO jd_month_v(v) AS jd_month(jd_clean(v));
+CREATE OR REPLACE TEMP MACRO jd_quarter_v(v) AS jd_quarter(jd_clean(v));
 """
 
 
@@ -107,40 +126,43 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-NUMERIC_PARSE = ("int", "money", "decimal", "percent")
+TEXT_TYPES = ("text",)
 
 
-def parse_expr(col: Column, x: str, n: str, header_pct: bool) -> str:
-    """Typed value of a stored column from its cleaned text `x` / numeric string `n`."""
+def parse_expr(col: Column, v: str, x: str, header_pct: bool) -> str:
+    """Typed value of a stored column: text columns from their cleaned text `x`, the others from
+    the raw text `v` through the fast-path macros (`jd_<type>_v`)."""
     if col.type == "text":
         return f"jd_id({x})" if col.id else f"jd_text({x})"
     if col.type == "percent":
-        return f"jd_percent({n}, {'true' if header_pct else 'false'})"
-    if col.type in NUMERIC_PARSE:
-        return f"jd_{col.type}({n})"
-    return f"jd_{col.type}({x})"
+        return f"jd_percent_v({v}, {'true' if header_pct else 'false'})"
+    return f"jd_{col.type}_v({v})"
 
 
-def problem_exprs(contract: Contract, col: Column, x: str, t: str, header: str) -> list[str]:
+def problem_exprs(contract: Contract, col: Column, v: str, x: str, t: str, header: str) -> list[str]:
     """SQL expressions yielding a reason text (or NULL) for one column of one row.
 
-    `x`: the cleaned text (NULL for empty markers); `t`: the typed value."""
+    `v`: raw text, `x`: cleaned text (text columns only), `t`: typed value. The cleaned text of
+    a non-text column is computed only in the (rare) rows that need it for a message."""
     label = _lit(header)
+    clean = x if col.type == "text" else f"jd_clean({v})"
     out: list[str] = []
     if col.type != "text":
         out.append(
-            f"CASE WHEN {x} IS NOT NULL AND {t} IS NULL AND NOT starts_with({x}, '0001-01-01') "
-            f"THEN {label} || ': cannot parse ''' || {x} || ''' as {col.type}' END"
+            f"CASE WHEN {t} IS NULL AND {v} IS NOT NULL AND {clean} IS NOT NULL "
+            f"AND NOT starts_with({clean}, '0001-01-01') "
+            f"THEN {label} || ': cannot parse ''' || {clean} || ''' as {col.type}' END"
         )
     if col.type in ("int", "money", "decimal") and col.name not in contract.allow_negative:
-        out.append(f"CASE WHEN {t} < 0 THEN {label} || ': negative value ' || {x} || ' not allowed' END")
+        out.append(f"CASE WHEN {t} < 0 THEN {label} || ': negative value ' || {clean} || ' not allowed' END")
     if col.id:
         out.append(
             f"CASE WHEN jd_mangled_id({x}) THEN {label} || ': Excel-mangled ID ''' || {x} "
             f"|| ''' (digits lost in scientific notation)' END"
         )
     if col.name in contract.grain:
-        out.append(f"CASE WHEN {x} IS NULL THEN {label} || ': missing key value' END")
+        missing = f"{x} IS NULL" if col.type == "text" else f"{t} IS NULL AND {clean} IS NULL"
+        out.append(f"CASE WHEN {missing} THEN {label} || ': missing key value' END")
     return out
 
 
