@@ -36,6 +36,8 @@ GATED_MART_KEYS = [
     )
 ]
 MAX_METADATA_CHARS = 4000
+# Key numbers of `CheckOutcome.details` shown as typed metadata (e.g. the POP gmv gap).
+NUMERIC_DETAILS = ("max_gap_pct", "max_share", "rows", "files", "compared", "days_compared", "groups")
 
 CheckBody = Callable[[object, Window], CheckOutcome]
 
@@ -65,6 +67,8 @@ def to_check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
             "window": f"{outcome.window.start}..{outcome.window.end}",
             "seconds": float(outcome.details.get("seconds", 0.0)),
             "details": dg.MetadataValue.text(details[:MAX_METADATA_CHARS]),
+            **{k: float(v) for k, v in outcome.details.items()
+               if k in NUMERIC_DETAILS and isinstance(v, (int, float))},
         },
     )
 
