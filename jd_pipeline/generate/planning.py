@@ -365,11 +365,11 @@ def write_sales_plans(cfg: Config, brand: Brand, products: Products, act: Actual
     for year, base in bases.items():
         rng = cfg.rng(SOURCE_CODES["fin"], brand.index, 1, year)
         keys = sorted(base)
-        rows: list[list] = []
         budget_err = {k: 1 + float(rng.choice([-1, 1])) * float(rng.uniform(0.08, 0.22)) for k in keys}
         for n, (ver, pub) in enumerate(plan_versions(year)):
             if pub > cfg.asof:
                 break
+            rows: list[list] = []  # one file per version; every version file is kept
             for k in keys:
                 m, store, cat = k
                 if n == 0:
@@ -382,7 +382,7 @@ def write_sales_plans(cfg: Config, brand: Brand, products: Products, act: Actual
                 rows.append([ver, pub.isoformat(), m, STORE_LABELS[store], cat, _m(g),
                              int(g / max(avg_price[store], 1)), _m(g * 0.08)])
             sink.emit("fin_sales_plan", _text_sheet(headers, rows, {"目标GMV", "目标销量", "广告预算"}),
-                      period=str(year), filename=f"销售计划_{year}_v{n + 1}.xlsx", delivered=pub,
+                      period=str(year), filename=f"销售计划_{ver}.xlsx", delivered=pub,
                       roles=SALES_PLAN_ROLES)
 
 
@@ -418,15 +418,15 @@ def write_opex_budget(cfg: Config, brand: Brand, bases: dict[int, dict], sink: S
         rng = cfg.rng(SOURCE_CODES["fin"], brand.index, 2, year)
         months = [f"{year}-{k:02d}" for k in range(1, 13)]
         exp = _opex_expected(cfg, base, months, brand)
-        rows: list[list] = []
         for n, (ver, pub) in enumerate([(f"{year}-预算", date(year - 1, 12, 15)), (f"{year}-年中修订", date(year, 7, 5))]):
             if pub > cfg.asof:
                 break
+            rows: list[list] = []
             for (m, cc, ct), v in sorted(exp.items()):
                 spread = 0.2 if n == 0 else 0.1
                 rows.append([ver, pub.isoformat(), m, cc, names[ct], _m(v * 100 * float(rng.uniform(1 - spread, 1 + spread)))])
             sink.emit("fin_opex_budget", _text_sheet(headers, rows, {"预算金额"}), period=str(year),
-                      filename=f"费用预算_{year}_v{n + 1}.xlsx", delivered=pub, roles=OPEX_BUDGET_ROLES)
+                      filename=f"费用预算_{ver}.xlsx", delivered=pub, roles=OPEX_BUDGET_ROLES)
 
 
 GL_ROLES = Roles(ids=("凭证号",), required="科目编码", date="会计期间", date_kind="month", money=("借方金额",),

@@ -175,8 +175,9 @@ def _actual_gmv_june(clean, pop) -> dict[tuple[str, str], float]:
 
 def test_plans_close_to_actuals(clean, pop):
     plans = frame(clean.out, "fin_sales_plan")
-    plans = plans[plans["_mtime"] == plans["_mtime"].max()]
-    assert plans["版本"].nunique() >= 3 and plans["版本"].iloc[0].endswith("预算")
+    assert (plans.groupby("_file")["版本"].nunique() == 1).all()  # one version per file, all kept
+    assert plans["版本"].nunique() >= 3
+    assert plans.sort_values("发布日期")["版本"].iloc[0].endswith("预算")
     budget = plans[(plans["版本"] == "2026-预算") & (plans["年月"] == "2026-06")]
     actual = _actual_gmv_june(clean, pop)
     big = max(actual.values())
