@@ -8,16 +8,20 @@ from jd_pipeline.config import BUSINESS_TIMEZONE, get_settings
 
 _START = get_settings().partitions_start
 
+# Daily partitions end at yesterday (a day is complete when the nightly run starts). Monthly,
+# quarterly and yearly partitions include the period in progress (`end_offset=1`): the month's
+# ledger is re-delivered until it closes, and this year's plan and budget arrive in January.
 daily_partitions = dg.DailyPartitionsDefinition(start_date=_START, timezone=BUSINESS_TIMEZONE)
 monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=_START[:7] + "-01", timezone=BUSINESS_TIMEZONE
+    start_date=_START[:7] + "-01", timezone=BUSINESS_TIMEZONE, end_offset=1
 )
 # Quarter keys are the quarter's first month (`2026-04` = 2026Q2); `quarter_label` converts.
 quarterly_partitions = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 1,4,7,10 *", start=_START[:4] + "-01", fmt="%Y-%m", timezone=BUSINESS_TIMEZONE
+    cron_schedule="0 0 1 1,4,7,10 *", start=_START[:4] + "-01", fmt="%Y-%m", timezone=BUSINESS_TIMEZONE,
+    end_offset=1,
 )
 yearly_partitions = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 1 *", start=_START[:4], fmt="%Y", timezone=BUSINESS_TIMEZONE
+    cron_schedule="0 0 1 1 *", start=_START[:4], fmt="%Y", timezone=BUSINESS_TIMEZONE, end_offset=1
 )
 
 PARTITIONS_BY_PERIOD_KIND: dict[str, dg.PartitionsDefinition] = {
