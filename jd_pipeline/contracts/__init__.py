@@ -54,7 +54,7 @@ def normalize_header(text: str) -> str:
 def header_has_percent(text: str) -> bool:
     """True if the header says its values are percent numbers (`点击率(%)`)."""
     value = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
-    return value.endswith("(%)") or value.endswith("%")
+    return value.endswith(("(%)", "%"))
 
 
 @dataclass(frozen=True)

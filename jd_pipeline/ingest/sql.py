@@ -129,13 +129,14 @@ def q(name: str) -> str:
 TEXT_TYPES = ("text",)
 
 
-def parse_expr(col: Column, v: str, x: str, header_pct: bool) -> str:
+def parse_expr(col: Column, v: str, x: str, header_pct: str) -> str:
     """Typed value of a stored column: text columns from their cleaned text `x`, the others from
-    the raw text `v` through the fast-path macros (`jd_<type>_v`)."""
+    the raw text `v` through the fast-path macros (`jd_<type>_v`). `header_pct`: SQL boolean,
+    true when the file's header says `(%)`."""
     if col.type == "text":
         return f"jd_id({x})" if col.id else f"jd_text({x})"
     if col.type == "percent":
-        return f"jd_percent_v({v}, {'true' if header_pct else 'false'})"
+        return f"jd_percent_v({v}, {header_pct})"
     return f"jd_{col.type}_v({v})"
 
 

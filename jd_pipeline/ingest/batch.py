@@ -1,0 +1,207 @@
+"""The batch SQL: many staged files of one source, typed and validated by ONE query.
+
+Each staged file (readers.py `_stage`) is appended to `_stage_all` with its batch index
+`_file`, folder `_period` and row numbers `_rn`; `_typed` is then built by a single query, so
+the (costly) planning of the parsing SQL happens once per batch, not once per file. The
+per-file writes (`insert_*`) only filter `_typed` by `_file`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from jd_pipeline.contracts import Contract
+from jd_pipeline.ingest.landing import LandingFile
+from jd_pipeline.ingest.readers import Staged
+from jd_pipeline.ingest.sql import lit, parse_expr, period_label_expr, problem_exprs, q
+
+# Columns a total row is checked on: counts and money (decimals such as 预计可售天数 are not additive).
+ADDITIVE_TYPES = ("int", "money")
+OK = "_reason IS NULL AND _total_level IS NULL"
+
+
+def _c(name: str) -> str:
+    """Cleaned text of a column (text and total-level columns) in the typed query's layers."""
+    return q(name + "__c")
+
+
+def _pct(name: str) -> str:
+    return q(name + "__pct")
+
+
+def append_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged, index: int,
+                 period: str, first: bool) -> None:
+    """Append the file's `_stage` to `_stage_all` (uniform columns: contract order)."""
+    names = [c.name for c in contract.stored_columns]
+    pct = [f"{'true' if (m := staged.columns.get(c.name)) and m.percent_header else 'false'} AS {_pct(c.name)}"  # type: ignore[arg-type]
+           for c in contract.stored_columns if c.type == "percent"]
+    select = (f"SELECT {index} AS _file, {lit(period)} AS _period, CAST({staged.row_number_sql} AS INTEGER) AS _rn, "
+              f"{', '.join([*(f's.{q(n)}' for n in names), *pct])} FROM _stage s {staged.join_sql}")  # type: ignore[arg-type]
+    if first:
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE _stage_all AS {select}")
+    else:
+        conn.execute(f"INSERT INTO _stage_all {select}")
+    conn.execute("DROP TABLE IF EXISTS _stage; DROP TABLE IF EXISTS _rowmap")
+
+
+def _total_sql(contract: Contract, present: set[str]) -> tuple[str, str]:
+    """(`_total_level`, `_total_label`) from the cleaned text of the level columns."""
+    markers = ", ".join(lit(m) for m in contract.total_markers)
+    levels = [(k, n, contract.column(n).header) for k, n in enumerate(contract.total_levels, 1) if n in present]
+    if not levels:
+        return "CAST(NULL AS INTEGER)", "CAST(NULL AS VARCHAR)"
+    level_cases, label_cases = [], []
+    for k, name, header in levels:
+        cond = f"{_c(name)} IN ({markers})"
+        context = [f"{lit(h + '=')} || {_c(n)}" for j, n, h in levels if j < k]
+        ctx = f" || coalesce(' (' || nullif(concat_ws(', ', {', '.join(context)}), '') || ')', '')" if context else ""
+        level_cases.append(f"WHEN {cond} THEN {k}")
+        label_cases.append(f"WHEN {cond} THEN {lit(header + '=')} || {_c(name)}{ctx}")
+    return f"CASE {' '.join(level_cases)} END", f"CASE {' '.join(label_cases)} END"
+
+
+def typed_sql(contract: Contract, present: set[str]) -> str:
+    """`_typed` from `_stage_all`: typed columns, total-row flags and each row's problems.
+
+    Layers: raw text (`x__v`) and, for text and total-level columns, trimmed then cleaned text
+    (`x__c`) -> typed values (`x__t`: DuckDB casts first, the string clean-up only where a cast
+    fails) -> output columns, `_total_level`, `_total_label`, `_reason`. `present`: the columns
+    found in at least one file of the batch (the others are NULL). Messages use the contract's
+    header names.
+    """
+    cols = [c for c in contract.stored_columns if c.name in present]
+    needs_clean = {c.name for c in cols if c.type == "text" and not c.pii} | (set(contract.total_levels) & present)
+    base = [f"s.{q(c.name)} AS {q(c.name + '__v')}" for c in cols]  # type: ignore[operator]
+    base += [f"jd_trim(s.{q(n)}) AS {_c(n)}" for n in sorted(needs_clean)]
+    base += [f"s.{_pct(c.name)}" for c in cols if c.type == "percent"]  # type: ignore[arg-type]
+    cleaned = [f"jd_null({_c(n)}) AS {_c(n)}" for n in sorted(needs_clean)]
+    typed, problems, outputs = [], [], []
+    for col in contract.stored_columns:
+        name: str = col.name  # type: ignore[assignment]
+        t = q(name + "__t")
+        if name not in present:
+            outputs.append(f"CAST(NULL AS {col.sql_type}) AS {q(name)}")
+        else:
+            v, x = q(name + "__v"), _c(name)
+            typed.append(f"{v if col.pii else parse_expr(col, v, x, _pct(name))} AS {t}")
+            outputs.append(f"{t} AS {q(name)}")
+            if not col.pii:
+                problems += problem_exprs(contract, col, v, x, t, col.header)
+            if name == contract.period_column:
+                problems.append(
+                    f"CASE WHEN {t} IS NOT NULL AND {period_label_expr(contract, t)} <> _period THEN "
+                    f"{lit(col.header + ': ')} || CAST({t} AS VARCHAR) || ' outside the folder period ' || _period END"
+                )
+        for d in (d for d in contract.derived if d.source_column == name):
+            if name not in present:
+                outputs.append(f"CAST(NULL AS {d.sql_type}) AS {q(d.name)}")
+            else:
+                typed.append(f"{d.fn}({_c(name)}) AS {q(d.name + '__t')}")
+                outputs.append(f"{q(d.name + '__t')} AS {q(d.name)}")
+    level, label = _total_sql(contract, present)
+    reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')" if problems else "CAST(NULL AS VARCHAR)"
+    layer1 = f"SELECT {', '.join(['s._file', 's._period', 's._rn', 's.rowid AS _sidx', *base])} FROM _stage_all s"
+    layer1b = f"SELECT * REPLACE ({', '.join(cleaned)}) FROM ({layer1})" if cleaned else layer1
+    layer2 = f"SELECT {', '.join(['*', *typed])} FROM ({layer1b})"
+    return (
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _file, _rn AS _row_number, _sidx, {', '.join(outputs)}, "
+        f"{level} AS _total_level, {label} AS _total_label, {reason} AS _reason FROM ({layer2})"
+    )
+
+
+def mark_duplicates(conn: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Keep the first row of a grain key within each file; later ones are quarantined."""
+    key = ", ".join(q(k) for k in contract.grain)
+    dupes = conn.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM _typed WHERE {OK} GROUP BY _file, {key} HAVING count(*) > 1)"
+    ).fetchone()[0]  # type: ignore[index]
+    if not dupes:
+        return
+    key_text = " || ', ' || ".join(f"{lit(k + '=')} || coalesce(CAST({q(k)} AS VARCHAR), '')" for k in contract.grain)
+    conn.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _typed AS
+            SELECT * EXCLUDE (_first) REPLACE (
+                CASE WHEN {OK} AND _first <> _row_number
+                     THEN 'duplicate key (' || {key_text} || ') of row ' || _first ELSE _reason END AS _reason)
+            FROM (SELECT *, min(_row_number) OVER (PARTITION BY _file, ({OK}), {key}) AS _first FROM _typed)"""
+    )
+
+
+def counts(conn: duckdb.DuckDBPyConnection) -> dict[int, tuple[int, int, int]]:
+    """Per batch file: (detail rows, rows passing, total rows)."""
+    rows = conn.execute(
+        f"""SELECT _file, count(*) FILTER (WHERE _total_level IS NULL), count(*) FILTER (WHERE {OK}),
+                   count(*) FILTER (WHERE _total_level IS NOT NULL) FROM _typed GROUP BY _file"""
+    ).fetchall()
+    return {f: (d, lo, t) for f, d, lo, t in rows}
+
+
+# ---------------------------------------------------------------- per-file writes (in the transaction)
+
+
+def insert_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, index: int, lf: LandingFile,
+                load_id: str) -> None:
+    cols = ", ".join(q(n) for n, _ in contract.output_columns())
+    conn.execute(
+        f"INSERT INTO raw.{q(contract.source)} SELECT {lit(load_id)}, {lit(lf.brand)}, {lit(lf.store)}, "
+        f"{lit(lf.period)}, _row_number, {cols} FROM _typed WHERE _file = {index} AND {OK}"
+    )
+
+
+def insert_quarantine(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged, index: int,
+                      lf: LandingFile, load_id: str) -> None:
+    """Bad rows with the file's raw text keyed by the file's headers (no personal columns exist
+    in `_stage_all`: they were never selected, or hashed/reduced at read time)."""
+    pairs = ", ".join(f"{lit(m.header)}, s.{q(name)}" for name, m in staged.columns.items())
+    head = f"{lit(load_id)}, {lit(contract.source)}, {lit(lf.relpath)}"
+    conn.execute(
+        f"""INSERT INTO ops.quarantine_rows
+            SELECT {head}, t._row_number, t._reason, json_object({pairs}), now()
+            FROM _typed t JOIN _stage_all s ON s.rowid = t._sidx
+            WHERE t._file = {index} AND t._reason IS NOT NULL AND t._total_level IS NULL"""
+    )
+    if staged.broken_rows:
+        conn.executemany(
+            "INSERT INTO ops.quarantine_rows VALUES (?, ?, ?, ?, ?, ?, now())",
+            [[load_id, contract.source, lf.relpath, rn, reason, json.dumps({"_raw_line": raw}, ensure_ascii=False)]
+             for rn, reason, raw in staged.broken_rows],
+        )
+
+
+def insert_totals(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged, index: int,
+                  lf: LandingFile, load_id: str) -> int:
+    """One ops.file_totals row per counted/money column of each total row of the file (with the
+    sum of the loaded detail rows it covers); returns how many disagree."""
+    numeric = [n for n, m in staged.columns.items() if m.column.type in ADDITIVE_TYPES and not m.column.pii]
+    if not numeric:
+        return 0
+    levels = [(k, n) for k, n in enumerate(contract.total_levels, 1) if n in staged.columns]
+    scope = " AND ".join(f"(t._total_level <= {j} OR t.{q(n)} IS NULL OR d.{q(n)} = t.{q(n)})" for j, n in levels)
+    aggs = ", ".join(f"t.{q(n)} AS {q('t_' + n)}, sum(d.{q(n)}) AS {q('d_' + n)}" for n in numeric)
+    group = ", ".join(["t._row_number", "t._total_label", *(f"t.{q(n)}" for n in numeric)])
+    head = ", ".join(lit(v) for v in (load_id, contract.source, lf.brand, lf.store, lf.period))
+    unpivot = " UNION ALL ".join(
+        f"SELECT {head}, _total_label, {lit(n)}, {q('t_' + n)}, coalesce({q('d_' + n)}, 0), _row_number FROM agg "
+        f"WHERE {q('t_' + n)} IS NOT NULL"
+        for n in numeric
+    )
+    conn.execute(
+        f"""INSERT INTO ops.file_totals
+            WITH agg AS (SELECT {aggs}, t._row_number, t._total_label
+                         FROM _typed t LEFT JOIN _typed d
+                           ON d._file = {index} AND d._total_level IS NULL AND d._reason IS NULL
+                              AND {scope or 'true'}
+                         WHERE t._file = {index} AND t._total_level IS NOT NULL GROUP BY {group})
+            {unpivot}"""
+    )
+    return conn.execute(
+        "SELECT count(*) FROM ops.file_totals WHERE load_id = ? AND total_value IS DISTINCT FROM detail_value",
+        [load_id],
+    ).fetchone()[0]  # type: ignore[index]
+
+
+def drop_batch(conn: duckdb.DuckDBPyConnection) -> None:
+    for t in ("_stage", "_stage_all", "_typed", "_rowmap", "_rej_errors", "_rej_scans"):
+        conn.execute(f"DROP TABLE IF EXISTS {t}")
