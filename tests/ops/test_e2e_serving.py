@@ -39,12 +39,19 @@ def env_for(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_run(data_dir: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "jd_pipeline.cli", "run", "--date", fx.DAY],
-        cwd=REPO_ROOT, env=env_for(data_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,  # its own group: SIGKILL reaches dbt subprocesses too
-    )
+def start_run(data_dir: Path, log: Path) -> subprocess.Popen:
+    """`jd-pipeline run` in its own process group (SIGKILL reaches dbt too), output to `log`."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "jd_pipeline.cli", "run", "--date", fx.DAY],
+            cwd=REPO_ROOT, env=env_for(data_dir), stdout=out, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+        )
+
+
+def finish(proc: subprocess.Popen, log: Path, timeout: float = 1800) -> str:
+    proc.wait(timeout=timeout)
+    return log.read_text(errors="replace")
 
 
 def sha256(path: Path) -> str:
@@ -59,24 +66,25 @@ def kill_group(proc: subprocess.Popen) -> None:
     proc.wait(timeout=60)
 
 
-def kill_when_line(proc: subprocess.Popen, pattern: str, delay: float) -> str:
-    seen = []
-    for line in proc.stdout:
-        seen.append(line)
-        if re.search(pattern, line):
+def kill_when_line(proc: subprocess.Popen, log: Path, pattern: str, delay: float) -> None:
+    deadline = time.monotonic() + 1800
+    while time.monotonic() < deadline:
+        if re.search(pattern, log.read_text(errors="replace")):
             time.sleep(delay)
             kill_group(proc)
-            return "".join(seen)
-    raise AssertionError(f"the run ended before {pattern!r}:\n" + "".join(seen)[-4000:])
+            return
+        assert proc.poll() is None, f"the run ended before {pattern!r}:\n" + log.read_text()[-4000:]
+        time.sleep(0.1)
+    raise AssertionError(f"{pattern!r} never appeared")
 
 
-def kill_when_publishing(proc: subprocess.Popen, serving: Path) -> None:
-    deadline = time.monotonic() + 900
+def kill_when_publishing(proc: subprocess.Popen, log: Path, serving: Path) -> None:
+    deadline = time.monotonic() + 1800
     while time.monotonic() < deadline:
         if any(serving.glob(".publish-*.duckdb")):
             kill_group(proc)
             return
-        assert proc.poll() is None, "the run ended before publishing"
+        assert proc.poll() is None, "the run ended before publishing:\n" + log.read_text()[-4000:]
         time.sleep(0.01)
     raise AssertionError("publish never started")
 
@@ -107,32 +115,34 @@ def test_serving_survives_kills_and_readers(tmp_path: Path) -> None:
     fx.write_pop_orders(landing)
     served = data_dir / "serving" / "warehouse.duckdb"
 
-    first = start_run(data_dir)
-    out, _ = first.communicate(timeout=1800)
-    assert first.returncode == 0, out[-4000:]
-    assert served.exists()
+    first_log = tmp_path / "run-first.log"
+    out = finish(start_run(data_dir, first_log), first_log)
+    assert served.exists(), out[-4000:]
+    assert "pipeline run" in out and ": OK" in out, out[-4000:]
 
+    serving = data_dir / "serving"
     for label, killer in (
-        ("ingest", lambda p: kill_when_line(p, r"\] ingest_", 1.0)),
-        ("dbt", lambda p: kill_when_line(p, r"\] build_daily", 3.0)),
-        ("publish", lambda p: kill_when_publishing(p, data_dir / "serving")),
+        ("ingest", lambda p, log: kill_when_line(p, log, r"\] ingest_", 1.0)),
+        ("dbt", lambda p, log: kill_when_line(p, log, r"\] build_daily", 3.0)),
+        ("publish", lambda p, log: kill_when_publishing(p, log, serving)),
     ):
         before = sha256(served)
-        killer(start_run(data_dir))
+        log = tmp_path / f"run-killed-{label}.log"
+        killer(start_run(data_dir, log), log)
         assert sha256(served) == before, f"SIGKILL during {label} changed the served file"
 
     stop = tmp_path / "stop-reader"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(served), str(stop)],
                               stdout=subprocess.PIPE, text=True)
     before = sha256(served)
+    final_log = tmp_path / "run-final.log"
     try:
-        final = start_run(data_dir)
-        out, _ = final.communicate(timeout=1800)
+        out = finish(start_run(data_dir, final_log), final_log)
     finally:
         stop.touch()
         report = json.loads(reader.communicate(timeout=120)[0])
-    assert final.returncode == 0, out[-4000:]  # the next run completes and publishes
-    assert sha256(served) != before
+    assert ": OK" in out, out[-4000:]  # the next run completes ...
+    assert sha256(served) != before  # ... and publishes
     assert report["errors"] == []
     assert report["reads"] > 0
     assert all(len(checksums) == 1 for checksums in report["by_generation"].values()), report
