@@ -13,9 +13,9 @@ import json
 import duckdb
 
 from jd_pipeline.contracts import Contract
-from jd_pipeline.ingest.landing import LandingFile
+from jd_pipeline.ingest.landing import LandingFile, period_bounds
 from jd_pipeline.ingest.readers import Staged
-from jd_pipeline.ingest.sql import lit, parse_expr, period_label_expr, problem_exprs, q
+from jd_pipeline.ingest.sql import lit, parse_expr, period_label_expr, problem_exprs, q, reason_expr
 
 # Columns a total row is checked on: counts and money (decimals such as 预计可售天数 are not additive).
 ADDITIVE_TYPES = ("int", "money")
@@ -34,10 +34,12 @@ def _pct(name: str) -> str:
 def append_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged, index: int,
                  period: str, first: bool) -> None:
     """Append the file's `_stage` to `_stage_all` (uniform columns: contract order)."""
+    pstart, pend = period_bounds(contract.period_kind, period)
     names = [c.name for c in contract.stored_columns]
     pct = [f"{'true' if (m := staged.columns.get(c.name)) and m.percent_header else 'false'} AS {_pct(c.name)}"  # type: ignore[arg-type]
            for c in contract.stored_columns if c.type == "percent"]
-    select = (f"SELECT {index} AS _file, {lit(period)} AS _period, CAST({staged.row_number_sql} AS INTEGER) AS _rn, "
+    select = (f"SELECT {index} AS _file, {lit(period)} AS _period, DATE '{pstart}' AS _pstart, "
+              f"DATE '{pend}' AS _pend, CAST({staged.row_number_sql} AS INTEGER) AS _rn, "
               f"{', '.join([*(f's.{q(n)}' for n in names), *pct])} FROM _stage s {staged.join_sql}")  # type: ignore[arg-type]
     if first:
         conn.execute(f"CREATE OR REPLACE TEMP TABLE _stage_all AS {select}")
@@ -77,7 +79,8 @@ def typed_sql(contract: Contract, present: set[str]) -> str:
     base += [f"jd_trim(s.{q(n)}) AS {_c(n)}" for n in sorted(needs_clean)]
     base += [f"s.{_pct(c.name)}" for c in cols if c.type == "percent"]  # type: ignore[arg-type]
     cleaned = [f"jd_null({_c(n)}) AS {_c(n)}" for n in sorted(needs_clean)]
-    typed, problems, outputs = [], [], []
+    typed, outputs = [], []
+    problems: list[tuple[str, str]] = []
     for col in contract.stored_columns:
         name: str = col.name  # type: ignore[assignment]
         t = q(name + "__t")
@@ -90,10 +93,10 @@ def typed_sql(contract: Contract, present: set[str]) -> str:
             if not col.pii:
                 problems += problem_exprs(contract, col, v, x, t, col.header)
             if name == contract.period_column:
-                problems.append(
-                    f"CASE WHEN {t} IS NOT NULL AND {period_label_expr(contract, t)} <> _period THEN "
-                    f"{lit(col.header + ': ')} || CAST({t} AS VARCHAR) || ' outside the folder period ' || _period END"
-                )
+                outside = (f"CAST({t} AS DATE) NOT BETWEEN _pstart AND _pend" if col.type in ("date", "timestamp")
+                           else f"{period_label_expr(contract, t)} <> _period")
+                message = f"{lit(col.header + ': ')} || CAST({t} AS VARCHAR) || ' outside the folder period ' || _period"
+                problems.append((f"{t} IS NOT NULL AND {outside}", message))
         for d in (d for d in contract.derived if d.source_column == name):
             if name not in present:
                 outputs.append(f"CAST(NULL AS {d.sql_type}) AS {q(d.name)}")
@@ -101,8 +104,9 @@ def typed_sql(contract: Contract, present: set[str]) -> str:
                 typed.append(f"{d.fn}({_c(name)}) AS {q(d.name + '__t')}")
                 outputs.append(f"{q(d.name + '__t')} AS {q(d.name)}")
     level, label = _total_sql(contract, present)
-    reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')" if problems else "CAST(NULL AS VARCHAR)"
-    layer1 = f"SELECT {', '.join(['s._file', 's._period', 's._rn', 's.rowid AS _sidx', *base])} FROM _stage_all s"
+    reason = reason_expr(problems)
+    meta = ["s._file", "s._period", "s._pstart", "s._pend", "s._rn", "s.rowid AS _sidx"]
+    layer1 = f"SELECT {', '.join([*meta, *base])} FROM _stage_all s"
     layer1b = f"SELECT * REPLACE ({', '.join(cleaned)}) FROM ({layer1})" if cleaned else layer1
     layer2 = f"SELECT {', '.join(['*', *typed])} FROM ({layer1b})"
     return (

@@ -140,31 +140,36 @@ def parse_expr(col: Column, v: str, x: str, header_pct: str) -> str:
     return f"jd_{col.type}_v({v})"
 
 
-def problem_exprs(contract: Contract, col: Column, v: str, x: str, t: str, header: str) -> list[str]:
-    """SQL expressions yielding a reason text (or NULL) for one column of one row.
+def problem_exprs(contract: Contract, col: Column, v: str, x: str, t: str, header: str) -> list[tuple[str, str]]:
+    """(condition, message) SQL pairs: the problems one column of one row can have.
 
     `v`: raw text, `x`: cleaned text (text columns only), `t`: typed value. The cleaned text of
     a non-text column is computed only in the (rare) rows that need it for a message."""
     label = _lit(header)
     clean = x if col.type == "text" else f"jd_clean({v})"
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     if col.type != "text":
-        out.append(
-            f"CASE WHEN {t} IS NULL AND {v} IS NOT NULL AND {clean} IS NOT NULL "
-            f"AND NOT starts_with({clean}, '0001-01-01') "
-            f"THEN {label} || ': cannot parse ''' || {clean} || ''' as {col.type}' END"
-        )
+        out.append((f"{t} IS NULL AND {v} IS NOT NULL AND {clean} IS NOT NULL AND NOT starts_with({clean}, '0001-01-01')",
+                    f"{label} || ': cannot parse ''' || {clean} || ''' as {col.type}'"))
     if col.type in ("int", "money", "decimal") and col.name not in contract.allow_negative:
-        out.append(f"CASE WHEN {t} < 0 THEN {label} || ': negative value ' || {clean} || ' not allowed' END")
+        out.append((f"{t} < 0", f"{label} || ': negative value ' || {clean} || ' not allowed'"))
     if col.id:
-        out.append(
-            f"CASE WHEN jd_mangled_id({x}) THEN {label} || ': Excel-mangled ID ''' || {x} "
-            f"|| ''' (digits lost in scientific notation)' END"
-        )
+        out.append((f"jd_mangled_id({x})",
+                    f"{label} || ': Excel-mangled ID ''' || {x} || ''' (digits lost in scientific notation)'"))
     if col.name in contract.grain:
         missing = f"{x} IS NULL" if col.type == "text" else f"{t} IS NULL AND {clean} IS NULL"
-        out.append(f"CASE WHEN {missing} THEN {label} || ': missing key value' END")
+        out.append((missing, f"{label} || ': missing key value'"))
     return out
+
+
+def reason_expr(problems: list[tuple[str, str]]) -> str:
+    """All problems of a row, `; `-separated, or NULL. The messages are built only for rows where
+    some condition holds (for most rows: one cheap OR chain)."""
+    if not problems:
+        return "CAST(NULL AS VARCHAR)"
+    any_bad = " OR ".join(f"({c})" for c, _ in problems)
+    parts = ", ".join(f"CASE WHEN {c} THEN {m} END" for c, m in problems)
+    return f"CASE WHEN {any_bad} THEN nullif(concat_ws('; ', {parts}), '') END"
 
 
 def period_label_expr(contract: Contract, typed: str) -> str:
