@@ -1,9 +1,17 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_date_window('order_date') }}"
+) }}
 -- POP order lines with net_sales = (应付金额 − 运费金额) of the order allocated to its lines in proportion
 -- to line gmv, to the cent (round half up, exact integer arithmetic), the rounding remainder on the
 -- largest line (ties: lowest sku_id) so the lines add up to the order exactly. Order-level amounts
 -- are taken once per order (they repeat on every line).
+-- Incremental on the order date (an order lives in one folder date, so allocation never spans windows).
 with lines as (
     select * from {{ ref('stg_jd_pop_orders__order_lines') }}
+    where {{ in_date_window('order_date') }}
 ),
 orders as (
     select

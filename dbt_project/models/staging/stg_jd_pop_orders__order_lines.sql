@@ -2,8 +2,11 @@
 with src as (
     select * from {{ source('raw', 'jd_pop_orders') }}
 ),
+-- lookup by full or short name, as an equi-join (no OR join on millions of lines)
 provinces as (
-    select * from {{ ref('province_region') }}
+    select province as lookup_name, province, region from {{ ref('province_region') }}
+    union all
+    select province_short, province, region from {{ ref('province_region') }}
 )
 select
     src._load_id                                   as load_id,
@@ -38,4 +41,4 @@ select
         and {{ strip_deleted_prefix('src.order_status') }} <> '已取消') as is_dealt
 from src
 left join provinces as p
-    on src.province = p.province or src.province = p.province_short
+    on src.province = p.lookup_name
