@@ -19,6 +19,7 @@ _EXPORTS = {
     "rollback_serving": "jd_pipeline.ops.publish",
     "PublishError": "jd_pipeline.ops.publish",
     "PublishResult": "jd_pipeline.ops.publish",
+    "recover_dead_runs": "jd_pipeline.ops.recovery",
 }
 
 __all__ = sorted(_EXPORTS)
