@@ -22,7 +22,16 @@ _EXPORTS = {
     "recover_dead_runs": "jd_pipeline.ops.recovery",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "PublishError",
+    "PublishResult",
+    "collect_status",
+    "print_status",
+    "publish_serving",
+    "recover_dead_runs",
+    "rollback_serving",
+    "run_dev_server",
+]
 
 
 def __getattr__(name: str) -> Any:  # lazy: `import jd_pipeline.ops` stays cheap
