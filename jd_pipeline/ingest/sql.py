@@ -96,22 +96,14 @@ CREATE OR REPLACE TEMP MACRO amount_range_high(x) AS
 -- Fast paths on the raw (untrimmed) text `v`: DuckDB's own vectorised casts first; the string
 -- clean-up (trim, markers, separators, formats) runs only for the values the cast rejects.
 CREATE OR REPLACE TEMP MACRO jd_int_v(v) AS
-    CASE WHEN TRY_CAST(v AS BIGINT) = TRY_CAST(v AS DOUBLE) THEN TRY_CAST(v AS BIGINT)
-         ELSE jd_int(jd_numstr(v)) END;
-CREATE OR REPLACE TEMP MACRO jd_money_v(v) AS
-    CASE WHEN TRY_CAST(v AS DECIMAL(18,2)) IS NOT NULL THEN TRY_CAST(v AS DECIMAL(18,2))
-         ELSE jd_money(jd_numstr(v)) END;
-CREATE OR REPLACE TEMP MACRO jd_decimal_v(v) AS
-    CASE WHEN TRY_CAST(v AS DECIMAL(18,4)) IS NOT NULL THEN TRY_CAST(v AS DECIMAL(18,4))
-         ELSE jd_decimal(jd_numstr(v)) END;
+    coalesce(CASE WHEN strpos(v, '.') = 0 THEN TRY_CAST(v AS BIGINT) END, jd_int(jd_numstr(v)));
+CREATE OR REPLACE TEMP MACRO jd_money_v(v) AS coalesce(TRY_CAST(v AS DECIMAL(18,2)), jd_money(jd_numstr(v)));
+CREATE OR REPLACE TEMP MACRO jd_decimal_v(v) AS coalesce(TRY_CAST(v AS DECIMAL(18,4)), jd_decimal(jd_numstr(v)));
 CREATE OR REPLACE TEMP MACRO jd_percent_v(v, header_pct) AS jd_percent(jd_numstr(v), header_pct);
 CREATE OR REPLACE TEMP MACRO jd_date_v(v) AS
-    CASE WHEN strpos(v, '-') > 0 AND TRY_CAST(v AS DATE) IS NOT NULL THEN TRY_CAST(v AS DATE)
-         ELSE jd_date(jd_clean(v)) END;
+    coalesce(CASE WHEN strpos(v, '-') > 0 THEN TRY_CAST(v AS DATE) END, jd_date(jd_clean(v)));
 CREATE OR REPLACE TEMP MACRO jd_timestamp_v(v) AS
-    CASE WHEN TRY_CAST(v AS TIMESTAMP) IS NOT NULL
-         THEN nullif(TRY_CAST(v AS TIMESTAMP), TIMESTAMP '0001-01-01 00:00:00')
-         ELSE jd_timestamp(jd_clean(v)) END;
+    nullif(coalesce(TRY_CAST(v AS TIMESTAMP), jd_timestamp(jd_clean(v))), TIMESTAMP '0001-01-01 00:00:00');
 CREATE OR REPLACE TEMP MACRO jd_month_v(v) AS jd_month(jd_clean(v));
 CREATE OR REPLACE TEMP MACRO jd_quarter_v(v) AS jd_quarter(jd_clean(v));
 """
