@@ -298,6 +298,8 @@ def _prepared(conn: duckdb.DuckDBPyConnection, contract: Contract) -> bool:
 
 
 def prepare(conn: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Macros (temp, this connection), ops tables and `raw.<source>`."""
+    conn.execute("SET enable_progress_bar = false")  # no terminal progress bars in run logs
     install_macros(conn)
     ensure_ops_tables(conn)
     ensure_raw_table(conn, contract)
