@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -184,6 +185,7 @@ def generate(
             stats.setdefault(src, SourceStats()).add(st)
         records += r["faults"]
     records.sort(key=lambda x: (x["file"], x["row"] if x["row"] is not None else -1, x["kind"]))
+    mark_superseded(out, records)
     summary = GenerationSummary(
         out=out, manifest=manifest, brands=[make_brand(i).code for i in range(brands)], start=start, end=end,
         files=sum(s.files for s in stats.values()), rows=sum(s.rows for s in stats.values()),
@@ -242,6 +244,35 @@ def _strip(results: list[dict]) -> list[dict]:
     for r in results:
         r["agg"] = None
     return sorted(results, key=lambda r: (r["brand"], TASKS[r["task"]]))
+
+
+UNREADABLE = {"wrong_encoding", "empty_file", "missing_required_header", "xlsx_really_csv"}
+VERSIONED = {"fin_sales_plan", "fin_opex_budget"}  # every file is its own unit (all versions kept)
+_PULLED = re.compile(r"_pulled(\d{8})")
+
+
+def _newness(p: Path) -> tuple[str, int, str]:
+    m = _PULLED.search(p.name)
+    return (m.group(1) if m else "", p.stat().st_mtime_ns, p.name)
+
+
+def mark_superseded(out: Path, records: list[dict]) -> None:
+    """Flag faults planted in a file that a newer, readable, different delivery of the same period
+    replaces (the loader never reads it, so the fault is not observable there)."""
+    listing: dict[Path, list[Path]] = {}
+    unreadable = {out / r["file"] for r in records if r["kind"] in UNREADABLE}
+    unreadable |= {out / r["file"] for r in records if r["kind"] == "same_file_twice" and out / r["detail"] in unreadable}
+    for r in records:
+        p = out / r["file"]
+        r["superseded"] = False
+        if r["source"] in VERSIONED or p.is_symlink() or not p.is_file():
+            continue
+        sibs = listing.setdefault(p.parent, [q for q in p.parent.iterdir() if q.is_file() and not q.is_symlink()])
+        own = _newness(p)
+        for q in sibs:
+            if q != p and q not in unreadable and _newness(q) > own and q.read_bytes() != p.read_bytes():
+                r["superseded"] = True
+                break
 
 
 def _write_manifest(cfg: Config, path: Path, summary: GenerationSummary, records: list[dict]) -> None:

@@ -170,6 +170,16 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
     def rec(kind: str, r: int | None, detail: str) -> None:
         log.add(file, kind, source, None if r is None else r + 1, detail)
 
+    # file-breaking first, at most one: a file that cannot be read carries no other fault
+    breaking = [k for k in FILE_BREAKING if k != "xlsx_really_csv" or not csv]
+    if not roles.required:
+        breaking.remove("missing_required_header")
+    for k in breaking:
+        if log.hit():
+            if k == "missing_required_header":
+                sheet.cols = [c for c in sheet.cols if c.header != roles.required]
+                rec(k, None, roles.required)
+            return [k] if k != "missing_required_header" else []
     if log.hit():  # first, so that the rows recorded below are final
         r = row()
         idx = np.insert(np.arange(sheet.n_rows), r + 1, r)
@@ -207,7 +217,8 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
         set_cell(sheet, h, r, ["-", "--", "—", "N/A"][int(rng.integers(4))])
         rec("empty_marker", r, h)
     if roles.qty and log.hit() and (r := row()) >= 0:
-        set_cell(sheet, roles.qty, r, "-" + str(sheet.col(roles.qty).values[r].as_py() or "1").lstrip("-"))
+        q = str(sheet.col(roles.qty).values[r].as_py() or "").lstrip("-")
+        set_cell(sheet, roles.qty, r, "-" + (q if q.strip("0.") else "1"))  # never "-0"
         rec("negative_quantity", r, roles.qty)
     if roles.date and log.hit() and (r := row()) >= 0:
         v = sheet.col(roles.date).values[r].as_py() or ""
@@ -251,15 +262,4 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
         if variant.endswith(("(%)", "（%）")):  # such exports show 3.25 for 3.25%
             map_col(sheet, variant, lambda v: v.removesuffix("%"))
         rec("header_variant", None, f"{h} -> {variant!r}")
-    # file-breaking: at most one
-    breaking = [k for k in FILE_BREAKING if k != "xlsx_really_csv" or not csv]
-    if not roles.required:
-        breaking.remove("missing_required_header")
-    for k in breaking:
-        if log.hit():
-            if k == "missing_required_header":
-                sheet.cols = [c for c in sheet.cols if c.header != roles.required]
-                rec(k, None, roles.required)
-                return []
-            return [k]
     return []

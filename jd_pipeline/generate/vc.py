@@ -232,7 +232,7 @@ def _write_inventory(sink, products, six, d, on_hand, unsell, inbound, ship, his
         Col("不可售", F.ints(us), True),
         Col("昨日出库商品件数", F.ints(sh), True),
         Col("预计可售天数", F.ratio(av, a7, 1, empty="-"), True),
-    ])
+    ], total_rows=list(np.arange(len(rows)) * (nr + 1) + nr))  # the 全国 rows are totals of the RDC rows
     sink.emit("jd_vc_inventory", sheet, period=d.isoformat(), filename=f"商品库存表_{d:%Y%m%d}.xlsx",
               delivered=d + timedelta(days=1), roles=INV_ROLES)
 
