@@ -1,8 +1,9 @@
 """Planted bad inputs (issue 3's catalogue) and contract quirks, with a manifest of each one.
 
 `--faults RATE`: for every delivered file and every fault kind that applies to it, the kind
-is planted with probability RATE (one instance: one row, one header or the whole file). At
-most one file-breaking kind (`FILE_BREAKING`) per file. Delivery-level kinds (a copy of a file,
+is planted with probability RATE (one instance: one row, one header or the whole file), except
+the file-breaking kinds (`FILE_BREAKING`): a file is unreadable with probability RATE, the kind
+drawn among those that apply, and then carries no other fault. Delivery-level kinds (a copy of a file,
 an earlier export of a day, a link out of the zone, stray paths) are planted per brand and
 source at the same rate. Every instance is recorded as
 `{"file": <path relative to out>, "row": <1-based data row or null>, "kind", "source", "detail"}`.
@@ -174,12 +175,13 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
     breaking = [k for k in FILE_BREAKING if k != "xlsx_really_csv" or not csv]
     if not roles.required:
         breaking.remove("missing_required_header")
-    for k in breaking:
-        if log.hit():
-            if k == "missing_required_header":
-                sheet.cols = [c for c in sheet.cols if c.header != roles.required]
-                rec(k, None, roles.required)
-            return [k] if k != "missing_required_header" else []
+    if log.hit():  # one file in RATE is unreadable, the kind drawn among those that apply
+        k = breaking[int(rng.integers(len(breaking)))]
+        if k == "missing_required_header":
+            sheet.cols = [c for c in sheet.cols if c.header != roles.required]
+            rec(k, None, roles.required)
+            return []
+        return [k]
     if log.hit():  # first, so that the rows recorded below are final
         r = row()
         idx = np.insert(np.arange(sheet.n_rows), r + 1, r)
