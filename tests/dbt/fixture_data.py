@@ -115,10 +115,19 @@ def load(conn) -> None:
         return dict(date_day=date(2026, 3, 1), sku_id=sku, sku_name=f"name {sku}", dc=dc, on_hand=on_hand,
                     available=on_hand - 1, inbound_open=0, unsellable=1, shipped_units=2, days_of_cover=Dm("10.5"))
     insert(conn, "jd_vc_inventory", A, "self", "2026-03-01", [
-        inv("S1", "北京", 50), inv("S1", "上海", 30), inv("S1", "全国", 80), inv("S2", "广州", 20), inv("S2", "全国", 20)])
-    # note: the 全国 row's available/unsellable etc. do not add up with inv(); fixed below for S1
-    conn.execute("update raw.jd_vc_inventory set available = 78, unsellable = 2, shipped_units = 4 "
-                 "where sku_id = 'S1' and dc = '全国'")
+        inv("S1", "北京", 50), inv("S1", "上海", 30), inv("S2", "广州", 20)])
+    # The loader drops the 全国 rows like total rows and records them in ops.file_totals (one row per
+    # numeric column, with the detail sum it computed); the reconciliation test reads them there.
+    conn.execute("create schema if not exists ops")
+    conn.execute("""create table if not exists ops.file_totals (load_id varchar, source varchar, brand varchar,
+        store varchar, period varchar, total_label varchar, column_name varchar, total_value decimal(38,4),
+        detail_value decimal(38,4), row_number bigint)""")
+    national = {"S1": dict(on_hand=80, available=78, inbound_open=0, unsellable=2, shipped_units=4),
+                "S2": dict(on_hand=20, available=19, inbound_open=0, unsellable=1, shipped_units=2)}
+    for sku, values in national.items():
+        for col, value in values.items():
+            conn.execute("insert into ops.file_totals values (?, 'jd_vc_inventory', ?, 'self', '2026-03-01', ?, ?, ?, ?, 0)",
+                         [f"jd_vc_inventory-{A}-self-2026-03-01", A, f"配送中心=全国 (SKU={sku})", col, value, value])
 
     # --- purchase orders: states across export days, newest wins
     insert(conn, "jd_vc_purchase_orders", A, "self", "2026-03-01", [po("PO1", "S1", "已回告", 100, None, "60.00", None)])

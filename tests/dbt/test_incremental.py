@@ -66,3 +66,12 @@ def test_unknown_product_line_fails_the_build(incremental_dir):
     proc = run_dbt(incremental_dir, "test", "--select", "stg_jd_ads__sku_daily", check=False)
     assert proc.returncode != 0
     assert "not_null_stg_jd_ads__sku_daily_product_line" in proc.stdout
+
+
+def test_inventory_national_mismatch_fails(incremental_dir):
+    conn = duckdb.connect(str(incremental_dir / "warehouse" / "warehouse.duckdb"))
+    conn.execute("update ops.file_totals set total_value = total_value + 1 "
+                 "where total_label = '配送中心=全国 (SKU=S1)' and column_name = 'on_hand'")
+    conn.close()
+    proc = run_dbt(incremental_dir, "test", "--select", "assert_inventory_rdc_sums_equal_national", check=False)
+    assert proc.returncode != 0

@@ -1,6 +1,9 @@
--- Per day, brand and SKU the RDC rows (fct_inventory_daily) add up to the 全国 row of the extract.
--- A SKU with RDC rows and no 全国 row (or the reverse) fails too: the file is incomplete.
+-- Per day, brand and SKU the RDC rows (fct_inventory_daily) add up to the 全国 national total.
+-- The loader drops the 全国 rows like total rows and records them in ops.file_totals (one row per
+-- numeric column, label `配送中心=全国 (SKU=<sku>)`); a 全国 row left in raw is read too. A SKU with RDC
+-- rows and no 全国 total (or the reverse) fails: the file is incomplete.
 {{ config(severity='error') }}
+{% set file_totals = adapter.get_relation(database=target.database, schema='ops', identifier='file_totals') %}
 with rdc as (
     select date_day, brand, sku_id,
            sum(on_hand) as on_hand, sum(available) as available, sum(inbound_open) as inbound_open,
@@ -9,13 +12,38 @@ with rdc as (
     where {{ in_date_window('date_day') }}
     group by 1, 2, 3
 ),
-national as (
+national_raw as (
     select date_day, brand, sku_id,
            sum(on_hand) as on_hand, sum(available) as available, sum(inbound_open) as inbound_open,
            sum(unsellable) as unsellable, sum(shipped_units) as shipped_units
     from {{ ref('stg_jd_vc_inventory__sku_dc_daily') }}
     where is_national_total and {{ in_date_window('date_day') }}
     group by 1, 2, 3
+),
+national_totals as (
+    {% if file_totals is not none %}
+    select
+        cast(period as date) as date_day,
+        brand,
+        {{ dbt.split_part(dbt.split_part('total_label', "'SKU='", 2), "')'", 1) }} as sku_id,
+        sum(case when column_name = 'on_hand' then total_value end)       as on_hand,
+        sum(case when column_name = 'available' then total_value end)     as available,
+        sum(case when column_name = 'inbound_open' then total_value end)  as inbound_open,
+        sum(case when column_name = 'unsellable' then total_value end)    as unsellable,
+        sum(case when column_name = 'shipped_units' then total_value end) as shipped_units
+    from {{ file_totals }}
+    where source = 'jd_vc_inventory'
+      and total_label like '配送中心=全国%'
+      and load_id in (select distinct load_id from {{ source('raw', 'jd_vc_inventory') }})
+    group by 1, 2, 3
+    {% else %}
+    select * from national_raw where 1 = 0
+    {% endif %}
+),
+national as (
+    select * from national_raw
+    union all
+    select * from national_totals where {{ in_date_window('date_day') }}
 )
 select coalesce(r.date_day, n.date_day) as date_day, coalesce(r.brand, n.brand) as brand,
        coalesce(r.sku_id, n.sku_id) as sku_id,
