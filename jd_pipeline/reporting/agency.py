@@ -10,10 +10,13 @@ import pandas as pd
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
-from jd_pipeline.reporting.queries import df, month_bounds, store_label
+from jd_pipeline.reporting.queries import df, exists, month_bounds, store_label
 
 
 def scorecard_periods(conn: duckdb.DuckDBPyConnection, brand: str, periods: list[str]) -> list[str]:
+    """The periods among `periods` that have scorecard rows for the brand (none before the mart exists)."""
+    if not exists(conn, "marts", "fct_agency_kpi_scorecard"):
+        return []
     rows = conn.execute(
         "select distinct period from marts.fct_agency_kpi_scorecard where brand = ? and period in (select unnest(?))",
         [brand, periods]).fetchall()
