@@ -1,7 +1,7 @@
 """The batch SQL: many staged files of one source, typed and validated by ONE query.
 
-Each staged file (readers.py `_stage`) is appended to `_stage_all` with its batch index
-`_file`, folder `_period` and row numbers `_rn`; `_typed` is then built by a single query, so
+Each staged file (readers.py) adds its rows to `_stage_all` with its batch index `_file`,
+folder `_period` (+ bounds) and row numbers; `_typed` is then built by a single query, so
 the (costly) planning of the parsing SQL happens once per batch, not once per file. The
 per-file writes (`insert_*`) only filter `_typed` by `_file`.
 """
@@ -13,7 +13,7 @@ import json
 import duckdb
 
 from jd_pipeline.contracts import Contract
-from jd_pipeline.ingest.landing import LandingFile, period_bounds
+from jd_pipeline.ingest.landing import LandingFile
 from jd_pipeline.ingest.readers import Staged
 from jd_pipeline.ingest.sql import lit, parse_expr, period_label_expr, problem_exprs, q, reason_expr
 
@@ -29,23 +29,6 @@ def _c(name: str) -> str:
 
 def _pct(name: str) -> str:
     return q(name + "__pct")
-
-
-def append_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged, index: int,
-                 period: str, first: bool) -> None:
-    """Append the file's `_stage` to `_stage_all` (uniform columns: contract order)."""
-    pstart, pend = period_bounds(contract.period_kind, period)
-    names = [c.name for c in contract.stored_columns]
-    pct = [f"{'true' if (m := staged.columns.get(c.name)) and m.percent_header else 'false'} AS {_pct(c.name)}"  # type: ignore[arg-type]
-           for c in contract.stored_columns if c.type == "percent"]
-    select = (f"SELECT {index} AS _file, {lit(period)} AS _period, DATE '{pstart}' AS _pstart, "
-              f"DATE '{pend}' AS _pend, CAST({staged.row_number_sql} AS INTEGER) AS _rn, "
-              f"{', '.join([*(f's.{q(n)}' for n in names), *pct])} FROM _stage s {staged.join_sql}")  # type: ignore[arg-type]
-    if first:
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE _stage_all AS {select}")
-    else:
-        conn.execute(f"INSERT INTO _stage_all {select}")
-    conn.execute("DROP TABLE IF EXISTS _stage; DROP TABLE IF EXISTS _rowmap")
 
 
 def _total_sql(contract: Contract, present: set[str]) -> tuple[str, str]:
@@ -64,13 +47,14 @@ def _total_sql(contract: Contract, present: set[str]) -> tuple[str, str]:
     return f"CASE {' '.join(level_cases)} END", f"CASE {' '.join(label_cases)} END"
 
 
-def typed_sql(contract: Contract, present: set[str]) -> str:
+def typed_sql(contract: Contract, present: set[str], bases: list[int]) -> str:
     """`_typed` from `_stage_all`: typed columns, total-row flags and each row's problems.
 
     Layers: raw text (`x__v`) and, for text and total-level columns, trimmed then cleaned text
     (`x__c`) -> typed values (`x__t`: DuckDB casts first, the string clean-up only where a cast
     fails) -> output columns, `_total_level`, `_total_label`, `_reason`. `present`: the columns
-    found in at least one file of the batch (the others are NULL). Messages use the contract's
+    found in at least one file of the batch (the others are NULL); `bases[i]`: rowid of file i's
+    first row (CSV row numbers are rowid - base + 1 unless set). Messages use the contract's
     header names.
     """
     cols = [c for c in contract.stored_columns if c.name in present]
@@ -105,7 +89,8 @@ def typed_sql(contract: Contract, present: set[str]) -> str:
                 outputs.append(f"{q(d.name + '__t')} AS {q(d.name)}")
     level, label = _total_sql(contract, present)
     reason = reason_expr(problems)
-    meta = ["s._file", "s._period", "s._pstart", "s._pend", "s._rn", "s.rowid AS _sidx"]
+    rn = f"coalesce(s._rn, CAST(s.rowid - [{', '.join(map(str, bases))}][s._file + 1] + 1 AS INTEGER)) AS _rn"
+    meta = ["s._file", "s._period", "s._pstart", "s._pend", rn, "s.rowid AS _sidx"]
     layer1 = f"SELECT {', '.join([*meta, *base])} FROM _stage_all s"
     layer1b = f"SELECT * REPLACE ({', '.join(cleaned)}) FROM ({layer1})" if cleaned else layer1
     layer2 = f"SELECT {', '.join(['*', *typed])} FROM ({layer1b})"
@@ -207,5 +192,5 @@ def insert_totals(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: S
 
 
 def drop_batch(conn: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_stage", "_stage_all", "_typed", "_rowmap", "_rej_errors", "_rej_scans"):
+    for t in ("_stage_all", "_typed", "_rowmap", "_rej_errors", "_rej_scans"):
         conn.execute(f"DROP TABLE IF EXISTS {t}")

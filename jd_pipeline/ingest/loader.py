@@ -19,7 +19,6 @@ import duckdb
 
 from jd_pipeline.contracts import Contract, get_contract
 from jd_pipeline.ingest.batch import (
-    append_stage,
     counts,
     drop_batch,
     insert_quarantine,
@@ -43,7 +42,7 @@ from jd_pipeline.ingest.manifest import (
     insert_manifest,
     record_refused,
 )
-from jd_pipeline.ingest.readers import FileRejected, Staged, stage_file
+from jd_pipeline.ingest.readers import FileRejected, Staged, StageTarget, stage_file
 from jd_pipeline.ingest.sql import install_macros, q
 
 log = logging.getLogger(__name__)
@@ -195,8 +194,8 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, files: 
                                    reason="superseded: an equal or newer delivery for this period is loaded"))
         else:
             try:
-                staged = stage_file(conn, contract, lf, salt)
-                append_stage(conn, contract, staged, index, lf.period, first)
+                pstart, pend = period_bounds(contract.period_kind, lf.period)
+                staged = stage_file(conn, contract, lf, salt, StageTarget(index, lf.period, pstart, pend, first))
                 pending = _Pending(index, lf, sha, load_id, current, staged)
             except FileRejected as exc:
                 results.append(_record(conn, lf, sha, load_id, "rejected", reason=str(exc)))
@@ -253,7 +252,7 @@ def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_P
     present = {n for p in pending for n in p.staged.columns}
     results = []
     try:
-        conn.execute(typed_sql(contract, present))
+        conn.execute(typed_sql(contract, present, [p.staged.base for p in pending]))
         mark_duplicates(conn, contract)
         per_file = counts(conn)
         for p in pending:

@@ -1,11 +1,11 @@
-"""Readers: turn one landing file into the temp table `_stage` (all text, contract names).
+"""Readers: add one landing file's rows to the temp table `_stage_all` (all text, contract names).
 
 - CSV: encoding decided from the bytes (BOM, UTF-8 validity, else GB18030 if the contract
   allows it); GB18030 is transcoded to a UTF-8 temp file as a stream, then DuckDB `read_csv`
   reads every column as VARCHAR with `store_rejects` so malformed lines become quarantine rows.
 - Excel (`.xlsx`, `.xls`): python-calamine, first sheet, rows streamed into an Arrow table.
 
-Personal data never reaches `_stage`: dropped columns are not selected, 下单帐号 is hashed and
+Personal data never reaches `_stage_all`: dropped columns are not selected, 下单帐号 is hashed and
 客户地址 reduced to its province inside the same SELECT that reads the file.
 """
 
@@ -56,8 +56,22 @@ class Staged:
     encoding: str
     notes: list[str] = field(default_factory=list)
     broken_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, raw)
-    row_number_sql: str = "s._rn"
-    join_sql: str = ""
+    base: int = 0  # rowid in `_stage_all` of the file's first row
+
+
+@dataclass(frozen=True)
+class StageTarget:
+    """Where a file's rows go in `_stage_all`: its batch index and folder period."""
+
+    index: int
+    period: str
+    pstart: dt.date
+    pend: dt.date
+    first: bool  # create `_stage_all` (first file of a batch) instead of appending
+
+    def prefix(self, rn_sql: str) -> str:
+        return (f"{self.index} AS _file, {lit(self.period)} AS _period, DATE '{self.pstart}' AS _pstart, "
+                f"DATE '{self.pend}' AS _pend, CAST({rn_sql} AS INTEGER) AS _rn, ")
 
 
 # ---------------------------------------------------------------- headers
@@ -111,6 +125,8 @@ def _select_list(contract: Contract, mapped: dict[str, MappedColumn]) -> str:
             else:
                 expr = f"CAST({ref} AS VARCHAR)"
         parts.append(f"{expr} AS {q(col.name)}")  # type: ignore[arg-type]
+    parts += [f"{'true' if (m := mapped.get(c.name)) and m.percent_header else 'false'} AS {q(c.name + '__pct')}"  # type: ignore[arg-type, operator]
+              for c in contract.stored_columns if c.type == "percent"]
     return ", ".join(parts)
 
 
@@ -118,11 +134,15 @@ def _needs_salt(contract: Contract) -> bool:
     return any(c.pii == "hash" for c in contract.stored_columns)
 
 
-def _create_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, select: str, source_sql: str,
-                  salt: str | None, extra: str = "") -> None:
-    sql = f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {extra}{select} FROM {source_sql}"
+def _create_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, target: StageTarget, select: str,
+                  source_sql: str, salt: str | None) -> int:
+    """Create or extend `_stage_all` with the file's rows; returns the rowid of its first row."""
+    base = 0 if target.first else conn.execute("SELECT count(*) FROM _stage_all").fetchone()[0]  # type: ignore[index]
+    head = "CREATE OR REPLACE TEMP TABLE _stage_all AS" if target.first else "INSERT INTO _stage_all"
+    sql = f"{head} SELECT {select} FROM {source_sql}"
     params = {"salt": salt or ""} if _needs_salt(contract) else None
     conn.execute(sql, params) if params else conn.execute(sql)
+    return base
 
 
 # ---------------------------------------------------------------- CSV
@@ -194,7 +214,8 @@ def _csv_header(path: Path, where: str) -> tuple[list[str], str]:
     return next(csv.reader(io.StringIO(first), delimiter=delim)), delim
 
 
-def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None) -> Staged:
+def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
+              target: StageTarget) -> Staged:
     where = lf.relpath
     if lf.size == 0:
         raise FileRejected(f"{where}: empty file (0 bytes)")
@@ -208,16 +229,19 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFi
             f"delim={lit(delim)}, quote='\"', escape='\"', store_rejects=true, "
             f"rejects_table='_rej_errors', rejects_scan='_rej_scans', max_line_size=10000000)"
         )
+        select = target.prefix("NULL") + _select_list(contract, mapped)  # `_rn`: from the rowid later
         try:
-            _create_stage(conn, contract, _select_list(contract, mapped), source_sql, salt)
+            base = _create_stage(conn, contract, target, select, source_sql, salt)
         except duckdb.Error as exc:
+            conn.execute("DROP TABLE IF EXISTS _rej_errors; DROP TABLE IF EXISTS _rej_scans")
             raise FileRejected(f"{where}: CSV cannot be read: {str(exc).splitlines()[0]}") from None
-    staged = Staged(columns=mapped, encoding=encoding, notes=notes, row_number_sql="s.rowid + 1")
-    _collect_broken_rows(conn, contract, staged)
+    staged = Staged(columns=mapped, encoding=encoding, notes=notes, base=base)
+    _collect_broken_rows(conn, contract, staged, target)
     return staged
 
 
-def _collect_broken_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged) -> None:
+def _collect_broken_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged,
+                         target: StageTarget) -> None:
     """Malformed lines (too few/many fields, bad quotes): quarantine rows, and the row numbering."""
     rows = conn.execute(
         "SELECT DISTINCT line, error_type, error_message, csv_line FROM _rej_errors ORDER BY line"
@@ -234,15 +258,18 @@ def _collect_broken_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, st
         seen.add(rn)
         reason = f"malformed CSV row ({etype}): {message}"
         staged.broken_rows.append((rn, reason, WITHHELD if has_pii else (raw or "").strip("\r\n")))
-    n_good = conn.execute("SELECT count(*) FROM _stage").fetchone()[0]  # type: ignore[index]
+    n_good = conn.execute("SELECT count(*) FROM _stage_all").fetchone()[0] - staged.base  # type: ignore[index]
     conn.execute(
         f"""CREATE OR REPLACE TEMP TABLE _rowmap AS
             SELECT CAST(row_number() OVER (ORDER BY rn) AS BIGINT) AS idx, rn
             FROM range(1, {n_good + len(seen) + 1}) t(rn)
             WHERE rn NOT IN ({", ".join(str(r) for r in sorted(seen))})"""
     )
-    staged.row_number_sql = "m.rn"
-    staged.join_sql = "JOIN _rowmap m ON m.idx = s.rowid + 1"
+    conn.execute(  # good rows' numbers skip the broken lines
+        f"UPDATE _stage_all SET _rn = m.rn FROM _rowmap m "
+        f"WHERE _stage_all._file = {target.index} AND _stage_all.rowid - {staged.base} + 1 = m.idx"
+    )
+    conn.execute("DROP TABLE _rowmap")
 
 
 # ---------------------------------------------------------------- Excel
@@ -289,7 +316,8 @@ def _header_row(contract: Contract, rows: list[list[Any]]) -> int:
     return best
 
 
-def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None) -> Staged:
+def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
+                target: StageTarget) -> Staged:
     from python_calamine import CalamineWorkbook
 
     where = lf.relpath
@@ -320,14 +348,16 @@ def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: Landing
                       **{f"c{i}": pa.array(v, pa.string()) for i, v in data.items()}})
     conn.register("_src_arrow", arrow)
     try:
-        _create_stage(conn, contract, _select_list(contract, mapped), "_src_arrow", salt, extra="_rn, ")
+        base = _create_stage(conn, contract, target, target.prefix("_rn") + _select_list(contract, mapped),
+                             "_src_arrow", salt)
     finally:
         conn.unregister("_src_arrow")
-    return Staged(columns=mapped, encoding=lf.kind, notes=notes, row_number_sql="s._rn")
+    return Staged(columns=mapped, encoding=lf.kind, notes=notes, base=base)
 
 
-def stage_file(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None) -> Staged:
-    """Create `_stage` for one file, or raise FileRejected."""
+def stage_file(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
+               target: StageTarget) -> Staged:
+    """Add one file's rows to `_stage_all` (all text, contract names), or raise FileRejected."""
     if lf.kind == "csv":
-        return stage_csv(conn, contract, lf, salt)
-    return stage_excel(conn, contract, lf, salt)
+        return stage_csv(conn, contract, lf, salt, target)
+    return stage_excel(conn, contract, lf, salt, target)
