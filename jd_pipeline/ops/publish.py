@@ -87,12 +87,17 @@ def publish_serving(
     source_db: Path | str | None = None,
     schemas: Sequence[str] = PUBLISHED_SCHEMAS,
     write_parquet: bool = True,
+    allow_dropped_tables: bool | None = None,
 ) -> PublishResult:
     """Copy `schemas` of the working warehouse into a new served DuckDB file (+ Parquet), atomically.
 
     `source_db` defaults to `settings.warehouse_db`. Raises `PublishError` (served files untouched)
-    if the source is missing, locked by a writer, or has none of the schemas.
+    if the source is missing, locked by a writer, has none of the schemas, or lacks a table the
+    served file has (BI relies on it; a skipped dbt model must not make a mart vanish). Allow that
+    on purpose with `allow_dropped_tables=True` or `JD_PUBLISH_ALLOW_DROP=1`.
     """
+    if allow_dropped_tables is None:
+        allow_dropped_tables = os.environ.get("JD_PUBLISH_ALLOW_DROP") == "1"
     settings = settings or get_settings()
     source = Path(source_db) if source_db else settings.warehouse_db
     if not source.exists():
@@ -108,6 +113,8 @@ def publish_serving(
         final_parquet = serving_dir / PARQUET_GENERATIONS_DIR / generation
         try:
             tables = _build_new_file(source, tmp_db, schemas)
+            if not allow_dropped_tables:
+                _refuse_dropped_tables(settings.serving_db, tables, schemas)
             if write_parquet:
                 tables = _write_parquet(tmp_db, tmp_parquet, tables, final_parquet)
             published_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -198,6 +205,32 @@ def _build_new_file(source: Path, tmp_db: Path, schemas: Sequence[str]) -> list[
         return tables
     finally:
         con.close()
+
+
+def _refuse_dropped_tables(served: Path, tables: list[PublishedTable], schemas: Sequence[str]) -> None:
+    if not served.exists():
+        return
+    try:
+        con = duckdb.connect(str(served), read_only=True)
+    except duckdb.Error:
+        return  # unreadable served file: replacing it is the fix
+    try:
+        before = {
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary"
+            ).fetchall()
+            if s in schemas and t != PUBLISH_INFO_TABLE
+        }
+    finally:
+        con.close()
+    missing = sorted(before - {t.qualified_name for t in tables})
+    if missing:
+        raise PublishError(
+            f"the working warehouse lacks {len(missing)} table(s) that BI reads in the served copy: "
+            f"{', '.join(missing)} (a failed or skipped model?). Not published; set "
+            "JD_PUBLISH_ALLOW_DROP=1 to drop them on purpose."
+        )
 
 
 def _attach_source(con: duckdb.DuckDBPyConnection, source: Path) -> None:

@@ -294,3 +294,17 @@ def test_sigkill_at_random_moments_never_breaks_serving(data_dir: Path) -> None:
         assert (gen, n) == (3, 200_000)
     pub.publish_serving(settings)
     assert leftovers(settings.serving_dir) == []
+
+
+def test_publish_refuses_to_drop_a_served_table(working_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = get_settings()
+    pub.publish_serving(settings)
+    before = sha256(settings.serving_db)
+    with duckdb.connect(str(working_warehouse)) as con:
+        con.execute("DROP TABLE marts.fct_sales_daily")  # e.g. a dbt model skipped after a failure
+    with pytest.raises(pub.PublishError, match=r"marts\.fct_sales_daily"):
+        pub.publish_serving(settings)
+    assert sha256(settings.serving_db) == before and leftovers(settings.serving_dir) == []
+    monkeypatch.setenv("JD_PUBLISH_ALLOW_DROP", "1")
+    result = pub.publish_serving(settings)
+    assert "marts.fct_sales_daily" not in {t.qualified_name for t in result.tables}
