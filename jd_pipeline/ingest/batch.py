@@ -47,7 +47,7 @@ def _total_sql(contract: Contract, present: set[str]) -> tuple[str, str]:
     return f"CASE {' '.join(level_cases)} END", f"CASE {' '.join(label_cases)} END"
 
 
-def typed_sql(contract: Contract, present: set[str], bases: list[int]) -> str:
+def typed_sql(contract: Contract, present: set[str], bases: list[int], only_file: int | None = None) -> str:
     """`_typed` from `_stage_all`: typed columns, total-row flags and each row's problems.
 
     Layers: raw text (`x__v`) and, for text and total-level columns, trimmed then cleaned text
@@ -91,7 +91,8 @@ def typed_sql(contract: Contract, present: set[str], bases: list[int]) -> str:
     reason = reason_expr(problems)
     rn = f"coalesce(s._rn, CAST(s.rowid - [{', '.join(map(str, bases))}][s._file + 1] + 1 AS INTEGER)) AS _rn"
     meta = ["s._file", "s._period", "s._pstart", "s._pend", rn, "s.rowid AS _sidx"]
-    layer1 = f"SELECT {', '.join([*meta, *base])} FROM _stage_all s"
+    where = "" if only_file is None else f" WHERE s._file = {only_file}"
+    layer1 = f"SELECT {', '.join([*meta, *base])} FROM _stage_all s{where}"
     layer1b = f"SELECT * REPLACE ({', '.join(cleaned)}) FROM ({layer1})" if cleaned else layer1
     layer2 = f"SELECT {', '.join(['*', *typed])} FROM ({layer1b})"
     return (

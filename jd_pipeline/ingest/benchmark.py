@@ -64,7 +64,9 @@ COPY (
 def generate(workdir: Path, rows: int) -> tuple[Path, Path]:
     """(utf-8 file with BOM, gb18030 file) under a landing layout in `workdir`."""
     plain = workdir / "plain.csv"
-    duckdb.connect().execute(_GEN_SQL.format(rows=rows, path=plain))
+    gen = duckdb.connect()
+    gen.execute("SET enable_progress_bar = false")
+    gen.execute(_GEN_SQL.format(rows=rows, path=plain))
     utf8 = workdir / "landing_utf8/jd_pop_orders/bench/2026-03-01/orders.csv"
     gb = workdir / "landing_gb/jd_pop_orders/bench/2026-03-01/orders.csv"
     for p in (utf8, gb):
@@ -93,6 +95,7 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
 def bench_bare(workdir: Path, csv_path: Path) -> float:
     db = workdir / "bare.duckdb"
     conn = duckdb.connect(str(db))
+    conn.execute("SET enable_progress_bar = false")
     try:
         return _timed(lambda: conn.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv_path}')"))
     finally:
@@ -139,6 +142,7 @@ def bench_pandas(workdir: Path, csv_path: Path) -> float:
 
     db = workdir / "pandas.duckdb"
     conn = duckdb.connect(str(db))
+    conn.execute("SET enable_progress_bar = false")
 
     def run() -> None:
         df = pd.read_csv(csv_path, encoding="gb18030", dtype=str, keep_default_na=False)

@@ -245,23 +245,44 @@ def _commit(conn: duckdb.DuckDBPyConnection, contract: Contract, p: _Pending,
     return result
 
 
+def _commit_all(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending]) -> list[FileResult]:
+    """`_typed` holds the files of `pending`: commit them one by one."""
+    mark_duplicates(conn, contract)
+    per_file = counts(conn)
+    results = []
+    for p in pending:
+        try:
+            results.append(_commit(conn, contract, p, per_file.get(p.index, (0, 0, 0))))
+        except Exception as exc:
+            log.exception("loading %s failed", p.lf.relpath)
+            results.append(_record(conn, p.lf, p.sha, p.load_id, "rejected",
+                                   reason=f"{p.lf.relpath}: unexpected error: {type(exc).__name__}: {exc}"))
+    return results
+
+
 def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending]) -> list[FileResult]:
-    """Type and validate the staged batch in one query, then commit file by file."""
+    """Type and validate the staged batch in one query, then commit file by file. If the batch
+    query fails, each file is retried alone so one bad file cannot stop the others."""
     if not pending:
         return []
     present = {n for p in pending for n in p.staged.columns}
-    results = []
+    bases = [p.staged.base for p in pending]
+    results: list[FileResult] = []
     try:
-        conn.execute(typed_sql(contract, present, [p.staged.base for p in pending]))
-        mark_duplicates(conn, contract)
-        per_file = counts(conn)
-        for p in pending:
-            try:
-                results.append(_commit(conn, contract, p, per_file.get(p.index, (0, 0, 0))))
-            except Exception as exc:
-                log.exception("loading %s failed", p.lf.relpath)
-                results.append(_record(conn, p.lf, p.sha, p.load_id, "rejected",
-                                       reason=f"{p.lf.relpath}: unexpected error: {type(exc).__name__}: {exc}"))
+        try:
+            conn.execute(typed_sql(contract, present, bases))
+        except duckdb.Error:
+            log.exception("batch parse of %d %s file(s) failed; retrying file by file", len(pending), contract.source)
+            for p in pending:
+                try:
+                    conn.execute(typed_sql(contract, set(p.staged.columns), bases, only_file=p.index))
+                except duckdb.Error as exc:
+                    results.append(_record(conn, p.lf, p.sha, p.load_id, "rejected",
+                                           reason=f"{p.lf.relpath}: cannot be parsed: {str(exc).splitlines()[0]}"))
+                    continue
+                results += _commit_all(conn, contract, [p])
+            return results
+        results += _commit_all(conn, contract, pending)
     finally:
         drop_batch(conn)
     return results

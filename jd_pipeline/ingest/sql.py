@@ -83,9 +83,9 @@ CREATE OR REPLACE TEMP MACRO jd_province(v) AS
          WHEN left(jd_trim(v), 2) IN ({", ".join(_lit(p) for p in PROVINCES if len(p) == 2)}) THEN left(jd_trim(v), 2)
     END;
 CREATE OR REPLACE TEMP MACRO jd_amount(x) AS
-    TRY_CAST(regexp_extract(replace(x, ',', ''), '([0-9]+(\\.[0-9]+)?)', 1) AS DECIMAL(18,2))
-    * CASE WHEN strpos(x, '亿') > 0 THEN 100000000 WHEN strpos(x, '万') > 0 THEN 10000
-           WHEN strpos(x, '千') > 0 THEN 1000 ELSE 1 END;
+    TRY(TRY_CAST(regexp_extract(replace(x, ',', ''), '([0-9]+(\\.[0-9]+)?)', 1) AS DECIMAL(18,2))
+        * CASE WHEN strpos(x, '亿') > 0 THEN 100000000 WHEN strpos(x, '万') > 0 THEN 10000
+               WHEN strpos(x, '千') > 0 THEN 1000 ELSE 1 END);
 CREATE OR REPLACE TEMP MACRO amount_range_low(x) AS
     CAST(CASE WHEN strpos(x, '以下') > 0 THEN 0
          ELSE jd_amount(regexp_split_to_array(x, '[~～至]')[1]) END AS DECIMAL(18,2));

@@ -6,11 +6,12 @@ Each `sample_<source>(landing)` writes its files and returns an `Expected`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal as D
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tests.ingest.helpers import SALT, write_csv, write_xlsx
 

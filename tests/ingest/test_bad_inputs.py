@@ -462,3 +462,26 @@ def test_paths_outside_the_zone_and_unexpected_names_are_refused(tmp_path: Path,
     assert conn.execute("SELECT count(*) FROM raw.jd_pop_orders").fetchone()[0] == 0
     load(conn, landing, "jd_pop_orders")  # recorded once
     assert conn.execute("SELECT count(*) FROM ops.load_manifest").fetchone()[0] == 8
+
+
+def test_batch_parse_failure_falls_back_to_file_by_file(landing: Path, conn, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the one parsing query of a batch fails, each file is retried alone; a file that still
+    cannot be parsed is rejected and the others load."""
+    import jd_pipeline.ingest.loader as loader_module
+
+    real = loader_module.typed_sql
+
+    def flaky(contract, present, bases, only_file=None):  # type: ignore[no-untyped-def]
+        if only_file in (None, 0):
+            return "SELECT error('simulated parse failure')"
+        return real(contract, present, bases, only_file=only_file)
+
+    monkeypatch.setattr(loader_module, "typed_sql", flaky)
+    for day in ("2026-03-01", "2026-03-02"):
+        rows = [[*r[:5], f"{day} 10:00:00", *r[6:]] for r in pop_rows()]
+        write_csv(landing, f"jd_pop_orders/acme/{day}/orders.csv", POP_HEADERS, rows)
+    summary = load(conn, landing, "jd_pop_orders", DAY, "2026-03-02")
+    got = sorted((f.path.split("/")[2], f.status) for f in summary.files)
+    assert got == [("2026-03-01", "rejected"), ("2026-03-02", "loaded")]
+    assert summary.rejected[f"{POP}/orders.csv"].endswith("cannot be parsed: Invalid Input Error: simulated parse failure")
+    assert conn.execute("SELECT count(*), min(_period) FROM raw.jd_pop_orders").fetchone() == (4, "2026-03-02")

@@ -11,7 +11,14 @@ import duckdb
 
 from jd_pipeline.ingest import load_partition_range
 from tests.ingest.helpers import SALT, set_mtime, write_bytes, write_csv, write_xlsx
-from tests.ingest.samples import ADS_HEADERS, POP_HEADERS, POP_ROWS, ads_rows, sample_jd_sz_traffic, sample_jd_vc_sales
+from tests.ingest.samples import (
+    ADS_HEADERS,
+    POP_HEADERS,
+    POP_ROWS,
+    ads_rows,
+    sample_jd_sz_traffic,
+    sample_jd_vc_sales,
+)
 
 SOURCES = ("jd_pop_orders", "jd_ads", "jd_vc_sales", "jd_sz_traffic")
 
