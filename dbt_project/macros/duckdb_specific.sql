@@ -8,7 +8,7 @@
     floor(cast({{ a }} as numeric(38,0)) / ({{ b }}))
 {%- endmacro %}
 {% macro duckdb__int_div(a, b) -%}
-    (cast({{ a }} as hugeint) // cast({{ b }} as hugeint))
+    (cast({{ a }} as bigint) // cast({{ b }} as bigint))
 {%- endmacro %}
 
 {#- date → 'YYYY-MM'. -#}
