@@ -40,6 +40,7 @@ from jd_pipeline.ingest.manifest import (
     ensure_ops_tables,
     ensure_raw_table,
     insert_manifest,
+    insert_manifest_rows,
     record_refused,
 )
 from jd_pipeline.ingest.readers import FileRejected, Staged, StageTarget, stage_file
@@ -153,24 +154,40 @@ def _current_loads(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: Land
     return [_Current(lid, sha, keys[sha]) for lid, sha, status, *_ in rows if status == "loaded"]
 
 
+@dataclass
+class _Run:
+    """State of one `load_files` call: load ids already in the manifest, and the manifest rows
+    of files not loaded (duplicate, superseded, rejected) written together at the end."""
+
+    seen_ids: set[str]
+    deferred: list[ManifestRow] = field(default_factory=list)
+
+    def flush(self, conn: duckdb.DuckDBPyConnection) -> None:
+        insert_manifest_rows(conn, self.deferred)
+        self.deferred = []
+
+
 def _record(conn: duckdb.DuckDBPyConnection, lf: LandingFile, sha: str | None, load_id: str, status: str,
-            **kw: object) -> FileResult:
+            run: _Run | None = None, **kw: object) -> FileResult:
+    """A manifest row: now (inside the caller's transaction) or, with `run`, at the end of the run."""
     row = ManifestRow.for_file(lf, load_id, sha, status, **kw)
-    insert_manifest(conn, row)
+    if run is None:
+        insert_manifest(conn, row)
+    else:
+        run.deferred.append(row)
     return FileResult(lf.relpath, status, load_id, row.rows_read, row.rows_loaded, row.rows_quarantined,
                       row.rows_total, row.reason)
 
 
-def _seen_load_id(conn: duckdb.DuckDBPyConnection, load_id: str, lf: LandingFile) -> bool:
+def _seen_load_id(conn: duckdb.DuckDBPyConnection, run: _Run, load_id: str, lf: LandingFile) -> bool:
     """Same path, same bytes already in the manifest: refresh its fingerprint, do nothing else."""
-    row = conn.execute("SELECT status FROM ops.load_manifest WHERE load_id = ?", [load_id]).fetchone()
-    if row is None:
+    if load_id not in run.seen_ids:
         return False
     conn.execute("UPDATE ops.load_manifest SET fingerprint = ? WHERE load_id = ?", [lf.fingerprint, load_id])
     return True
 
 
-def _pick_and_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, files: list[LandingFile],
+def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contract, files: list[LandingFile],
                     salt: str | None, index: int, first: bool) -> tuple[list[FileResult], _Pending | None]:
     """Files of one (source, brand, store, period[, file]) unit, newest first: record the ones
     already seen, duplicates and superseded ones; stage the newest readable one (if it is newer
@@ -183,14 +200,14 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, files: 
         sha = file_sha256(lf.path)
         load_id = make_load_id(contract.source, lf.relpath, sha)
         key = newness(lf.pulled_on, lf.mtime, lf.relpath)
-        if _seen_load_id(conn, load_id, lf):
+        if _seen_load_id(conn, run, load_id, lf):
             results.append(FileResult(lf.relpath, "skipped", load_id, reason="already in the manifest"))
         elif sha in shas:
-            results.append(_record(conn, lf, sha, load_id, "duplicate",
+            results.append(_record(conn, lf, sha, load_id, "duplicate", run,
                                    reason="same bytes as a delivery already seen for this period"))
             current = [_Current(c.load_id, c.sha, max(c.key, key)) if c.sha == sha else c for c in current]
         elif pending is not None or (current and max(c.key for c in current) > key):
-            results.append(_record(conn, lf, sha, load_id, "replaced",
+            results.append(_record(conn, lf, sha, load_id, "replaced", run,
                                    reason="superseded: an equal or newer delivery for this period is loaded"))
         else:
             try:
@@ -198,10 +215,10 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, files: 
                 staged = stage_file(conn, contract, lf, salt, StageTarget(index, lf.period, pstart, pend, first))
                 pending = _Pending(index, lf, sha, load_id, current, staged)
             except FileRejected as exc:
-                results.append(_record(conn, lf, sha, load_id, "rejected", reason=str(exc)))
+                results.append(_record(conn, lf, sha, load_id, "rejected", run, reason=str(exc)))
             except duckdb.Error as exc:  # a bad file never stops the others
                 log.exception("staging %s failed", lf.relpath)
-                results.append(_record(conn, lf, sha, load_id, "rejected",
+                results.append(_record(conn, lf, sha, load_id, "rejected", run,
                                        reason=f"{lf.relpath}: cannot be read: {str(exc).splitlines()[0]}"))
         shas.add(sha)
     return results, pending
@@ -288,13 +305,13 @@ def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_P
     return results
 
 
-def _load_units(conn: duckdb.DuckDBPyConnection, contract: Contract, units: list[list[LandingFile]],
+def _load_units(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contract, units: list[list[LandingFile]],
                 salt: str | None) -> list[FileResult]:
     results: list[FileResult] = []
     pending: list[_Pending] = []
     staged_bytes = 0
     for files in units:
-        unit_results, p = _pick_and_stage(conn, contract, files, salt, len(pending), not pending)
+        unit_results, p = _pick_and_stage(conn, run, contract, files, salt, len(pending), not pending)
         results += unit_results
         if p is not None:
             pending.append(p)
@@ -349,7 +366,12 @@ def load_files(conn: duckdb.DuckDBPyConnection, source: str, files: Sequence[Lan
                           for f in units[unit] if (f.relpath, f.fingerprint) in seen]
         if todo:
             todo_units.append(todo)
-    summary.files += _load_units(conn, contract, todo_units, salt)
+    run = _Run(seen_ids={r[0] for r in conn.execute(
+        "SELECT load_id FROM ops.load_manifest WHERE source = ?", [source]).fetchall()})
+    try:
+        summary.files += _load_units(conn, run, contract, todo_units, salt)
+    finally:
+        run.flush(conn)
     return summary
 
 

@@ -104,6 +104,21 @@ def insert_manifest(conn: duckdb.DuckDBPyConnection, row: ManifestRow) -> None:
     )
 
 
+def insert_manifest_rows(conn: duckdb.DuckDBPyConnection, rows: Sequence[ManifestRow]) -> None:
+    """Many manifest rows in one statement (through Arrow)."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    names = [c.strip() for c in _COLS.split(",")]
+    table = pa.table({n: [getattr(r, n) for r in rows] for n in names})
+    conn.register("_manifest_rows", table)
+    try:
+        conn.execute(f"INSERT INTO ops.load_manifest ({_COLS}, loaded_at) SELECT {_COLS}, now() FROM _manifest_rows")
+    finally:
+        conn.unregister("_manifest_rows")
+
+
 def record_refused(conn: duckdb.DuckDBPyConnection, refused: Iterable[RefusedPath]) -> int:
     """Record refused paths once (same path and reason = already recorded)."""
     n = 0
