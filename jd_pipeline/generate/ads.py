@@ -137,7 +137,8 @@ def line_names(cfg: Config, d: date) -> list[str]:
     return [ref.PRODUCT_LINES[k][which] for k in LINES]
 
 
-def generate_ads(cfg: Config, brand: Brand, products: Products, sink: Sink) -> AdsAgg:
+def generate_ads(cfg: Config, brand: Brand, products: Products, sink: Sink, days_slice: slice = slice(None)) -> AdsAgg:
+    """`days_slice`: generate only these days of the range (aggregates stay full-size, zero elsewhere)."""
     s = build_structure(cfg, brand, products)
     days = cfg.days
     fac = day_factor(days, brand, cfg.start)
@@ -153,7 +154,8 @@ def generate_ads(cfg: Config, brand: Brand, products: Products, sink: Sink) -> A
     camp_names, ag_names = F.text(s.campaign_name), F.text(s.adgroup_name)
     sku_ids = F.text(products.sku_id)
     store = products.store[s.sku]
-    for t, d64 in enumerate(days):
+    for t in range(len(days))[days_slice]:
+        d64 = days[t]
         d = date.fromisoformat(str(d64))
         rng = cfg.rng(SOURCE_CODES[SOURCE], brand.index, t)
         in_camp = any(c.contains(d) for c in camps)

@@ -51,6 +51,8 @@ SOURCES = [
     "fin_opex_budget", "fin_opex_actuals", "ref_products",
 ]
 TASKS = {"pop": 1, "vc": 2, "ads": 3, "rest": 4}
+# The heavy daily sources run as fixed day chunks (independent of `workers`, so output is too).
+CHUNKS = {"pop": 2, "vc": 1, "ads": 2}
 DEFAULT_START = date(2025, 1, 1)
 DEFAULT_END = date(2026, 6, 30)
 
@@ -76,24 +78,36 @@ class GenerationSummary:
         return d
 
 
-def _run_task(cfg: Config, brand_index: int, task: str, inputs: dict | None = None) -> dict:
+def _run_task(cfg: Config, brand_index: int, task: str, inputs: dict | None = None, chunk: int = 0) -> dict:
     t0 = time.perf_counter()
     brand = make_brand(brand_index)
     products = make_products(cfg, brand)
-    log = FaultLog(cfg.faults, cfg.rng(SOURCE_CODES["faults"], brand.index, TASKS[task]))
+    log = FaultLog(cfg.faults, cfg.rng(SOURCE_CODES["faults"], brand.index, TASKS[task], chunk))
     sink = Sink(cfg.out, brand.code, log)
+    n = CHUNKS.get(task, 1)
+    nd = len(cfg.days)
+    days = slice(nd * chunk // n, nd * (chunk + 1) // n)
     agg: Any = None
     if task == "pop":
-        agg = generate_pop(cfg, brand, products, sink)
+        agg = generate_pop(cfg, brand, products, sink, days)
     elif task == "vc":
         agg = generate_vc(cfg, brand, products, sink)
     elif task == "ads":
-        agg = generate_ads(cfg, brand, products, sink)
+        agg = generate_ads(cfg, brand, products, sink, days)
     else:
         assert inputs is not None
         _rest(cfg, brand, products, sink, inputs)
-    return {"task": task, "brand": brand.code, "agg": agg, "stats": sink.stats, "faults": log.records,
-            "seconds": time.perf_counter() - t0}
+    return {"task": task, "chunk": chunk, "brand": brand.code, "agg": agg, "stats": sink.stats,
+            "faults": log.records, "seconds": time.perf_counter() - t0}
+
+
+def _merge(aggs: list[Any]) -> Any:
+    """Chunks of one task: the day ranges do not overlap, so the aggregates add up."""
+    out = aggs[0]
+    for other in aggs[1:]:
+        for k, v in vars(other).items():
+            setattr(out, k, getattr(out, k) + v)
+    return out
 
 
 def _rest(cfg: Config, brand, products, sink: Sink, inputs: dict) -> None:
@@ -199,40 +213,47 @@ def generate(
     return summary
 
 
+def _stage1(cfg: Config) -> list[tuple[int, str, int]]:
+    """(brand, task, chunk), heaviest first (longest-processing-time order for the pool)."""
+    return [(b, t, c) for t in ("ads", "pop", "vc") for b in range(cfg.brands) for c in range(CHUNKS[t])]
+
+
 def _schedule(cfg: Config, workers: int, say: Callable[[str], None]) -> list[dict]:
     results: list[dict] = []
 
     def report(r: dict) -> None:
         st = r["stats"]
         parts = ", ".join(f"{k} {v.files} files/{v.rows} rows" for k, v in st.items())
-        say(f"{r['brand']} {r['task']}: {parts} ({r['seconds']:.1f}s)")
+        part = f" part {r['chunk'] + 1}/{CHUNKS[r['task']]}" if CHUNKS.get(r["task"], 1) > 1 else ""
+        say(f"{r['brand']} {r['task']}{part}: {parts} ({r['seconds']:.1f}s)")
         results.append(r)
 
-    stage1 = [(b, t) for b in range(cfg.brands) for t in ("ads", "pop", "vc")]
+    def inputs_of(b: int, done: dict[tuple[int, str, int], dict]) -> dict:
+        return {t: _merge([done[(b, t, c)]["agg"] for c in range(CHUNKS[t])]) for t in ("pop", "vc", "ads")}
+
+    stage1 = _stage1(cfg)
     if workers <= 1:
-        aggs: dict[tuple[int, str], Any] = {}
-        for b, t in stage1:
-            r = _run_task(cfg, b, t)
-            aggs[(b, t)] = r["agg"]
+        done = {}
+        for key in stage1:
+            r = _run_task(cfg, key[0], key[1], chunk=key[2])
+            done[key] = r
             report(r)
         for b in range(cfg.brands):
-            report(_run_task(cfg, b, "rest", {t: aggs[(b, t)] for t in ("pop", "vc", "ads")}))
+            report(_run_task(cfg, b, "rest", inputs_of(b, done)))
         return _strip(results)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futs: dict[tuple[int, str], Future] = {(b, t): pool.submit(_run_task, cfg, b, t) for b, t in stage1}
+        futs = {key: pool.submit(_run_task, cfg, key[0], key[1], None, key[2]) for key in stage1}
+        finished: dict[tuple[int, str, int], dict] = {}
         rest: list[Future] = []
         pending = set(range(cfg.brands))
-        done_keys: set[tuple[int, str]] = set()
         while pending:
             for key, f in futs.items():
-                if key in done_keys or not f.done():
-                    continue
-                done_keys.add(key)
-                report(f.result())
+                if key not in finished and f.done():
+                    finished[key] = f.result()
+                    report(finished[key])
             for b in sorted(pending):
-                if all((b, t) in done_keys for t in ("ads", "pop", "vc")):
-                    inputs = {t: futs[(b, t)].result()["agg"] for t in ("pop", "vc", "ads")}
-                    rest.append(pool.submit(_run_task, cfg, b, "rest", inputs))
+                if all(k in finished for k in stage1 if k[0] == b):
+                    rest.append(pool.submit(_run_task, cfg, b, "rest", inputs_of(b, finished)))
                     pending.discard(b)
             time.sleep(0.05)
         for f in rest:
@@ -243,7 +264,7 @@ def _schedule(cfg: Config, workers: int, say: Callable[[str], None]) -> list[dic
 def _strip(results: list[dict]) -> list[dict]:
     for r in results:
         r["agg"] = None
-    return sorted(results, key=lambda r: (r["brand"], TASKS[r["task"]]))
+    return sorted(results, key=lambda r: (r["brand"], TASKS[r["task"]], r["chunk"]))
 
 
 UNREADABLE = {"wrong_encoding", "empty_file", "missing_required_header", "xlsx_really_csv"}

@@ -82,7 +82,8 @@ def _alloc_net(order_of_line: np.ndarray, gmv: np.ndarray, net_order: np.ndarray
     return alloc
 
 
-def generate_pop(cfg: Config, brand: Brand, products: Products, sink: Sink) -> PopAgg:
+def generate_pop(cfg: Config, brand: Brand, products: Products, sink: Sink, days_slice: slice = slice(None)) -> PopAgg:
+    """`days_slice`: generate only these days of the range (aggregates stay full-size, zero elsewhere)."""
     days = cfg.days
     fac = day_factor(days, brand, cfg.start)
     shares = demand_shares(products, days, POP)
@@ -92,7 +93,8 @@ def generate_pop(cfg: Config, brand: Brand, products: Products, sink: Sink) -> P
     camps = campaigns_between(cfg.start, cfg.end, brand)
     mean_lines = LINES_PER_DAY * cfg.scale / fac.mean()
     pool = _buyer_pool(cfg)
-    for t, d64 in enumerate(days):
+    for t in range(len(days))[days_slice]:
+        d64 = days[t]
         d = date.fromisoformat(str(d64))
         rng = cfg.rng(SOURCE_CODES[SOURCE], brand.index, t)
         in_camp = [c for c in camps if c.contains(d)]
