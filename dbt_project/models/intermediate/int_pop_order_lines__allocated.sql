@@ -13,26 +13,25 @@ with lines as (
     select * from {{ ref('stg_jd_pop_orders__order_lines') }}
     where {{ in_date_window('order_date') }}
 ),
-orders as (
+-- the allocation runs on a narrow projection (integer cents), then joins back to the wide lines
+narrow as (
     select
         brand,
         order_id,
-        cast(round(max(payable_amount - coalesce(freight, 0)) * 100, 0) as bigint) as order_net_cents,
-        cast(round(sum(gmv) * 100, 0) as bigint)                                   as order_gmv_cents,
-        count(*)                                                                   as n_lines
+        sku_id,
+        cast(round(gmv * 100, 0) as bigint)                                     as line_gmv_cents,
+        cast(round((payable_amount - coalesce(freight, 0)) * 100, 0) as bigint) as line_order_net_cents
     from lines
-    group by brand, order_id
 ),
-ranked as (
+order_totals as (
     select
-        l.*,
-        o.order_net_cents,
-        o.order_gmv_cents,
-        o.n_lines,
-        cast(round(l.gmv * 100, 0) as bigint) as line_gmv_cents,
-        row_number() over (partition by l.brand, l.order_id order by l.gmv desc, l.sku_id) as gmv_rank
-    from lines as l
-    join orders as o on l.brand = o.brand and l.order_id = o.order_id
+        *,
+        -- order-level amounts repeat on every line: taken once (max), never summed
+        max(line_order_net_cents) over (partition by brand, order_id)  as order_net_cents,
+        sum(line_gmv_cents) over (partition by brand, order_id)        as order_gmv_cents,
+        count(*) over (partition by brand, order_id)                   as n_lines,
+        row_number() over (partition by brand, order_id order by line_gmv_cents desc, sku_id) as gmv_rank
+    from narrow
 ),
 rounded as (
     select
@@ -42,44 +41,50 @@ rounded as (
             -- round half up of order_net_cents * line_gmv_cents / order_gmv_cents
             else {{ int_div('2 * order_net_cents * line_gmv_cents + order_gmv_cents', '2 * order_gmv_cents') }}
         end as alloc_cents
-    from ranked
+    from order_totals
 ),
-with_remainder as (
+allocated as (
     select
-        *,
-        order_net_cents - sum(alloc_cents) over (partition by brand, order_id) as remainder_cents
+        brand,
+        order_id,
+        sku_id,
+        n_lines,
+        gmv_rank,
+        alloc_cents
+            + case when gmv_rank = 1
+                   then order_net_cents - sum(alloc_cents) over (partition by brand, order_id)
+                   else 0 end as net_cents
     from rounded
 )
 select
-    load_id,
-    brand,
-    store_type,
-    order_date,
-    order_id,
-    sku_id,
-    sku_name,
-    article_code,
-    qty,
-    unit_price,
-    gmv,
-    cast(
-        cast(alloc_cents + case when gmv_rank = 1 then remainder_cents else 0 end as decimal(18,0)) / 100
-        as decimal(18,2)
-    )                           as net_sales,
-    gmv_rank = 1                as is_largest_line,
-    n_lines,
-    payable_amount,
-    freight,
-    order_status,
-    is_deleted_by_merchant,
-    order_type,
-    buyer_key,
-    province,
-    region,
-    order_ts,
-    paid_ts,
-    completed_ts,
-    order_source,
-    payment_method,
-    is_dealt
-from with_remainder
+    l.load_id,
+    l.brand,
+    l.store_type,
+    l.order_date,
+    l.order_id,
+    l.sku_id,
+    l.sku_name,
+    l.article_code,
+    l.qty,
+    l.unit_price,
+    l.gmv,
+    cast(cast(a.net_cents as decimal(18,0)) / 100 as decimal(18,2)) as net_sales,
+    a.gmv_rank = 1              as is_largest_line,
+    a.n_lines,
+    l.payable_amount,
+    l.freight,
+    l.order_status,
+    l.is_deleted_by_merchant,
+    l.order_type,
+    l.buyer_key,
+    l.province,
+    l.region,
+    l.order_ts,
+    l.paid_ts,
+    l.completed_ts,
+    l.order_source,
+    l.payment_method,
+    l.is_dealt
+from lines as l
+join allocated as a
+    on l.brand = a.brand and l.order_id = a.order_id and l.sku_id = a.sku_id
