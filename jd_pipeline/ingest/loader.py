@@ -285,6 +285,9 @@ def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_P
     present = {n for p in pending for n in p.staged.columns}
     bases = [p.staged.base for p in pending]
     results: list[FileResult] = []
+    # Row numbers are already fixed in `_stage_all` (rowid order = file order, staged with
+    # insertion order preserved): the parsing and the inserts may run out of order, in parallel.
+    conn.execute("SET preserve_insertion_order = false")
     try:
         try:
             conn.execute(typed_sql(contract, present, bases))
@@ -301,6 +304,7 @@ def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_P
             return results
         results += _commit_all(conn, contract, pending)
     finally:
+        conn.execute("SET preserve_insertion_order = true")
         drop_batch(conn)
     return results
 
