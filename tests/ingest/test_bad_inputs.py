@@ -485,3 +485,9 @@ def test_batch_parse_failure_falls_back_to_file_by_file(landing: Path, conn, mon
     assert got == [("2026-03-01", "rejected"), ("2026-03-02", "loaded")]
     assert summary.rejected[f"{POP}/orders.csv"].endswith("cannot be parsed: Invalid Input Error: simulated parse failure")
     assert conn.execute("SELECT count(*), min(_period) FROM raw.jd_pop_orders").fetchone() == (4, "2026-03-02")
+
+
+def test_xls_that_is_really_html_is_rejected(landing: Path, conn) -> None:
+    write_bytes(landing, f"jd_sz_sku/acme/pop/{DAY}/sku.xls", "<html><table><tr><td>时间</td></tr></table></html>".encode())
+    f = one(load(conn, landing, "jd_sz_sku"))
+    assert (f.status, f.reason) == ("rejected", f"jd_sz_sku/acme/pop/{DAY}/sku.xls: not an .xls workbook (content looks like HTML)")
