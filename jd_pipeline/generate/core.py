@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import time
 from collections.abc import Callable
@@ -79,7 +80,7 @@ class GenerationSummary:
 
 
 def _run_task(cfg: Config, brand_index: int, task: str, inputs: dict | None = None, chunk: int = 0) -> dict:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     brand = make_brand(brand_index)
     products = make_products(cfg, brand)
     log = FaultLog(cfg.faults, cfg.rng(SOURCE_CODES["faults"], brand.index, TASKS[task], chunk))
@@ -98,7 +99,13 @@ def _run_task(cfg: Config, brand_index: int, task: str, inputs: dict | None = No
         assert inputs is not None
         _rest(cfg, brand, products, sink, inputs)
     return {"task": task, "chunk": chunk, "brand": brand.code, "agg": agg, "stats": sink.stats,
-            "faults": log.records, "seconds": time.perf_counter() - t0}
+            "faults": log.records, "seconds": time.perf_counter() - t0, "cpu": _cpu() - c0}
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process so far."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
 
 
 def _merge(aggs: list[Any]) -> Any:
@@ -225,7 +232,7 @@ def _schedule(cfg: Config, workers: int, say: Callable[[str], None]) -> list[dic
         st = r["stats"]
         parts = ", ".join(f"{k} {v.files} files/{v.rows} rows" for k, v in st.items())
         part = f" part {r['chunk'] + 1}/{CHUNKS[r['task']]}" if CHUNKS.get(r["task"], 1) > 1 else ""
-        say(f"{r['brand']} {r['task']}{part}: {parts} ({r['seconds']:.1f}s)")
+        say(f"{r['brand']} {r['task']}{part}: {parts} ({r['seconds']:.1f}s, cpu {r['cpu']:.1f}s)")
         results.append(r)
 
     def inputs_of(b: int, done: dict[tuple[int, str, int], dict]) -> dict:
