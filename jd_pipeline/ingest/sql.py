@@ -73,9 +73,9 @@ CREATE OR REPLACE TEMP MACRO jd_timestamp(x) AS
          THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(x AS DOUBLE) * 86400e6) AS BIGINT))
          ELSE try_strptime(x, {_TS_FORMATS}) END;
 CREATE OR REPLACE TEMP MACRO jd_month(x) AS
-    CASE WHEN regexp_full_match(x, '[0-9]{{4}}[-/.年]?(0?[1-9]|1[0-2])月?([-/.][0-9]{{1,2}})?( .*)?')
+    CASE WHEN regexp_full_match(x, '[0-9]{{4}}[-/.年]?(1[0-2]|0?[1-9])月?([-/.][0-9]{{1,2}})?( .*)?')
          THEN regexp_extract(x, '^([0-9]{{4}})', 1) || '-'
-              || lpad(regexp_extract(x, '^[0-9]{{4}}[-/.年]?(0?[1-9]|1[0-2])', 1), 2, '0') END;
+              || lpad(regexp_extract(x, '^[0-9]{{4}}[-/.年]?(1[0-2]|0?[1-9])', 1), 2, '0') END;
 CREATE OR REPLACE TEMP MACRO jd_quarter(x) AS
     CASE WHEN regexp_full_match(upper(replace(x, '-', '')), '[0-9]{{4}}Q[1-4]') THEN upper(replace(x, '-', '')) END;
 CREATE OR REPLACE TEMP MACRO jd_province(v) AS

@@ -150,3 +150,25 @@ def test_asset_materializes_a_partition_range(tmp_path: Path, monkeypatch: pytes
     assert meta["files_loaded"].value == (2 if source == "jd_pop_orders" else 1)
     assert meta["rejected_files"].value == {}
     assert os.path.exists(data / "warehouse" / "warehouse.duckdb")
+
+
+@pytest.mark.parametrize("expr,expected", [
+    ("jd_month('2026-10')", "2026-10"), ("jd_month('2026-1')", "2026-01"), ("jd_month('202612')", "2026-12"),
+    ("jd_month('2026年11月')", "2026-11"), ("jd_month('2026-10-01 00:00:00')", "2026-10"), ("jd_month('2026-13')", None),
+    ("jd_quarter('2026-q3')", "2026Q3"), ("CAST(jd_date_v('2026/10/5') AS VARCHAR)", "2026-10-05"),
+    ("CAST(jd_date_v('20261231') AS VARCHAR)", "2026-12-31"), ("CAST(jd_date_v('46082') AS VARCHAR)", "2026-03-01"),
+    ("CAST(jd_timestamp_v('0001-01-01 00:00:00') AS VARCHAR)", None),
+    ("CAST(jd_timestamp_v('2026/3/1 9:05:00') AS VARCHAR)", "2026-03-01 09:05:00"),
+    ("CAST(jd_money_v('￥1,234.5') AS VARCHAR)", "1234.50"), ("CAST(jd_int_v('12.5') AS VARCHAR)", None),
+    ("CAST(jd_int_v('1,200') AS VARCHAR)", "1200"), ("jd_id('100012345678.0')", "100012345678"),
+    ("jd_text(jd_null(jd_trim('\u3000A &amp; B ')))", "A & B"), ("jd_null(jd_trim(' — '))", None),
+    ("jd_province('黑龙江省哈尔滨市')", "黑龙江"), ("CAST(amount_range_low('1亿~2亿') AS VARCHAR)", "100000000.00"),
+])
+def test_parsing_macros(expr: str, expected: object) -> None:
+    import duckdb
+
+    from jd_pipeline.ingest.sql import install_macros
+
+    conn = duckdb.connect()
+    install_macros(conn)
+    assert conn.execute(f"SELECT {expr}").fetchone()[0] == expected
