@@ -26,9 +26,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Predicate on a month-start date column: the months the window touches. -#}
-{% macro in_month_window(month_start_col) -%}
-    {%- set b = window_bounds(0) -%}
+{#- Predicate on a month-start date column: the months the window touches (optionally extended
+    lookback_days before min_date, for marts that read fct_ads_daily's restated days). -#}
+{% macro in_month_window(month_start_col, lookback_days=0) -%}
+    {%- set b = window_bounds(lookback_days) -%}
     {%- if b is none -%} 1 = 1
     {%- else -%} {{ month_start_col }} between cast({{ dbt.date_trunc('month', b[0]) }} as date) and cast({{ dbt.date_trunc('month', b[1]) }} as date)
     {%- endif -%}
@@ -43,9 +44,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_month_window(month_start_col) -%}
+{% macro delete_month_window(month_start_col, lookback_days=0) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ in_month_window(month_start_col) }}
+        delete from {{ this }} where {{ in_month_window(month_start_col, lookback_days) }}
     {%- else -%}
         select 1
     {%- endif -%}

@@ -2,8 +2,10 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_month_window('month_start') }}"
+    pre_hook="{{ delete_month_window('month_start', var('ads_restatement_days')) }}"
 ) }}
+-- Months rebuilt: those the window touches, extended back by the 15-day ads restatement (estimate
+-- months read 京准通 cost, which is restated for 15 days).
 -- E-commerce P&L per month × brand × store (marts.md). revenue: POP = net_sales, self = sell-in;
 -- cogs = units × product-master unit_cogs (POP units sold, self units received); cost lines = ledger of
 -- the store's cost centre; allocated_shared = JD-共享 split by gmv share. A brand-month without any
@@ -88,7 +90,7 @@ grid as (
     select bm.brand, bm.month_start, st.store_type
     from brand_months as bm
     cross join {{ ref('stores') }} as st
-    where {{ in_month_window('bm.month_start') }}
+    where {{ in_month_window('bm.month_start', var('ads_restatement_days')) }}
 ),
 lines as (
     select
