@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import duckdb
-
 from raw_schema import META, SRC
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import EXCLUDE, make_data_dir, run_dbt
 
 MARTS = ["fct_sales_daily", "fct_pop_sales_by_province_daily", "fct_sku_funnel_daily", "fct_traffic_daily",

@@ -14,13 +14,12 @@ Self (VC 收入): 03-01 S1 1000.00 (10 u), S2 900.00 (5 u); 03-02 S1 −100.00 (
 from decimal import Decimal as D
 
 import pytest
-
 from conftest import rows
 
 
 def test_pop_allocation_to_the_cent(wh):
-    got = dict(((o, s), n) for o, s, n in rows(
-        wh, "select order_id, sku_id, net_sales from intermediate.int_pop_order_lines__allocated where brand='acme'"))
+    got = {(o, s): n for o, s, n in rows(
+        wh, "select order_id, sku_id, net_sales from intermediate.int_pop_order_lines__allocated where brand='acme'")}
     assert got[("O1", "P1")] == D("175.29") and got[("O1", "P2")] == D("264.71")
     assert got[("O2", "P1")] == D("6.66") and got[("O2", "P2")] == D("6.67") and got[("O2", "P3")] == D("6.67")
     assert got[("O5", "P1")] == D("287.00")
@@ -94,8 +93,7 @@ def test_fct_ecom_pnl_monthly_march_by_hand(wh):
     self: revenue = sell-in 5400 + 2700 = 8100.00; cogs 90×40 + 18×100 = 5400.00; GM 2700.00
           logistics 300, ads 250 − 50 = 200; contribution 2700 − 500 − 661.70 = 1538.30
     """
-    cols = ("gmv revenue cogs gross_margin commission platform_fee ads agency_fee logistics campaign samples "
-            "staff other allocated_shared contribution is_estimate").split()
+    cols = ["gmv", "revenue", "cogs", "gross_margin", "commission", "platform_fee", "ads", "agency_fee", "logistics", "campaign", "samples", "staff", "other", "allocated_shared", "contribution", "is_estimate"]
     got = {r[0]: dict(zip(cols, r[1:-1])) | {"pct": r[-1]} for r in rows(
         wh, f"select store_type, {', '.join(cols)}, contribution_margin_pct from marts.fct_ecom_pnl_monthly "
             "where brand='acme' and month='2026-03'")}
