@@ -162,8 +162,10 @@ def insert_quarantine(conn: duckdb.DuckDBPyConnection, contract: Contract, stage
 
 def insert_totals(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged, index: int,
                   lf: LandingFile, load_id: str) -> int:
-    """One ops.file_totals row per counted/money column of each total row of the file (with the
-    sum of the loaded detail rows it covers); returns how many disagree."""
+    """One ops.file_totals row per counted/money column of each total row of the file, with the
+    sum of the file's detail rows it covers (quarantined ones included, repeated duplicate-key
+    rows not: the check is about the file adding up; quarantine is reported apart); returns how
+    many disagree."""
     numeric = [n for n, m in staged.columns.items() if m.column.type in ADDITIVE_TYPES and not m.column.pii]
     if not numeric:
         return 0
@@ -181,7 +183,8 @@ def insert_totals(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: S
         f"""INSERT INTO ops.file_totals
             WITH agg AS (SELECT {aggs}, t._row_number, t._total_label
                          FROM _typed t LEFT JOIN _typed d
-                           ON d._file = {index} AND d._total_level IS NULL AND d._reason IS NULL
+                           ON d._file = {index} AND d._total_level IS NULL
+                              AND NOT coalesce(starts_with(d._reason, 'duplicate key ('), false)
                               AND {scope or 'true'}
                          WHERE t._file = {index} AND t._total_level IS NOT NULL GROUP BY {group})
             {unpivot}"""

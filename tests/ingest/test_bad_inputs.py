@@ -491,3 +491,17 @@ def test_xls_that_is_really_html_is_rejected(landing: Path, conn) -> None:
     write_bytes(landing, f"jd_sz_sku/acme/pop/{DAY}/sku.xls", "<html><table><tr><td>时间</td></tr></table></html>".encode())
     f = one(load(conn, landing, "jd_sz_sku"))
     assert (f.status, f.reason) == ("rejected", f"jd_sz_sku/acme/pop/{DAY}/sku.xls: not an .xls workbook (content looks like HTML)")
+
+
+def test_totals_cover_quarantined_rows_but_not_repeated_duplicates(landing: Path, conn) -> None:
+    headers = ["时间", "SKU", "商品名称", "品牌", "一级类目", "二级类目", "三级类目", "财务销量", "收入", "成本", "毛利",
+               "优惠券抵减数", "满返满减额"]
+    row = [DAY, "200000000001", "羽绒服", "ACME", "服饰", "外套", "羽绒服", 5, 100, 60, 40, 0, 0]
+    mangled = [DAY, "2.00000E+11", "围巾", "ACME", "服饰", "配饰", "围巾", 1, 50, 30, 20, 0, 0]
+    write_xlsx(landing, f"jd_vc_sales/acme/{DAY}/vc.xlsx", headers,
+               [row, mangled, list(row), ["合计", "", "", "", "", "", "", 6, 150, 90, 60, 0, 0]])
+    f = one(load(conn, landing, "jd_vc_sales"))
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_total) == (3, 1, 2, 1)
+    assert f.reason is None  # the file adds up: no disagreement
+    assert conn.execute("SELECT count(*), count(*) FILTER (WHERE total_value <> detail_value) "
+                        "FROM ops.file_totals").fetchone() == (6, 0)
