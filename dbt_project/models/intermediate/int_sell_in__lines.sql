@@ -14,5 +14,5 @@ select
     {{ money('qty_received * unit_cost_to_jd') }} as sell_in_amount
 from {{ ref('int_vc_purchase_orders__latest') }}
 where completed_ts is not null
-  and po_status <> '已取消'
+  and coalesce(po_status, '') <> '已取消'
   and coalesce(qty_received, 0) <> 0
