@@ -5,7 +5,7 @@ How a night goes (Asia/Shanghai, default 02:00, `JD_NIGHTLY_CRON`):
 1. `nightly` (-> `ingest_daily_job`): yesterday's partition of every daily source, plus the
    15-day `jd_ads` restatement window (the 14 days before yesterday) as one single-run range.
 2. `nightly_monthly` (same cron, -> `ingest_monthly_job`): the month that just closed and the month
-   in progress (when the monthly partitions definition has it), as one range run.
+   in progress (partition keys that exist in the monthly partitions definition), as one range run.
 3. `warehouse_refresh_sensor` (-> `warehouse_daily_job`): once no ingest run is queued or running,
    rebuilds staging, marts, quality, kpi, reports and publish over the business days whose ingest
    partitions were materialized since its cursor (nightly: the 15-day ads window; monthly: the two

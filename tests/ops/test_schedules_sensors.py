@@ -115,14 +115,14 @@ def test_nightly_window_is_clamped_to_the_partitions_start(data_dir: Path) -> No
 def test_nightly_monthly_requests_closed_month_and_month_in_progress(data_dir: Path) -> None:
     plan = auto.nightly_plan(at("2026-11-27"), "2025-01-01")
     assert plan.months == [date(2026, 10, 1), date(2026, 11, 1)]
-    # the monthly partitions definition only has completed months: the month in progress is
-    # requested as soon as the definition has it (end_offset=1)
+    # one range run: the month that just closed and the month in progress
     assert [summary(r) for r in ss.nightly_monthly_run_requests(at("2026-11-27"))] == [
-        (None, (), "2026-10-01", None)
+        (None, (), None, ("2026-10-01", "2026-11-01"))
     ]
     assert [summary(r) for r in ss.nightly_monthly_run_requests(at("2026-12-01"))] == [
-        (None, (), "2026-11-01", None)
+        (None, (), None, ("2026-11-01", "2026-12-01"))
     ]
+    assert ss.nightly_monthly_run_requests(at("2026-12-01"))[0].run_key == "nightly-monthly-2026-11-30"
 
 
 def test_nightly_fires_in_shanghai_time(data_dir: Path) -> None:
