@@ -27,7 +27,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 from jd_pipeline.config import BUSINESS_TIMEZONE, get_settings
 from jd_pipeline.defs.freshness import build_freshness_defs
-from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, daily_partitions
+from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, daily_partitions, monthly_partitions
 from jd_pipeline.ops import automation as auto
 
 INGEST_GROUP = "ingest"
@@ -43,6 +43,7 @@ INGEST_JOB_NAMES: dict[str, str] = {
     "yearly": "ingest_yearly_job",
 }
 WAREHOUSE_JOB_NAME = "warehouse_daily_job"
+WAREHOUSE_MONTHLY_JOB_NAME = "warehouse_monthly_job"
 _FORMATS: dict[str, str] = {kind: pdef.fmt for kind, pdef in PARTITIONS_BY_PERIOD_KIND.items()}
 LANDING_SENSOR_INTERVAL_S = 60
 REFRESH_SENSOR_INTERVAL_S = 60
@@ -104,6 +105,16 @@ warehouse_daily_job = dg.define_asset_job(
         "checks, KPIs, reports, publish."
     ),
     tags={"jd/stage": "warehouse"},
+)
+
+# Monthly-partitioned downstream assets (the monthly reports). Queued behind the daily refresh of
+# the same tick: lower priority, and dagster.yaml allows one `jd/stage=warehouse` run at a time.
+warehouse_monthly_job = dg.define_asset_job(
+    WAREHOUSE_MONTHLY_JOB_NAME,
+    selection=GroupPartitionsSelection(DOWNSTREAM_GROUPS, [monthly_partitions]),
+    partitions_def=monthly_partitions,
+    description="Monthly-partitioned assets after ingest (monthly reports) for the months refreshed.",
+    tags={"jd/stage": "warehouse", "dagster/priority": "-1"},
 )
 
 
@@ -374,8 +385,11 @@ def _new_ingest_materializations(
 
 def evaluate_warehouse_refresh(
     instance: dg.DagsterInstance, cursor: str | None, now: datetime
-) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
-    """(request or skip, new cursor). The cursor is the newest ingest materialization handled."""
+) -> tuple[list[dg.RunRequest] | dg.SkipReason, str | None]:
+    """(requests or skip, new cursor). The cursor is the newest ingest materialization handled.
+
+    Requests `warehouse_daily_job` over the days to rebuild, then `warehouse_monthly_job` over
+    the months those days fall in."""
     after = int(cursor) if cursor and cursor.isdigit() else 0
     active = _active_ingest_runs(instance)
     if active:
@@ -387,18 +401,36 @@ def evaluate_warehouse_refresh(
     window = auto.downstream_window(ingested, _FORMATS, start, _business_yesterday(now))
     if window is None:
         return dg.SkipReason("new ingest materializations fall outside the partitions"), str(newest)
-    keys = [window[0].isoformat(), window[1].isoformat()]
-    request = _range_request(
-        keys=keys,
-        run_key=f"refresh-{newest}",
-        tags={TRIGGER_TAG: "refresh", "jd/ingest_partitions": str(len(ingested))},
-    )
-    return request, str(newest)
+    tags = {TRIGGER_TAG: "refresh", "jd/ingest_partitions": str(len(ingested))}
+    requests = [
+        _range_request(
+            keys=[window[0].isoformat(), window[1].isoformat()],
+            run_key=f"refresh-{newest}",
+            job_name=WAREHOUSE_JOB_NAME,
+            tags=tags,
+        )
+    ]
+    valid_months = _valid_keys("monthly", now)
+    months = [
+        m.strftime(_FORMATS["monthly"])
+        for m in auto.months_between(window[0], window[1])
+        if m.strftime(_FORMATS["monthly"]) in valid_months
+    ]
+    if months:
+        requests.append(
+            _range_request(
+                keys=months,
+                run_key=f"refresh-monthly-{newest}",
+                job_name=WAREHOUSE_MONTHLY_JOB_NAME,
+                tags=tags,
+            )
+        )
+    return requests, str(newest)
 
 
 @dg.sensor(
     name="warehouse_refresh_sensor",
-    job=warehouse_daily_job,
+    jobs=[warehouse_daily_job, warehouse_monthly_job],
     minimum_interval_seconds=REFRESH_SENSOR_INTERVAL_S,
     default_status=_SENSOR_STATUS,
     description=(
@@ -415,7 +447,7 @@ def warehouse_refresh_sensor(context: dg.SensorEvaluationContext):
     return result
 
 
-ALL_JOBS = [*ingest_jobs.values(), warehouse_daily_job]
+ALL_JOBS = [*ingest_jobs.values(), warehouse_daily_job, warehouse_monthly_job]
 
 defs = dg.Definitions.merge(
     dg.Definitions(

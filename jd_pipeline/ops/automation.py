@@ -253,5 +253,14 @@ def downstream_window(
     return (min(firsts), max(lasts)) if firsts else None
 
 
+def months_between(first: date, last: date) -> list[date]:
+    """First days of the months from `first`'s to `last`'s, inclusive."""
+    months, current = [], first.replace(day=1)
+    while current <= last:
+        months.append(current)
+        current = _add_months(current, 1)
+    return months
+
+
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

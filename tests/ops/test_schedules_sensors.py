@@ -48,10 +48,16 @@ def _fake_publish() -> None:
     return None
 
 
+@dg.asset(key=["reports", "monthly_fake"], partitions_def=PARTITIONS_BY_PERIOD_KIND["monthly"], group_name="reports",
+          deps=[_fake_mart])
+def _fake_monthly_report() -> None:
+    return None
+
+
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
     built = dg.Definitions.merge(
-        dg.Definitions(assets=[*fake_ingest_assets(), _fake_mart, _fake_publish]), ss.defs
+        dg.Definitions(assets=[*fake_ingest_assets(), _fake_mart, _fake_publish, _fake_monthly_report]), ss.defs
     )
     dg.Definitions.validate_loadable(built)
     return built
@@ -75,6 +81,7 @@ def test_jobs_select_assets_by_group_and_partitions(defs: dg.Definitions) -> Non
     assert selected("ingest_monthly_job") == {"raw/jd_sz_industry", "raw/fin_opex_actuals"}
     assert selected("ingest_quarterly_job") == {"raw/tp_team_kpi"}
     assert selected("warehouse_daily_job") == {"marts/fct_sales_daily", "publish/serving_warehouse"}
+    assert selected("warehouse_monthly_job") == {"reports/monthly_fake"}
 
 
 # ------------------------------------------------------------------------------------ schedules
@@ -230,17 +237,23 @@ def test_warehouse_refresh_after_ingest(data_dir: Path, defs: dg.Definitions) ->
         assert isinstance(waiting, dg.SkipReason) and "waiting" in waiting.skip_message and same is None
         instance.report_run_canceled(instance.get_run_by_id("r-in-progress"))
 
-        request, cursor = ss.evaluate_warehouse_refresh(instance, None, NOW)
-        assert summary(request) == (None, (), None, ("2026-11-12", "2026-11-26"))
-        assert request.run_key == f"refresh-{cursor}"
+        requests, cursor = ss.evaluate_warehouse_refresh(instance, None, NOW)
+        assert [summary(r) for r in requests] == [
+            ("warehouse_daily_job", (), None, ("2026-11-12", "2026-11-26")),
+            ("warehouse_monthly_job", (), "2026-11-01", None),  # then the monthly reports
+        ]
+        assert requests[0].run_key == f"refresh-{cursor}"
         # handled: nothing more until the next ingest
         again, cursor_again = ss.evaluate_warehouse_refresh(instance, cursor, NOW)
         assert isinstance(again, dg.SkipReason) and cursor_again == cursor
 
         # a late monthly delivery: rebuild that month
         defs.resolve_job_def("ingest_monthly_job").execute_in_process(instance=instance, partition_key="2026-09-01")
-        request, cursor = ss.evaluate_warehouse_refresh(instance, cursor, NOW)
-        assert summary(request) == (None, (), None, ("2026-09-01", "2026-09-30"))
+        requests, cursor = ss.evaluate_warehouse_refresh(instance, cursor, NOW)
+        assert [summary(r) for r in requests] == [
+            ("warehouse_daily_job", (), None, ("2026-09-01", "2026-09-30")),
+            ("warehouse_monthly_job", (), "2026-09-01", None),
+        ]
 
 
 def test_refresh_ignores_cli_runs(data_dir: Path) -> None:
