@@ -72,6 +72,10 @@ class GenerationSummary:
     seconds: float
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
 
+    def __str__(self) -> str:
+        return (f"{self.files} files, {self.rows} rows, {self.bytes / 1e6:.1f} MB for {', '.join(self.brands)} "
+                f"{self.start}..{self.end}; {self.faults} planted faults (manifest {self.manifest})")
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d.update(out=str(self.out), manifest=str(self.manifest), start=self.start.isoformat(),
@@ -182,7 +186,8 @@ def generate(
     Deterministic for a given (brands, start, end, scale, seed, faults, ads_pulls): same bytes and
     same mtimes. The manifest (parameters, brands, reference data, statistics, planted faults)
     goes to `fault_manifest`, default `<out>/../generated_faults.json` (never inside the landing
-    zone). `clean` removes what a previous run left in `out` first.
+    zone). `clean` removes what a previous generation left in `out` first; a non-empty `out`
+    without a manifest beside it (real extracts?) is never deleted: FileExistsError.
     """
     t0 = time.perf_counter()
     out = Path(out).resolve()
@@ -191,7 +196,12 @@ def generate(
     if brands < 1 or scale <= 0 or not 0 <= faults <= 1 or ads_pulls < 1:
         raise ValueError("brands >= 1, scale > 0, 0 <= faults <= 1 and ads_pulls >= 1 are required")
     manifest = Path(fault_manifest) if fault_manifest else out.parent / "generated_faults.json"
-    if clean and out.exists():
+    if clean and out.exists() and any(out.iterdir()):
+        if not manifest.exists():
+            raise FileExistsError(
+                f"{out} is not empty and no {manifest.name} beside it says the generator wrote it: "
+                "refusing to delete it (choose an empty or generated directory)"
+            )
         shutil.rmtree(out)
     for stale in out.parent.glob(f"{out.name}_outside_*.csv"):
         stale.unlink()

@@ -34,3 +34,14 @@ def test_rerun_cleans_previous_output(tmp_path):
     (out / "stale.txt").write_text("x")
     generate(out, seed=3, workers=1, **PARAMS)
     assert not (out / "stale.txt").exists()
+
+
+def test_never_wipes_a_directory_it_did_not_write(tmp_path):
+    import pytest
+
+    out = tmp_path / "landing"
+    (out / "jd_pop_orders").mkdir(parents=True)
+    (out / "jd_pop_orders" / "real.csv").write_text("x")
+    with pytest.raises(FileExistsError):
+        generate(out, seed=3, workers=1, **PARAMS)
+    assert (out / "jd_pop_orders" / "real.csv").exists()
