@@ -228,7 +228,9 @@ def run_pipeline(
     progress: Progress = print,
     skip_publish: bool = False,
     defs: dg.Definitions | None = None,
+    log_level: str = "WARNING",
 ) -> RunReport:
+    """Run every stage over [start, end]; Dagster's console log shows `log_level` and above."""
     settings = get_settings()
     settings.ensure_dirs()
     if defs is None:
@@ -257,7 +259,8 @@ def run_pipeline(
         progress(f"[{number}/{len(stages)}] {stage.name} {label}: {len(stage.keys)} assets ...")
         began = time.perf_counter()
         result = runnable.resolve_job_def(f"cli_{stage.name}").execute_in_process(
-            instance=instance, tags=tags, raise_on_error=False
+            instance=instance, tags=tags, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
         outcome = _collect_outcome(stage, label, result, time.perf_counter() - began, instance)
         report.outcomes.append(outcome)

@@ -12,6 +12,9 @@ from jd_pipeline.ingest import LoadSummary, load_partition_range
 from jd_pipeline.ingest.sql import q
 
 
+MAX_LISTED_FILES = 20
+
+
 def _period_labels(contract: Contract, partition_keys: list[str]) -> list[str]:
     if contract.period_kind == "quarterly":
         return [quarter_label(k) for k in partition_keys]
@@ -30,10 +33,12 @@ def _metadata(summary: LoadSummary, row_count: int, contract: Contract) -> dict[
         "rows_loaded": dg.MetadataValue.int(summary.rows_loaded),
         "rows_quarantined": dg.MetadataValue.int(summary.rows_quarantined),
         "rows_total_dropped": dg.MetadataValue.int(summary.rows_total),
+        # A backfill writes this once per partition: keep it bounded (the manifest has them all).
         "file_list": dg.MetadataValue.json(
             [{"path": f.path, "status": f.status, "rows_loaded": f.rows_loaded,
-              "rows_quarantined": f.rows_quarantined} for f in files]
+              "rows_quarantined": f.rows_quarantined} for f in files[:MAX_LISTED_FILES]]
         ),
+        "files_not_listed": dg.MetadataValue.int(max(0, len(files) - MAX_LISTED_FILES)),
         "rejected_files": dg.MetadataValue.json(summary.rejected),
     }
 
