@@ -11,7 +11,6 @@ from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import LoadSummary, load_partition_range
 from jd_pipeline.ingest.sql import q
 
-
 MAX_LISTED_FILES = 20
 
 

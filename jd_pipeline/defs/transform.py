@@ -21,6 +21,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from jd_pipeline.config import DBT_PROJECT_DIR, get_settings
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from jd_pipeline.ingest import ensure_warehouse_tables
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 # Models that read the forecast written by a Python asset downstream of the quality gate; they
@@ -104,6 +105,8 @@ def _run_dbt(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     os.environ["JD_DATA_DIR"] = str(get_settings().data_dir)
+    with warehouse.get_connection() as conn:
+        ensure_warehouse_tables(conn)
     args = ["build"]
     variables = dbt_vars(context)
     if variables:

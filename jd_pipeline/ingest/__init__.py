@@ -16,7 +16,12 @@ from jd_pipeline.ingest.loader import (
     load_files,
     load_partition_range,
 )
-from jd_pipeline.ingest.manifest import ensure_ops_tables, latest_periods, unseen_files
+from jd_pipeline.ingest.manifest import (
+    ensure_ops_tables,
+    ensure_warehouse_tables,
+    latest_periods,
+    unseen_files,
+)
 
 __all__ = [
     "FileResult",
@@ -24,6 +29,7 @@ __all__ = [
     "LoadSummary",
     "RefusedPath",
     "ensure_ops_tables",
+    "ensure_warehouse_tables",
     "files_in_range",
     "latest_periods",
     "load_files",

@@ -96,6 +96,18 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, contract: Contract) -> Non
         )
 
 
+def ensure_warehouse_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    """Every `raw.<source>` and ops table, empty where nothing was delivered yet.
+
+    A source a brand does not deliver (yet) must leave its marts empty, not fail the dbt build.
+    """
+    from jd_pipeline.contracts import load_contracts
+
+    ensure_ops_tables(conn)
+    for contract in load_contracts().values():
+        ensure_raw_table(conn, contract)
+
+
 def insert_manifest(conn: duckdb.DuckDBPyConnection, row: ManifestRow) -> None:
     values = [getattr(row, c.strip()) for c in _COLS.split(",")]
     conn.execute(
