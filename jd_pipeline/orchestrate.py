@@ -167,6 +167,15 @@ def _instance(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
+def _free_slots_of_dead_runs(instance: dg.DagsterInstance, progress: Progress) -> None:
+    """A killed run keeps its warehouse pool slot; without this the next run would wait forever."""
+    from jd_pipeline.ops import recover_dead_runs
+
+    recovered = recover_dead_runs(instance)
+    if recovered.failed_runs:
+        progress(f"marked {len(recovered.failed_runs)} run(s) of dead processes as failed")
+
+
 def _observed(metadata: dict) -> str:
     for name in ("observed_value", "observed", "gap", "failed_rows", "dagster_dbt/failed_row_count"):
         if name in metadata:
@@ -245,6 +254,7 @@ def run_pipeline(
     ]
     runnable = dg.Definitions.merge(defs, dg.Definitions(jobs=jobs))
     instance = _instance(settings)
+    _free_slots_of_dead_runs(instance, progress)
     report = RunReport(start, end)
     for number, stage in enumerate(stages, start=1):
         if report.outcomes and not report.outcomes[-1].success:

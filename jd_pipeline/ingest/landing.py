@@ -84,8 +84,11 @@ def period_bounds(kind: str, period: str) -> tuple[date, date]:
 
 
 def partition_key_of(kind: str, period: str) -> str:
+    """The Dagster partition key of a folder period (see jd_pipeline/defs/partitions.py)."""
     if kind == "quarterly":
         return f"{period[:4]}-{(int(period[-1]) - 1) * 3 + 1:02d}"
+    if kind == "monthly":
+        return f"{period}-01"
     return period
 
 
