@@ -1,0 +1,1 @@
+"""Report builders (HTML + xlsx from the marts), headline KPIs, charts and the CJK font."""
