@@ -12,7 +12,8 @@ Series are grouped by history length:
 - `tiny`: Naive only (no backtest possible).
 
 Backtest: rolling origin with two windows of `horizon` months (`cross_validation`). The model is
-chosen on the earlier window (pooled WAPE over the group) and judged on the last window, so the
+chosen on the earlier window (pooled WAPE over the group; the baseline itself when no candidate beats
+it there) and judged on the last window, so the
 stored WAPE is a held-out number for the model actually used, next to the baseline's WAPE on the
 same months. The chosen model is then refitted on the full history for the forecast.
 """
@@ -170,12 +171,13 @@ def _fit_group(
         cutoffs = sorted(cv["cutoff"].unique())
         first, last = cv[cv["cutoff"] == cutoffs[0]], cv[cv["cutoff"] == cutoffs[-1]]
         selection = {a: s for a in [*models, baseline_alias] if (s := _pooled_wape(first, a)) is not None}
-        ranked = sorted(models, key=lambda a: selection.get(a, np.inf))
+        # the baseline stays in the running: where no candidate beat it on the selection window, it is used
+        ranked = sorted([*models, baseline_alias], key=lambda a: selection.get(a, np.inf))
         chosen = ranked[0]
         backtest, baseline_score = _pooled_wape(last, chosen), _pooled_wape(last, baseline_alias)
         per_series = _series_wape(last, chosen)
         per_series_baseline = _series_wape(last, baseline_alias)
-        final_model = models[chosen]
+        final_model = models.get(chosen, baseline)
     else:
         final_model = baseline
     sf = StatsForecast(models=[final_model], freq="MS", n_jobs=1, fallback_model=Naive())
