@@ -47,9 +47,6 @@ def build_agency_scorecard(conn: duckdb.DuckDBPyConnection, brand: str, period: 
     period_start = period_start.date() if hasattr(period_start, "date") else period_start
     end = _period_end(period)
     actions = df(conn, """
-        with snap as (
-            select max(snapshot_date) as d from marts.fct_action_plan_status where brand = ? and snapshot_date <= ?
-        )
         select owner_id, count(*) as actions,
                count(*) filter (where status_code = 'done') as done,
                count(*) filter (where on_time) as on_time,
@@ -57,13 +54,13 @@ def build_agency_scorecard(conn: duckdb.DuckDBPyConnection, brand: str, period: 
                count(*) filter (where status_code = 'cancelled') as cancelled,
                max(overdue_days) as max_overdue_days
         from marts.fct_action_plan_status
-        where brand = ? and snapshot_date = (select d from snap) and due_date between ? and ?
-        group by owner_id order by owner_id""", [brand, end, brand, period_start, end])
+        where brand = ? and is_action_latest and due_date between ? and ?
+        group by owner_id order by owner_id""", [brand, period_start, end])
     overdue = df(conn, """
         select action_id, owner_id, horizon, action, due_date, status, overdue_days, metric, target, current,
                progress_pct
         from marts.fct_action_plan_status
-        where brand = ? and is_latest_snapshot and on_time = false and due_date between ? and ?
+        where brand = ? and is_action_latest and on_time = false and due_date between ? and ?
         order by overdue_days desc""", [brand, period_start, end])
     labels = [f"{n or i}" for i, n in zip(staff["staff_id"], staff["staff_name"])]
     chart = charts.hbars(labels, [None if s is None else s * 100 for s in staff["staff_score"]],
@@ -88,7 +85,7 @@ def build_agency_scorecard(conn: duckdb.DuckDBPyConnection, brand: str, period: 
                                      {"weight": "pct", "target": "num", "actual": "num", "attainment": "pct",
                                       "weighted_score": "pct", "quarters_scored": "int"})]),
             Section("30-60-90 行动计划", [
-                Table("行动计划", "本期到期的行动项 (最新快照)", actions,
+                Table("行动计划", "本期到期的行动项 (各行动项最新状态)", actions,
                       {"actions": "int", "done": "int", "on_time": "int", "late_or_overdue": "int",
                        "cancelled": "int", "max_overdue_days": "int"}),
                 Table("逾期行动项", "逾期或延迟完成", overdue,

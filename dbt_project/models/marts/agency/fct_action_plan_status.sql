@@ -68,5 +68,6 @@ select
     cast(target as decimal(18,4))                                 as target,
     cast(current as decimal(18,4))                                as current,
     cast({{ safe_ratio('current', 'target') }} as double)         as progress_pct,
-    cast(snapshot_date = max(snapshot_date) over (partition by brand) as boolean) as is_latest_snapshot
+    cast(snapshot_date = max(snapshot_date) over (partition by brand) as boolean) as is_latest_snapshot,
+    cast(snapshot_date = max(snapshot_date) over (partition by brand, action_id) as boolean) as is_action_latest
 from joined

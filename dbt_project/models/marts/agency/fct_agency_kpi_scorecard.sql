@@ -6,12 +6,14 @@
 --   广告ROI         Σ fct_ads_daily.total_order_amount ÷ Σ cost
 --   成交转化率      Σ fct_traffic_daily.deal_buyers ÷ Σ visitors (all traffic sources)
 --   付费流量占比    Σ visitors of 付费流量 ÷ Σ visitors
---   行动项按时完成率 actions owned by the staff member, due in the period and not cancelled, judged at the
---                   latest snapshot: on_time = true ÷ those already due (fct_action_plan_status.on_time not null)
+--   行动项按时完成率 actions owned by the staff member, due in the period and not cancelled, judged at each
+--                   action's last known state (its newest snapshot): on_time = true ÷ those already due
+--                   (fct_action_plan_status.on_time not null)
 -- Self-reported: 客服响应时长 (actual = 实际值(自报), lower is better); source = 'self_reported'.
 -- Ratio targets delivered in percent points (> 1.5 for a ratio KPI, e.g. 95 for 95%) are read as ratios.
 -- attainment = actual ÷ target (target ÷ actual when lower is better), capped to 0 .. 1.5 (150%);
 -- weighted_score = weight × attainment; a staff member's score = Σ weighted_score (1.0 = on target).
+-- A KPI that cannot be measured (no plan line, no traffic...) has null actual, attainment and score.
 -- Year rows: weight, target and attainment are the averages of the year's scored quarters and
 -- weighted_score = the average of the quarterly weighted scores, so the yearly score is the mean of the
 -- quarterly scores (how the agency contract reviews the year); `actual` is measured over the whole year.
@@ -101,7 +103,7 @@ traffic as (
     group by all
 ),
 latest_actions as (
-    select * from {{ ref('fct_action_plan_status') }} where is_latest_snapshot
+    select * from {{ ref('fct_action_plan_status') }} where is_action_latest
 ),
 actions as (
     select p.brand, p.staff_id, p.period_type, p.period,
@@ -155,13 +157,12 @@ quarter_rows as (
 quarter_scored as (
     select
         *,
-        least(greatest(
-            case
-                when actual is null or target is null or target = 0 then null
-                when higher_is_better then actual / target
-                when actual = 0 then 1.5
-                else target / actual
-            end, 0), 1.5) as attainment
+        case
+            when actual is null or target is null or target = 0 then null
+            when higher_is_better then least(greatest(actual / target, 0), 1.5)
+            when actual <= 0 then 1.5
+            else least(greatest(target / actual, 0), 1.5)
+        end as attainment
     from quarter_rows
 ),
 year_rows as (
