@@ -6,6 +6,7 @@ in code. See `docs/bad_inputs.md` for what each setting does to bad input.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class ContractError(ValueError):
     """A contract YAML is invalid."""
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_header(text: str) -> str:
     """Canonical form of a header: NFKC (full-width brackets/spaces -> ASCII), no whitespace,
     no percent marker (`点击率(%)`, `点击率%` -> `点击率`), upper-case Latin letters."""
@@ -75,8 +77,12 @@ class Column:
     def sql_type(self) -> str:
         return SQL_TYPES[self.type]
 
+    @functools.cached_property
+    def normalized_headers(self) -> frozenset[str]:
+        return frozenset(normalize_header(h) for h in (self.header, *self.aliases))
+
     def matches(self, normalized_header: str) -> bool:
-        return normalized_header in {normalize_header(h) for h in (self.header, *self.aliases)}
+        return normalized_header in self.normalized_headers
 
 
 @dataclass(frozen=True)

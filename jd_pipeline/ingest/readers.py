@@ -308,9 +308,10 @@ def _check_magic(lf: LandingFile, where: str) -> None:
 
 def _header_row(contract: Contract, rows: list[list[Any]]) -> int:
     """Index of the header row among the first rows: the one matching most contract headers."""
+    known = frozenset().union(*(c.normalized_headers for c in contract.columns))
     best, best_hits = 0, -1
     for i, row in enumerate(rows):
-        hits = sum(1 for v in row if any(c.matches(normalize_header(str(v))) for c in contract.columns))
+        hits = sum(1 for v in row if v is not None and normalize_header(str(v)) in known)
         if hits > best_hits:
             best, best_hits = i, hits
     return best
