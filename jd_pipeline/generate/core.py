@@ -8,7 +8,7 @@ import re
 import resource
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -19,7 +19,7 @@ import numpy as np
 
 from jd_pipeline.generate import reference as ref
 from jd_pipeline.generate.ads import generate_ads, pull_offsets
-from jd_pipeline.generate.faults import FaultLog
+from jd_pipeline.generate.faults import KINDS, FaultLog
 from jd_pipeline.generate.model import (
     POP,
     SELF,
@@ -87,7 +87,8 @@ def _run_task(cfg: Config, brand_index: int, task: str, inputs: dict | None = No
     t0, c0 = time.perf_counter(), _cpu()
     brand = make_brand(brand_index)
     products = make_products(cfg, brand)
-    log = FaultLog(cfg.faults, cfg.rng(SOURCE_CODES["faults"], brand.index, TASKS[task], chunk))
+    log = FaultLog(cfg.faults, cfg.rng(SOURCE_CODES["faults"], brand.index, TASKS[task], chunk),
+                   kinds=cfg.fault_kinds)
     sink = Sink(cfg.out, brand.code, log)
     n = CHUNKS.get(task, 1)
     nd = len(cfg.days)
@@ -157,13 +158,13 @@ def _stray(cfg: Config, brand, sink: Sink) -> None:
     if cfg.faults <= 0:
         return
     always = brand.index == 0
-    if always or sink.log.hit():
+    if sink.log.allowed("path_outside_zone") and (always or sink.log.hit()):
         sink.stray("jd_pop_orders", "path_outside_zone",
                    f"jd_pop_orders/{brand.code}/{d.isoformat()}/京麦订单导出_{d:%Y%m%d}_link.csv", cfg.asof)
-    if always or sink.log.hit():
+    if sink.log.allowed("unexpected_path") and (always or sink.log.hit()):
         sink.stray("jd_vc_sales", "unexpected_path", f"jd_vc_sales/{brand.code}/{d.isoformat()}/~$临时 文件(1).xlsx",
                    cfg.asof)
-    if always or sink.log.hit():
+    if sink.log.allowed("unexpected_path") and (always or sink.log.hit()):
         sink.stray("unknown", "unexpected_path", f"jd_unknown_export/{brand.code}/{d:%Y-%m}/导出.csv", cfg.asof)
 
 
@@ -180,13 +181,15 @@ def generate(
     fault_manifest: Path | None = None,
     workers: int | None = None,
     clean: bool = True,
+    fault_kinds: Iterable[str] | None = None,
 ) -> GenerationSummary:
     """Write every source of sources.md into the landing layout under `out`.
 
     Deterministic for a given (brands, start, end, scale, seed, faults, ads_pulls): same bytes and
     same mtimes. The manifest (parameters, brands, reference data, statistics, planted faults)
     goes to `fault_manifest`, default `<out>/../generated_faults.json` (never inside the landing
-    zone). `clean` removes what a previous generation left in `out` first; a non-empty `out`
+    zone). `fault_kinds` limits the planted kinds (e.g. `faults.TOLERATED_KINDS` for a demo that
+    must still publish); None plants every kind. `clean` removes what a previous generation left in `out` first; a non-empty `out`
     without a manifest beside it (real extracts?) is never deleted: FileExistsError.
     """
     t0 = time.perf_counter()
@@ -195,6 +198,9 @@ def generate(
         raise ValueError("end is before start")
     if brands < 1 or scale <= 0 or not 0 <= faults <= 1 or ads_pulls < 1:
         raise ValueError("brands >= 1, scale > 0, 0 <= faults <= 1 and ads_pulls >= 1 are required")
+    kinds = None if fault_kinds is None else frozenset(fault_kinds)
+    if kinds is not None and not kinds <= set(KINDS):
+        raise ValueError(f"unknown fault kinds: {sorted(kinds - set(KINDS))}")
     manifest = Path(fault_manifest) if fault_manifest else out.parent / "generated_faults.json"
     if clean and out.exists() and any(out.iterdir()):
         if not manifest.exists():
@@ -206,7 +212,7 @@ def generate(
     for stale in out.parent.glob(f"{out.name}_outside_*.csv"):
         stale.unlink()
     out.mkdir(parents=True, exist_ok=True)
-    cfg = Config(out, brands, start, end, scale, seed, faults, ads_pulls)
+    cfg = Config(out, brands, start, end, scale, seed, faults, ads_pulls, kinds)
     say = progress or (lambda _msg: None)
     results = _schedule(cfg, workers or min(2, os.cpu_count() or 1), say)
     stats: dict[str, SourceStats] = {s: SourceStats() for s in SOURCES}
@@ -320,6 +326,7 @@ def _write_manifest(cfg: Config, path: Path, summary: GenerationSummary, records
             "brands": cfg.brands, "start": cfg.start.isoformat(), "end": cfg.end.isoformat(), "scale": cfg.scale,
             "seed": cfg.seed, "faults": cfg.faults, "ads_pulls": cfg.ads_pulls,
             "ads_pull_offsets": pull_offsets(cfg.ads_pulls), "asof": cfg.asof.isoformat(),
+            "fault_kinds": None if cfg.fault_kinds is None else sorted(cfg.fault_kinds),
         },
         "brands": {make_brand(i).code: make_brand(i).jd_name for i in range(cfg.brands)},
         "reference": json.loads(ref.reference_json()),

@@ -34,6 +34,7 @@ class Config:
     seed: int
     faults: float
     ads_pulls: int
+    fault_kinds: frozenset[str] | None = None  # None = every kind of faults.KINDS
 
     @property
     def asof(self) -> date:

@@ -103,7 +103,7 @@ def generate_pop(cfg: Config, brand: Brand, products: Products, sink: Sink, days
         sheet, out = _sheet(lines, products, pix, export)
         _accumulate(agg, t, out, n_sku)
         stamp = d.strftime("%Y%m%d")
-        if sink.log.rate > 0 and export > d + timedelta(days=1) and sink.log.hit():
+        if sink.log.rate > 0 and export > d + timedelta(days=1) and sink.log.hit("corrected_redelivery"):
             early = d + timedelta(days=1)
             early_sheet, _ = _sheet(lines, products, pix, early)
             name = f"京麦订单导出_{stamp}_{early:%Y%m%d}.csv"

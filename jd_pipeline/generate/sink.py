@@ -85,7 +85,7 @@ class Sink:
         st.files += 1
         st.rows += sheet.n_rows - len(sheet.total_rows)
         st.bytes += len(data)
-        if plant and self.log.hit():
+        if plant and self.log.hit("same_file_twice"):
             copy = path.with_name(path.stem + "-副本" + path.suffix)
             write_bytes(copy, data, delivered, hour + 1, mkdir=False)
             self.log.add(copy.relative_to(self.out).as_posix(), "same_file_twice", source, None, rel)
@@ -111,14 +111,14 @@ class Sink:
         if breaking == "wrong_encoding":
             encoding, bom = ("utf-16", False) if encoding == "gb18030" else ("gb18030", False)
             log.add(rel, breaking, src, None, encoding)
-        elif plant and log.hit():
+        elif plant and log.hit("bom_variant"):
             if encoding == "gb18030":
                 encoding, bom = "utf-8", True
             else:
                 bom = not bom
             log.add(rel, "bom_variant", src, None, f"{encoding} bom={bom}")
         data = render_csv(sheet, encoding, bom)
-        if plant and breaking is None and sheet.n_rows > 1 and log.hit():
+        if plant and breaking is None and sheet.n_rows > 1 and log.hit("truncated_last_line"):
             cut = data.rstrip(b"\r\n")
             last = cut.rfind(b"\n")
             keep = last + 1 + max(1, (len(cut) - last - 1) // 2)

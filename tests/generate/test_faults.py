@@ -77,3 +77,15 @@ def test_redelivery_is_older_than_its_replacement(faulty):
             early = faulty.out / r["file"]
             later = [p for p in early.parent.iterdir() if p != early and "副本" not in p.name]
             assert later and all(p.stat().st_mtime > early.stat().st_mtime for p in later)
+
+
+def test_fault_kinds_filter(tmp_path):
+    from datetime import date
+
+    from jd_pipeline.generate import TOLERATED_KINDS, generate
+
+    s = generate(tmp_path / "landing", brands=1, start=date(2026, 3, 1), end=date(2026, 3, 20), scale=0.01,
+                 seed=1, faults=0.3, ads_pulls=2, workers=1, fault_kinds=TOLERATED_KINDS)
+    kinds = {r["kind"] for r in manifest(s)["faults"]}
+    assert kinds and kinds <= TOLERATED_KINDS
+    assert manifest(s)["params"]["fault_kinds"] == sorted(TOLERATED_KINDS)
