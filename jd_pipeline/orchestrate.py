@@ -160,7 +160,20 @@ def _overlaps(window: dg.TimeWindow, start: datetime, end: datetime) -> bool:
 
 
 # ---------------------------------------------------------------------------------------- running
-def _instance(settings: Settings) -> dg.DagsterInstance:
+# Dagster writes two events per asset and partition to its run history (planned, materialized);
+# with the SQLite instance that costs ~5-20 ms each, i.e. minutes for a year-long backfill of
+# ~70 daily assets. Longer windows therefore run on an in-memory instance unless asked otherwise.
+RECORD_RUNS_MAX_DAYS = 31
+
+
+def should_record_runs(start: date, end: date, record_runs: bool | None) -> bool:
+    return record_runs if record_runs is not None else (end - start).days + 1 <= RECORD_RUNS_MAX_DAYS
+
+
+def _instance(settings: Settings, record_runs: bool) -> dg.DagsterInstance:
+    """The persistent instance the UI shows (`$DAGSTER_HOME`), or an in-memory one."""
+    if not record_runs:
+        return dg.DagsterInstance.ephemeral()
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
@@ -238,8 +251,13 @@ def run_pipeline(
     skip_publish: bool = False,
     defs: dg.Definitions | None = None,
     log_level: str = "WARNING",
+    record_runs: bool | None = None,
 ) -> RunReport:
-    """Run every stage over [start, end]; Dagster's console log shows `log_level` and above."""
+    """Run every stage over [start, end]; Dagster's console log shows `log_level` and above.
+
+    `record_runs`: keep the runs in the persistent instance the UI shows (default: for windows of
+    up to RECORD_RUNS_MAX_DAYS days; longer backfills run on an in-memory instance).
+    """
     settings = get_settings()
     settings.ensure_dirs()
     if defs is None:
@@ -253,8 +271,13 @@ def run_pipeline(
         for stage in stages
     ]
     runnable = dg.Definitions.merge(defs, dg.Definitions(jobs=jobs))
-    instance = _instance(settings)
-    _free_slots_of_dead_runs(instance, progress)
+    recorded = should_record_runs(start, end, record_runs)
+    if not recorded:
+        progress(f"{(end - start).days + 1} days: running on an in-memory Dagster instance "
+                 "(pass --record-runs to keep the runs in the UI's history)")
+    instance = _instance(settings, recorded)
+    if recorded:
+        _free_slots_of_dead_runs(instance, progress)
     report = RunReport(start, end)
     for number, stage in enumerate(stages, start=1):
         if report.outcomes and not report.outcomes[-1].success:
