@@ -196,5 +196,126 @@ def insert_totals(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: S
 
 
 def drop_batch(conn: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_stage_all", "_typed", "_rowmap", "_rej_errors", "_rej_scans"):
+    for t in ("_stage_all", "_typed", "_rowmap", "_rej_errors", "_rej_scans", "_files", "_totals"):
         conn.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+# ---------------------------------------------------------------- per-batch writes (one transaction)
+#
+# `_files` (one row per staged file of the batch: `_file`, `load_id`, `brand`, `store`, `period`,
+# `relpath`) is joined instead of filtering `_typed` once per file: each write below is ONE
+# statement for the whole batch. Statements that depend on the file's own header mapping
+# (quarantine keys, the additive columns of totals) run once per distinct mapping (usually one).
+
+
+def register_files(conn: duckdb.DuckDBPyConnection, contract: Contract,
+                   files: list[tuple[int, str, LandingFile]]) -> None:
+    """`_files`: (batch index, load id, file) of every staged file of the batch."""
+    import pyarrow as pa
+
+    table = pa.table({
+        "_file": pa.array([i for i, _, _ in files], pa.int32()),
+        "load_id": pa.array([lid for _, lid, _ in files], pa.string()),
+        "brand": pa.array([lf.brand for _, _, lf in files], pa.string()),
+        "store": pa.array([lf.store for _, _, lf in files], pa.string()),
+        "period": pa.array([lf.period for _, _, lf in files], pa.string()),
+        "relpath": pa.array([lf.relpath for _, _, lf in files], pa.string()),
+    })
+    conn.register("_files_arrow", table)
+    try:
+        conn.execute("CREATE OR REPLACE TEMP TABLE _files AS SELECT * FROM _files_arrow")
+    finally:
+        conn.unregister("_files_arrow")
+
+
+def insert_rows_batch(conn: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    cols = ", ".join(f"t.{q(n)}" for n, _ in contract.output_columns())
+    conn.execute(
+        f"INSERT INTO raw.{q(contract.source)} SELECT f.load_id, f.brand, f.store, f.period, t._row_number, {cols} "
+        f"FROM _typed t JOIN _files f ON f._file = t._file WHERE t._reason IS NULL AND t._total_level IS NULL"
+    )
+
+
+def _groups(staged: dict[int, Staged], key) -> dict[object, list[int]]:  # type: ignore[no-untyped-def]
+    out: dict[object, list[int]] = {}
+    for index, s in staged.items():
+        out.setdefault(key(s), []).append(index)
+    return out
+
+
+def _in(indexes: list[int]) -> str:
+    return ", ".join(str(i) for i in sorted(indexes))
+
+
+def insert_quarantine_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: dict[int, Staged],
+                            load_ids: dict[int, str], relpaths: dict[int, str]) -> None:
+    """`insert_quarantine` for every file of the batch: one statement per distinct header mapping
+    (the JSON keys are the file's own headers), plus the malformed CSV lines in one insert."""
+    def mapping(s: Staged) -> tuple:
+        return tuple((name, m.header) for name, m in s.columns.items())
+
+    for pairs_key, indexes in _groups(staged, mapping).items():
+        pairs = ", ".join(f"{lit(header)}, s.{q(name)}" for name, header in pairs_key)  # type: ignore[union-attr]
+        conn.execute(
+            f"""INSERT INTO ops.quarantine_rows
+                SELECT f.load_id, {lit(contract.source)}, f.relpath, t._row_number, t._reason, json_object({pairs}), now()
+                FROM _typed t JOIN _files f ON f._file = t._file JOIN _stage_all s ON s.rowid = t._sidx
+                WHERE t._file IN ({_in(indexes)}) AND t._reason IS NOT NULL AND t._total_level IS NULL"""
+        )
+    broken = [[load_ids[i], contract.source, relpaths[i], rn, reason, json.dumps({"_raw_line": raw}, ensure_ascii=False)]
+              for i, s in staged.items() for rn, reason, raw in s.broken_rows]
+    if broken:
+        import pyarrow as pa
+
+        names = ("load_id", "source", "file_path", "row_number", "reason", "raw_values")
+        conn.register("_broken_arrow", pa.table({n: [r[k] for r in broken] for k, n in enumerate(names)}))
+        try:
+            conn.execute("INSERT INTO ops.quarantine_rows SELECT load_id, source, file_path, row_number, reason, "
+                         "CAST(raw_values AS JSON), now() FROM _broken_arrow")
+        finally:
+            conn.unregister("_broken_arrow")
+
+
+def totals_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: dict[int, Staged]) -> dict[int, int]:
+    """`insert_totals` for every file of the batch with total rows, into the temp table
+    `_totals` (same columns as ops.file_totals, plus `_file`); returns how many values
+    disagree per batch index. Copied into ops.file_totals by `insert_totals_batch`."""
+    conn.execute("CREATE OR REPLACE TEMP TABLE _totals AS SELECT CAST(NULL AS INTEGER) AS _file, * "
+                 "FROM ops.file_totals LIMIT 0")
+    has_totals = {r[0] for r in conn.execute(
+        "SELECT DISTINCT _file FROM _typed WHERE _total_level IS NOT NULL").fetchall()}
+
+    def shape(s: Staged) -> tuple:
+        numeric = tuple(n for n, m in s.columns.items() if m.column.type in ADDITIVE_TYPES and not m.column.pii)
+        levels = tuple((k, n) for k, n in enumerate(contract.total_levels, 1) if n in s.columns)
+        return numeric, levels
+
+    for (numeric, levels), indexes in _groups({i: s for i, s in staged.items() if i in has_totals}, shape).items():
+        if not numeric:
+            continue
+        scope = " AND ".join(f"(t._total_level <= {j} OR t.{q(n)} IS NULL OR d.{q(n)} = t.{q(n)})" for j, n in levels)
+        aggs = ", ".join(f"t.{q(n)} AS {q('t_' + n)}, sum(d.{q(n)}) AS {q('d_' + n)}" for n in numeric)
+        group = ", ".join(["t._file", "t._row_number", "t._total_label", *(f"t.{q(n)}" for n in numeric)])
+        unpivot = " UNION ALL ".join(
+            f"SELECT a._file, f.load_id, {lit(contract.source)}, f.brand, f.store, f.period, a._total_label, "
+            f"{lit(n)}, a.{q('t_' + n)}, coalesce(a.{q('d_' + n)}, 0), a._row_number "
+            f"FROM agg a JOIN _files f ON f._file = a._file WHERE a.{q('t_' + n)} IS NOT NULL"
+            for n in numeric
+        )
+        conn.execute(
+            f"""INSERT INTO _totals
+                WITH agg AS (SELECT {aggs}, t._file, t._row_number, t._total_label
+                             FROM _typed t LEFT JOIN _typed d
+                               ON d._file = t._file AND d._total_level IS NULL
+                                  AND NOT coalesce(starts_with(d._reason, 'duplicate key ('), false)
+                                  AND {scope or 'true'}
+                             WHERE t._file IN ({_in(indexes)}) AND t._total_level IS NOT NULL GROUP BY {group})
+                {unpivot}"""
+        )
+    return {f: n for f, n in conn.execute(
+        "SELECT _file, count(*) FILTER (WHERE total_value IS DISTINCT FROM detail_value) FROM _totals GROUP BY _file"
+    ).fetchall()}
+
+
+def insert_totals_batch(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("INSERT INTO ops.file_totals SELECT * EXCLUDE (_file) FROM _totals")

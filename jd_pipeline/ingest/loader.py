@@ -22,9 +22,14 @@ from jd_pipeline.ingest.batch import (
     counts,
     drop_batch,
     insert_quarantine,
+    insert_quarantine_batch,
     insert_rows,
+    insert_rows_batch,
     insert_totals,
+    insert_totals_batch,
     mark_duplicates,
+    register_files,
+    totals_batch,
     typed_sql,
 )
 from jd_pipeline.ingest.landing import (
@@ -262,10 +267,76 @@ def _commit(conn: duckdb.DuckDBPyConnection, contract: Contract, p: _Pending,
     return result
 
 
+def _loaded_row(p: _Pending, file_counts: tuple[int, int, int], mismatches: int) -> ManifestRow:
+    """The `loaded` manifest row of a committed file (rows_read = rows_loaded + rows_quarantined)."""
+    detail, passing, totals = file_counts
+    broken = len(p.staged.broken_rows)
+    rows_read, rows_q = detail + broken, detail - passing + broken
+    notes = list(p.staged.notes) + (["no data rows"] if rows_read == 0 else [])
+    if mismatches:
+        notes.append(f"{mismatches} total value(s) disagree with the detail rows (ops.file_totals)")
+    return ManifestRow.for_file(p.lf, p.load_id, p.sha, "loaded", rows_read=rows_read, rows_loaded=passing,
+                                rows_quarantined=rows_q, rows_total=totals, reason="; ".join(notes) or None)
+
+
+def _commit_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending],
+                  per_file: dict[int, tuple[int, int, int]]) -> list[FileResult]:
+    """ONE transaction for every file of the batch, each write one set-based statement joining
+    `_files`: delete the replaced units' rows, mark their manifest rows `replaced`, insert the
+    rows, quarantine, totals and `loaded` manifest rows. A crash leaves the old rows of every
+    unit of the batch (never a mix)."""
+    register_files(conn, contract, [(p.index, p.load_id, p.lf) for p in pending])
+    staged = {p.index: p.staged for p in pending}
+    mismatches = totals_batch(conn, contract, staged)  # into temp `_totals`, outside the transaction
+    rows = [_loaded_row(p, per_file.get(p.index, (0, 0, 0)), mismatches.get(p.index, 0)) for p in pending]
+    old = [(c.load_id, p.index) for p in pending for c in p.current]
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        if old:
+            import pyarrow as pa
+
+            conn.register("_old_arrow", pa.table({"old_id": pa.array([o for o, _ in old], pa.string()),
+                                                  "_file": pa.array([i for _, i in old], pa.int32())}))
+            try:
+                conn.execute("CREATE OR REPLACE TEMP TABLE _old AS SELECT o.old_id, f.* FROM _old_arrow o "
+                             "JOIN _files f USING (_file)")
+            finally:
+                conn.unregister("_old_arrow")
+            if contract.replace == "period":
+                conn.execute(
+                    f"DELETE FROM raw.{q(contract.source)} r USING (SELECT DISTINCT brand, store, period FROM _old) u "
+                    "WHERE r._brand = u.brand AND r._store IS NOT DISTINCT FROM u.store AND r._period = u.period")
+            else:
+                conn.execute(f"DELETE FROM raw.{q(contract.source)} WHERE _load_id IN (SELECT old_id FROM _old)")
+            conn.execute(
+                "UPDATE ops.load_manifest SET status = 'replaced', replaced_by = o.load_id, "
+                "reason = 'replaced by the newer delivery ' || o.relpath FROM _old o WHERE ops.load_manifest.load_id = o.old_id")
+        insert_rows_batch(conn, contract)
+        insert_quarantine_batch(conn, contract, staged, {p.index: p.load_id for p in pending},
+                                {p.index: p.lf.relpath for p in pending})
+        insert_totals_batch(conn)
+        insert_manifest_rows(conn, rows)
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("DROP TABLE IF EXISTS _old")
+    return [FileResult(r.path, r.status, r.load_id, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_total,
+                       r.reason) for r in rows]
+
+
 def _commit_all(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending]) -> list[FileResult]:
-    """`_typed` holds the files of `pending`: commit them one by one."""
+    """`_typed` holds the files of `pending`: commit them in one batch transaction; if that
+    fails, one by one (so one bad file cannot stop the others)."""
     mark_duplicates(conn, contract)
     per_file = counts(conn)
+    if pending:
+        try:
+            return _commit_batch(conn, contract, pending, per_file)
+        except Exception:
+            log.exception("batch commit of %d %s file(s) failed; committing file by file",
+                          len(pending), contract.source)
     results = []
     for p in pending:
         try:
