@@ -14,9 +14,10 @@
 -- attainment = actual ÷ target (target ÷ actual when lower is better), capped to 0 .. 1.5 (150%);
 -- weighted_score = weight × attainment; a staff member's score = Σ weighted_score (1.0 = on target).
 -- A KPI that cannot be measured (no plan line, no traffic...) has null actual, attainment and score.
--- Year rows: weight, target and attainment are the averages of the year's scored quarters and
--- weighted_score = the average of the quarterly weighted scores, so the yearly score is the mean of the
--- quarterly scores (how the agency contract reviews the year); `actual` is measured over the whole year.
+-- Year rows: weight, target and attainment are the averages of the year's quarters and weighted_score =
+-- the average of the quarterly weighted scores (a KPI's unmeasurable quarters are left out of its
+-- average), so the yearly score is the mean of the quarterly scores (how the agency contract reviews
+-- the year); `actual` is measured over the whole year.
 with kpi_targets as (
     select
         brand, quarter, staff_id, staff_name, role, coalesce(store_type, 'all') as store_type, kpi,
