@@ -48,7 +48,7 @@ from jd_pipeline.ingest.manifest import (
     insert_manifest_rows,
     record_refused,
 )
-from jd_pipeline.ingest.readers import FileRejected, Staged, StageTarget, stage_file
+from jd_pipeline.ingest.readers import BUFFER_MAX_ROWS, FileRejected, StageBuffer, Staged, StageTarget, stage_file
 from jd_pipeline.ingest.sql import install_macros, q
 
 log = logging.getLogger(__name__)
@@ -143,20 +143,34 @@ class _Pending:
     staged: Staged
 
 
-def _current_loads(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile) -> list[_Current]:
-    """The unit's loaded deliveries; each as new as the newest copy of its bytes seen (duplicates)."""
-    brand, store, period, file_key = _unit(contract, lf)
+def _current_loads(conn: duckdb.DuckDBPyConnection, contract: Contract,
+                   units: Iterable[tuple]) -> dict[tuple, list[_Current]]:
+    """Per unit: its loaded deliveries, each as new as the newest copy of its bytes seen
+    (duplicates). ONE manifest query for all the units of a run: a run touches each unit once,
+    so the manifest rows of a unit do not change before the unit is processed."""
+    wanted = set(units)
+    periods = sorted({u[2] for u in wanted})
+    if not periods:
+        return {}
     rows = conn.execute(
-        """SELECT load_id, sha256, status, pulled_on, delivered_at, path FROM ops.load_manifest
-           WHERE source = ? AND brand = ? AND store IS NOT DISTINCT FROM ? AND period = ?
-             AND status IN ('loaded', 'duplicate') AND (? IS NULL OR file_key = ?)""",
-        [contract.source, brand, store, period, file_key, file_key],
+        """SELECT brand, store, period, file_key, load_id, sha256, status, pulled_on, delivered_at, path
+           FROM ops.load_manifest
+           WHERE source = ? AND period IN (SELECT unnest(?)) AND status IN ('loaded', 'duplicate')""",
+        [contract.source, periods],
     ).fetchall()
-    keys: dict[str, tuple[date, float, str]] = {}
-    for _, sha, _, pulled, ts, path in rows:
-        key = newness(pulled, ts.replace(tzinfo=UTC).timestamp(), path)
-        keys[sha] = max(keys.get(sha, key), key)
-    return [_Current(lid, sha, keys[sha]) for lid, sha, status, *_ in rows if status == "loaded"]
+    by_unit: dict[tuple, list[tuple]] = defaultdict(list)
+    for brand, store, period, file_key, *rest in rows:
+        unit = (brand, store, period, file_key if contract.replace == "file" else None)
+        if unit in wanted:
+            by_unit[unit].append(tuple(rest))
+    out: dict[tuple, list[_Current]] = {}
+    for unit, unit_rows in by_unit.items():
+        keys: dict[str, tuple[date, float, str]] = {}
+        for _, sha, _, pulled, ts, path in unit_rows:
+            key = newness(pulled, ts.replace(tzinfo=UTC).timestamp(), path)
+            keys[sha] = max(keys.get(sha, key), key)
+        out[unit] = [_Current(lid, sha, keys[sha]) for lid, sha, status, *_ in unit_rows if status == "loaded"]
+    return out
 
 
 @dataclass
@@ -166,6 +180,8 @@ class _Run:
 
     seen_ids: set[str]
     deferred: list[ManifestRow] = field(default_factory=list)
+    current: dict[tuple, list[_Current]] = field(default_factory=dict)  # unit -> its loaded deliveries
+    unstaged: dict[int, str] = field(default_factory=dict)  # batch index -> why its rows could not be staged
 
     def flush(self, conn: duckdb.DuckDBPyConnection) -> None:
         insert_manifest_rows(conn, self.deferred)
@@ -193,11 +209,11 @@ def _seen_load_id(conn: duckdb.DuckDBPyConnection, run: _Run, load_id: str, lf: 
 
 
 def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contract, files: list[LandingFile],
-                    salt: str | None, index: int, first: bool) -> tuple[list[FileResult], _Pending | None]:
+                    salt: str | None, index: int, buffer: StageBuffer) -> tuple[list[FileResult], _Pending | None]:
     """Files of one (source, brand, store, period[, file]) unit, newest first: record the ones
     already seen, duplicates and superseded ones; stage the newest readable one (if it is newer
     than the loaded delivery) into `_stage_all`."""
-    current = _current_loads(conn, contract, files[0])
+    current = run.current.get(_unit(contract, files[0]), [])
     results: list[FileResult] = []
     pending: _Pending | None = None
     shas: set[str] = {c.sha for c in current}
@@ -217,7 +233,9 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contra
         else:
             try:
                 pstart, pend = period_bounds(contract.period_kind, lf.period)
-                staged = stage_file(conn, contract, lf, salt, StageTarget(index, lf.period, pstart, pend, first))
+                if lf.kind == "csv" and buffer.waiting:  # keep `_stage_all` in staging order
+                    _flush_buffer(conn, run, buffer, contract)
+                staged = stage_file(conn, contract, lf, salt, StageTarget(index, lf.period, pstart, pend, buffer))
                 pending = _Pending(index, lf, sha, load_id, current, staged)
             except FileRejected as exc:
                 results.append(_record(conn, lf, sha, load_id, "rejected", run, reason=str(exc)))
@@ -354,7 +372,9 @@ def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_P
     if not pending:
         return []
     present = {n for p in pending for n in p.staged.columns}
-    bases = [p.staged.base for p in pending]
+    bases = [0] * (max(p.index for p in pending) + 1)  # by batch index (a file may have left the batch)
+    for p in pending:
+        bases[p.index] = p.staged.base
     results: list[FileResult] = []
     # Row numbers are already fixed in `_stage_all` (rowid order = file order, staged with
     # insertion order preserved): the parsing and the inserts may run out of order, in parallel.
@@ -380,21 +400,44 @@ def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_P
     return results
 
 
+def _flush_buffer(conn: duckdb.DuckDBPyConnection, run: _Run, buffer: StageBuffer, contract: Contract) -> None:
+    """Write the batch's waiting workbook rows to `_stage_all`; a file that cannot be written
+    is rejected (`run.unstaged`), the others stay in the batch."""
+    failed = buffer.flush(conn, contract)
+    run.unstaged.update(failed)
+
+
 def _load_units(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contract, units: list[list[LandingFile]],
                 salt: str | None) -> list[FileResult]:
     results: list[FileResult] = []
     pending: list[_Pending] = []
     staged_bytes = 0
+    buffer = StageBuffer(salt)
+
+    def flush() -> list[FileResult]:
+        _flush_buffer(conn, run, buffer, contract)
+        out, keep = [], []
+        for p in pending:
+            if p.index in run.unstaged:
+                out.append(_record(conn, p.lf, p.sha, p.load_id, "rejected", run,
+                                   reason=f"{p.lf.relpath}: cannot be read: {run.unstaged[p.index]}"))
+            else:
+                keep.append(p)
+        run.unstaged.clear()
+        return out + _flush(conn, contract, keep)
+
     for files in units:
-        unit_results, p = _pick_and_stage(conn, run, contract, files, salt, len(pending), not pending)
+        unit_results, p = _pick_and_stage(conn, run, contract, files, salt, len(pending), buffer)
         results += unit_results
         if p is not None:
             pending.append(p)
             staged_bytes += p.lf.size
+        if buffer.waiting_rows >= BUFFER_MAX_ROWS:
+            _flush_buffer(conn, run, buffer, contract)
         if len(pending) >= BATCH_MAX_FILES or staged_bytes >= BATCH_MAX_BYTES:
-            results += _flush(conn, contract, pending)
-            pending, staged_bytes = [], 0
-    results += _flush(conn, contract, pending)
+            results += flush()
+            pending, staged_bytes, buffer = [], 0, StageBuffer(salt)
+    results += flush()
     return results
 
 
@@ -443,6 +486,7 @@ def load_files(conn: duckdb.DuckDBPyConnection, source: str, files: Sequence[Lan
             todo_units.append(todo)
     run = _Run(seen_ids={r[0] for r in conn.execute(
         "SELECT load_id FROM ops.load_manifest WHERE source = ?", [source]).fetchall()})
+    run.current = _current_loads(conn, contract, (_unit(contract, todo[0]) for todo in todo_units))
     try:
         summary.files += _load_units(conn, run, contract, todo_units, salt)
     finally:

@@ -15,6 +15,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from jd_pipeline.contracts import Column, Contract, header_has_percent, normaliz
 from jd_pipeline.ingest.landing import LandingFile
 from jd_pipeline.ingest.sql import lit, q
 
+log = logging.getLogger(__name__)
 CHUNK = 4 << 20
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -59,6 +61,63 @@ class Staged:
     base: int = 0  # rowid in `_stage_all` of the file's first row
 
 
+# Excel rows wait in Arrow (`StageBuffer`) until this many rows, then go to `_stage_all` in one insert.
+BUFFER_MAX_ROWS = 200_000
+
+
+@dataclass
+class StageBuffer:
+    """`_stage_all` of one batch: whether it exists, how many rows it holds (staged and waiting),
+    and the Excel files' rows waiting in Arrow (one insert for many small workbooks instead of
+    one per file). Personal columns wait as text in memory only, as before: they are hashed /
+    reduced by the SELECT that writes `_stage_all` (`flush`)."""
+
+    salt: str | None = None
+    created: bool = False
+    rows: int = 0
+    waiting: list[tuple[int, pa.Table]] = field(default_factory=list)  # (batch index, rows)
+    waiting_rows: int = 0
+
+    def head(self) -> str:
+        head = "INSERT INTO _stage_all" if self.created else "CREATE OR REPLACE TEMP TABLE _stage_all AS"
+        self.created = True
+        return head
+
+    def flush(self, conn: duckdb.DuckDBPyConnection, contract: Contract) -> dict[int, str]:
+        """Write the waiting Excel rows to `_stage_all`; returns {batch index: error} of files
+        that could not be written (then retried one by one, the others are kept)."""
+        waiting, self.waiting, self.waiting_rows = self.waiting, [], 0
+        if not waiting:
+            return {}
+        try:
+            self._insert(conn, contract, pa.concat_tables([t for _, t in waiting]))
+            return {}
+        except duckdb.Error:
+            log.exception("staging %d waiting workbook(s) failed; retrying one by one", len(waiting))
+        failed: dict[int, str] = {}
+        for index, table in waiting:  # the insert is all or nothing: retry each file alone
+            try:
+                self._insert(conn, contract, table)
+            except duckdb.Error as exc:
+                failed[index] = str(exc).splitlines()[0]
+                self.rows -= table.num_rows
+        return failed
+
+    def _insert(self, conn: duckdb.DuckDBPyConnection, contract: Contract, table: pa.Table) -> None:
+        conn.register("_src_arrow", table)
+        try:
+            select = "_file, _period, _pstart, _pend, CAST(_rn AS INTEGER) AS _rn, " + _select_list(contract, None)
+            created = self.created
+            sql = f"{self.head()} SELECT {select} FROM _src_arrow"
+            try:
+                conn.execute(sql, {"salt": self.salt or ""}) if _needs_salt(contract) else conn.execute(sql)
+            except duckdb.Error:
+                self.created = created
+                raise
+        finally:
+            conn.unregister("_src_arrow")
+
+
 @dataclass(frozen=True)
 class StageTarget:
     """Where a file's rows go in `_stage_all`: its batch index and folder period."""
@@ -67,7 +126,7 @@ class StageTarget:
     period: str
     pstart: dt.date
     pend: dt.date
-    first: bool  # create `_stage_all` (first file of a batch) instead of appending
+    buffer: StageBuffer  # the batch's `_stage_all`
 
     def prefix(self, rn_sql: str) -> str:
         return (f"{self.index} AS _file, {lit(self.period)} AS _period, DATE '{self.pstart}' AS _pstart, "
@@ -109,24 +168,30 @@ def map_headers(contract: Contract, headers: list[Any], where: str) -> tuple[dic
     return mapped, notes
 
 
-def _select_list(contract: Contract, mapped: dict[str, MappedColumn]) -> str:
-    """SELECT list building `_stage` from source columns c0..cN (personal data handled here)."""
+def _select_list(contract: Contract, mapped: dict[str, MappedColumn] | None) -> str:
+    """SELECT list building `_stage` from source columns c0..cN (personal data handled here);
+    with `mapped` None, from columns already named by the contract (`StageBuffer`)."""
     parts = []
     for col in contract.stored_columns:
-        m = mapped.get(col.name)  # type: ignore[arg-type]
-        if m is None:
-            expr = "CAST(NULL AS VARCHAR)"
+        if mapped is None:
+            ref: str | None = q(col.name)  # type: ignore[arg-type]
         else:
-            ref = f"c{m.index}"
-            if col.pii == "hash":
-                expr = f"CASE WHEN jd_clean({ref}) IS NULL THEN NULL ELSE sha256($salt || jd_clean({ref})) END"
-            elif col.pii == "province":
-                expr = f"jd_province({ref})"
-            else:
-                expr = f"CAST({ref} AS VARCHAR)"
+            m = mapped.get(col.name)  # type: ignore[arg-type]
+            ref = None if m is None else f"c{m.index}"
+        if ref is None:
+            expr = "CAST(NULL AS VARCHAR)"
+        elif col.pii == "hash":
+            expr = f"CASE WHEN jd_clean({ref}) IS NULL THEN NULL ELSE sha256($salt || jd_clean({ref})) END"
+        elif col.pii == "province":
+            expr = f"jd_province({ref})"
+        else:
+            expr = f"CAST({ref} AS VARCHAR)"
         parts.append(f"{expr} AS {q(col.name)}")  # type: ignore[arg-type]
-    parts += [f"{'true' if (m := mapped.get(c.name)) and m.percent_header else 'false'} AS {q(c.name + '__pct')}"  # type: ignore[arg-type, operator]
-              for c in contract.stored_columns if c.type == "percent"]
+    if mapped is None:
+        parts += [q(c.name + "__pct") for c in contract.stored_columns if c.type == "percent"]  # type: ignore[operator]
+    else:
+        parts += [f"{'true' if (m := mapped.get(c.name)) and m.percent_header else 'false'} AS {q(c.name + '__pct')}"  # type: ignore[arg-type, operator]
+                  for c in contract.stored_columns if c.type == "percent"]
     return ", ".join(parts)
 
 
@@ -137,11 +202,18 @@ def _needs_salt(contract: Contract) -> bool:
 def _create_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, target: StageTarget, select: str,
                   source_sql: str, salt: str | None) -> int:
     """Create or extend `_stage_all` with the file's rows; returns the rowid of its first row."""
-    base = 0 if target.first else conn.execute("SELECT count(*) FROM _stage_all").fetchone()[0]  # type: ignore[index]
-    head = "CREATE OR REPLACE TEMP TABLE _stage_all AS" if target.first else "INSERT INTO _stage_all"
-    sql = f"{head} SELECT {select} FROM {source_sql}"
+    buffer = target.buffer
+    if buffer.waiting:  # the loader flushes waiting workbooks before staging a CSV (row order)
+        raise RuntimeError("flush the waiting workbooks before staging a CSV file")
+    base, created = buffer.rows, buffer.created
+    sql = f"{buffer.head()} SELECT {select} FROM {source_sql}"
     params = {"salt": salt or ""} if _needs_salt(contract) else None
-    conn.execute(sql, params) if params else conn.execute(sql)
+    try:
+        result = conn.execute(sql, params) if params else conn.execute(sql)
+    except duckdb.Error:
+        buffer.created = created
+        raise
+    buffer.rows += result.fetchone()[0]  # type: ignore[index]
     return base
 
 
@@ -258,7 +330,7 @@ def _collect_broken_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, st
         seen.add(rn)
         reason = f"malformed CSV row ({etype}): {message}"
         staged.broken_rows.append((rn, reason, WITHHELD if has_pii else (raw or "").strip("\r\n")))
-    n_good = conn.execute("SELECT count(*) FROM _stage_all").fetchone()[0] - staged.base  # type: ignore[index]
+    n_good = target.buffer.rows - staged.base
     conn.execute(
         f"""CREATE OR REPLACE TEMP TABLE _rowmap AS
             SELECT CAST(row_number() OVER (ORDER BY rn) AS BIGINT) AS idx, rn
@@ -345,14 +417,26 @@ def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: Landing
         row_numbers.append(rn)
         for i in wanted:
             data[i].append(texts[i] if i < len(texts) else None)
-    arrow = pa.table({"_rn": pa.array(row_numbers, pa.int64()),
-                      **{f"c{i}": pa.array(v, pa.string()) for i, v in data.items()}})
-    conn.register("_src_arrow", arrow)
-    try:
-        base = _create_stage(conn, contract, target, target.prefix("_rn") + _select_list(contract, mapped),
-                             "_src_arrow", salt)
-    finally:
-        conn.unregister("_src_arrow")
+    n = len(row_numbers)
+    columns: dict[str, pa.Array] = {
+        "_file": pa.array([target.index] * n, pa.int32()),
+        "_period": pa.array([target.period] * n, pa.string()),
+        "_pstart": pa.array([target.pstart] * n, pa.date32()),
+        "_pend": pa.array([target.pend] * n, pa.date32()),
+        "_rn": pa.array(row_numbers, pa.int64()),
+    }
+    for col in contract.stored_columns:
+        m = mapped.get(col.name)  # type: ignore[arg-type]
+        columns[col.name] = pa.array(data[m.index] if m else [None] * n, pa.string())  # type: ignore[index]
+    for col in contract.stored_columns:
+        if col.type == "percent":
+            m = mapped.get(col.name)  # type: ignore[arg-type]
+            columns[col.name + "__pct"] = pa.array([bool(m and m.percent_header)] * n, pa.bool_())  # type: ignore[operator]
+    buffer = target.buffer
+    base = buffer.rows
+    buffer.waiting.append((target.index, pa.table(columns)))
+    buffer.rows += n
+    buffer.waiting_rows += n
     return Staged(columns=mapped, encoding=lf.kind, notes=notes, base=base)
 
 
