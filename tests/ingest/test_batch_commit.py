@@ -1,0 +1,134 @@
+"""The per-batch commit: one set-based transaction for every file of a batch, with the
+file-by-file commit as its fallback; workbook rows staged together (StageBuffer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import jd_pipeline.ingest.loader as loader_module
+import jd_pipeline.ingest.readers as readers_module
+from jd_pipeline.ingest import load_partition_range
+from tests.ingest.helpers import SALT, set_mtime, write_xlsx
+
+HEADERS = ["时间", "SKU", "商品名称", "品牌", "一级类目", "二级类目", "三级类目", "财务销量", "收入", "成本", "毛利",
+           "优惠券抵减数", "满返满减额"]
+DAYS = ("2026-03-01", "2026-03-02", "2026-03-03")
+
+
+def _deliver(landing: Path, version: int) -> None:
+    """Three vc_sales days: a total row (one disagreeing in version 2), a mangled ID, and a header
+    spelling that differs by file (quarantine JSON keys are the file's own headers)."""
+    for k, day in enumerate(DAYS):
+        qty = 5 + version
+        rows = [[day, "200000000001", "羽绒服", "ACME", "服饰", "外套", "羽绒服", qty, 100, 60, 40, 0, 0],
+                [day, "2.00000E+11", "围巾", "ACME", "服饰", "配饰", "围巾", 1, 50, 30, 20, 0, 0],
+                [day, "200000000002", "帽子", "ACME", "服饰", "配饰", "帽子", 2, 30, 10, 20, 0, 0],
+                ["合计", "", "", "", "", "", "", qty + 3 + (k if version == 2 else 0), 180, 100, 80, 0, 0]]
+        headers = [h if k != 1 else {"成本": "成 本", "收入": "收入 "}.get(h, h) for h in HEADERS]
+        path = write_xlsx(landing, f"jd_vc_sales/acme/{day}/vc_v{version}.xlsx", headers, rows)
+        set_mtime(path, 1_700_000_000 + 1000 * version + k)
+
+
+def _run(landing: Path, conn: duckdb.DuckDBPyConnection) -> list[list]:
+    out = []
+    for version in (1, 2):
+        _deliver(landing, version)
+        summary = load_partition_range(conn, "jd_vc_sales", DAYS[0], DAYS[-1], landing, salt=SALT)
+        out.append(sorted((f.path, f.status, f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_total, f.reason)
+                          for f in summary.files))
+    return out
+
+
+def _state(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    return {
+        "raw": conn.execute("SELECT * FROM raw.jd_vc_sales ORDER BY ALL").fetchall(),
+        "manifest": conn.execute("SELECT * EXCLUDE (loaded_at, delivered_at, fingerprint, size, sha256) "
+                                 "FROM ops.load_manifest ORDER BY ALL").fetchall(),
+        "quarantine": conn.execute("SELECT * EXCLUDE (quarantined_at) FROM ops.quarantine_rows ORDER BY ALL").fetchall(),
+        "file_totals": conn.execute("SELECT * FROM ops.file_totals ORDER BY ALL").fetchall(),
+    }
+
+
+@pytest.fixture
+def reference(tmp_path: Path) -> tuple[list, dict]:
+    landing = tmp_path / "ref_landing"
+    landing.mkdir()
+    with duckdb.connect(str(tmp_path / "ref.duckdb")) as conn:
+        summaries = _run(landing, conn)
+        return summaries, _state(conn)
+
+
+def _strip(state: dict[str, list[tuple]], summaries: list[list]) -> tuple:
+    """Load ids hash the bytes and openpyxl stamps the save time: compare them as the file path."""
+    ids = {row[0]: row[1] for row in state["manifest"]}  # load_id -> path
+
+    def sub(v):
+        return ids.get(v, v) if isinstance(v, str) else v
+
+    return ({k: sorted((tuple(sub(v) for v in r) for r in rows), key=repr) for k, rows in state.items()}, summaries)
+
+
+def test_batch_commit_writes_what_the_file_by_file_commit_writes(landing: Path, conn, reference, monkeypatch) -> None:
+    """The batch transaction and the file-by-file path leave the same tables (replacements,
+    totals that disagree, quarantine keyed by each file's own headers)."""
+    ref_summaries, ref_state = reference
+    monkeypatch.setattr(loader_module, "_commit_batch", _boom)
+    summaries = _run(landing, conn)
+    assert _strip(_state(conn), summaries) == _strip(ref_state, ref_summaries)
+    state = _state(conn)
+    keys = {q[2].split("/")[2]: sorted(json.loads(q[5])) for q in state["quarantine"]}
+    assert "成 本" in keys["2026-03-02"] and "成本" in keys["2026-03-01"]
+    loaded = [s for s in summaries[1] if s[1] == "loaded"]
+    assert [(s[2], s[3], s[4], s[5]) for s in loaded] == [(3, 2, 1, 1)] * 3
+    assert [s[6] for s in loaded] == [None, *["1 total value(s) disagree with the detail rows (ops.file_totals)"] * 2]
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("simulated batch failure")
+
+
+def test_a_failing_batch_transaction_is_rolled_back_and_committed_file_by_file(landing: Path, conn, reference,
+                                                                                monkeypatch) -> None:
+    """A failure after the batch's deletes and inserts: nothing of the batch stays, each file is
+    then committed alone (the old rows are never mixed with the new)."""
+    ref_summaries, ref_state = reference
+    calls = []
+
+    def late_failure(c):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        assert c.execute("SELECT count(*) FROM raw.jd_vc_sales").fetchone()[0] > 0
+        raise RuntimeError("simulated failure inside the batch transaction")
+
+    monkeypatch.setattr(loader_module, "insert_totals_batch", late_failure)
+    summaries = _run(landing, conn)
+    assert len(calls) == 2
+    assert _strip(_state(conn), summaries) == _strip(ref_state, ref_summaries)
+
+
+def test_batch_path_matches_the_reference_without_fallback(landing: Path, conn, reference) -> None:
+    ref_summaries, ref_state = reference
+    summaries = _run(landing, conn)
+    assert _strip(_state(conn), summaries) == _strip(ref_state, ref_summaries)
+
+
+def test_a_workbook_whose_rows_cannot_be_staged_is_rejected_and_the_others_load(landing: Path, conn,
+                                                                                monkeypatch) -> None:
+    real = readers_module.StageBuffer._insert
+
+    def flaky(self, c, contract, table):  # type: ignore[no-untyped-def]
+        if 1 in table.column("_file").to_pylist():
+            c.execute("SELECT error('simulated staging failure')").fetchall()
+        return real(self, c, contract, table)
+
+    monkeypatch.setattr(readers_module.StageBuffer, "_insert", flaky)
+    _deliver(landing, 1)
+    summary = load_partition_range(conn, "jd_vc_sales", DAYS[0], DAYS[-1], landing, salt=SALT)
+    got = sorted((f.path.split("/")[2], f.status) for f in summary.files)
+    assert got == [("2026-03-01", "loaded"), ("2026-03-02", "rejected"), ("2026-03-03", "loaded")]
+    assert summary.rejected["jd_vc_sales/acme/2026-03-02/vc_v1.xlsx"].endswith("simulated staging failure")
+    assert conn.execute("SELECT list(DISTINCT _period ORDER BY _period) FROM raw.jd_vc_sales").fetchone()[0] == \
+        ["2026-03-01", "2026-03-03"]
