@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from jd_pipeline.contracts import Column, Contract, header_has_percent, normalize_header
 from jd_pipeline.ingest.landing import LandingFile
-from jd_pipeline.ingest.sql import lit, q
+from jd_pipeline.ingest.sql import lit, pii_hash_expr, pii_province_expr, q
 
 log = logging.getLogger(__name__)
 CHUNK = 4 << 20
@@ -181,9 +181,9 @@ def _select_list(contract: Contract, mapped: dict[str, MappedColumn] | None) -> 
         if ref is None:
             expr = "CAST(NULL AS VARCHAR)"
         elif col.pii == "hash":
-            expr = f"CASE WHEN jd_clean({ref}) IS NULL THEN NULL ELSE sha256($salt || jd_clean({ref})) END"
+            expr = pii_hash_expr(ref)
         elif col.pii == "province":
-            expr = f"jd_province({ref})"
+            expr = pii_province_expr(ref)
         else:
             expr = f"CAST({ref} AS VARCHAR)"
         parts.append(f"{expr} AS {q(col.name)}")  # type: ignore[arg-type]
