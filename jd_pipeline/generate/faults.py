@@ -56,11 +56,13 @@ KINDS: dict[str, str] = {
 }
 FILE_BREAKING = ["wrong_encoding", "empty_file", "header_only", "missing_required_header", "xlsx_really_csv"]
 # Kinds the pipeline absorbs without a blocking check failing (quirks it parses, files it rejects
-# or skips, deliveries it de-duplicates): what a demo can plant and still publish.
+# or skips, deliveries it de-duplicates): what a demo can plant and still publish. Not here: row
+# faults and empty markers (the detail rows no longer add up to a 合计 row), total mismatches,
+# unknown 产品线 — each fails a blocking ingest check, as it should.
 TOLERATED_KINDS = frozenset({
     "wrong_encoding", "empty_file", "header_only", "missing_required_header", "xlsx_really_csv",
     "bom_variant", "extra_unknown_header", "header_variant", "date_format_variant", "thousands_currency",
-    "id_as_float", "empty_marker", "html_entity", "same_file_twice", "corrected_redelivery",
+    "id_as_float", "html_entity", "same_file_twice", "corrected_redelivery",
     "path_outside_zone", "unexpected_path",
 })
 ROW_KINDS = [
