@@ -8,8 +8,10 @@ CLI too); this module only wraps it as a Dagster asset.
 import dagster as dg
 
 from jd_pipeline.config import get_settings
-from jd_pipeline.defs.resources import WAREHOUSE_POOL
+from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ops.publish import PublishResult, publish_serving
+from jd_pipeline.quality.gate import failed_blocking_checks, gate_message
+from jd_pipeline.quality.windows import ALL_TIME
 
 PUBLISH_ASSET_KEY = dg.AssetKey(["publish", "serving_warehouse"])
 
@@ -39,9 +41,14 @@ def dbt_mart_keys(time_partitioned_only: bool = False) -> list[dg.AssetKey]:
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
-# Every dbt mart too: a published file never misses a mart built later in the same run.
+REPORT_KEYS: list[dg.AssetKey] = [
+    dg.AssetKey(["reports", name])
+    for name in ("monthly_business_review", "campaign_recap", "opex", "agency_scorecard")
+]
+
+# Every dbt mart and report too: publish is the last step of a run, after everything it serves.
 PUBLISH_DEPS: list[dg.AssetKey] = sorted(
-    set(BASE_PUBLISH_DEPS) | set(dbt_mart_keys()), key=lambda k: k.to_user_string()
+    set(BASE_PUBLISH_DEPS) | set(dbt_mart_keys()) | set(REPORT_KEYS), key=lambda k: k.to_user_string()
 )
 
 
@@ -63,6 +70,18 @@ def _publish_metadata(result: PublishResult) -> dict[str, dg.MetadataValue | int
     }
 
 
+def _require_no_failed_gate(warehouse: WarehouseResource) -> None:
+    """BI keeps the last good state: nothing is published while any blocking check's latest
+    result failed, whichever days it covers (publish serves every day at once)."""
+    with warehouse.get_connection(read_only=True) as conn:
+        failed = failed_blocking_checks(conn, ALL_TIME)
+    if failed:
+        raise dg.Failure(
+            description="not published: " + gate_message(failed, ALL_TIME),
+            metadata={"failed_checks": dg.MetadataValue.json([f.describe() for f in failed])},
+        )
+
+
 @dg.asset(
     key=PUBLISH_ASSET_KEY,
     deps=PUBLISH_DEPS,
@@ -76,7 +95,8 @@ def _publish_metadata(result: PublishResult) -> dict[str, dg.MetadataValue | int
         "BI tools read only these. A failed or killed publish leaves them unchanged."
     ),
 )
-def serving_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    _require_no_failed_gate(warehouse)
     settings = get_settings()
     result = publish_serving(settings)
     context.log.info(
