@@ -48,7 +48,15 @@ from jd_pipeline.ingest.manifest import (
     insert_manifest_rows,
     record_refused,
 )
-from jd_pipeline.ingest.readers import BUFFER_MAX_ROWS, FileRejected, StageBuffer, Staged, StageTarget, stage_file
+from jd_pipeline.ingest.readers import (
+    BUFFER_MAX_ROWS,
+    GROUP_MAX_BYTES,
+    FileRejected,
+    StageBuffer,
+    Staged,
+    StageTarget,
+    stage_file,
+)
 from jd_pipeline.ingest.sql import install_macros, q
 
 log = logging.getLogger(__name__)
@@ -426,18 +434,21 @@ def _load_units(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contract, 
         run.unstaged.clear()
         return out + _flush(conn, contract, keep)
 
-    for files in units:
-        unit_results, p = _pick_and_stage(conn, run, contract, files, salt, len(pending), buffer)
-        results += unit_results
-        if p is not None:
-            pending.append(p)
-            staged_bytes += p.lf.size
-        if buffer.waiting_rows >= BUFFER_MAX_ROWS:
-            _flush_buffer(conn, run, buffer, contract)
-        if len(pending) >= BATCH_MAX_FILES or staged_bytes >= BATCH_MAX_BYTES:
-            results += flush()
-            pending, staged_bytes, buffer = [], 0, StageBuffer(salt)
-    results += flush()
+    try:
+        for files in units:
+            unit_results, p = _pick_and_stage(conn, run, contract, files, salt, len(pending), buffer)
+            results += unit_results
+            if p is not None:
+                pending.append(p)
+                staged_bytes += p.lf.size
+            if buffer.waiting_rows >= BUFFER_MAX_ROWS or buffer.waiting_csv_bytes >= GROUP_MAX_BYTES:
+                _flush_buffer(conn, run, buffer, contract)
+            if len(pending) >= BATCH_MAX_FILES or staged_bytes >= BATCH_MAX_BYTES:
+                results += flush()
+                pending, staged_bytes, buffer = [], 0, StageBuffer(salt)
+        results += flush()
+    finally:
+        buffer.discard()  # transcoded temp copies never outlive the run
     return results
 
 

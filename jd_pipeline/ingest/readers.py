@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,6 +78,8 @@ class StageBuffer:
     rows: int = 0
     waiting: list[tuple[int, pa.Table]] = field(default_factory=list)  # (batch index, rows)
     waiting_rows: int = 0
+    waiting_csv: list[_WaitingCsv] = field(default_factory=list)
+    waiting_csv_bytes: int = 0
 
     def head(self) -> str:
         head = "INSERT INTO _stage_all" if self.created else "CREATE OR REPLACE TEMP TABLE _stage_all AS"
@@ -84,8 +87,47 @@ class StageBuffer:
         return head
 
     def flush(self, conn: duckdb.DuckDBPyConnection, contract: Contract) -> dict[int, str]:
-        """Write the waiting Excel rows to `_stage_all`; returns {batch index: error} of files
-        that could not be written (then retried one by one, the others are kept)."""
+        """Write the waiting rows to `_stage_all`; returns {batch index: error} of files that
+        could not be written (a failed group is retried file by file, the others are kept)."""
+        failed = self._flush_excel(conn, contract)
+        failed.update(self._flush_csv(conn, contract))
+        return failed
+
+    def discard(self) -> None:
+        """Drop what still waits (after an error): delete the transcoded temp copies."""
+        for w in self.waiting_csv:
+            if w.temp:
+                w.path.unlink(missing_ok=True)
+        self.waiting, self.waiting_rows, self.waiting_csv, self.waiting_csv_bytes = [], 0, [], 0
+
+    def _flush_csv(self, conn: duckdb.DuckDBPyConnection, contract: Contract) -> dict[int, str]:
+        waiting, self.waiting_csv, self.waiting_csv_bytes = self.waiting_csv, [], 0
+        failed: dict[int, str] = {}
+        try:
+            groups: dict[tuple, list[_WaitingCsv]] = {}
+            for w in waiting:
+                groups.setdefault((w.delim, w.ncols, w.select), []).append(w)
+            for group in groups.values():
+                try:
+                    _stage_csv_group(conn, contract, self, group)
+                    continue
+                except duckdb.Error:
+                    if len(group) == 1:
+                        failed[group[0].target.index] = _csv_error(group[0], sys.exc_info()[1])
+                        continue
+                    log.warning("staging %d CSV files together failed; staging them one by one", len(group))
+                for w in group:
+                    try:
+                        _stage_csv_group(conn, contract, self, [w])
+                    except duckdb.Error as exc:
+                        failed[w.target.index] = _csv_error(w, exc)
+        finally:
+            for w in waiting:
+                if w.temp:
+                    w.path.unlink(missing_ok=True)
+        return failed
+
+    def _flush_excel(self, conn: duckdb.DuckDBPyConnection, contract: Contract) -> dict[int, str]:
         waiting, self.waiting, self.waiting_rows = self.waiting, [], 0
         if not waiting:
             return {}
@@ -249,12 +291,8 @@ def _detect_encoding(path: Path, contract: Contract, where: str) -> str:
     raise FileRejected(f"{where}: wrong encoding: {found}; contract: {', '.join(contract.encodings)}")
 
 
-@contextmanager
-def utf8_copy(path: Path, encoding: str, where: str) -> Iterator[Path]:
-    """The file as UTF-8: itself, or a streamed transcoded temp copy (deleted afterwards)."""
-    if encoding == "utf-8":
-        yield path
-        return
+def _transcoded(path: Path, encoding: str, where: str) -> Path:
+    """A streamed UTF-8 temp copy of the file (the caller deletes it)."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     fd, tmp = tempfile.mkstemp(prefix="jd_ingest_", suffix=".csv")
     offset = 0
@@ -272,7 +310,21 @@ def utf8_copy(path: Path, encoding: str, where: str) -> Iterator[Path]:
                 dst.write(decoder.decode(b"", final=True).encode("utf-8"))
             except UnicodeDecodeError:  # truncated inside a character: that last line is malformed anyway
                 dst.write("\ufffd".encode("utf-8"))
-        yield Path(tmp)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+@contextmanager
+def utf8_copy(path: Path, encoding: str, where: str) -> Iterator[Path]:
+    """The file as UTF-8: itself, or a streamed transcoded temp copy (deleted afterwards)."""
+    if encoding == "utf-8":
+        yield path
+        return
+    tmp = _transcoded(path, encoding, where)
+    try:
+        yield tmp
     finally:
         os.unlink(tmp)
 
@@ -286,41 +338,123 @@ def _csv_header(path: Path, where: str) -> tuple[list[str], str]:
     return next(csv.reader(io.StringIO(first), delimiter=delim)), delim
 
 
+# CSV files up to this size wait in the batch's StageBuffer and are read together, one `read_csv`
+# per distinct header layout (planning the reading SELECT costs more than reading a small file).
+GROUP_MAX_FILE_BYTES = 8 << 20
+GROUP_MAX_BYTES = 128 << 20
+
+
+@dataclass
+class _WaitingCsv:
+    target: StageTarget
+    staged: Staged
+    path: Path  # UTF-8 (the file itself, or a transcoded temp copy deleted after the read)
+    temp: bool
+    delim: str
+    ncols: int
+    select: str  # the reading SELECT list (depends on the header mapping)
+    where: str
+
+
+def _csv_error(w: _WaitingCsv, exc: BaseException | None) -> str:
+    return f"{w.where}: CSV cannot be read: {str(exc).splitlines()[0]}"
+
+
+def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer,
+                     group: list[_WaitingCsv]) -> None:
+    """ONE `read_csv` over the files of `group` (same delimiter, column count and mapping) into
+    `_stage_all`; sets each file's `base` (rowid of its first row) and malformed lines."""
+    first = group[0]
+    paths = "[" + ", ".join(lit(str(w.path)) for w in group) + "]"
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(first.ncols)) + "}"
+    at = "[_k]"
+    prefix = (
+        f"[{', '.join(str(w.target.index) for w in group)}]{at} AS _file, "
+        f"[{', '.join(lit(w.target.period) for w in group)}]{at} AS _period, "
+        f"[{', '.join(f'DATE {lit(str(w.target.pstart))}' for w in group)}]{at} AS _pstart, "
+        f"[{', '.join(f'DATE {lit(str(w.target.pend))}' for w in group)}]{at} AS _pend, CAST(NULL AS INTEGER) AS _rn, "
+    )
+    source_sql = (
+        f"(SELECT list_position({paths}, filename) AS _k, * FROM read_csv({paths}, header=true, auto_detect=false, "
+        f"columns={columns}, delim={lit(first.delim)}, quote='\"', escape='\"', store_rejects=true, "
+        f"rejects_table='_rej_errors', rejects_scan='_rej_scans', max_line_size=10000000, filename=true))"
+    )
+    start, created = buffer.rows, buffer.created
+    sql = f"{buffer.head()} SELECT {prefix}{first.select} FROM {source_sql}"
+    try:
+        try:
+            result = conn.execute(sql, {"salt": buffer.salt or ""}) if _needs_salt(contract) else conn.execute(sql)
+        except duckdb.Error:
+            buffer.created = created
+            raise
+        buffer.rows += result.fetchone()[0]  # type: ignore[index]
+        spans = {f: (lo, hi, n) for f, lo, hi, n in conn.execute(
+            f"SELECT _file, min(rowid), max(rowid), count(*) FROM _stage_all WHERE rowid >= {start} GROUP BY _file"
+        ).fetchall()}
+        indexes = {w.target.index for w in group}
+        if any(f not in indexes or hi - lo + 1 != n for f, (lo, hi, n) in spans.items()):
+            # rows not attributable to their file, or not in file order: undo, read one by one
+            conn.execute(f"DELETE FROM _stage_all WHERE rowid >= {start}")
+            raise duckdb.InvalidInputException("rows of the grouped CSV read are not in file order")
+        broken: dict[str, list[tuple]] = {}
+        # DuckDB reports a line with missing columns once per missing column (`Found: 2`, `3`...):
+        # the first by column index is the line's real field count (the others are dropped).
+        for path, *rest in conn.execute(
+            "SELECT s.file_path, e.line, e.error_type, e.error_message, e.csv_line "
+            "FROM _rej_errors e JOIN _rej_scans s USING (scan_id, file_id) "
+            "ORDER BY s.file_path, e.line, e.column_idx NULLS FIRST, e.error_message"
+        ).fetchall():
+            broken.setdefault(path, []).append(tuple(rest))
+    finally:
+        conn.execute("DROP TABLE IF EXISTS _rej_errors; DROP TABLE IF EXISTS _rej_scans")
+    for w in group:
+        lo, _, n = spans.get(w.target.index, (buffer.rows, 0, 0))
+        w.staged.base = lo
+        rows = broken.get(str(w.path))
+        if rows:
+            _number_broken_rows(conn, contract, w.staged, w.target, rows, n)
+
+
 def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
               target: StageTarget) -> Staged:
+    """A small file waits in the batch's StageBuffer (read with the others of its layout at the
+    flush); a big one is read now."""
     where = lf.relpath
     if lf.size == 0:
         raise FileRejected(f"{where}: empty file (0 bytes)")
     encoding = _detect_encoding(lf.path, contract, where)
+    buffer = target.buffer
+    if lf.size <= GROUP_MAX_FILE_BYTES:
+        path = lf.path if encoding == "utf-8" else _transcoded(lf.path, encoding, where)
+        try:
+            headers, delim = _csv_header(path, where)
+            mapped, notes = map_headers(contract, headers, where)
+        except FileRejected:
+            if path != lf.path:
+                path.unlink(missing_ok=True)
+            raise
+        staged = Staged(columns=mapped, encoding=encoding, notes=notes, base=-1)  # base: set at the flush
+        buffer.waiting_csv.append(_WaitingCsv(target, staged, path, path != lf.path, delim, len(headers),
+                                              _select_list(contract, mapped), where))
+        buffer.waiting_csv_bytes += lf.size
+        return staged
     with utf8_copy(lf.path, encoding, where) as path:
         headers, delim = _csv_header(path, where)
         mapped, notes = map_headers(contract, headers, where)
-        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
-        source_sql = (
-            f"read_csv({lit(str(path))}, header=true, auto_detect=false, columns={columns}, "
-            f"delim={lit(delim)}, quote='\"', escape='\"', store_rejects=true, "
-            f"rejects_table='_rej_errors', rejects_scan='_rej_scans', max_line_size=10000000)"
-        )
-        select = target.prefix("NULL") + _select_list(contract, mapped)  # `_rn`: from the rowid later
+        staged = Staged(columns=mapped, encoding=encoding, notes=notes)
+        w = _WaitingCsv(target, staged, path, False, delim, len(headers), _select_list(contract, mapped), where)
+        if buffer.waiting:  # the loader flushes waiting workbooks before staging a CSV (row order)
+            raise RuntimeError("flush the waiting workbooks before staging a CSV file")
         try:
-            base = _create_stage(conn, contract, target, select, source_sql, salt)
+            _stage_csv_group(conn, contract, buffer, [w])
         except duckdb.Error as exc:
-            conn.execute("DROP TABLE IF EXISTS _rej_errors; DROP TABLE IF EXISTS _rej_scans")
-            raise FileRejected(f"{where}: CSV cannot be read: {str(exc).splitlines()[0]}") from None
-    staged = Staged(columns=mapped, encoding=encoding, notes=notes, base=base)
-    _collect_broken_rows(conn, contract, staged, target)
+            raise FileRejected(_csv_error(w, exc)) from None
     return staged
 
 
-def _collect_broken_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged,
-                         target: StageTarget) -> None:
+def _number_broken_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged,
+                        target: StageTarget, rows: list[tuple], n_good: int) -> None:
     """Malformed lines (too few/many fields, bad quotes): quarantine rows, and the row numbering."""
-    rows = conn.execute(
-        "SELECT DISTINCT line, error_type, error_message, csv_line FROM _rej_errors ORDER BY line"
-    ).fetchall()
-    conn.execute("DROP TABLE IF EXISTS _rej_errors; DROP TABLE IF EXISTS _rej_scans")
-    if not rows:
-        return
     has_pii = any(c.pii for c in contract.columns)
     seen: set[int] = set()
     for line, etype, message, raw in rows:
@@ -330,7 +464,6 @@ def _collect_broken_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, st
         seen.add(rn)
         reason = f"malformed CSV row ({etype}): {message}"
         staged.broken_rows.append((rn, reason, WITHHELD if has_pii else (raw or "").strip("\r\n")))
-    n_good = target.buffer.rows - staged.base
     conn.execute(
         f"""CREATE OR REPLACE TEMP TABLE _rowmap AS
             SELECT CAST(row_number() OVER (ORDER BY rn) AS BIGINT) AS idx, rn

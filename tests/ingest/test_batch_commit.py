@@ -4,6 +4,7 @@ file-by-file commit as its fallback; workbook rows staged together (StageBuffer)
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -132,3 +133,77 @@ def test_a_workbook_whose_rows_cannot_be_staged_is_rejected_and_the_others_load(
     assert summary.rejected["jd_vc_sales/acme/2026-03-02/vc_v1.xlsx"].endswith("simulated staging failure")
     assert conn.execute("SELECT list(DISTINCT _period ORDER BY _period) FROM raw.jd_vc_sales").fetchone()[0] == \
         ["2026-03-01", "2026-03-03"]
+
+
+# ------------------------------------------------------------------ CSV files read together
+
+
+def _pop_deliveries(landing: Path) -> None:
+    """Four days of orders: GB18030 and UTF-8 (BOM), a reordered header (another read group),
+    a broken line in the middle and a truncated last line (row numbers per file)."""
+    from tests.ingest.helpers import write_csv
+    from tests.ingest.samples import POP_HEADERS, POP_ROWS
+
+    for k, day in enumerate(("2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04")):
+        rows = [[*r[:5], f"{day} 10:00:00", *r[6:]] for r in POP_ROWS]
+        headers = list(POP_HEADERS)
+        if k == 2:  # columns in another order
+            headers = [headers[1], headers[0], *headers[2:]]
+            rows = [[r[1], r[0], *r[2:]] for r in rows]
+        tail = "300099,100012345678,truncated\r\n" if k in (1, 3) else ""
+        if k == 3:
+            rows.insert(1, ["300098", "broken", "row"])
+        path = write_csv(landing, f"jd_pop_orders/acme/{day}/orders.csv", headers, rows,
+                         encoding="utf-8" if k % 2 else "gb18030", bom=bool(k % 2), tail=tail)
+        set_mtime(path, 1_700_000_000 + k)
+
+
+def _pop_state(landing: Path, conn: duckdb.DuckDBPyConnection) -> tuple:
+    summary = load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-04", landing, salt=SALT)
+    files = sorted((f.path, f.status, f.rows_read, f.rows_loaded, f.rows_quarantined, f.reason) for f in summary.files)
+    raw = conn.execute("SELECT * FROM raw.jd_pop_orders ORDER BY ALL").fetchall()
+    quarantine = conn.execute("SELECT * EXCLUDE (quarantined_at) FROM ops.quarantine_rows ORDER BY ALL").fetchall()
+    return files, raw, quarantine
+
+
+def test_small_csv_files_read_together_load_what_they_load_one_by_one(tmp_path: Path, monkeypatch) -> None:
+    together, alone = tmp_path / "together", tmp_path / "alone"
+    for landing in (together, alone):
+        _pop_deliveries(landing)
+    with duckdb.connect(str(tmp_path / "a.duckdb")) as conn:
+        got = _pop_state(together, conn)
+    monkeypatch.setattr(readers_module, "GROUP_MAX_FILE_BYTES", -1)  # every file read on its own
+    with duckdb.connect(str(tmp_path / "b.duckdb")) as conn:
+        want = _pop_state(alone, conn)
+    assert got == want
+    files, _, quarantine = got
+    assert [f[1] for f in files] == ["loaded"] * 4
+    assert all(f[2] == f[3] + f[4] for f in files)  # rows_read = rows_loaded + rows_quarantined
+    assert sorted((q[2].split("/")[2], q[3]) for q in quarantine if q[4].startswith("malformed")) == [
+        ("2026-03-02", len(_rows()) + 1), ("2026-03-04", 2), ("2026-03-04", len(_rows()) + 2)]
+    assert not list(Path(tempfile.gettempdir()).glob("jd_ingest_*"))
+
+
+def _rows() -> list:
+    from tests.ingest.samples import POP_ROWS
+
+    return list(POP_ROWS)
+
+
+def test_a_grouped_read_that_fails_is_retried_file_by_file(landing: Path, conn, monkeypatch) -> None:
+    real = readers_module._stage_csv_group
+
+    def flaky(c, contract, buffer, group):  # type: ignore[no-untyped-def]
+        if len(group) > 1 or "2026-03-02" in group[0].where:
+            raise duckdb.InvalidInputException("simulated read failure")
+        return real(c, contract, buffer, group)
+
+    monkeypatch.setattr(readers_module, "_stage_csv_group", flaky)
+    _pop_deliveries(landing)
+    summary = load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-04", landing, salt=SALT)
+    got = sorted((f.path.split("/")[2], f.status) for f in summary.files)
+    assert got == [("2026-03-01", "loaded"), ("2026-03-02", "rejected"), ("2026-03-03", "loaded"),
+                   ("2026-03-04", "loaded")]
+    assert summary.rejected["jd_pop_orders/acme/2026-03-02/orders.csv"].endswith(
+        "CSV cannot be read: simulated read failure")
+    assert not list(Path(tempfile.gettempdir()).glob("jd_ingest_*"))
