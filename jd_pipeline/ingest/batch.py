@@ -31,6 +31,10 @@ def _pct(name: str) -> str:
     return q(name + "__pct")
 
 
+def _label_value(contract: Contract, name: str) -> str:
+    return f"jd_id({_c(name)})" if contract.column(name).id else _c(name)
+
+
 def _total_sql(contract: Contract, present: set[str]) -> tuple[str, str]:
     """(`_total_level`, `_total_label`) from the cleaned text of the level columns."""
     markers = ", ".join(lit(m) for m in contract.total_markers)
@@ -40,7 +44,8 @@ def _total_sql(contract: Contract, present: set[str]) -> tuple[str, str]:
     level_cases, label_cases = [], []
     for k, name, header in levels:
         cond = f"{_c(name)} IN ({markers})"
-        context = [f"{lit(h + '=')} || {_c(n)}" for j, n, h in levels if j < k]
+        # IDs in the label as the detail rows store them (`100012345678.0` -> `100012345678`).
+        context = [f"{lit(h + '=')} || {_label_value(contract, n)}" for j, n, h in levels if j < k]
         ctx = f" || coalesce(' (' || nullif(concat_ws(', ', {', '.join(context)}), '') || ')', '')" if context else ""
         level_cases.append(f"WHEN {cond} THEN {k}")
         label_cases.append(f"WHEN {cond} THEN {lit(header + '=')} || {_c(name)}{ctx}")
