@@ -138,13 +138,14 @@ def data_dir_with(landing: Path, name: str, keep_until: date | None = None) -> P
 
 # ---------------------------------------------------------------------------------- figures
 def ads_csv_files(landing: Path, mode: Mode) -> list[Path]:
+    """The newest 京准通 pull of each report day in the throughput window: the files the loader
+    parses (older pulls are superseded without being read, which would flatter the loader)."""
     last = mode.start + timedelta(days=mode.throughput_days - 1)
-    files = []
+    newest: dict[Path, Path] = {}
     for path in sorted((landing / "jd_ads").rglob("*.csv")):
-        day = date.fromisoformat(path.parent.name)
-        if mode.start <= day <= last:
-            files.append(path)
-    return files
+        if mode.start <= date.fromisoformat(path.parent.name) <= last:
+            newest[path.parent] = path  # names end in _pulledYYYYMMDD: sorted order = pull order
+    return sorted(newest.values())
 
 
 def bare_duckdb_load(files: list[Path], db: Path) -> tuple[float, int]:
@@ -174,24 +175,19 @@ def pandas_load(files: list[Path], db: Path) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def project_load(data_dir: Path, mode: Mode) -> tuple[float, int]:
-    """The project's loader on the same jd_ads files, through its public API."""
+def project_load(data_dir: Path, files: list[Path]) -> tuple[float, int]:
+    """The project's loader on exactly these files, through its public API."""
     os.environ.update(pipeline_env(data_dir))
-    from jd_pipeline.ingest import load_partition_range
+    from jd_pipeline.ingest import load_files, scan_landing
 
-    last = mode.start + timedelta(days=mode.throughput_days - 1)
+    wanted = {path.resolve() for path in files}
+    landing_files = [f for f in scan_landing(data_dir / "landing", "jd_ads") if f.path.resolve() in wanted]
     db = data_dir / "warehouse" / "warehouse.duckdb"
     db.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with duckdb.connect(str(db)) as conn:
-        summary = load_partition_range(conn, "jd_ads", mode.start, last, data_dir / "landing")
-    seconds = time.perf_counter() - started
-    with duckdb.connect(str(db), read_only=True) as conn:
-        rows_read = conn.execute(
-            "select coalesce(sum(rows_read), 0) from ops.load_manifest where source = 'jd_ads'"
-        ).fetchone()[0]
-    del summary
-    return seconds, int(rows_read)
+        summary = load_files(conn, "jd_ads", landing_files)
+    return time.perf_counter() - started, summary.rows_read
 
 
 def throughput_figures(landing: Path, mode: Mode) -> list[Figure]:
@@ -199,7 +195,7 @@ def throughput_figures(landing: Path, mode: Mode) -> list[Figure]:
     files = ads_csv_files(data_dir / "landing", mode)
     bare_s, bare_rows = bare_duckdb_load(files, data_dir / "bare.duckdb")
     pandas_s, _ = pandas_load(files, data_dir / "pandas.duckdb")
-    project_s, project_rows = project_load(data_dir, mode)
+    project_s, project_rows = project_load(data_dir, files)
     ratio_bare = (project_rows / project_s) / (bare_rows / bare_s)
     ratio_pandas = project_s / pandas_s
     note = (f"{len(files)} jd_ads CSVs, {bare_rows:,} rows; bare {bare_rows / bare_s:,.0f} rows/s, "
