@@ -181,6 +181,17 @@ def _current_loads(conn: duckdb.DuckDBPyConnection, contract: Contract,
     return out
 
 
+def _loaded_shas_by_period(conn: duckdb.DuckDBPyConnection, contract: Contract) -> dict[tuple, set[str]]:
+    rows = conn.execute(
+        "SELECT brand, store, period, sha256 FROM ops.load_manifest WHERE source = ? AND status = 'loaded'",
+        [contract.source],
+    ).fetchall()
+    out: dict[tuple, set[str]] = defaultdict(set)
+    for brand, store, period, sha in rows:
+        out[(brand, store, period)].add(sha)
+    return dict(out)
+
+
 @dataclass
 class _Run:
     """State of one `load_files` call: load ids already in the manifest, and the manifest rows
@@ -189,6 +200,9 @@ class _Run:
     seen_ids: set[str]
     deferred: list[ManifestRow] = field(default_factory=list)
     current: dict[tuple, list[_Current]] = field(default_factory=dict)  # unit -> its loaded deliveries
+    # (brand, store, period) -> bytes loaded there under any name: for sources replaced per file
+    # (plan versions), the same bytes under another name are a duplicate, not a new version.
+    period_shas: dict[tuple, set[str]] = field(default_factory=dict)
     unstaged: dict[int, str] = field(default_factory=dict)  # batch index -> why its rows could not be staged
 
     def flush(self, conn: duckdb.DuckDBPyConnection) -> None:
@@ -231,7 +245,7 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contra
         key = newness(lf.pulled_on, lf.mtime, lf.relpath)
         if _seen_load_id(conn, run, load_id, lf):
             results.append(FileResult(lf.relpath, "skipped", load_id, reason="already in the manifest"))
-        elif sha in shas:
+        elif sha in shas or sha in run.period_shas.get((lf.brand, lf.store, lf.period), ()):
             results.append(_record(conn, lf, sha, load_id, "duplicate", run,
                                    reason="same bytes as a delivery already seen for this period"))
             current = [_Current(c.load_id, c.sha, max(c.key, key)) if c.sha == sha else c for c in current]
@@ -252,6 +266,8 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contra
                 results.append(_record(conn, lf, sha, load_id, "rejected", run,
                                        reason=f"{lf.relpath}: cannot be read: {str(exc).splitlines()[0]}"))
         shas.add(sha)
+        if contract.replace == "file":
+            run.period_shas.setdefault((lf.brand, lf.store, lf.period), set()).add(sha)
     return results, pending
 
 
@@ -498,6 +514,8 @@ def load_files(conn: duckdb.DuckDBPyConnection, source: str, files: Sequence[Lan
     run = _Run(seen_ids={r[0] for r in conn.execute(
         "SELECT load_id FROM ops.load_manifest WHERE source = ?", [source]).fetchall()})
     run.current = _current_loads(conn, contract, (_unit(contract, todo[0]) for todo in todo_units))
+    if contract.replace == "file":
+        run.period_shas = _loaded_shas_by_period(conn, contract)
     try:
         summary.files += _load_units(conn, run, contract, todo_units, salt)
     finally:

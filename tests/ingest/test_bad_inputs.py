@@ -20,6 +20,7 @@ from tests.ingest.samples import (
     SZ_SKU_HEADERS,
     ads_rows,
     gl_rows,
+    sample_fin_sales_plan,
     sample_jd_vc_sales,
 )
 
@@ -505,3 +506,17 @@ def test_totals_cover_quarantined_rows_but_not_repeated_duplicates(landing: Path
     assert f.reason is None  # the file adds up: no disagreement
     assert conn.execute("SELECT count(*), count(*) FILTER (WHERE total_value <> detail_value) "
                         "FROM ops.file_totals").fetchone() == (6, 0)
+
+
+def test_plan_version_copied_under_another_name_is_a_duplicate(landing: Path, conn) -> None:
+    """Plan versions are kept per file name, but the same bytes under another name (`-副本`)
+    are the same version, not a second one (else every plan line would count twice)."""
+    sample_fin_sales_plan(landing)
+    original = landing / "fin_sales_plan" / "acme" / "2026" / "sales_plan_2026_q2.xlsx"
+    write_bytes(landing, "fin_sales_plan/acme/2026/sales_plan_2026_q2-副本.xlsx", original.read_bytes())
+    summary = load(conn, landing, "fin_sales_plan", start="2026", end="2026")
+    status = {f.path.rsplit("/", 1)[1]: f.status for f in summary.files}
+    assert status["sales_plan_2026_budget.xlsx"] == "loaded"
+    assert sorted([status["sales_plan_2026_q2.xlsx"], status["sales_plan_2026_q2-副本.xlsx"]]) == [
+        "duplicate", "loaded"]
+    assert conn.execute("SELECT count(DISTINCT _load_id) FROM raw.fin_sales_plan").fetchone()[0] == 2
