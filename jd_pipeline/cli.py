@@ -23,12 +23,14 @@ DEMO_ADS_PULLS = 3
 
 def demo_fault_kinds() -> frozenset[str]:
     """The demo plants the bad inputs the pipeline absorbs by itself (rejected files, re-deliveries,
-    format variants, Excel-mangled IDs quarantined). Faults that must stop the pipeline (a total
-    that disagrees, an unknown 产品线, USD in the ledger, ...) are shown by the tests and by
-    `jd-pipeline generate --faults`; in the demo they would close the quality gate on purpose."""
+    format variants, duplicate keys and out-of-period rows quarantined). Faults that must stop the
+    pipeline (a total that disagrees, an unknown 产品线, USD in the ledger, and any row fault that
+    makes a file's 合计/全国 rows disagree with its details: Excel-mangled IDs, negative or
+    non-numeric quantities) are shown by the tests and by `jd-pipeline generate --faults`; in the
+    demo they would close the quality gate on purpose."""
     from jd_pipeline.generate import TOLERATED_KINDS
 
-    return TOLERATED_KINDS | {"excel_mangled_id"}
+    return TOLERATED_KINDS | {"duplicate_key", "date_outside_period"}
 
 
 def _iso_date(text: str) -> date:
