@@ -84,10 +84,11 @@ def sz_pop_deal_vs_orders_gmv(spec: ReconSpec, conn: duckdb.DuckDBPyConnection, 
         return _missing(spec, window, missing)
     sql = f"""
         WITH sz AS (
-            SELECT _brand AS brand, date_day AS day, sum(deal_amount) AS sz_deal_amount
+            -- both by business day = folder date (a stray row date is the loader's to flag)
+            SELECT _brand AS brand, CAST(_period AS DATE) AS day, sum(deal_amount) AS sz_deal_amount
             FROM raw.jd_sz_sku WHERE _store = 'pop' AND {_in_window()} GROUP BY ALL),
         o AS (
-            SELECT _brand AS brand, CAST(order_ts AS DATE) AS day, sum(unit_price * qty) AS orders_gmv
+            SELECT _brand AS brand, CAST(_period AS DATE) AS day, sum(unit_price * qty) AS orders_gmv
             FROM raw.jd_pop_orders WHERE {DEALT} AND {_in_window()} GROUP BY ALL)
         SELECT coalesce(sz.brand, o.brand) AS brand, coalesce(sz.day, o.day) AS day,
                coalesce(sz_deal_amount, 0) AS sz_deal_amount, coalesce(orders_gmv, 0) AS orders_gmv,
