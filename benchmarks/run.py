@@ -206,18 +206,37 @@ def throughput_figures(landing: Path, mode: Mode) -> list[Figure]:
     ]
 
 
-def check_seconds(report: dict) -> tuple[float, float]:
-    """Seconds spent in check steps and dbt tests, and the run's wall seconds."""
+def check_step_keys() -> set[str]:
+    """Step keys of every asset check op (`<asset path joined by __>_<check name>`)."""
+    os.environ.setdefault("JD_DEMO_MODE", "1")
+    from jd_pipeline.definitions import defs
+
+    return {
+        f"{'__'.join(key.asset_key.path)}_{key.name}" for key in defs.resolve_asset_graph().asset_check_keys
+    }
+
+
+def dbt_test_seconds(since: float) -> float:
+    """dbt test time of the dbt invocations that finished after `since` (dagster-dbt gives each
+    invocation its own target folder)."""
+    total = 0.0
+    for run_results in (REPO / "dbt_project" / "target").glob("*/run_results.json"):
+        if run_results.stat().st_mtime < since:
+            continue
+        results = json.loads(run_results.read_text())["results"]
+        total += sum(r.get("execution_time", 0) for r in results if r["unique_id"].startswith("test."))
+    return total
+
+
+def check_seconds(report: dict, since: float) -> tuple[float, float]:
+    """Seconds spent in asset-check steps and dbt tests, and the stages' wall seconds."""
+    checks = check_step_keys()
     total = sum(stage["seconds"] for stage in report["stages"])
     in_checks = sum(
         seconds for stage in report["stages"] for step, seconds in stage["step_seconds"].items()
-        if "check" in step or step.startswith(("gx_", "quality"))
+        if step in checks or step == "quality__dq_gate"
     )
-    run_results = REPO / "dbt_project" / "target" / "run_results.json"
-    if run_results.exists():
-        results = json.loads(run_results.read_text())["results"]
-        in_checks += sum(r.get("execution_time", 0) for r in results if r["unique_id"].startswith("test."))
-    return in_checks, total
+    return in_checks + dbt_test_seconds(since), total
 
 
 def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
@@ -231,12 +250,13 @@ def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
     figures.append(Figure("full rebuild peak memory (MiB)", round(peak), "≤ 3072", peak <= 3072))
 
     report_path = full_dir / "nightly.json"
+    nightly_started = time.time()
     wall_long, _, done = run_measured(
         jd("run", "--date", str(mode.nightly_day), "--report-json", str(report_path)), pipeline_env(full_dir))
     figures.append(Figure(f"nightly run after {mode.days} days (wall s)", round(wall_long, 1), "≤ 60",
                           done.returncode == 0 and wall_long <= 60))
     if report_path.exists():
-        in_checks, total = check_seconds(json.loads(report_path.read_text()))
+        in_checks, total = check_seconds(json.loads(report_path.read_text()), nightly_started)
         share = in_checks / total if total else 0.0
         figures.append(Figure("checks' share of the nightly run", round(share, 3), "≤ 0.20", share <= 0.20,
                               f"{in_checks:.1f}s of {total:.1f}s in stages"))
