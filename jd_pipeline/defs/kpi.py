@@ -134,6 +134,16 @@ def forecast_metadata(output: ForecastOutput, as_of: date, rows: int, seconds: f
     }
 
 
+def _latest_forecast_as_of(conn) -> date | None:
+    exists = conn.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'fct_demand_forecast'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    return conn.execute("select max(as_of_date) from marts.fct_demand_forecast").fetchone()[0]
+
+
 @dg.asset(
     key=FORECAST_KEY,
     group_name="kpi",
@@ -156,6 +166,15 @@ def fct_demand_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseR
             return dg.MaterializeResult(metadata={"dagster/row_count": 0})
         as_of = min(end, max_day)
         hz = horizon_for(as_of)
+        current = _latest_forecast_as_of(conn)
+        if current is not None and current <= as_of and horizon_for(current).months == hz.months:
+            # Monthly models on fully observed months: until a month closes, a refit gives the
+            # same forecast (it took ~35 s of a ~100 s nightly run at --scale 1).
+            context.log.info(f"forecast as of {current} already covers the observed months of {as_of}")
+            return dg.MaterializeResult(metadata={
+                "as_of_date": current.isoformat(), "refit": False,
+                "reason": "no month closed since the last forecast (refit monthly)",
+            })
         history, future = load_panel(conn, hz)
     started = time.perf_counter()
     output = run_forecast(history, future)
