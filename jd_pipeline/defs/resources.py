@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import dagster as dg
 import duckdb
 
-from jd_pipeline.config import get_settings
+from jd_pipeline.config import duckdb_config, get_settings
 
 # Every step that writes the DuckDB warehouse runs in this pool; dagster.yaml limits it to 1,
 # so parallel runs queue instead of failing on DuckDB's file lock.
@@ -33,7 +33,7 @@ class WarehouseResource(dg.ConfigurableResource):
         settings = get_settings()
         if not read_only:
             settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-        conn = duckdb.connect(self.path, read_only=read_only)
+        conn = duckdb.connect(self.path, read_only=read_only, config=duckdb_config())
         try:
             yield conn
         finally:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from jd_pipeline.config import Settings, get_settings
+from jd_pipeline.config import Settings, duckdb_config, get_settings
 
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "ops")
 PUBLISH_INFO_TABLE = "publish_info"  # ops.publish_info in the served copy: one row per publish
@@ -183,7 +183,7 @@ def read_publish_info(settings: Settings | None = None) -> dict | None:
 
 
 def _build_new_file(source: Path, tmp_db: Path, schemas: Sequence[str]) -> list[PublishedTable]:
-    con = duckdb.connect(str(tmp_db))
+    con = duckdb.connect(str(tmp_db), config=duckdb_config())
     try:
         _attach_source(con, source)
         relations = _list_relations(con, schemas)
@@ -263,7 +263,7 @@ def _list_relations(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> l
 def _stamp_publish_info(
     tmp_db: Path, generation: str, published_at: str, source: Path, tables: list[PublishedTable]
 ) -> None:
-    con = duckdb.connect(str(tmp_db))
+    con = duckdb.connect(str(tmp_db), config=duckdb_config())
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS ops")
         con.execute(
