@@ -298,7 +298,9 @@ def main() -> int:
     print_table(figures)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{mode.name}.json"
-    out.write_text(json.dumps([f.__dict__ for f in figures], indent=2, ensure_ascii=False))
+    merged = {f["name"]: f for f in (json.loads(out.read_text()) if args.only and out.exists() else [])}
+    merged.update({f.name: f.__dict__ for f in figures})  # --only refreshes its figures, keeps the rest
+    out.write_text(json.dumps(list(merged.values()), indent=2, ensure_ascii=False))
     print(f"\nwritten {out}")
     return 0
 
