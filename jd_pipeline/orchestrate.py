@@ -315,32 +315,13 @@ def run_pipeline(
 # ------------------------------------------------------------------------------- landing and demo
 def landing_date_bounds(landing_dir: Path) -> tuple[date, date] | None:
     """The first and last business day covered by the files in the landing zone."""
-    from jd_pipeline.ingest.landing import scan_landing
+    from jd_pipeline.contracts import get_contract
+    from jd_pipeline.ingest.landing import period_bounds, scan_landing
 
     days: list[date] = []
     for item in scan_landing(landing_dir):
-        first, last = _period_days(item.period)
-        days += [first, last]
+        days += period_bounds(get_contract(item.source).period_kind, item.period)
     return (min(days), max(days)) if days else None
-
-
-def _period_days(period: str) -> tuple[date, date]:
-    if len(period) == 10:
-        day = date.fromisoformat(period)
-        return day, day
-    if "Q" in period.upper():
-        year, quarter = period.upper().split("Q")
-        first = date(int(year), (int(quarter) - 1) * 3 + 1, 1)
-        return first, _month_end(date(first.year, first.month + 2, 1))
-    if len(period) == 7:
-        first = date.fromisoformat(period + "-01")
-        return first, _month_end(first)
-    return date(int(period), 1, 1), date(int(period), 12, 31)
-
-
-def _month_end(first: date) -> date:
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return following - timedelta(days=1)
 
 
 def _served_table_counts(db_path: Path) -> Iterable[tuple[str, int]]:

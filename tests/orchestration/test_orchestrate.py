@@ -92,3 +92,14 @@ def test_failed_blocking_check_stops_downstream_and_is_reported(data_dir) -> Non
     assert "review" not in [c[0] for c in CALLS] and "publish" not in [c[0] for c in CALLS]
     rendered = report.render()
     assert "failed check: fct_is_sane on marts/fct" in rendered and "observed: 42" in rendered
+
+
+def test_landing_bounds_cover_every_delivered_period(tmp_path) -> None:
+    from jd_pipeline.orchestrate import landing_date_bounds
+
+    for relpath in ("jd_pop_orders/acme/2025-03-10/orders.csv", "fin_opex_actuals/acme/2025-02/gl.csv",
+                    "tp_team_kpi/acme/2025Q2/kpi.xlsx"):
+        (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relpath).write_bytes(b"x")
+    assert landing_date_bounds(tmp_path) == (date(2025, 2, 1), date(2025, 6, 30))
+    assert landing_date_bounds(tmp_path / "jd_pop_orders" / "none") is None
