@@ -1,13 +1,14 @@
 {#-
   Partition-window processing for the incremental marts.
-  Dagster passes var('min_date') / var('max_date') (inclusive ISO dates). When both are null, a model
-  processes everything. Daily facts: delete the window (pre-hook) then append the recomputed window,
+  The window is var('min_date') / var('max_date') (inclusive ISO dates), or, when those are not
+  set, the environment variables JD_DBT_MIN_DATE / JD_DBT_MAX_DATE, which is how Dagster passes it
+  (see run_setting). When neither is set, a model processes everything. Daily facts: delete the window (pre-hook) then append the recomputed window,
   so re-running a day replaces it (a day that lost all its rows is emptied too).
 -#}
 
 {% macro window_bounds(lookback_days=0) -%}
-    {%- set lo = var('min_date', none) -%}
-    {%- set hi = var('max_date', none) -%}
+    {%- set lo = run_setting('min_date', 'JD_DBT_MIN_DATE') -%}
+    {%- set hi = run_setting('max_date', 'JD_DBT_MAX_DATE') -%}
     {%- if lo is none or hi is none or lo == '' or hi == '' -%}
         {{ return(none) }}
     {%- endif -%}
@@ -61,4 +62,19 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+  A per-run setting: var(name) when given (`dbt build --vars ...` by hand), else the environment
+  variable env_name, read at execution time only. Dagster passes its partition window through the
+  environment because `--vars` that change every run invalidate dbt's partial parsing (a full
+  re-parse of the project, ~2.5 s, on every invocation); an env_var() read only when `execute` is
+  true is not recorded by the parser, so it does not. Unit tests pin it with `overrides: env_vars`.
+-#}
+{% macro run_setting(name, env_name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if (value is none or value == '') and execute -%}
+        {%- set value = env_var(env_name, '') -%}
+    {%- endif -%}
+    {{ return(none if value is none or value == '' else value) }}
 {%- endmacro %}

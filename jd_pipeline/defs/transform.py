@@ -11,7 +11,8 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,12 @@ from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import ensure_warehouse_tables
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+PARSE_SETTINGS_PATH = DBT_PROJECT_DIR / "target" / "jd_parse_settings.json"
 # Models that read the forecast written by a Python asset downstream of the quality gate; they
 # run in a second dbt step so the asset graph has no cycle.
 AFTER_FORECAST_SELECTOR = "tag:after_forecast"
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+WHOLE_TABLE_TEST_WEEKDAY = 6  # Sunday: see run_tests_on_whole_tables
 LAYER_BY_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
 
@@ -38,11 +41,28 @@ def _newest_project_file_mtime() -> float:
     return max(p.stat().st_mtime for p in candidates if p.exists())
 
 
+def _parse_settings() -> dict[str, str]:
+    """What dbt's partial-parse cache depends on besides the project files: the profile renders
+    the warehouse path and memory limit, and a cache parsed with other values is thrown away
+    (a full re-parse) by every dbt invocation."""
+    return {
+        "JD_DATA_DIR": str(get_settings().data_dir),
+        "JD_DUCKDB_MEMORY_LIMIT": os.environ.get("JD_DUCKDB_MEMORY_LIMIT", ""),
+    }
+
+
 def ensure_dbt_manifest() -> Path:
-    """`DbtCliResource` needs a manifest at import time: (re)parse when missing or stale."""
-    if MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_project_file_mtime():
+    """`DbtCliResource` needs a manifest at import time: (re)parse when missing or stale.
+
+    The parse also leaves target/partial_parse.msgpack, which dagster-dbt copies into each
+    invocation: it is re-made when the profile's settings changed, so every run can use it.
+    """
+    settings = _parse_settings()
+    fresh = MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_project_file_mtime()
+    stamp = PARSE_SETTINGS_PATH.read_text() if PARSE_SETTINGS_PATH.exists() else ""
+    if fresh and stamp == json.dumps(settings, sort_keys=True):
         return MANIFEST_PATH
-    env = {**os.environ, "JD_DATA_DIR": str(get_settings().data_dir)}
+    env = {**os.environ, "JD_DATA_DIR": settings["JD_DATA_DIR"]}
     result = subprocess.run(
         [DBT_EXECUTABLE, "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--quiet"],
@@ -50,6 +70,7 @@ def ensure_dbt_manifest() -> Path:
     )
     if result.returncode != 0 or not MANIFEST_PATH.exists():
         raise RuntimeError(f"`dbt parse` failed in {DBT_PROJECT_DIR}:\n{result.stdout}\n{result.stderr}")
+    PARSE_SETTINGS_PATH.write_text(json.dumps(settings, sort_keys=True))
     return MANIFEST_PATH
 
 
@@ -84,6 +105,48 @@ def dbt_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
     return {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat()}
 
 
+def run_tests_on_whole_tables(variables: Mapping[str, str]) -> bool:
+    """Whether this run's dbt tests read whole tables rather than the window it rebuilt.
+
+    Every run without a window, every run whose window ends on a Sunday (once a week a duplicate
+    key across days, or a row changed outside its window, is caught), and any run with
+    JD_DQ_FULL_SCOPE=1 in the environment.
+    """
+    if os.environ.get("JD_DQ_FULL_SCOPE", "").lower() in ("1", "true", "yes"):
+        return True
+    if not variables:
+        return True
+    return date.fromisoformat(variables["max_date"]).weekday() == WHOLE_TABLE_TEST_WEEKDAY
+
+
+def dbt_run_environment(variables: Mapping[str, str]) -> dict[str, str]:
+    """The run settings dbt reads at execution time (macros/incremental_window.sql, run_setting).
+
+    Passed as environment variables, not `--vars`: vars that change every run make dbt re-parse
+    the whole project on every invocation instead of using its partial-parse cache.
+    """
+    return {
+        "JD_DBT_MIN_DATE": variables.get("min_date", ""),
+        "JD_DBT_MAX_DATE": variables.get("max_date", ""),
+        "JD_DBT_DQ_FULL_SCOPE": "true" if run_tests_on_whole_tables(variables) else "false",
+    }
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the block (dagster-dbt hands os.environ to the dbt process)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _row_counts(warehouse: WarehouseResource, keys: set[dg.AssetKey]) -> dict[dg.AssetKey, int]:
     """Row counts of the built tables, read after dbt has released the DuckDB file."""
     counts: dict[dg.AssetKey, int] = {}
@@ -107,11 +170,12 @@ def _run_dbt(
     os.environ["JD_DATA_DIR"] = str(get_settings().data_dir)
     with warehouse.get_connection() as conn:
         ensure_warehouse_tables(conn)
-    args = ["build"]
     variables = dbt_vars(context)
-    if variables:
-        args += ["--vars", json.dumps(variables)]
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    run_environment = dbt_run_environment(variables)
+    context.log.info(f"dbt build, window {variables or 'none (whole tables)'}, "
+                     f"tests on {'whole tables' if run_environment['JD_DBT_DQ_FULL_SCOPE'] == 'true' else 'the window'}")
+    with environment(run_environment):
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     # Buffer dbt's events: row counts can only be read once dbt has released the DuckDB file.
     events = list(invocation.stream())
     key_of = context.assets_def.keys_by_output_name.__getitem__

@@ -9,7 +9,7 @@ with rdc as (
            sum(on_hand) as on_hand, sum(available) as available, sum(inbound_open) as inbound_open,
            sum(unsellable) as unsellable, sum(shipped_units) as shipped_units
     from {{ ref('fct_inventory_daily') }}
-    where {{ in_date_window('date_day') }}
+    where {{ test_window('date_day') }}
     group by 1, 2, 3
 ),
 national_raw as (
@@ -17,7 +17,7 @@ national_raw as (
            sum(on_hand) as on_hand, sum(available) as available, sum(inbound_open) as inbound_open,
            sum(unsellable) as unsellable, sum(shipped_units) as shipped_units
     from {{ ref('stg_jd_vc_inventory__sku_dc_daily') }}
-    where is_national_total and {{ in_date_window('date_day') }}
+    where is_national_total and {{ test_window('date_day') }}
     group by 1, 2, 3
 ),
 national_totals as (
@@ -43,7 +43,7 @@ national_totals as (
 national as (
     select * from national_raw
     union all
-    select * from national_totals where {{ in_date_window('date_day') }}
+    select * from national_totals where {{ test_window('date_day') }}
 )
 select coalesce(r.date_day, n.date_day) as date_day, coalesce(r.brand, n.brand) as brand,
        coalesce(r.sku_id, n.sku_id) as sku_id,

@@ -5,7 +5,7 @@ with pop_lines as (
     select order_date as date_day, brand, order_id,
            sum(gmv) as gmv, sum(qty) as units, max(payable_amount - coalesce(freight, 0)) as order_net
     from {{ ref('stg_jd_pop_orders__order_lines') }}
-    where is_dealt and {{ in_date_window('order_date') }}
+    where is_dealt and {{ test_window('order_date') }}
     group by 1, 2, 3
 ),
 staging as (
@@ -14,13 +14,13 @@ staging as (
     union all
     select date_day, brand, 'self', sum(revenue), sum(revenue), sum(units)
     from {{ ref('stg_jd_vc_sales__sku_daily') }}
-    where {{ in_date_window('date_day') }}
+    where {{ test_window('date_day') }}
     group by 1, 2, 3
 ),
 mart as (
     select date_day, brand, store_type, sum(gmv) as gmv, sum(net_sales) as net_sales, sum(units) as units
     from {{ ref('fct_sales_daily') }}
-    where {{ in_date_window('date_day') }}
+    where {{ test_window('date_day') }}
     group by 1, 2, 3
 )
 select
