@@ -182,9 +182,12 @@ def should_record_runs(start: date, end: date, record_runs: bool | None) -> bool
 
 
 def _instance(settings: Settings, record_runs: bool) -> dg.DagsterInstance:
-    """The persistent instance the UI shows (`$DAGSTER_HOME`), or an in-memory one."""
+    """The persistent instance the UI shows (`$DAGSTER_HOME`), or an in-memory one that skips the
+    per-partition asset events nobody will read (ops/backfill_instance.py)."""
     if not record_runs:
-        return dg.DagsterInstance.ephemeral()
+        from jd_pipeline.ops.backfill_instance import backfill_instance
+
+        return backfill_instance()
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
