@@ -14,7 +14,7 @@ reads back for its report; the per-partition events still reach Dagster's logger
 
 from __future__ import annotations
 
-from dagster import DagsterEventType, DagsterInstance
+from dagster import DagsterEventType, DagsterInstance, EventLogEntry
 from dagster._core.instance import InstanceType
 from dagster._core.launcher.sync_in_memory_run_launcher import SyncInMemoryRunLauncher
 from dagster._core.run_coordinator import DefaultRunCoordinator
@@ -36,7 +36,7 @@ class UnrecordedAssetEventsStorage(InMemoryEventLogStorage):
         super().__init__()
         self.unstored_events = 0
 
-    def store_event(self, event) -> None:  # noqa: ANN001 (Dagster's EventLogEntry)
+    def store_event(self, event: EventLogEntry) -> None:
         if event.dagster_event is not None and event.dagster_event.event_type in UNSTORED_EVENT_TYPES:
             self.unstored_events += 1
             return

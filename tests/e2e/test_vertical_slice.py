@@ -28,7 +28,7 @@ def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env.pop("JD_DEMO_MODE", None)
     return subprocess.run(
         [sys.executable, "-m", "jd_pipeline.cli", *args],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
     )
 
 
@@ -38,9 +38,9 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 
 def test_definitions_load() -> None:
-    from jd_pipeline.definitions import defs
-
     import dagster as dg
+
+    from jd_pipeline.definitions import defs
 
     dg.Definitions.validate_loadable(defs)
     groups = {node.group_name for node in defs.resolve_asset_graph().asset_nodes}
