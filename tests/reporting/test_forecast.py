@@ -103,3 +103,19 @@ def test_panel_and_table_grain(tmp_path) -> None:
         total = conn.execute(f"select count(*), min(month), max(month) from {FORECAST_TABLE}").fetchone()
     assert rows == rows_again == 3 and dupes == 0
     assert total == (3, "2026-07", "2026-09")
+
+
+def test_parallel_fit_gives_the_same_forecast(monkeypatch):
+    """statsforecast's process pool (JD_FORECAST_JOBS) must not change a single number."""
+    import jd_pipeline.forecast.model as model
+
+    panel, future = _synthetic(n_series=210, months=18)
+    future = future[["unique_id", "ds", "campaign_days"]]
+    monkeypatch.setenv("JD_FORECAST_JOBS", "1")
+    serial = model.run_forecast(panel, future).forecasts
+    monkeypatch.setenv("JD_FORECAST_JOBS", "2")
+    assert model.forecast_jobs(210) == 2 and model.forecast_jobs(10) == 1
+    parallel = model.run_forecast(panel, future).forecasts
+    key = ["unique_id", "ds"]
+    pd.testing.assert_frame_equal(serial.sort_values(key).reset_index(drop=True),
+                                  parallel.sort_values(key).reset_index(drop=True))
