@@ -9,19 +9,18 @@
 -- largest line (ties: lowest sku_id) so the lines add up to the order exactly. Order-level amounts
 -- are taken once per order (they repeat on every line).
 -- Incremental on the order date (an order lives in one folder date, so allocation never spans windows).
-with lines as (
-    select * from {{ ref('stg_jd_pop_orders__order_lines') }}
-    where {{ in_date_window('order_date') }}
-),
--- the allocation runs on a narrow projection (integer cents), then joins back to the wide lines
-narrow as (
+-- The allocation runs on a narrow projection (integer cents) read straight from the staging view;
+-- the wide lines are read a second time for the final join. A shared `lines` CTE would be
+-- materialized whole (3.6 GB at --scale 1 for a year, spilled to disk): 13.2 s vs 7.2 s.
+with narrow as (
     select
         brand,
         order_id,
         sku_id,
         cast(round(gmv * 100, 0) as bigint)                                     as line_gmv_cents,
         cast(round((payable_amount - coalesce(freight, 0)) * 100, 0) as bigint) as line_order_net_cents
-    from lines
+    from {{ ref('stg_jd_pop_orders__order_lines') }}
+    where {{ in_date_window('order_date') }}
 ),
 order_totals as (
     select
@@ -85,6 +84,7 @@ select
     l.order_source,
     l.payment_method,
     l.is_dealt
-from lines as l
+from {{ ref('stg_jd_pop_orders__order_lines') }} as l
 join allocated as a
     on l.brand = a.brand and l.order_id = a.order_id and l.sku_id = a.sku_id
+where {{ in_date_window('l.order_date') }}
