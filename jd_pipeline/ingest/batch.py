@@ -96,7 +96,7 @@ def typed_sql(contract: Contract, present: set[str], bases: list[int], only_file
     reason = reason_expr(problems)
     rn = f"coalesce(s._rn, CAST(s.rowid - [{', '.join(map(str, bases))}][s._file + 1] + 1 AS INTEGER)) AS _rn"
     meta = ["s._file", "s._period", "s._pstart", "s._pend", rn, "s.rowid AS _sidx"]
-    where = "" if only_file is None else f" WHERE s._file = {only_file}"
+    where = " WHERE s._file >= 0" if only_file is None else f" WHERE s._file = {only_file}"  # not VOID_FILE
     layer1 = f"SELECT {', '.join([*meta, *base])} FROM _stage_all s{where}"
     layer1b = f"SELECT * REPLACE ({', '.join(cleaned)}) FROM ({layer1})" if cleaned else layer1
     layer2 = f"SELECT {', '.join(['*', *typed])} FROM ({layer1b})"

@@ -342,6 +342,7 @@ def _csv_header(path: Path, where: str) -> tuple[list[str], str]:
 # per distinct header layout (planning the reading SELECT costs more than reading a small file).
 GROUP_MAX_FILE_BYTES = 8 << 20
 GROUP_MAX_BYTES = 128 << 20
+VOID_FILE = -1  # `_file` of staged rows given up on (an interleaved group read): never parsed
 
 
 @dataclass
@@ -358,6 +359,11 @@ class _WaitingCsv:
 
 def _csv_error(w: _WaitingCsv, exc: BaseException | None) -> str:
     return f"{w.where}: CSV cannot be read: {str(exc).splitlines()[0]}"
+
+
+def _each_file_contiguous(spans: dict[int, tuple[int, int, int]]) -> bool:
+    """{file: (first rowid, last rowid, rows)}: each file's rows are one unbroken rowid run."""
+    return all(hi - lo + 1 == n for lo, hi, n in spans.values())
 
 
 def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer,
@@ -379,8 +385,10 @@ def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer
         f"columns={columns}, delim={lit(first.delim)}, quote='\"', escape='\"', store_rejects=true, "
         f"rejects_table='_rej_errors', rejects_scan='_rej_scans', max_line_size=10000000, filename=true))"
     )
-    start, created = buffer.rows, buffer.created
+    created = buffer.created
     sql = f"{buffer.head()} SELECT {prefix}{first.select} FROM {source_sql}"
+    indexes = sorted({w.target.index for w in group})
+    of_group = f"_file IN ({', '.join(map(str, indexes))})"
     try:
         try:
             result = conn.execute(sql, {"salt": buffer.salt or ""}) if _needs_salt(contract) else conn.execute(sql)
@@ -388,13 +396,17 @@ def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer
             buffer.created = created
             raise
         buffer.rows += result.fetchone()[0]  # type: ignore[index]
+        # Each file's rows are found by its batch index, never by "rowid >= rows staged before".
         spans = {f: (lo, hi, n) for f, lo, hi, n in conn.execute(
-            f"SELECT _file, min(rowid), max(rowid), count(*) FROM _stage_all WHERE rowid >= {start} GROUP BY _file"
+            f"SELECT _file, min(rowid), max(rowid), count(*) FROM _stage_all WHERE {of_group} GROUP BY _file"
         ).fetchall()}
-        indexes = {w.target.index for w in group}
-        if any(f not in indexes or hi - lo + 1 != n for f, (lo, hi, n) in spans.items()):
-            # rows not attributable to their file, or not in file order: undo, read one by one
-            conn.execute(f"DELETE FROM _stage_all WHERE rowid >= {start}")
+        if not _each_file_contiguous(spans):
+            # DuckDB interleaved the files of the multi-file read: a file's rows are not one
+            # contiguous rowid run, so rowid - first rowid is not its row number. The rows are
+            # voided (VOID_FILE, skipped by the parse), not deleted: DuckDB compacts deleted rows
+            # and renumbers the rowids of the rows after them, which shifted every later file's
+            # row numbers (measured: negative row numbers, rows quarantined as duplicates).
+            conn.execute(f"UPDATE _stage_all SET _file = {VOID_FILE} WHERE {of_group}")
             raise duckdb.InvalidInputException("rows of the grouped CSV read are not in file order")
         broken: dict[str, list[tuple]] = {}
         # DuckDB reports a line with missing columns once per missing column (`Found: 2`, `3`...):

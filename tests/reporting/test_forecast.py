@@ -107,7 +107,7 @@ def test_panel_and_table_grain(tmp_path) -> None:
 
 def test_parallel_fit_gives_the_same_forecast(monkeypatch):
     """statsforecast's process pool (JD_FORECAST_JOBS) must not change a single number."""
-    import jd_pipeline.forecast.model as model
+    from jd_pipeline.forecast import model
 
     panel, future = _synthetic(n_series=210, months=18)
     future = future[["unique_id", "ds", "campaign_days"]]
