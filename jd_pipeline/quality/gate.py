@@ -138,11 +138,28 @@ def _quarantine(conn: duckdb.DuckDBPyConnection, brand: str, window: Window) -> 
     if exists < 2:
         return {}
     sql = f"""
-        SELECT q.reason, count(*) AS n FROM ops.quarantine_rows q JOIN ops.load_manifest m USING (load_id)
+        SELECT {reason_kind_sql('q.reason')} AS kind, count(*) AS n
+        FROM ops.quarantine_rows q JOIN ops.load_manifest m USING (load_id)
         WHERE m.brand = ? AND m.status = 'loaded'
           AND {period_start_sql('m.period')} < ? AND {period_end_sql('m.period')} > ?
         GROUP BY 1 ORDER BY 2 DESC, 1"""
-    return {str(reason): int(n) for reason, n in conn.execute(sql, [brand, window.end, window.start]).fetchall()}
+    rows = conn.execute(sql, [brand, window.end, window.start]).fetchall()
+    kinds = {str(kind): int(n) for kind, n in rows[:MAX_REASON_KINDS]}
+    if len(rows) > MAX_REASON_KINDS:
+        kinds[f"({len(rows) - MAX_REASON_KINDS} other kinds)"] = sum(int(n) for _, n in rows[MAX_REASON_KINDS:])
+    return kinds
+
+
+MAX_REASON_KINDS = 25
+
+
+def reason_kind_sql(reason: str) -> str:
+    """A quarantine reason without its row-specific values, so reasons group into kinds: what is
+    in (...) or quotes and the numbers go ("duplicate key (order_id=3002, sku_id=55) of row 7" ->
+    "duplicate key (…) of row #"). Every row's full reason stays in ops.quarantine_rows."""
+    without_groups = f"regexp_replace({reason}, '\\([^)]*\\)', '(…)', 'g')"
+    without_quoted = f"regexp_replace({without_groups}, '''[^'']*''', '''…''', 'g')"
+    return f"regexp_replace({without_quoted}, '-?[0-9][0-9.,]*', '#', 'g')"
 
 
 def dq_summary(conn: duckdb.DuckDBPyConnection, brand: str, window: Window) -> DataQualitySummary:
