@@ -109,14 +109,17 @@ class StageBuffer:
                 groups.setdefault((w.delim, w.ncols, w.select), []).append(w)
             for group in groups.values():
                 try:
-                    _stage_csv_group(conn, contract, self, group)
-                    continue
+                    redo = _stage_csv_group(conn, contract, self, group)
+                    if redo:
+                        log.info("%d of %d CSV files read together were interleaved; reading them alone",
+                                 len(redo), len(group))
                 except duckdb.Error:
                     if len(group) == 1:
                         failed[group[0].target.index] = _csv_error(group[0], sys.exc_info()[1])
                         continue
                     log.warning("staging %d CSV files together failed; staging them one by one", len(group))
-                for w in group:
+                    redo = group
+                for w in redo:
                     try:
                         _stage_csv_group(conn, contract, self, [w])
                     except duckdb.Error as exc:
@@ -361,15 +364,16 @@ def _csv_error(w: _WaitingCsv, exc: BaseException | None) -> str:
     return f"{w.where}: CSV cannot be read: {str(exc).splitlines()[0]}"
 
 
-def _each_file_contiguous(spans: dict[int, tuple[int, int, int]]) -> bool:
-    """{file: (first rowid, last rowid, rows)}: each file's rows are one unbroken rowid run."""
-    return all(hi - lo + 1 == n for lo, hi, n in spans.values())
+def _interleaved_files(spans: dict[int, tuple[int, int, int]]) -> set[int]:
+    """{file: (first rowid, last rowid, rows)} -> the files whose rows are not one unbroken rowid run."""
+    return {f for f, (lo, hi, n) in spans.items() if hi - lo + 1 != n}
 
 
 def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer,
-                     group: list[_WaitingCsv]) -> None:
+                     group: list[_WaitingCsv]) -> list[_WaitingCsv]:
     """ONE `read_csv` over the files of `group` (same delimiter, column count and mapping) into
-    `_stage_all`; sets each file's `base` (rowid of its first row) and malformed lines."""
+    `_stage_all`; sets each file's `base` (rowid of its first row) and malformed lines. Returns
+    the files DuckDB interleaved with others, to be read again alone (their rows are voided)."""
     first = group[0]
     paths = "[" + ", ".join(lit(str(w.path)) for w in group) + "]"
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(first.ncols)) + "}"
@@ -400,14 +404,21 @@ def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer
         spans = {f: (lo, hi, n) for f, lo, hi, n in conn.execute(
             f"SELECT _file, min(rowid), max(rowid), count(*) FROM _stage_all WHERE {of_group} GROUP BY _file"
         ).fetchall()}
-        if not _each_file_contiguous(spans):
-            # DuckDB interleaved the files of the multi-file read: a file's rows are not one
-            # contiguous rowid run, so rowid - first rowid is not its row number. The rows are
-            # voided (VOID_FILE, skipped by the parse), not deleted: DuckDB compacts deleted rows
-            # and renumbers the rowids of the rows after them, which shifted every later file's
-            # row numbers (measured: negative row numbers, rows quarantined as duplicates).
-            conn.execute(f"UPDATE _stage_all SET _file = {VOID_FILE} WHERE {of_group}")
-            raise duckdb.InvalidInputException("rows of the grouped CSV read are not in file order")
+        interleaved = _interleaved_files(spans)
+        if interleaved:
+            # DuckDB interleaved some files of the multi-file read (at --scale 1, 2 of 28 order
+            # files): their rows are not one rowid run, so rowid - first rowid is not a row
+            # number. Their rows are voided (VOID_FILE, never parsed) and the files read again
+            # alone; the others keep their rows. Voided, not deleted: DuckDB compacts deleted rows
+            # and renumbers the rowids after them, which shifted every later file's row numbers
+            # (measured: negative row numbers, rows quarantined as duplicate keys).
+            if len(group) == 1:
+                conn.execute(f"UPDATE _stage_all SET _file = {VOID_FILE} WHERE {of_group}")
+                raise duckdb.InvalidInputException("rows of the CSV read are not in file order")
+            conn.execute(f"UPDATE _stage_all SET _file = {VOID_FILE} "
+                         f"WHERE _file IN ({', '.join(map(str, sorted(interleaved)))})")
+            for f in interleaved:
+                spans.pop(f)
         broken: dict[str, list[tuple]] = {}
         # DuckDB reports a line with missing columns once per missing column (`Found: 2`, `3`...):
         # the first by column index is the line's real field count (the others are dropped).
@@ -419,12 +430,16 @@ def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer
             broken.setdefault(path, []).append(tuple(rest))
     finally:
         conn.execute("DROP TABLE IF EXISTS _rej_errors; DROP TABLE IF EXISTS _rej_scans")
+    redo = [w for w in group if w.target.index in interleaved]
     for w in group:
+        if w.target.index in interleaved:
+            continue  # its malformed lines are reported by its own read
         lo, _, n = spans.get(w.target.index, (buffer.rows, 0, 0))
         w.staged.base = lo
         rows = broken.get(str(w.path))
         if rows:
             _number_broken_rows(conn, contract, w.staged, w.target, rows, n)
+    return redo
 
 
 def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
