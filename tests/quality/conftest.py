@@ -39,6 +39,7 @@ class Warehouse:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = duckdb.connect(str(path))
+        self.redeliveries = 0
         self.conn.execute(OPS_DDL)
 
     def close(self) -> None:
@@ -77,6 +78,10 @@ class Warehouse:
             [period, kw.get("brand", BRAND)]).fetchall()]
         self.conn.execute(f"DELETE FROM raw.{source} WHERE _load_id IN (SELECT unnest(?))", [old])
         self.conn.execute("UPDATE ops.load_manifest SET status = 'replaced' WHERE load_id IN (SELECT unnest(?))", [old])
+        # other bytes, another load id (the loader's ids hash the file's bytes)
+        self.redeliveries += 1
+        kw.setdefault("load_id", f"{source}-{kw.get('brand', BRAND)}-{kw.get('store') or 'x'}-{period}"
+                                 f"-r{self.redeliveries}")
         return self.load(source, rows, **kw)
 
     def total(self, load_id: str, source: str, label: str, column: str, total: float, detail: float,

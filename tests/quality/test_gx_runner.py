@@ -92,3 +92,22 @@ def test_every_suite_blocks_a_row_without_keys(wh, source: str) -> None:
     outcome = run_suite_on_window(wh.conn, source, period_window(label))
     assert not outcome.passed and outcome.severity == "error"
     assert any(f["expectation"] == "expect_column_values_to_not_be_null" for f in outcome.details["failures"])
+
+
+def test_an_unchanged_batch_keeps_its_result_and_a_new_delivery_is_validated(wh) -> None:
+    from jd_pipeline.quality.results import write_outcomes
+
+    wh.load("jd_ads", ads_rows(product_line="京东新广告"), load_id="ads-v1")
+    first = run_suite_on_window(wh.conn, "jd_ads", period_window(DAY))
+    assert not first.passed and first.details["batch_fingerprint"]
+    write_outcomes(wh.conn, [first], "run-1")
+    again = run_suite_on_window(wh.conn, "jd_ads", period_window(DAY))
+    assert (again.passed, again.severity) == (False, "error")  # the failure stands: the gate stays closed
+    assert again.observed_value.startswith("batch unchanged since run run-1")
+    assert again.details["reused_from_run"] == "run-1" and "rows" in again.details
+    # a corrected re-delivery replaces the batch: validated again, and it passes
+    wh.conn.execute("DELETE FROM raw.jd_ads WHERE _load_id = 'ads-v1'")
+    wh.load("jd_ads", ads_rows(), load_id="ads-v2")
+    fixed = run_suite_on_window(wh.conn, "jd_ads", period_window(DAY))
+    assert fixed.passed and "reused_from_run" not in fixed.details
+    assert fixed.details["batch_fingerprint"] != first.details["batch_fingerprint"]
