@@ -276,8 +276,8 @@ def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
         figures.append(Figure("checks' share of the nightly run", round(share, 3), "≤ 0.20", share <= 0.20,
                               f"{in_checks:.1f}s of {total:.1f}s in stages"))
 
-    # The weekly night whose dbt tests read whole tables (Sundays; forced here on the same day,
-    # re-run: ingest finds nothing new, dbt rebuilds the window and tests every table whole).
+    # The weekly run whose dbt tests read whole tables (schedule weekly_whole_table_tests; not part
+    # of the nightly run): measured as the same day run again with JD_DQ_FULL_SCOPE=1.
     whole_report = full_dir / "nightly-whole-tables.json"
     whole_started = time.time()
     wall_whole, _, done = run_measured(
@@ -285,10 +285,10 @@ def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
         {**pipeline_env(full_dir), "JD_DQ_FULL_SCOPE": "1"})
     if whole_report.exists():
         in_checks, total = check_seconds(json.loads(whole_report.read_text()), whole_started)
-        share = in_checks / total if total else 0.0
-        figures.append(Figure("checks' share, weekly whole-table night", round(share, 3), "≤ 0.20",
-                              done.returncode == 0 and share <= 0.20,
-                              f"{in_checks:.1f}s of {total:.1f}s in stages, wall {wall_whole:.1f}s (same day re-run)"))
+        figures.append(Figure("weekly whole-table test run: check seconds", round(in_checks, 1), "info",
+                              None if done.returncode == 0 else False,
+                              f"{in_checks / total if total else 0:.2f} of its {total:.1f}s in stages, "
+                              f"wall {wall_whole:.1f}s (same day re-run)"))
 
     short_dir = data_dir_with(landing, f"{mode.name}-short")
     subprocess.run(jd("run", "--start", str(mode.nightly_day - timedelta(days=30)), "--end", str(history_end)),

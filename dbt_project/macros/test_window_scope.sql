@@ -8,8 +8,9 @@
   without a window (full refresh, `dbt build` by hand), is tested whole. Rows outside the window
   were tested by the run that built them and have not changed since.
 
-  dq_full_scope (var, or env JD_DBT_DQ_FULL_SCOPE) = true tests every model whole: Dagster sets it
-  once a week (see jd_pipeline/defs/transform.py), which also catches a key duplicated across days.
+  dq_full_scope (var, or env JD_DBT_DQ_FULL_SCOPE) = true tests every model whole: the weekly
+  Dagster run `weekly_whole_table_tests` sets it (jd_pipeline/defs/transform.py), which also
+  catches a key duplicated across days.
   Singular tests scope themselves with test_window(column).
 
   This overrides dbt's built-in get_where_subquery (the hook dbt documents for custom `where`

@@ -12,6 +12,11 @@ How a night goes (Asia/Shanghai, default 02:00, `JD_NIGHTLY_CRON`):
    months). Late deliveries follow the same path: `landing_zone_sensor` requests ingest runs for
    partitions whose files are new or changed, then this sensor rebuilds and republishes.
 
+4. `weekly_whole_table_tests` (Sunday 06:00, -> `dbt_whole_table_tests_job`): rebuilds yesterday with
+   every dbt test reading whole tables instead of the window (a key duplicated across days, a row
+   changed outside its window). Nightly runs test only the rows they rebuilt; a failure here is
+   recorded in ops.dq_results and closes the quality gate like any blocking check.
+
 Writers never collide: every warehouse-writing step is in pool `duckdb_warehouse` (limit 1 in
 `dagster.yaml`), so parallel runs queue their steps instead of failing on DuckDB's lock.
 
@@ -44,6 +49,9 @@ INGEST_JOB_NAMES: dict[str, str] = {
 }
 WAREHOUSE_JOB_NAME = "warehouse_daily_job"
 WAREHOUSE_MONTHLY_JOB_NAME = "warehouse_monthly_job"
+WHOLE_TABLE_TESTS_JOB_NAME = "dbt_whole_table_tests_job"
+WEEKLY_WHOLE_TABLE_TESTS_CRON = "0 6 * * 0"  # Sundays 06:00 (business time), after the nightly run
+DBT_STEP_NAMES = ("dbt_warehouse", "dbt_after_forecast")
 _FORMATS: dict[str, str] = {kind: pdef.fmt for kind, pdef in PARTITIONS_BY_PERIOD_KIND.items()}
 LANDING_SENSOR_INTERVAL_S = 60
 REFRESH_SENSOR_INTERVAL_S = 60
@@ -115,6 +123,15 @@ warehouse_monthly_job = dg.define_asset_job(
     partitions_def=monthly_partitions,
     description="Monthly-partitioned assets after ingest (monthly reports) for the months refreshed.",
     tags={"jd/stage": "warehouse", "dagster/priority": "-1"},
+)
+
+# The dbt models alone for one day, with the tests on whole tables (weekly_whole_table_tests).
+dbt_whole_table_tests_job = dg.define_asset_job(
+    WHOLE_TABLE_TESTS_JOB_NAME,
+    selection=GroupPartitionsSelection(("staging", "marts"), [daily_partitions]),
+    partitions_def=daily_partitions,
+    description="dbt build of one day with every dbt test reading whole tables, not the day's window.",
+    tags={"jd/stage": "warehouse"},
 )
 
 
@@ -211,7 +228,34 @@ def nightly_monthly_run_requests(scheduled_time: datetime) -> list[dg.RunRequest
     ]
 
 
+def weekly_whole_table_tests_request(scheduled_time: datetime, step_names: Iterable[str] = DBT_STEP_NAMES
+                                     ) -> dg.RunRequest | dg.SkipReason:
+    """The weekly run: yesterday's dbt build with `whole_table_tests` set on the dbt steps."""
+    yesterday = _business_yesterday(scheduled_time).isoformat()
+    if yesterday not in _valid_keys("daily", scheduled_time):
+        return dg.SkipReason("yesterday is before JD_PARTITIONS_START")
+    return dg.RunRequest(
+        run_key=f"weekly-whole-table-tests-{yesterday}",
+        partition_key=yesterday,
+        run_config={"ops": {name: {"config": {"whole_table_tests": True}} for name in step_names}},
+        tags={TRIGGER_TAG: "weekly_whole_table_tests"},
+    )
+
+
 _SCHEDULE_STATUS, _SENSOR_STATUS = _automation_status()
+
+
+@dg.schedule(
+    name="weekly_whole_table_tests",
+    cron_schedule=WEEKLY_WHOLE_TABLE_TESTS_CRON,
+    execution_timezone=BUSINESS_TIMEZONE,
+    target=dbt_whole_table_tests_job,
+    default_status=_SCHEDULE_STATUS,
+    description="Sundays: yesterday's dbt build with every dbt test on whole tables (nightly runs test "
+    "only the rows they rebuilt).",
+)
+def weekly_whole_table_tests(context: dg.ScheduleEvaluationContext):
+    return weekly_whole_table_tests_request(context.scheduled_execution_time)
 
 
 @dg.schedule(
@@ -447,12 +491,12 @@ def warehouse_refresh_sensor(context: dg.SensorEvaluationContext):
     return result
 
 
-ALL_JOBS = [*ingest_jobs.values(), warehouse_daily_job, warehouse_monthly_job]
+ALL_JOBS = [*ingest_jobs.values(), warehouse_daily_job, warehouse_monthly_job, dbt_whole_table_tests_job]
 
 defs = dg.Definitions.merge(
     dg.Definitions(
         jobs=ALL_JOBS,
-        schedules=[nightly, nightly_monthly],
+        schedules=[nightly, nightly_monthly, weekly_whole_table_tests],
         sensors=[landing_zone_sensor, warehouse_refresh_sensor],
     ),
     build_freshness_defs(_SENSOR_STATUS),  # freshness checks on the marts and the publish

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ PARSE_SETTINGS_PATH = DBT_PROJECT_DIR / "target" / "jd_parse_settings.json"
 # run in a second dbt step so the asset graph has no cycle.
 AFTER_FORECAST_SELECTOR = "tag:after_forecast"
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
-WHOLE_TABLE_TEST_WEEKDAY = 6  # Sunday: see run_tests_on_whole_tables
 LAYER_BY_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
 
@@ -105,21 +104,30 @@ def dbt_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
     return {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat()}
 
 
-def run_tests_on_whole_tables(variables: Mapping[str, str]) -> bool:
+class DbtBuildConfig(dg.Config):
+    """Run config of the dbt steps (`ops: {dbt_warehouse: {config: {whole_table_tests: true}}}`).
+
+    whole_table_tests: dbt tests read whole tables instead of the run's window (set by the weekly
+    `weekly_whole_table_tests` schedule).
+    """
+
+    whole_table_tests: bool = False
+
+
+def run_tests_on_whole_tables(variables: Mapping[str, str], requested: bool = False) -> bool:
     """Whether this run's dbt tests read whole tables rather than the window it rebuilt.
 
-    Every run without a window, every run whose window ends on a Sunday (once a week a duplicate
-    key across days, or a row changed outside its window, is caught), and any run with
+    Asked for by run config (the weekly `weekly_whole_table_tests` run: a duplicate key across
+    days, or a row changed outside its window, is caught once a week without making every
+    nightly run scan a year of rows), any run without a window, and any run with
     JD_DQ_FULL_SCOPE=1 in the environment.
     """
-    if os.environ.get("JD_DQ_FULL_SCOPE", "").lower() in ("1", "true", "yes"):
+    if requested or os.environ.get("JD_DQ_FULL_SCOPE", "").lower() in ("1", "true", "yes"):
         return True
-    if not variables:
-        return True
-    return date.fromisoformat(variables["max_date"]).weekday() == WHOLE_TABLE_TEST_WEEKDAY
+    return not variables
 
 
-def dbt_run_environment(variables: Mapping[str, str]) -> dict[str, str]:
+def dbt_run_environment(variables: Mapping[str, str], whole_table_tests: bool = False) -> dict[str, str]:
     """The run settings dbt reads at execution time (macros/incremental_window.sql, run_setting).
 
     Passed as environment variables, not `--vars`: vars that change every run make dbt re-parse
@@ -128,7 +136,7 @@ def dbt_run_environment(variables: Mapping[str, str]) -> dict[str, str]:
     return {
         "JD_DBT_MIN_DATE": variables.get("min_date", ""),
         "JD_DBT_MAX_DATE": variables.get("max_date", ""),
-        "JD_DBT_DQ_FULL_SCOPE": "true" if run_tests_on_whole_tables(variables) else "false",
+        "JD_DBT_DQ_FULL_SCOPE": "true" if run_tests_on_whole_tables(variables, whole_table_tests) else "false",
     }
 
 
@@ -165,13 +173,13 @@ def _row_counts(warehouse: WarehouseResource, keys: set[dg.AssetKey]) -> dict[dg
 
 
 def _run_dbt(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     os.environ["JD_DATA_DIR"] = str(get_settings().data_dir)
     with warehouse.get_connection() as conn:
         ensure_warehouse_tables(conn)
     variables = dbt_vars(context)
-    run_environment = dbt_run_environment(variables)
+    run_environment = dbt_run_environment(variables, config.whole_table_tests)
     context.log.info(f"dbt build, window {variables or 'none (whole tables)'}, "
                      f"tests on {'whole tables' if run_environment['JD_DBT_DQ_FULL_SCOPE'] == 'true' else 'the window'}")
     with environment(run_environment):
@@ -236,19 +244,21 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     }
 
     @dbt_assets(**common, exclude=AFTER_FORECAST_SELECTOR, name="dbt_warehouse")
-    def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+                      config: DbtBuildConfig):
         """Staging views, intermediate logic and the published marts, incremental on the day window."""
-        yield from _run_dbt(context, dbt, warehouse)
+        yield from _run_dbt(context, dbt, warehouse, config)
 
     if not _has_after_forecast_models():
         return [dbt_warehouse]
 
     @dbt_assets(**common, select=AFTER_FORECAST_SELECTOR, name="dbt_after_forecast")
     def dbt_after_forecast(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+        config: DbtBuildConfig,
     ):
         """Marts that set the plan beside the demand forecast (built after the forecast asset)."""
-        yield from _run_dbt(context, dbt, warehouse)
+        yield from _run_dbt(context, dbt, warehouse, config)
 
     return [dbt_warehouse, dbt_after_forecast]
 

@@ -290,3 +290,16 @@ def test_cold_start_skips_files_the_manifest_has_loaded(data_dir: Path) -> None:
         con.executemany("INSERT INTO ops.load_manifest VALUES (?, ?)", [(f.relpath, f.fingerprint) for f in loaded])
     requests, _ = ss.evaluate_landing_zone(None, NOW)
     assert [summary(r) for r in requests] == [("ingest_daily_job", ("raw/jd_pop_orders",), "2026-11-26", None)]
+
+
+def test_weekly_whole_table_tests_run_is_valid_for_the_real_job(data_dir: Path) -> None:
+    from jd_pipeline.definitions import defs as real
+
+    assert ss.weekly_whole_table_tests.cron_schedule == "0 6 * * 0"
+    request = ss.weekly_whole_table_tests_request(at("2026-03-08", hour=6))  # a Sunday
+    assert request.partition_key == "2026-03-07" and request.run_key == "weekly-whole-table-tests-2026-03-07"
+    job = real.resolve_job_def(ss.WHOLE_TABLE_TESTS_JOB_NAME)
+    assert set(ss.DBT_STEP_NAMES) <= {node.name for node in job.graph.nodes}
+    dg.validate_run_config(job, request.run_config)  # raises on a wrong op name or field
+    assert all(cfg["config"]["whole_table_tests"] for cfg in request.run_config["ops"].values())
+    assert isinstance(ss.weekly_whole_table_tests_request(at("2024-01-07", hour=6)), dg.SkipReason)

@@ -21,10 +21,10 @@ def test_nightly_window_tests_the_window_on_weekdays():
         "JD_DBT_MIN_DATE": "2026-01-01", "JD_DBT_MAX_DATE": "2026-01-01", "JD_DBT_DQ_FULL_SCOPE": "false"}
 
 
-def test_window_ending_on_a_sunday_tests_whole_tables():
-    assert run_tests_on_whole_tables(day("2026-01-04"))  # a Sunday
-    assert run_tests_on_whole_tables({"min_date": "2025-12-29", "max_date": "2026-01-04"})
-    assert not run_tests_on_whole_tables({"min_date": "2026-01-04", "max_date": "2026-01-05"})
+def test_whole_table_tests_only_when_asked_for():
+    assert not run_tests_on_whole_tables(day("2026-01-04"))  # a Sunday like any day: the window
+    assert run_tests_on_whole_tables(day("2026-01-04"), requested=True)  # the weekly run's config
+    assert dbt_run_environment(day("2026-01-01"), whole_table_tests=True)["JD_DBT_DQ_FULL_SCOPE"] == "true"
 
 
 def test_no_window_and_the_override_test_whole_tables(monkeypatch):
