@@ -38,6 +38,7 @@ class Mode:
     brands: int = 1
     ads_pulls: int = 15
     throughput_days: int = 30
+    short_days: int = 30  # history of the short warehouse the nightly run is compared with
 
     @property
     def end(self) -> date:
@@ -49,7 +50,7 @@ class Mode:
 
 
 FULL = Mode("full", scale=1.0, start=date(2025, 1, 1), days=365)
-QUICK = Mode("quick", scale=0.02, start=date(2025, 1, 1), days=60, throughput_days=10)
+QUICK = Mode("quick", scale=0.02, start=date(2025, 1, 1), days=45, throughput_days=10)
 
 
 @dataclass
@@ -277,25 +278,29 @@ def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
                               f"{in_checks:.1f}s of {total:.1f}s in stages"))
 
     # The weekly run whose dbt tests read whole tables (schedule weekly_whole_table_tests; not part
-    # of the nightly run): measured as the same day run again with JD_DQ_FULL_SCOPE=1.
+    # of the nightly run): measured as the same day run again with JD_DQ_FULL_SCOPE=1 (full mode
+    # only: it would take --quick past its 3 minutes).
     whole_report = full_dir / "nightly-whole-tables.json"
     whole_started = time.time()
-    wall_whole, _, done = run_measured(
+    wall_whole, _, done = (0.0, 0.0, None) if mode is QUICK else run_measured(
         jd("run", "--date", str(mode.nightly_day), "--report-json", str(whole_report)),
         {**pipeline_env(full_dir), "JD_DQ_FULL_SCOPE": "1"})
-    if whole_report.exists():
+    if done is not None and whole_report.exists():
         in_checks, total = check_seconds(json.loads(whole_report.read_text()), whole_started)
         figures.append(Figure("weekly whole-table test run: check seconds", round(in_checks, 1), "info",
                               None if done.returncode == 0 else False,
                               f"{in_checks / total if total else 0:.2f} of its {total:.1f}s in stages, "
                               f"wall {wall_whole:.1f}s (same day re-run)"))
 
+    if mode is QUICK:  # at 1/50 of the volume both nightly runs are fixed costs: the ratio says nothing
+        return figures
     short_dir = data_dir_with(landing, f"{mode.name}-short")
-    subprocess.run(jd("run", "--start", str(mode.nightly_day - timedelta(days=30)), "--end", str(history_end)),
+    subprocess.run(jd("run", "--start", str(mode.nightly_day - timedelta(days=mode.short_days)), "--end",
+                      str(history_end)),
                    env=pipeline_env(short_dir), cwd=REPO, capture_output=True, text=True, check=False)
     wall_short, _, done = run_measured(jd("run", "--date", str(mode.nightly_day)), pipeline_env(short_dir))
     ratio = wall_long / wall_short if wall_short else float("nan")
-    figures.append(Figure(f"nightly after {mode.days} days ÷ after 30 days", round(ratio, 2), "≤ 1.3",
+    figures.append(Figure(f"nightly after {mode.days} days ÷ after {mode.short_days} days", round(ratio, 2), "≤ 1.3",
                           ratio <= 1.3, f"{wall_long:.1f}s vs {wall_short:.1f}s"))
     return figures
 
