@@ -8,6 +8,7 @@ failing test stops every downstream asset in the same run; their results are als
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -25,7 +26,6 @@ from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import ensure_warehouse_tables
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
-PARSE_SETTINGS_PATH = DBT_PROJECT_DIR / "target" / "jd_parse_settings.json"
 # Models that read the forecast written by a Python asset downstream of the quality gate; they
 # run in a second dbt step so the asset graph has no cycle.
 AFTER_FORECAST_SELECTOR = "tag:after_forecast"
@@ -40,28 +40,11 @@ def _newest_project_file_mtime() -> float:
     return max(p.stat().st_mtime for p in candidates if p.exists())
 
 
-def _parse_settings() -> dict[str, str]:
-    """What dbt's partial-parse cache depends on besides the project files: the profile renders
-    the warehouse path and memory limit, and a cache parsed with other values is thrown away
-    (a full re-parse) by every dbt invocation."""
-    return {
-        "JD_DATA_DIR": str(get_settings().data_dir),
-        "JD_DUCKDB_MEMORY_LIMIT": os.environ.get("JD_DUCKDB_MEMORY_LIMIT", ""),
-    }
-
-
 def ensure_dbt_manifest() -> Path:
-    """`DbtCliResource` needs a manifest at import time: (re)parse when missing or stale.
-
-    The parse also leaves target/partial_parse.msgpack, which dagster-dbt copies into each
-    invocation: it is re-made when the profile's settings changed, so every run can use it.
-    """
-    settings = _parse_settings()
-    fresh = MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_project_file_mtime()
-    stamp = PARSE_SETTINGS_PATH.read_text() if PARSE_SETTINGS_PATH.exists() else ""
-    if fresh and stamp == json.dumps(settings, sort_keys=True):
+    """`DbtCliResource` needs a manifest at import time: (re)parse when missing or stale."""
+    if MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_project_file_mtime():
         return MANIFEST_PATH
-    env = {**os.environ, "JD_DATA_DIR": settings["JD_DATA_DIR"]}
+    env = {**os.environ, "JD_DATA_DIR": str(get_settings().data_dir)}
     result = subprocess.run(
         [DBT_EXECUTABLE, "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--quiet"],
@@ -69,8 +52,23 @@ def ensure_dbt_manifest() -> Path:
     )
     if result.returncode != 0 or not MANIFEST_PATH.exists():
         raise RuntimeError(f"`dbt parse` failed in {DBT_PROJECT_DIR}:\n{result.stdout}\n{result.stderr}")
-    PARSE_SETTINGS_PATH.write_text(json.dumps(settings, sort_keys=True))
     return MANIFEST_PATH
+
+
+def _keep_partial_parse_cache(invocation: Any) -> None:
+    """Make this invocation's parse cache the one the next invocation starts from.
+
+    dagster-dbt copies target/partial_parse.msgpack into every invocation. dbt throws a cache
+    away (a full re-parse, ~2.5 s) when the profile renders differently, e.g. another data dir
+    than the `dbt parse` that made it; the invocation that just ran parsed with the current one.
+    """
+    source = Path(invocation.target_path) / "partial_parse.msgpack"
+    if not source.exists():
+        return
+    target = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+    temporary = target.with_name(f".partial_parse.{os.getpid()}.msgpack")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)  # atomic: a concurrent invocation copies either file whole
 
 
 class JdDbtTranslator(DagsterDbtTranslator):
@@ -186,6 +184,7 @@ def _run_dbt(
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     # Buffer dbt's events: row counts can only be read once dbt has released the DuckDB file.
     events = list(invocation.stream())
+    _keep_partial_parse_cache(invocation)
     key_of = context.assets_def.keys_by_output_name.__getitem__
     built = {key_of(e.output_name) for e in events if isinstance(e, dg.Output)}
     counts = _row_counts(warehouse, built)

@@ -333,12 +333,17 @@ def run_suite_on_window(conn: duckdb.DuckDBPyConnection, source: str, window: Wi
     fingerprint = batch_fingerprint(conn, spec, window)
     previous = _previous_result(conn, spec, window, fingerprint)
     if previous is not None:
-        passed, severity, observed, run_id, details = previous
+        passed, severity, observed, run_id, details_json = previous
+        details = json.loads(details_json or "{}")
+        # a reused result names the run that validated the batch, not the last run that reused it
+        validated_in = details.get("reused_from_run", run_id)
+        validated_observed = details.get("validated_observed_value", observed)
         return CheckOutcome(
             check_name=spec.check_name, asset=spec.asset, passed=passed, severity=severity,
-            observed_value=f"batch unchanged since run {str(run_id)[:8]}: {observed}", window=window,
+            observed_value=f"batch unchanged since run {str(validated_in)[:8]}: {validated_observed}",
+            window=window,
             description=f"Great Expectations suite {spec.path.name}: the result of the unchanged batch",
-            details={**json.loads(details or "{}"), "reused_from_run": run_id,
+            details={**details, "reused_from_run": validated_in, "validated_observed_value": validated_observed,
                      "seconds": round(time.perf_counter() - started, 3)},
         )
     counts = period_row_counts(conn, source, window)

@@ -105,6 +105,9 @@ def test_an_unchanged_batch_keeps_its_result_and_a_new_delivery_is_validated(wh)
     assert (again.passed, again.severity) == (False, "error")  # the failure stands: the gate stays closed
     assert again.observed_value.startswith("batch unchanged since run run-1")
     assert again.details["reused_from_run"] == "run-1" and "rows" in again.details
+    write_outcomes(wh.conn, [again], "run-2")  # reused night after night: still names run-1, once
+    third = run_suite_on_window(wh.conn, "jd_ads", period_window(DAY))
+    assert third.observed_value == again.observed_value and third.details["reused_from_run"] == "run-1"
     # a corrected re-delivery replaces the batch: validated again, and it passes
     wh.conn.execute("DELETE FROM raw.jd_ads WHERE _load_id = 'ads-v1'")
     wh.load("jd_ads", ads_rows(), load_id="ads-v2")
