@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JD_DATA_DIR ?= $(CURDIR)/data
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test dev bench bench-quick lint clean
+.PHONY: install system-deps demo test dev bench bench-quick lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,10 +15,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Debian packages the tests need (headless chromium, CJK fonts): scripts/system-packages.txt.
+system-deps:
+	@bash scripts/install-system-deps.sh
+
 demo: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/jd-pipeline demo
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 dev: $(STAMP)

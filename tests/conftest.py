@@ -25,3 +25,23 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("JD_DATA_DIR", str(root))
     monkeypatch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
     return root
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright (tests/browser.py), one per test session."""
+    from tests.browser import chromium
+
+    with chromium() as instance:
+        yield instance
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh 1400 px wide page; closed after the test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
