@@ -132,6 +132,26 @@ def cmd_status(args: argparse.Namespace) -> int:
     return print_status(get_settings())
 
 
+def cmd_publish_postgres(args: argparse.Namespace) -> int:
+    from jd_pipeline.ops.pg_settings import pg_settings
+    from jd_pipeline.ops.publish_pg import publish_postgres
+
+    settings = get_settings()
+    if pg_settings() is None:
+        print("JD_PG_DSN is not set: nothing to publish to (see docs/bi_access.md)", file=sys.stderr)
+        return 2
+    result = publish_postgres(settings.serving_db)
+    assert result is not None
+    for t in result.tables:
+        state = f"copied in {t.seconds:.2f}s" if t.copied else "unchanged"
+        print(f"  {t.schema}.{t.name}: {t.row_count:,} rows, {state}")
+    print(
+        f"published generation {result.generation} to {result.target} in {result.duration_seconds:.2f}s "
+        f"({result.copied_rows:,} rows copied, {result.rows_per_second:,.0f} rows/s)"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jd-pipeline",
@@ -173,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="newest loaded period per source and brand, rejects, publish")
     status.set_defaults(func=cmd_status)
+
+    pg = sub.add_parser("publish-postgres",
+                        help="copy the served DuckDB file to the PostgreSQL serving database (JD_PG_DSN)")
+    pg.set_defaults(func=cmd_publish_postgres)
     return parser
 
 

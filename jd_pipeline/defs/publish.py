@@ -10,6 +10,7 @@ import dagster as dg
 from jd_pipeline.config import get_settings
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ops.publish import PublishResult, publish_serving
+from jd_pipeline.ops.publish_pg import PgPublishResult, publish_postgres
 from jd_pipeline.quality.gate import failed_blocking_checks, gate_message
 from jd_pipeline.quality.windows import ALL_TIME
 
@@ -103,7 +104,27 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         f"published {len(result.tables)} tables ({result.total_rows:,} rows) to "
         f"{result.serving_path} in {result.duration_seconds:.2f}s"
     )
-    return dg.MaterializeResult(metadata=_publish_metadata(result))
+    metadata = _publish_metadata(result)
+    # Optional second copy for BI servers on other machines (JD_PG_DSN): the same generation.
+    pg_result = publish_postgres(result.serving_path)
+    if pg_result is not None:
+        context.log.info(
+            f"published to PostgreSQL {pg_result.target}: {sum(t.copied for t in pg_result.tables)} changed "
+            f"table(s), {pg_result.copied_rows:,} rows at {pg_result.rows_per_second:,.0f} rows/s, "
+            f"{pg_result.duration_seconds:.2f}s"
+        )
+        metadata.update(_pg_metadata(pg_result))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _pg_metadata(result: PgPublishResult) -> dict[str, dg.MetadataValue | int | float | str]:
+    return {
+        "postgres_target": result.target,
+        "postgres_duration_seconds": dg.MetadataValue.float(result.duration_seconds),
+        "postgres_copied_tables": sum(1 for t in result.tables if t.copied),
+        "postgres_copied_rows": result.copied_rows,
+        "postgres_rows_per_second": dg.MetadataValue.float(round(result.rows_per_second, 1)),
+    }
 
 
 defs = dg.Definitions(assets=[serving_warehouse])
