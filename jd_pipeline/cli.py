@@ -7,10 +7,11 @@ import json
 import os
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from jd_pipeline.config import get_settings
+from jd_pipeline.config import BUSINESS_TIMEZONE, get_settings
 
 DEMO_START = date(2025, 1, 1)
 DEMO_END = date(2026, 6, 30)
@@ -81,16 +82,28 @@ def _resolve_window(args: argparse.Namespace) -> tuple[date, date]:
         if bounds is None:
             raise SystemExit(f"--all: no extract files found under {get_settings().landing_dir}")
         return bounds
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = business_yesterday()
+    print(f"no date given: running {yesterday} (yesterday in {BUSINESS_TIMEZONE})", flush=True)
     return yesterday, yesterday
 
 
+def business_yesterday(now: datetime | None = None) -> date:
+    """Yesterday in the business time zone (the nightly run's day), whatever the machine's zone."""
+    now = now or datetime.now(timezone.utc)
+    return now.astimezone(ZoneInfo(BUSINESS_TIMEZONE)).date() - timedelta(days=1)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from jd_pipeline.brands import BrandConfigError
     from jd_pipeline.orchestrate import run_pipeline
 
     start, end = _resolve_window(args)
-    report = run_pipeline(start, end, progress=_progress, skip_publish=args.no_publish,
-                          log_level="INFO" if args.verbose else "WARNING", record_runs=args.record_runs)
+    try:
+        report = run_pipeline(start, end, progress=_progress, skip_publish=args.no_publish,
+                              log_level="INFO" if args.verbose else "WARNING", record_runs=args.record_runs)
+    except BrandConfigError as exc:
+        print(f"jd-pipeline run: {exc}", file=sys.stderr)
+        return 2
     print(report.render())
     if args.report_json:
         Path(args.report_json).write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
@@ -152,6 +165,18 @@ def cmd_publish_postgres(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from jd_pipeline.ops.verify import VerifyError, verify
+
+    try:
+        result = verify(get_settings(), keep_scratch=args.keep_scratch)
+    except VerifyError as exc:
+        print(f"jd-pipeline verify: {exc}", file=sys.stderr)
+        return 2
+    print(result.render())
+    return 0 if result.equal else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jd-pipeline",
@@ -190,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     dev = sub.add_parser("dev", help="start the Dagster UI on 127.0.0.1:3000 (Ctrl-C stops it)")
     dev.set_defaults(func=cmd_dev)
+
+    verify = sub.add_parser("verify", help="rebuild the marts from raw into a scratch warehouse and compare "
+                            "them with the working one, table by table")
+    verify.add_argument("--keep-scratch", action="store_true", help="keep $JD_DATA_DIR/verify for inspection")
+    verify.set_defaults(func=cmd_verify)
 
     status = sub.add_parser("status", help="newest loaded period per source and brand, rejects, publish")
     status.set_defaults(func=cmd_status)

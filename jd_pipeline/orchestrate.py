@@ -21,6 +21,7 @@ import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from jd_pipeline.config import Settings, get_settings
+from jd_pipeline.ops.catch_up import CatchUp, pending_partitions
 
 INGEST_GROUP = "ingest"
 PUBLISH_GROUP = "publish"
@@ -54,6 +55,7 @@ class StageOutcome:
     warned_checks: list[FailedCheck] = field(default_factory=list)
     run_id: str = ""
     step_seconds: dict[str, float] = field(default_factory=dict)
+    loaded: dict[str, dict[str, int]] = field(default_factory=dict)  # ingest asset -> file/row counts
 
 
 @dataclass
@@ -62,14 +64,19 @@ class RunReport:
     end: date
     outcomes: list[StageOutcome] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)  # asset -> why it was held back
+    build_start: date | None = None  # first day rebuilt (earlier than start when catching up)
+    notes: list[str] = field(default_factory=list)  # late deliveries taken in, missing deliveries
 
     @property
     def success(self) -> bool:
-        return all(o.success for o in self.outcomes) and not self.skipped
+        return all(o.success for o in self.outcomes) and not self.skipped and not self.held
 
     def to_json(self) -> dict:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "success": self.success,
-                "skipped": self.skipped, "stages": [asdict(o) for o in self.outcomes]}
+                "build_start": self.build_start.isoformat() if self.build_start else None,
+                "skipped": self.skipped, "held": self.held, "notes": self.notes,
+                "stages": [asdict(o) for o in self.outcomes]}
 
     def render(self) -> str:
         lines = [f"pipeline run {self.start} .. {self.end}: {'OK' if self.success else 'FAILED'}"]
@@ -81,7 +88,10 @@ class RunReport:
                 for c in o.failed_checks
             ]
             lines += [f"      warning: {c.check} on {c.asset}: {c.observed}" for c in o.warned_checks]
-        lines += [f"  [skipped] {name} (an earlier stage failed)" for name in self.skipped]
+        lines += [f"  [skipped] {name}" for name in self.skipped]
+        from jd_pipeline.ops.run_summary import render_summary
+
+        lines += render_summary(self)
         return "\n".join(lines)
 
 
@@ -241,7 +251,9 @@ def _collect_outcome(
     outcome = StageOutcome(stage.name, partitions, result.success, seconds, run_id=result.run_id)
     outcome.step_seconds = _step_seconds(instance, result.run_id)
     for event in result.all_events:
-        if event.is_step_failure:
+        if event.event_type_value == "ASSET_MATERIALIZATION" and stage.is_ingest:
+            _note_loaded(outcome, event)
+        elif event.is_step_failure:
             outcome.failed_steps.append(f"{event.step_key}: {_root_cause(event.step_failure_data.error)}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.asset_check_evaluation_data
@@ -256,6 +268,21 @@ def _collect_outcome(
     if outcome.failed_checks and outcome.success:
         outcome.success = False  # a failed blocking check fails the pipeline even if no step did
     return outcome
+
+
+LOAD_COUNTS = ("files_loaded", "files_replaced", "files_duplicate", "files_rejected", "rows_loaded",
+               "rows_quarantined")
+
+
+def _note_loaded(outcome: StageOutcome, event) -> None:
+    """File and row counts of an ingest asset (a range run repeats them on every partition)."""
+    key = event.asset_key.to_user_string()
+    if key in outcome.loaded:
+        return
+    metadata = event.event_specific_data.materialization.metadata
+    outcome.loaded[key] = {
+        name: int(getattr(metadata[name], "value", metadata[name]) or 0) for name in LOAD_COUNTS if name in metadata
+    }
 
 
 def run_pipeline(
@@ -275,6 +302,9 @@ def run_pipeline(
     settings = get_settings()
     settings.ensure_dirs()
     if defs is None:
+        from jd_pipeline.brands import configured_brands
+
+        configured_brands()  # BrandConfigError before anything runs: a missing file, an unknown brand
         from jd_pipeline.definitions import defs as loaded
 
         defs = loaded
@@ -293,26 +323,97 @@ def run_pipeline(
     if recorded:
         _free_slots_of_dead_runs(instance, progress)
     report = RunReport(start, end)
+    catch_up = pending_partitions(settings, start, end)
+    report.build_start = catch_up.build_start(start)
+    report.notes += catch_up.describe(start)
+    for line in report.notes:
+        progress(line)
+    graph = runnable.resolve_asset_graph()
+    held: dict[dg.AssetKey, str] = {}
     for number, stage in enumerate(stages, start=1):
-        if report.outcomes and not report.outcomes[-1].success:
-            report.skipped.append(stage.name)
+        keys = tuple(key for key in stage.keys if key not in held)
+        if not keys:
+            report.skipped.append(f"{stage.name} (held back: {_held_reasons(stage.keys, held)})")
             continue
-        bounds = partition_range(stage.partitions_def, start, end)
+        bounds = _stage_bounds(stage, start, end, report.build_start, catch_up)
         if stage.partitions_def is not None and bounds is None:
             progress(f"[{number}/{len(stages)}] {stage.name}: no partitions in {start}..{end}, skipped")
             continue
         tags = {ASSET_PARTITION_RANGE_START_TAG: bounds[0], ASSET_PARTITION_RANGE_END_TAG: bounds[1]} if bounds else {}
         label = f"{bounds[0]}..{bounds[1]}" if bounds else ""
-        progress(f"[{number}/{len(stages)}] {stage.name} {label}: {len(stage.keys)} assets ...")
+        progress(f"[{number}/{len(stages)}] {stage.name} {label}: {len(keys)} assets ..."
+                 + (f" ({len(stage.keys) - len(keys)} held back)" if len(keys) < len(stage.keys) else ""))
         began = time.perf_counter()
-        result = runnable.resolve_job_def(f"cli_{stage.name}").execute_in_process(
+        job = runnable.resolve_job_def(f"cli_{stage.name}") if keys == stage.keys else _subset_job(defs, stage, keys)
+        result = job.execute_in_process(
             instance=instance, tags=tags, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
         outcome = _collect_outcome(stage, label, result, time.perf_counter() - began, instance)
         report.outcomes.append(outcome)
+        _hold_downstream(graph, keys, result, outcome, held)
         progress(f"    {'ok' if outcome.success else 'FAILED'} in {outcome.seconds:.1f}s (run {outcome.run_id[:8]})")
+    report.held = {key.to_user_string(): reason for key, reason in held.items()}
+    _record_held(settings, held, report)
     return report
+
+
+def _stage_bounds(stage: Stage, start: date, end: date, build_start: date, catch_up: CatchUp) -> tuple[str, str] | None:
+    """Partition range of a stage: the window, widened to the late deliveries (ingest) or to the
+    first day to rebuild (build stages)."""
+    if stage.partitions_def is None:
+        return None
+    if not stage.is_ingest:
+        return partition_range(stage.partitions_def, build_start, end)
+    bounds = partition_range(stage.partitions_def, start, end)
+    pending = catch_up.pending.get(_stage_label(stage.partitions_def), set())
+    if not pending:
+        return bounds
+    keys = set(pending) | (set(bounds) if bounds else set())
+    return min(keys), max(keys)
+
+
+def _subset_job(defs: dg.Definitions, stage: Stage, keys: tuple[dg.AssetKey, ...]) -> dg.JobDefinition:
+    subset = Stage(stage.name, keys, stage.partitions_def, stage.is_ingest)
+    job = dg.define_asset_job(f"cli_{stage.name}_subset", selection=_stage_selection(defs, subset),
+                              partitions_def=stage.partitions_def)
+    return dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
+
+
+def _hold_downstream(graph, keys: tuple[dg.AssetKey, ...], result, outcome: StageOutcome,
+                     held: dict[dg.AssetKey, str]) -> None:
+    """Hold back the assets a failure in this stage reaches through the lineage (ops/held.py)."""
+    from jd_pipeline.ops.held import downstream_of, not_materialized
+
+    roots: dict[dg.AssetKey, str] = {}
+    for check in outcome.failed_checks:
+        roots.setdefault(dg.AssetKey.from_user_string(check.asset),
+                         f"blocking check {check.check} failed on {check.asset}")
+    if not outcome.success:
+        step_error = outcome.failed_steps[0] if outcome.failed_steps else "step failed"
+        for key in sorted(not_materialized(keys, result), key=lambda k: k.to_user_string()):
+            roots.setdefault(key, f"{key.to_user_string()} not built ({step_error[:200]})")
+    for root, reason in roots.items():
+        for key in sorted(downstream_of(graph, [root]), key=lambda k: k.to_user_string()):
+            held.setdefault(key, reason)
+
+
+def _held_reasons(keys: Iterable[dg.AssetKey], held: dict[dg.AssetKey, str]) -> str:
+    reasons = sorted({held[key] for key in keys if key in held})
+    return "; ".join(reasons[:3]) + (f" and {len(reasons) - 3} more" if len(reasons) > 3 else "")
+
+
+def _record_held(settings: Settings, held: dict[dg.AssetKey, str], report: RunReport) -> None:
+    import duckdb
+
+    from jd_pipeline.config import duckdb_config
+    from jd_pipeline.ops.held import record_held
+
+    if not settings.warehouse_db.exists():
+        return
+    run_id = next((o.run_id for o in report.outcomes), "")
+    with duckdb.connect(str(settings.warehouse_db), config=duckdb_config()) as conn:
+        record_held(conn, held, report.build_start or report.start, report.end, run_id)
 
 
 # ------------------------------------------------------------------------------- landing and demo

@@ -53,12 +53,17 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- pre_hook of fct_sell_in_daily: the window days plus the completion days of PO lines exported in it. -#}
-{% macro delete_sell_in_window() -%}
+{#- pre_hook of fct_ads_daily: store_type comes from the *current* product master, so a master
+    delivery can restate it on any day. Rows outside the window whose stored store_type differs from
+    the current master are set to it (a pure function of brand and sku_id), so the table equals a
+    rebuild without re-reading 京准通 history. -#}
+{% macro restate_ads_store_type() -%}
     {%- if is_incremental() -%}
-        delete from {{ this }}
-        where {{ in_date_window('date_day') }}
-           or date_day in (select date_day from {{ ref('int_sell_in__lines') }} where {{ in_date_window('export_date') }})
+        update {{ this }} as t
+        set store_type = (select s.store_type from {{ ref('dim_sku') }} as s
+                          where s.brand = t.brand and s.sku_id = t.sku_id)
+        where t.store_type is distinct from (select s.store_type from {{ ref('dim_sku') }} as s
+                                             where s.brand = t.brand and s.sku_id = t.sku_id)
     {%- else -%}
         select 1
     {%- endif -%}

@@ -23,6 +23,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from jd_pipeline.config import DBT_PROJECT_DIR, get_settings
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from jd_pipeline.brands import configured_brands, write_config_tables
 from jd_pipeline.ingest import ensure_warehouse_tables
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -174,8 +175,10 @@ def _run_dbt(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     os.environ["JD_DATA_DIR"] = str(get_settings().data_dir)
+    brands = configured_brands()
     with warehouse.get_connection() as conn:
         ensure_warehouse_tables(conn)
+        write_config_tables(conn, brands)
     variables = dbt_vars(context)
     run_environment = dbt_run_environment(variables, config.whole_table_tests)
     context.log.info(f"dbt build, window {variables or 'none (whole tables)'}, "

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -230,10 +231,29 @@ def generate(
         by_source={k: asdict(v) for k, v in stats.items()},
     )
     _write_manifest(cfg, manifest, summary, records)
+    write_brand_config(out.parent / "brands.yaml", [make_brand(i) for i in range(brands)])
     summary.seconds = round(time.perf_counter() - t0, 2)
     say(f"done: {summary.files} files, {summary.rows} rows, {summary.bytes / 1e6:.1f} MB, "
         f"{summary.faults} planted faults in {summary.seconds}s; manifest {manifest}")
     return summary
+
+
+GENERATED_CONFIG_MARK = "# written by `jd-pipeline generate` for its demo brands (docs/brands.example.yaml)"
+
+
+def write_brand_config(path: Path, brands: list) -> None:
+    """The brand configuration of the generated brands beside the landing zone (the data dir), so
+    the generated extracts load as configured brands. A configuration someone wrote is kept."""
+    from jd_pipeline.brands import Brand as ConfiguredBrand
+    from jd_pipeline.brands import render_example
+    from jd_pipeline.generate.reference import COMMISSION_RATE_CARD
+
+    if path.exists() and not path.read_text(encoding="utf-8").startswith(GENERATED_CONFIG_MARK):
+        return
+    rates = {category: Decimal(str(rate)) for category, rate in COMMISSION_RATE_CARD.items()}
+    rates["*"] = Decimal("0.06")
+    configured = [ConfiguredBrand(b.code, (b.jd_name,), ("pop", "self"), rates) for b in brands]
+    path.write_text(GENERATED_CONFIG_MARK + "\n" + render_example(configured), encoding="utf-8")
 
 
 def _stage1(cfg: Config) -> list[tuple[int, str, int]]:

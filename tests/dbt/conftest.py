@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from jd_pipeline.brands import write_config_tables
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -26,6 +28,7 @@ def make_data_dir(root: Path) -> Path:
     conn = duckdb.connect(str(root / "warehouse" / "warehouse.duckdb"))
     raw_fixture.create_raw_tables(conn)
     fixture_data.load(conn)
+    write_config_tables(conn, fixture_data.BRANDS)
     conn.close()
     return root
 

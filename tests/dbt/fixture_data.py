@@ -8,7 +8,15 @@ from decimal import Decimal as Dm
 
 from raw_fixture import insert
 
+from jd_pipeline.brands import Brand
+
 A = "acme"
+
+# The brand configuration (brands.yaml) of the fixture: acme's JD name ACME, the P&L estimate rate card.
+BRANDS = {
+    "acme": Brand("acme", ("ACME",), ("pop", "self"), {"服装": Dm("0.08"), "*": Dm("0.06")}),
+    "beta": Brand("beta", ("BETA",), ("self",), {}),
+}
 
 
 def pop_line(order_id, sku_id, qty, price, payable, freight, status, paid, buyer, province, day):

@@ -1,25 +1,22 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_month_window('month_start', var('ads_restatement_days')) }}"
-) }}
--- Months rebuilt: those the window touches, extended back by the 15-day ads restatement (estimate
--- months read 京准通 cost, which is restated for 15 days).
+{{ config(materialized='table') }}
+-- Rebuilt whole on every run (docs/marts_notes.md, "Nightly equals rebuild"): cogs and the commission
+-- estimate use the *current* product master (unit_cogs, 品类), so a master change restates every
+-- month; sell-in moves between months with a PO line's 完成时间; GL re-deliveries move vouchers between
+-- months. It reads the daily marts aggregated (one row per day × brand × store × SKU), not raw lines.
 -- E-commerce P&L per month × brand × store (marts.md). revenue: POP = net_sales, self = sell-in;
 -- cogs = units × product-master unit_cogs (POP units sold, self units received); cost lines = ledger of
 -- the store's cost centre; allocated_shared = JD-共享 split by gmv share. A brand-month without any
 -- ledger line is an estimate: ads = 京准通 cost of the store's SKUs, POP commission = rate card ×
--- net_sales (by 品类), every other cost line and allocated_shared 0.
+-- net_sales (by 品类, the brand's rate card in brands.yaml), every other cost line and allocated_shared 0.
 {% set cost_types = ['commission', 'platform_fee', 'ads', 'agency_fee', 'logistics', 'campaign', 'samples', 'staff', 'other'] %}
 with skus as (
     select brand, sku_id, category, unit_cogs from {{ ref('dim_sku') }}
 ),
 rates as (
-    select category, commission_rate from {{ ref('pop_commission_rate_card') }}
+    select brand, category, commission_rate from {{ ref('stg_config__pop_commission_rates') }}
 ),
-default_rate as (
-    select commission_rate from rates where category = '*'
+default_rates as (
+    select brand, commission_rate from rates where category = '*'
 ),
 sales as (
     select
@@ -29,10 +26,11 @@ sales as (
         sum(s.net_sales) as net_sales,
         sum(s.units) as units,
         sum(s.units * coalesce(k.unit_cogs, 0)) as cogs_sold,
-        sum(s.net_sales * coalesce(r.commission_rate, (select commission_rate from default_rate))) as commission_estimate
+        sum(s.net_sales * coalesce(r.commission_rate, d.commission_rate, 0)) as commission_estimate
     from {{ ref('fct_sales_daily') }} as s
     left join skus as k on s.brand = k.brand and s.sku_id = k.sku_id
-    left join rates as r on k.category = r.category
+    left join rates as r on s.brand = r.brand and k.category = r.category
+    left join default_rates as d on s.brand = d.brand
     group by 1, 2, 3
 ),
 sell_in as (
@@ -90,7 +88,6 @@ grid as (
     select bm.brand, bm.month_start, st.store_type
     from brand_months as bm
     cross join {{ ref('stores') }} as st
-    where {{ in_month_window('bm.month_start', var('ads_restatement_days')) }}
 ),
 lines as (
     select

@@ -1,9 +1,7 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_month_window('month_start') }}"
-) }}
+{{ config(materialized='table') }}
+-- Rebuilt whole on every run (docs/marts_notes.md, "Nightly equals rebuild"): a GL re-delivery can move
+-- vouchers between months, and QTD / YTD carry any month's change into the months after it; an
+-- OPEX budget revision changes the plan of every month it covers. The inputs are a few thousand lines.
 -- month × brand × cost_center (pop, self, shared — not allocated here) × cost_type.
 -- actual = Σ ledger (debit − credit); budget = first version of the year; plan = current version;
 -- variance = actual − budget, variance_vs_plan = actual − plan. MTD = the month; QTD / YTD = the months
@@ -74,4 +72,3 @@ select
 from base as b
 join cumulative as c
     on b.month_start = c.month_start and b.brand = c.brand and b.cost_center = c.cost_center and b.cost_type = c.cost_type
-where {{ in_month_window('b.month_start') }}

@@ -2,11 +2,13 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_date_window('date_day', var('ads_restatement_days')) }}"
+    pre_hook=["{{ delete_date_window('date_day', var('ads_restatement_days')) }}",
+              "{{ restate_ads_store_type() }}"]
 ) }}
 -- 京准通 day × product line × campaign × ad group × SKU. Attribution grows for 15 days, so a run
 -- re-processes var('ads_restatement_days') days before min_date. store_type from the product master
--- (dim_sku); ratios recomputed from their parts.
+-- (dim_sku, the current master: a master change restates it on every day, see restate_ads_store_type);
+-- ratios recomputed from their parts.
 with agg as (
     select
         date_day, brand, product_line, campaign_id, adgroup_id, sku_id,

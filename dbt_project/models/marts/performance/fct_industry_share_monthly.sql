@@ -1,9 +1,7 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_month_window('month_start') }}"
-) }}
+{{ config(materialized='table') }}
+-- Rebuilt whole on every run (docs/marts_notes.md, "Nightly equals rebuild"): is_own_brand follows the
+-- brand configuration (a configured JD brand name re-files every month), and a month's 品牌榜 may be
+-- re-delivered after the month. A few hundred rows per brand and month.
 -- 商智 品牌榜: deal_index_share = the brand's 成交金额指数 ÷ Σ 成交金额指数 of the listed brands of that
 -- month, category and report (an index share, not a market share: only the listed brands are known).
 with ranks as (
@@ -13,7 +11,6 @@ with ranks as (
         sum(deal_index) as deal_index, sum(visitor_index) as visitor_index, sum(search_index) as search_index,
         min(deal_amount_low) as deal_amount_low, max(deal_amount_high) as deal_amount_high
     from {{ ref('stg_jd_sz_industry__brand_ranks') }}
-    where {{ in_month_window('month_start') }}
     group by 1, 2, 3, 4, 5
 )
 select
@@ -31,6 +28,7 @@ select
                                                 as deal_index_share,
     cast(r.deal_amount_low as decimal(18,2))    as deal_amount_low,
     cast(r.deal_amount_high as decimal(18,2))   as deal_amount_high,
-    coalesce(r.brand_name = b.jd_brand_name, false) as is_own_brand
+    n.brand is not null                         as is_own_brand
 from ranks as r
-left join {{ ref('dim_brand') }} as b on r.brand = b.brand
+left join (select distinct brand, jd_brand_name from {{ ref('stg_config__brand_names') }}) as n
+    on r.brand = n.brand and r.brand_name = n.jd_brand_name

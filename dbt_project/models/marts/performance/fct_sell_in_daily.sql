@@ -1,18 +1,9 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_sell_in_window() }}"
-) }}
+{{ config(materialized='table') }}
 -- Sell-in to JD (self-operated) from the newest PO state: 实收数量 × 采购价 on the 完成时间 day.
--- Window: the days in [min_date, max_date] plus the completion days of PO lines exported in it
--- (a PO export can complete a line dated earlier).
-with lines as (
-    select * from {{ ref('int_sell_in__lines') }}
-),
-touched as (
-    select distinct date_day from lines where {{ in_date_window('export_date') }}
-)
+-- Rebuilt whole on every run (docs/marts_notes.md, "Nightly equals rebuild"): a later export of a PO
+-- line can move it to another completion day, correct its 实收数量 or cancel it, and the superseded
+-- day is not known from the newest state alone. The newest-state model it reads is rebuilt whole
+-- anyway (int_vc_purchase_orders__latest), so this is one more aggregation of it.
 select
     cast(date_day as date)                  as date_day,
     cast(brand as varchar)                  as brand,
@@ -20,7 +11,5 @@ select
     cast(sum(units_received) as bigint)     as units_received,
     cast(sum(sell_in_amount) as decimal(18,2)) as sell_in_amount,
     cast(count(*) as bigint)                as po_lines
-from lines
-where {{ in_date_window('date_day') }}
-   or date_day in (select date_day from touched)
+from {{ ref('int_sell_in__lines') }}
 group by 1, 2, 3

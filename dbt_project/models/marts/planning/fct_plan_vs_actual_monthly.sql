@@ -1,10 +1,7 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_month_window('month_start', var('ads_restatement_days')) }}"
-) }}
--- Months rebuilt: those the window touches, extended back by the 15-day ads restatement (actual_ads).
+{{ config(materialized='table') }}
+-- Rebuilt whole on every run (docs/marts_notes.md, "Nightly equals rebuild"): the category of actuals
+-- is the *current* product master's 品类 (a master change re-files every month), and a plan revision
+-- changes the plan of every month it covers. It reads the daily marts aggregated, not raw lines.
 -- month × brand × store × category (product master 品类; '(unmapped)' for SKUs not in the master).
 -- budget = first version of the year, plan = current version (int_sales_plan__versions);
 -- actual_gmv = Σ fct_sales_daily.gmv; ads actual = Σ fct_ads_daily.cost by the SKU's store and category.
@@ -80,4 +77,3 @@ left join sales as ly
    and k.brand = ly.brand and k.store_type = ly.store_type and k.category = ly.category
 left join ads as a
     on k.month_start = a.month_start and k.brand = a.brand and k.store_type = a.store_type and k.category = a.category
-where {{ in_month_window('k.month_start', var('ads_restatement_days')) }}

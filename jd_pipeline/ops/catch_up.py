@@ -1,0 +1,99 @@
+"""What a run must take in besides its window: late deliveries and what an earlier run held back.
+
+A nightly run for day D is not only about D. Since the last run, files may have arrived for older
+periods (a POP day re-delivered with changed statuses, 京准通 re-pulls of the 14 days before D, a GL
+month re-delivered, a new product master); and an earlier run may have held back assets because a
+blocking check failed. A run that ignores them leaves the warehouse different from a rebuild from
+raw (docs/marts_notes.md, "Nightly equals rebuild"). This module finds them:
+
+- `pending_partitions`: per period kind, the partition keys of landing files that are new or
+  changed since ops.load_manifest saw them (path + size + mtime, as the landing sensor compares),
+  up to the end of the run's window;
+- `held_back_start`: the first day of any window an earlier run held back (ops.held_assets).
+
+The run widens its ingest ranges and its build window to cover both (`orchestrate.run_pipeline`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from jd_pipeline.config import Settings, duckdb_config
+
+
+@dataclass
+class CatchUp:
+    """Partitions and days a run takes in besides its window."""
+
+    pending: dict[str, set[str]] = field(default_factory=dict)  # period kind -> partition keys
+    pending_first_day: dict[str, date] = field(default_factory=dict)  # period kind -> first day
+    pending_sources: dict[str, set[str]] = field(default_factory=dict)  # source -> periods before the window
+    held_start: date | None = None
+
+    def build_start(self, start: date) -> date:
+        """First day the build stages must cover: rows of a daily source re-delivered for an
+        older day live on that day; held-back windows are rebuilt. Monthly and longer sources feed
+        only marts rebuilt whole on every run, so they do not widen the day window."""
+        candidates = [start, self.pending_first_day.get("daily", start)]
+        if self.held_start is not None:
+            candidates.append(self.held_start)
+        return min(candidates)
+
+    def describe(self, start: date) -> list[str]:
+        """One line per source with files for periods before the window new or changed since the
+        last load (late deliveries), and the held window."""
+        lines = [
+            f"late deliveries of {source} taken in: {', '.join(sorted(periods)[:6])}"
+            + (f" and {len(periods) - 6} more" if len(periods) > 6 else "")
+            for source, periods in sorted(self.pending_sources.items())
+        ]
+        if self.held_start is not None and self.held_start < start:
+            lines.append(f"held back by an earlier run since {self.held_start}: rebuilt from there")
+        return lines
+
+
+def pending_partitions(settings: Settings, start: date, end: date) -> CatchUp:
+    """Landing files not yet in ops.load_manifest with their current fingerprint, by period kind."""
+    from jd_pipeline.contracts import get_contract
+    from jd_pipeline.ingest.landing import period_bounds, scan_landing
+    from jd_pipeline.ingest.manifest import seen_fingerprints
+
+    files = scan_landing(settings.landing_dir)
+    seen = _read(settings.warehouse_db, seen_fingerprints, set())
+    catch_up = CatchUp()
+    for item in files:
+        if (item.relpath, item.fingerprint) in seen:
+            continue
+        kind = get_contract(item.source).period_kind
+        first_day = period_bounds(kind, item.period)[0]
+        if first_day > end:
+            continue  # a period after the window waits for its own run
+        catch_up.pending.setdefault(kind, set()).add(item.partition_key)
+        if first_day < start:
+            catch_up.pending_sources.setdefault(item.source, set()).add(item.period)
+        if kind not in catch_up.pending_first_day or first_day < catch_up.pending_first_day[kind]:
+            catch_up.pending_first_day[kind] = first_day
+    catch_up.held_start = _read(settings.warehouse_db, held_back_start, None)
+    return catch_up
+
+
+def _read(db: Path, reader, default):
+    """Run `reader(conn)` on the warehouse read-only; `default` when there is no warehouse yet."""
+    if not db.exists():
+        return default
+    try:
+        with duckdb.connect(str(db), read_only=True, config=duckdb_config()) as conn:
+            return reader(conn)
+    except duckdb.CatalogException:
+        return default
+
+
+def held_back_start(conn: duckdb.DuckDBPyConnection) -> date | None:
+    from jd_pipeline.ops.held import HELD_TABLE
+
+    row = conn.execute(f"select min(window_start) from {HELD_TABLE}").fetchone()
+    return row[0] if row else None
