@@ -27,6 +27,7 @@ DOMAIN_MODULES = (
     "jd_pipeline.defs.reports",
     "jd_pipeline.defs.publish",
     "jd_pipeline.defs.schedules_sensors",
+    "jd_pipeline.defs.verify",
 )
 
 

@@ -267,25 +267,36 @@ def opex_closed_months_unchanged(spec: ReconSpec, conn: duckdb.DuckDBPyConnectio
 # ------------------------------------------------------------------ plan months
 
 def plan_months_sum_to_year(spec: ReconSpec, conn: duckdb.DuckDBPyConnection, window: Window) -> CheckOutcome:
-    """Every (version, store, category) of a yearly plan has each month of its year exactly once,
-    so the months add up to the year (the year-total rows themselves are checked by
-    `total_rows_match_details`)."""
+    """Every (version, store, category) of a yearly plan has each of its months exactly once, so the
+    months add up to the year (the year-total rows themselves are checked by
+    `total_rows_match_details`). The budget (the year's first version by 发布日期) covers the 12
+    months; a later revision covers either the 12 months or the remaining months only, January..
+    December cut at its first month (a 2026-Q2滚动 of April..December, docs/marts_notes.md): the
+    months before stay on the previous version."""
     if not _exists(conn, "raw", "fin_sales_plan"):
         return _missing(spec, window, ["raw.fin_sales_plan"])
     sql = f"""
-        SELECT _brand AS brand, _period AS year, plan_version, store, category, min(_load_id) AS load_id,
-               count(*) AS lines, count(DISTINCT month) AS months,
-               count(*) FILTER (WHERE substr(month, 1, 4) <> _period) AS outside_year,
-               sum(target_gmv) AS year_target_gmv
-        FROM raw.fin_sales_plan WHERE {_in_window()} GROUP BY ALL
-        HAVING count(*) <> 12 OR count(DISTINCT month) <> 12 OR outside_year > 0
+        WITH groups AS (
+            SELECT _brand AS brand, _period AS year, plan_version, store, category, min(_load_id) AS load_id,
+                   min(published_on) AS published_on, count(*) AS lines, count(DISTINCT month) AS months,
+                   min(month) AS first_month, max(month) AS last_month,
+                   count(*) FILTER (WHERE substr(month, 1, 4) <> _period) AS outside_year,
+                   sum(target_gmv) AS year_target_gmv
+            FROM raw.fin_sales_plan WHERE {_in_window()} GROUP BY ALL),
+        budgets AS (SELECT brand, year, min(published_on) AS budget_published FROM groups GROUP BY ALL)
+        SELECT g.* EXCLUDE (published_on), g.published_on = b.budget_published AS is_budget
+        FROM groups AS g JOIN budgets AS b USING (brand, year)
+        WHERE g.lines <> g.months OR g.outside_year > 0 OR g.last_month <> g.year || '-12'
+           OR g.months <> 13 - CAST(substr(g.first_month, 6, 2) AS INTEGER)
+           OR (g.published_on = b.budget_published AND g.first_month <> g.year || '-01')
         ORDER BY ALL"""
     bad = _rows(conn, sql, [window.start, window.end])
     groups = conn.execute(f"SELECT count(*) FROM (SELECT DISTINCT _brand, _period, plan_version, store, category "
                           f"FROM raw.fin_sales_plan WHERE {_in_window()})", [window.start, window.end]).fetchone()[0]
     files = _paths(conn, {str(r["load_id"]) for r in bad})
-    observed = (f"{groups} plan lines cover their 12 months" if not bad else
-                f"{len(bad)} of {groups} plan lines do not cover 12 months of their year, e.g. "
+    observed = (f"{groups} plan lines cover their months (budget: 12, revisions: 12 or the remaining ones)"
+                if not bad else
+                f"{len(bad)} of {groups} plan lines do not cover their months exactly once, e.g. "
                 + ", ".join(f"{r['plan_version']}/{r['store']}/{r['category']}: {r['months']} months"
                             for r in bad[:3]) + " in " + ", ".join(files[:3]))
     return _outcome(spec, window, not bad, observed,
@@ -320,7 +331,8 @@ def reconciliation_specs(sources: list[str]) -> list[ReconSpec]:
     b.add("opex_closed_months_unchanged", "fin_opex_actuals", "error", opex_closed_months_unchanged, (),
           "a closed ledger month re-delivered must not change")
     b.add("plan_months_sum_to_year", "fin_sales_plan", "error", plan_months_sum_to_year, (),
-          "every plan version/store/category has the 12 months of its year exactly once")
+          "every plan version/store/category has its months exactly once: the budget 12, a revision "
+          "12 or the remaining months to December")
     for source in sources:
         if source == "jd_sz_traffic":
             b.add("traffic_subtotals_match", source, "error", traffic_subtotals_match, (),

@@ -93,3 +93,27 @@ def test_plan_missing_a_month_is_an_error(wh) -> None:
     assert not outcome.passed and outcome.severity == "error" and "11 months" in outcome.observed_value
     wh.replace("fin_sales_plan", plan_rows(), period="2026")
     assert _run(wh, "plan_months_sum_to_year", "2026").passed
+
+
+def _revision(first_month: int, last_month: int = 12, version: str = "2026-Q2滚动") -> list[dict]:
+    return [{**row, "plan_version": version, "published_on": row["published_on"].replace(month=3, day=25)}
+            for row in plan_rows() if first_month <= int(row["month"][5:]) <= last_month]
+
+
+def test_plan_revision_of_the_remaining_months_passes(wh) -> None:
+    # budget: 12 months; 2026-Q2滚动: April..December only (the months before stay on the budget)
+    wh.load("fin_sales_plan", plan_rows() + _revision(4), period="2026")
+    outcome = _run(wh, "plan_months_sum_to_year", "2026")
+    assert outcome.passed, outcome.observed_value
+
+
+def test_plan_revision_with_a_gap_or_a_budget_without_january_fails(wh) -> None:
+    wh.load("fin_sales_plan", plan_rows() + _revision(4, last_month=11), period="2026")  # no December
+    assert not _run(wh, "plan_months_sum_to_year", "2026").passed
+    gap = [r for r in _revision(4) if r["month"] != "2026-06"]  # June missing inside the run
+    wh.replace("fin_sales_plan", plan_rows() + gap, period="2026")
+    assert not _run(wh, "plan_months_sum_to_year", "2026").passed
+    budget_from_april = [r for r in plan_rows() if r["month"] >= "2026-04"]
+    wh.replace("fin_sales_plan", budget_from_april, period="2026")
+    outcome = _run(wh, "plan_months_sum_to_year", "2026")
+    assert not outcome.passed and "2026-预算" in outcome.observed_value
