@@ -107,15 +107,20 @@ def _stage_label(pdef: dg.PartitionsDefinition | None) -> str:
     return "partitioned"
 
 
-def plan_stages(defs: dg.Definitions, include_publish: bool = True) -> list[Stage]:
-    """Cut the asset graph into runnable stages in dependency order."""
+def plan_stages(defs: dg.Definitions, include_publish: bool = True,
+                only_groups: frozenset[str] | None = None) -> list[Stage]:
+    """Cut the asset graph into runnable stages in dependency order (only the assets of
+    `only_groups` when given)."""
     graph = defs.resolve_asset_graph()
     members: dict[tuple[bool, str], list[dg.AssetKey]] = {}
     pdefs: dict[tuple[bool, str], dg.PartitionsDefinition | None] = {}
     stage_of: dict[dg.AssetKey, tuple[bool, str]] = {}
+    left_out = _left_out(graph, only_groups)
     for key in sorted(graph.materializable_asset_keys, key=lambda k: k.to_user_string()):
         node = graph.get(key)
         if node.group_name == PUBLISH_GROUP and not include_publish:
+            continue
+        if key in left_out:
             continue
         ident = (node.group_name == INGEST_GROUP, _stage_label(node.partitions_def))
         members.setdefault(ident, []).append(key)
@@ -136,6 +141,14 @@ def plan_stages(defs: dg.Definitions, include_publish: bool = True) -> list[Stag
         )
         for ident in order
     ]
+
+
+def _left_out(graph, only_groups: frozenset[str] | None) -> set[dg.AssetKey]:
+    """Assets outside `only_groups` and everything downstream of them (they could not be built)."""
+    if only_groups is None:
+        return set()
+    outside = [k for k in graph.materializable_asset_keys if graph.get(k).group_name not in only_groups]
+    return set(dg.AssetSelection.assets(*outside).downstream().resolve(graph)) if outside else set()
 
 
 def _toposort(edges: dict, prefer: Callable) -> list:
@@ -293,6 +306,7 @@ def run_pipeline(
     defs: dg.Definitions | None = None,
     log_level: str = "WARNING",
     record_runs: bool | None = None,
+    only_groups: frozenset[str] | None = None,
 ) -> RunReport:
     """Run every stage over [start, end]; Dagster's console log shows `log_level` and above.
 
@@ -308,7 +322,7 @@ def run_pipeline(
         from jd_pipeline.definitions import defs as loaded
 
         defs = loaded
-    stages = plan_stages(defs, include_publish=not skip_publish)
+    stages = plan_stages(defs, include_publish=not skip_publish, only_groups=only_groups)
     jobs = [
         dg.define_asset_job(f"cli_{stage.name}", selection=_stage_selection(defs, stage),
                             partitions_def=stage.partitions_def)

@@ -7,7 +7,7 @@ delivery time as mtime (Asia/Shanghai), so replaying the deliveries night by nig
 
 | kind | what changes after the first delivery |
 | --- | --- |
-| pop_status_redelivered | a POP day first exported the next morning (cancellations not yet known, orders not yet completed), re-delivered 10 days later with the settled statuses |
+| pop_status_redelivered | a POP day first exported the next morning (cancellations not yet known, orders not yet completed), re-delivered 3 days later with the settled statuses |
 | ads_repulls | every 京准通 report day pulled again every night for 15 days (generator) |
 | po_moved_completion_day | a completed PO line's newer state moves 完成时间 to the next day and corrects 实收数量 |
 | po_cancelled_after_completion | a completed PO line's newer state is 已取消 |
@@ -18,7 +18,9 @@ delivery time as mtime (Asia/Shanghai), so replaying the deliveries night by nig
 | inventory_redelivered | an inventory day re-delivered with corrected stock (RDC and 全国 rows) |
 | agency_snapshots | weekly 30-60-90 plan snapshots, every one kept (generator) |
 
-`deliveries(landing)` lists the files by delivery day, for the replay.
+Every restatement lands within the last `NIGHTS_NEEDED` days before the as-of (some deliveries
+are re-timed for it), so a replay of that many nights sees both the first delivery and the
+restatement of each. `deliveries(landing)` lists the files by delivery day, for the replay.
 """
 
 from __future__ import annotations
@@ -48,7 +50,10 @@ RESTATEMENT_KINDS: dict[str, str] = {
     "inventory_redelivered": "an inventory day re-delivered with corrected stock",
     "agency_snapshots": "weekly agency plan snapshots, every one kept",
 }
-POP_EARLY_DAYS = 10  # POP days (ending 11 days before the as-of) that get an early export
+# Every restatement lands in the last NIGHTS_NEEDED days before the as-of, so a replay of that many
+# nights sees the first delivery and the restatement of each.
+NIGHTS_NEEDED = 8
+POP_EARLY_OFFSETS = (6, 5, 4)  # POP days (before the as-of) exported early, then settled 3 days later
 
 
 # ------------------------------------------------------------------------------------- deliveries
@@ -103,12 +108,12 @@ def _edit_xlsx(path: Path, target: Path, edit: Callable[[list[list[object]]], li
 # ------------------------------------------------------------------------------------ the kinds
 def _pop_status_redelivered(landing: Path, brand: str, asof: date) -> list[str]:
     planted = []
-    for offset in range(POP_EARLY_DAYS):
-        day = asof - timedelta(days=11 + offset)
+    for day in (asof - timedelta(days=offset) for offset in POP_EARLY_OFFSETS):
         folder = landing / "jd_pop_orders" / brand / day.isoformat()
         finals = sorted(folder.glob("*.csv")) if folder.is_dir() else []
         if not finals:
             continue
+        deliver_at(finals[-1], day + timedelta(days=3))  # settled statuses, three days later
         header, rows = _read_csv(finals[-1], "gb18030")
         status, completed = header.index("订单状态"), header.index("订单完成时间")
         for row in rows:  # the morning after: nothing completed or cancelled yet
@@ -154,12 +159,12 @@ def _add_po_state(folder: Path, export_day: date, header: list[str], state: list
 
 
 def _po_restatements(landing: Path, brand: str, asof: date) -> dict[str, list[str]]:
-    lines = _completed_po_lines(landing, brand, asof - timedelta(days=18), asof - timedelta(days=10))
+    lines = _completed_po_lines(landing, brand, asof - timedelta(days=8), asof - timedelta(days=6))
     if len(lines) < 2:
         return {}
     out: dict[str, list[str]] = {}
     for kind, (path, header, row) in zip(("po_moved_completion_day", "po_cancelled_after_completion"), lines[:2]):
-        export_day = date.fromisoformat(path.parent.name) + timedelta(days=3)
+        export_day = date.fromisoformat(path.parent.name) + timedelta(days=2)
         state = list(row)
         if kind == "po_moved_completion_day":
             completed = datetime.fromisoformat(row[header.index("完成时间")]) + timedelta(days=1)
@@ -193,13 +198,13 @@ def _gl_restatements(landing: Path, brand: str, asof: date) -> dict[str, list[st
         return {}
     header, q_rows = _read_csv(q_files[-1], "gb18030")
     moved, q_rows = q_rows[0], q_rows[1:]
-    _write_csv(q_files[-1], "gb18030", header, q_rows, asof - timedelta(days=13))
+    _write_csv(q_files[-1], "gb18030", header, q_rows, asof - timedelta(days=6))
     _, p_rows = _read_csv(p_files[0], "gb18030")
     last_day = _month_start(asof) - timedelta(days=1)
     moved = list(moved)
     moved[header.index("会计期间")] = f"{p_month:%Y-%m}"
     moved[header.index("凭证日期")] = last_day.isoformat()
-    _write_csv(p_files[0], "gb18030", header, [*p_rows, moved], last_day + timedelta(days=1))
+    _write_csv(p_files[0], "gb18030", header, [*p_rows, moved], asof - timedelta(days=5))
     corrected = [list(r) for r in p_rows] + [moved]
     debit = header.index("借方金额")
     corrected[0][debit] = f"{float(corrected[0][debit] or 0) + 123.45:.2f}"
@@ -210,7 +215,8 @@ def _gl_restatements(landing: Path, brand: str, asof: date) -> dict[str, list[st
 
 
 def _plan_revision(landing: Path, brand: str, start: date, asof: date) -> list[str]:
-    """The 滚动 version published within the window keeps only the months from its quarter on."""
+    """The 滚动 version published within the window keeps only the months from its quarter on; finance
+    sends it within the replayed nights."""
     planted = []
     for path in sorted((landing / "fin_sales_plan" / brand).rglob("*滚动*.xlsx")):
         published = delivered_on(path)
@@ -222,7 +228,7 @@ def _plan_revision(landing: Path, brand: str, start: date, asof: date) -> list[s
             month = rows[0].index("年月")
             return [rows[0], *[r for r in rows[1:] if str(r[month]) >= first_month]]
 
-        _edit_xlsx(path, path, remaining, published)
+        _edit_xlsx(path, path, remaining, asof - timedelta(days=4))  # sent by finance a few days later
         planted.append(str(path.relative_to(landing)))
     return planted
 
@@ -247,7 +253,7 @@ def _master_change(landing: Path, brand: str, asof: date) -> list[str]:
 
 
 def _inventory_redelivered(landing: Path, brand: str, asof: date) -> list[str]:
-    day = asof - timedelta(days=17)
+    day = asof - timedelta(days=6)
     folder = landing / "jd_vc_inventory" / brand / day.isoformat()
     files = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
     if not files:
@@ -269,7 +275,7 @@ def _inventory_redelivered(landing: Path, brand: str, asof: date) -> list[str]:
 
 def _generator_kinds(landing: Path, brand: str, start: date, asof: date) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    ads_day = landing / "jd_ads" / brand / (asof - timedelta(days=16)).isoformat()
+    ads_day = landing / "jd_ads" / brand / (asof - timedelta(days=5)).isoformat()
     pulls = sorted(ads_day.glob("*.csv")) if ads_day.is_dir() else []
     if len(pulls) > 1:
         out["ads_repulls"] = [str(p.relative_to(landing)) for p in pulls]
