@@ -139,10 +139,10 @@ def configured_brands(data_dir: Path | None = None) -> dict[str, Brand]:
 CONFIG_DDL = (
     "create schema if not exists config",
     "create table if not exists config.brands (brand varchar primary key, stores varchar not null)",
-    "create table if not exists config.brand_names (brand varchar not null, jd_brand_name varchar not null, "
-    "name_rank integer not null)",
-    "create table if not exists config.pop_commission_rates (brand varchar not null, category varchar not null, "
-    "commission_rate decimal(6,4) not null)",
+    ("create table if not exists config.brand_names (brand varchar not null, jd_brand_name varchar not null, "
+    "name_rank integer not null)"),
+    ("create table if not exists config.pop_commission_rates (brand varchar not null, category varchar not null, "
+    "commission_rate decimal(6,4) not null)"),
 )
 
 

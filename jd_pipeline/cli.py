@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -89,7 +89,7 @@ def _resolve_window(args: argparse.Namespace) -> tuple[date, date]:
 
 def business_yesterday(now: datetime | None = None) -> date:
     """Yesterday in the business time zone (the nightly run's day), whatever the machine's zone."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return now.astimezone(ZoneInfo(BUSINESS_TIMEZONE)).date() - timedelta(days=1)
 
 

@@ -21,7 +21,7 @@ import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from jd_pipeline.config import Settings, get_settings
-from jd_pipeline.ops.catch_up import CatchUp, pending_partitions
+from jd_pipeline.ops.catch_up import CatchUp, missing_deliveries, pending_partitions, window_has_files
 
 INGEST_GROUP = "ingest"
 PUBLISH_GROUP = "publish"
@@ -66,20 +66,25 @@ class RunReport:
     skipped: list[str] = field(default_factory=list)
     held: dict[str, str] = field(default_factory=dict)  # asset -> why it was held back
     build_start: date | None = None  # first day rebuilt (earlier than start when catching up)
-    notes: list[str] = field(default_factory=list)  # late deliveries taken in, missing deliveries
+    notes: list[str] = field(default_factory=list)  # late deliveries taken in
+    missing: list[str] = field(default_factory=list)  # expected daily deliveries without a file
+    no_data: bool = False  # no file for the window and nothing new: nothing was run
 
     @property
     def success(self) -> bool:
-        return all(o.success for o in self.outcomes) and not self.skipped and not self.held
+        return (all(o.success for o in self.outcomes) and not self.skipped and not self.held
+                and not self.no_data)
 
     def to_json(self) -> dict:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "success": self.success,
                 "build_start": self.build_start.isoformat() if self.build_start else None,
-                "skipped": self.skipped, "held": self.held, "notes": self.notes,
+                "skipped": self.skipped, "held": self.held, "notes": self.notes, "missing": self.missing,
+                "no_data": self.no_data,
                 "stages": [asdict(o) for o in self.outcomes]}
 
     def render(self) -> str:
-        lines = [f"pipeline run {self.start} .. {self.end}: {'OK' if self.success else 'FAILED'}"]
+        status = "NO DATA" if self.no_data else "OK" if self.success else "FAILED"
+        lines = [f"pipeline run {self.start} .. {self.end}: {status}"]
         for o in self.outcomes:
             lines.append(f"  [{'ok' if o.success else 'FAILED'}] {o.stage} {o.partitions} ({o.seconds:.1f}s)")
             lines += [f"      failed step: {s}" for s in o.failed_steps]
@@ -315,10 +320,11 @@ def run_pipeline(
     """
     settings = get_settings()
     settings.ensure_dirs()
+    brands = None
     if defs is None:
         from jd_pipeline.brands import configured_brands
 
-        configured_brands()  # BrandConfigError before anything runs: a missing file, an unknown brand
+        brands = configured_brands()  # BrandConfigError before anything runs: no file, an unknown brand
         from jd_pipeline.definitions import defs as loaded
 
         defs = loaded
@@ -340,8 +346,16 @@ def run_pipeline(
     catch_up = pending_partitions(settings, start, end)
     report.build_start = catch_up.build_start(start)
     report.notes += catch_up.describe(start)
-    for line in report.notes:
+    if brands is not None:
+        report.missing = missing_deliveries(settings.landing_dir, {b.code: b.stores for b in brands.values()},
+                                            start, end)
+    for line in report.notes + [f"missing delivery: {line}" for line in report.missing]:
         progress(line)
+    if brands is not None and not catch_up.pending and not window_has_files(settings.landing_dir, start, end):
+        report.no_data = True
+        progress(f"no extract file in {settings.landing_dir} for {start}..{end} and nothing new to load: "
+                 "nothing run, nothing published")
+        return report
     graph = runnable.resolve_asset_graph()
     held: dict[dg.AssetKey, str] = {}
     for number, stage in enumerate(stages, start=1):

@@ -20,10 +20,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from jd_pipeline.brands import configured_brands, write_config_tables
 from jd_pipeline.config import DBT_PROJECT_DIR, get_settings
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from jd_pipeline.brands import configured_brands, write_config_tables
 from jd_pipeline.ingest import ensure_warehouse_tables
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"

@@ -97,3 +97,47 @@ def held_back_start(conn: duckdb.DuckDBPyConnection) -> date | None:
 
     row = conn.execute(f"select min(window_start) from {HELD_TABLE}").fetchone()
     return row[0] if row else None
+
+
+# Daily sources every brand delivers for each day, by the store they come from (sources.md).
+# jd_vc_purchase_orders lists only lines changed that day (a quiet day has no file) and
+# ref_products / tp_action_plan are snapshots, so their absence on a day is not a gap.
+EXPECTED_DAILY: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "pop": (("jd_pop_orders", None), ("jd_sz_sku", "pop"), ("jd_sz_traffic", "pop")),
+    "self": (("jd_vc_sales", None), ("jd_vc_inventory", None), ("jd_sz_sku", "self"), ("jd_sz_traffic", "self")),
+    "any": (("jd_ads", None),),
+}
+
+
+def missing_deliveries(landing: Path, stores_by_brand: dict[str, tuple[str, ...]], start: date,
+                       end: date) -> list[str]:
+    """`source[/store] brand: day, day, ...` for each expected daily delivery without any file."""
+    from datetime import timedelta
+
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    lines = []
+    for brand, stores in sorted(stores_by_brand.items()):
+        expected = [item for store in (*stores, "any") for item in EXPECTED_DAILY.get(store, ())]
+        for source, store in expected:
+            folder = landing / source / brand / (store or "")
+            gaps = [d for d in days if not _has_file(folder / d.isoformat())]
+            if gaps:
+                shown = ", ".join(d.isoformat() for d in gaps[:5]) + (f" and {len(gaps) - 5} more" if len(gaps) > 5 else "")
+                lines.append(f"{source}{'/' + store if store else ''} {brand}: no file for {shown}")
+    return lines
+
+
+def _has_file(folder: Path) -> bool:
+    return folder.is_dir() and any(p.is_file() for p in folder.iterdir())
+
+
+def window_has_files(landing: Path, start: date, end: date) -> bool:
+    """Whether any landing file's period overlaps [start, end]."""
+    from jd_pipeline.contracts import get_contract
+    from jd_pipeline.ingest.landing import period_bounds, scan_landing
+
+    for item in scan_landing(landing):
+        first, last = period_bounds(get_contract(item.source).period_kind, item.period)
+        if first <= end and last >= start:
+            return True
+    return False

@@ -14,7 +14,7 @@ held too, and BI keeps the previous generation of every table (never a half-upda
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import duckdb
@@ -56,7 +56,7 @@ def record_held(conn: duckdb.DuckDBPyConnection, held: Mapping[dg.AssetKey, str]
     conn.execute(_DDL)
     earlier = dict(conn.execute(f"select asset, min(window_start) from {HELD_TABLE} group by 1").fetchall())
     conn.execute(f"delete from {HELD_TABLE}")
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         (key.to_user_string(), min(start, earlier.get(key.to_user_string(), start)), end, reason, run_id, now)
         for key, reason in sorted(held.items(), key=lambda item: item[0].to_user_string())

@@ -17,6 +17,9 @@ def render_summary(report: RunReport) -> list[str]:
     if report.build_start and report.build_start < report.start:
         lines.append(f"  rebuilt from {report.build_start} (late deliveries or held-back days before {report.start})")
     lines += [f"  note: {note}" for note in report.notes]
+    lines += [f"  missing delivery: {line}" for line in report.missing]
+    if report.no_data:
+        lines.append("  no extract file for the window and nothing new in the landing zone: nothing was run")
     lines += _per_source(report)
     lines += _held(report)
     return lines

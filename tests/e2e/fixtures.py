@@ -96,3 +96,12 @@ def write_products(landing: Path, day: str = "2025-03-01") -> Path:
         sheet.append(row)
     book.save(path)
     return path
+
+
+def write_brands(data_dir: Path) -> Path:
+    """The brand configuration of the fixture (brands.yaml beside the landing zone)."""
+    path = data_dir / "brands.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"brands:\n  - code: {BRAND}\n    jd_brand_names: [ACME]\n    stores: [pop, self]\n"
+                    "    pop_commission_rates: {'服装': 0.08, '*': 0.06}\n", encoding="utf-8")
+    return path

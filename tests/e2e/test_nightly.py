@@ -267,3 +267,23 @@ def test_unconfigured_brand_folder_is_a_clear_error(tmp_path) -> None:
         shutil.move(root / "landing" / "jd_ads" / "acme", root / "landing" / "jd_ads" / "newbrand")
         with pytest.raises(BrandConfigError, match="newbrand"):
             run("2026-03-01")
+
+
+def test_window_without_files_is_not_ok_and_missing_deliveries_are_named(tmp_path) -> None:
+    root = tmp_path / "data"
+    with data_dir_env(root):
+        (root / "brands.yaml").write_text(BRANDS_YAML, encoding="utf-8")
+        samples.sample_jd_ads(root / "landing")  # acme's ads of 2026-03-01 only
+        empty = run("2026-05-01")
+        assert empty.no_data and not empty.success and not empty.outcomes
+        assert "NO DATA" in empty.render()
+        assert not (root / "serving" / "warehouse.duckdb").exists()
+        from jd_pipeline.config import get_settings
+        from jd_pipeline.ops.catch_up import missing_deliveries
+
+        gaps = missing_deliveries(get_settings().landing_dir, {"acme": ("pop", "self"), "popx": ("pop",)},
+                                  date(2026, 3, 1), date(2026, 3, 2))
+        assert "jd_ads acme: no file for 2026-03-02" in gaps
+        assert "jd_pop_orders acme: no file for 2026-03-01, 2026-03-02" in gaps
+        assert "jd_vc_sales popx: no file for 2026-03-01, 2026-03-02" not in gaps  # popx has no self store
+        assert "jd_sz_sku/pop popx: no file for 2026-03-01, 2026-03-02" in gaps

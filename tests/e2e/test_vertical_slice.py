@@ -51,6 +51,7 @@ def test_definitions_load() -> None:
 def good_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
     data_dir = tmp_path_factory.mktemp("e2e") / "data"
     landing = data_dir / "landing"
+    fx.write_brands(landing.parent)
     fx.write_products(landing)
     fx.write_pop_orders(landing)
     result = run_cli(data_dir, "run", "--date", fx.DAY)
@@ -103,6 +104,7 @@ def test_kpi_and_report_built(good_run) -> None:
 def test_failing_blocking_check_stops_kpi_and_reports(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     landing = data_dir / "landing"
+    fx.write_brands(landing.parent)
     fx.write_products(landing)
     bad = [list(row) for row in fx.POP_ROWS]
     bad[0][fx.POP_HEADERS.index("订单状态")] = "外星状态"  # not a 京麦 order status

@@ -114,6 +114,7 @@ READER = textwrap.dedent("""
 def test_serving_survives_kills_and_readers(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     landing = data_dir / "landing"
+    fx.write_brands(landing.parent)
     fx.write_products(landing)
     fx.write_pop_orders(landing)
     served = data_dir / "serving" / "warehouse.duckdb"
