@@ -146,12 +146,15 @@ def publish_serving(
 
 
 def rollback_serving(settings: Settings | None = None) -> Path:
-    """Swap `warehouse.duckdb.previous` back in as the served file (the current one becomes previous)."""
+    """Swap `warehouse.duckdb.previous` back in as the served file (the current one becomes previous),
+    and the Parquet link to that file's own generation: BI reading either copy sees the same data.
+    Refused (nothing changed) if that generation's Parquet directory is gone."""
     settings = settings or get_settings()
     served, previous = settings.serving_db, previous_path(settings)
     if not previous.exists():
         raise PublishError(f"no previous published file at {previous}")
     with _publish_lock(settings.serving_dir):
+        parquet = _parquet_generation_of(previous, settings.serving_dir)
         tmp = settings.serving_dir / f"{TMP_PREFIX}rollback.duckdb"
         _unlink_quietly(tmp)
         os.link(previous, tmp)
@@ -159,7 +162,28 @@ def rollback_serving(settings: Settings | None = None) -> Path:
             os.replace(served, previous)  # previous (old inode) now = what was served
         os.replace(tmp, served)
         _fsync_dir(settings.serving_dir)
+        if parquet is not None:
+            _swap_parquet_link(settings.serving_dir, parquet)
     return served
+
+
+def _parquet_generation_of(db: Path, serving_dir: Path) -> Path | None:
+    """The Parquet generation directory published with `db` (its `ops.publish_info` stamp); None
+    when served without Parquet (no generations at all). Raises if the generation is missing."""
+    root = serving_dir / PARQUET_GENERATIONS_DIR
+    if not root.is_dir() or not any(root.iterdir()):
+        return None
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(f"SELECT generation FROM ops.{PUBLISH_INFO_TABLE}").fetchone()
+    except duckdb.Error:
+        row = None
+    finally:
+        con.close()
+    target = root / str(row[0]) if row else None
+    if target is None or not target.is_dir():
+        raise PublishError(f"the Parquet generation of {db.name} is gone; not rolled back (republish instead)")
+    return target
 
 
 def previous_path(settings: Settings) -> Path:

@@ -93,9 +93,15 @@ def test_second_publish_keeps_previous_generation(working_warehouse: Path) -> No
     # roll back: the previous file is served again
     before_rollback = sha256(settings.serving_db)
     previous = sha256(pub.previous_path(settings))
+    served_parquet = settings.serving_parquet_dir.resolve()
     pub.rollback_serving(settings)
     assert sha256(settings.serving_db) == previous
     assert sha256(pub.previous_path(settings)) == before_rollback
+    # the Parquet copy follows the DuckDB file: both are the rolled-back generation
+    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
+        generation = con.execute(f"SELECT generation FROM ops.{pub.PUBLISH_INFO_TABLE}").fetchone()[0]
+    assert settings.serving_parquet_dir.resolve().name == generation != served_parquet.name
+    assert served_parquet.exists()  # the rolled-away generation is kept (roll forward again)
 
 
 def test_open_reader_keeps_its_snapshot(working_warehouse: Path) -> None:
