@@ -108,7 +108,9 @@ def _excel_frame(table: Table) -> pd.DataFrame:
 def render_xlsx(report: Report) -> bytes:
     """One sheet per table (same rows as the HTML) plus a 说明 sheet with the key numbers."""
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
+    # Text is never turned into a formula or link: a 商品名称 such as =HYPERLINK(...) stays text.
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
         book = writer.book
         summary = pd.DataFrame(
             [(k.key, k.label, None if k.value is None else float(k.value)) for k in report.key_numbers],
