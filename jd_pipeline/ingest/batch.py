@@ -27,6 +27,14 @@ def _c(name: str) -> str:
     return q(name + "__c")
 
 
+# A quarantined value longer than this is cut (an oversized field must not be copied whole).
+RAW_VALUE_MAX = 2000
+
+
+def _raw_value(ref: str) -> str:
+    return f"CASE WHEN strlen({ref}) > {RAW_VALUE_MAX} THEN left({ref}, {RAW_VALUE_MAX}) || '…' ELSE {ref} END"
+
+
 def _pct(name: str) -> str:
     return q(name + "__pct")
 
@@ -92,10 +100,11 @@ def typed_sql(contract: Contract, present: set[str], bases: list[int], only_file
             else:
                 typed.append(f"{d.fn}({_c(name)}) AS {q(d.name + '__t')}")
                 outputs.append(f"{q(d.name + '__t')} AS {q(d.name)}")
+    problems.append(("_flag IS NOT NULL", "_flag"))  # found while reading: control bytes, formula without value
     level, label = _total_sql(contract, present)
     reason = reason_expr(problems)
     rn = f"coalesce(s._rn, CAST(s.rowid - [{', '.join(map(str, bases))}][s._file + 1] + 1 AS INTEGER)) AS _rn"
-    meta = ["s._file", "s._period", "s._pstart", "s._pend", rn, "s.rowid AS _sidx"]
+    meta = ["s._file", "s._period", "s._pstart", "s._pend", rn, "s.rowid AS _sidx", "s._flag"]
     where = " WHERE s._file >= 0" if only_file is None else f" WHERE s._file = {only_file}"  # not VOID_FILE
     layer1 = f"SELECT {', '.join([*meta, *base])} FROM _stage_all s{where}"
     layer1b = f"SELECT * REPLACE ({', '.join(cleaned)}) FROM ({layer1})" if cleaned else layer1
@@ -149,7 +158,7 @@ def insert_quarantine(conn: duckdb.DuckDBPyConnection, contract: Contract, stage
                       lf: LandingFile, load_id: str) -> None:
     """Bad rows with the file's raw text keyed by the file's headers (no personal columns exist
     in `_stage_all`: they were never selected, or hashed/reduced at read time)."""
-    pairs = ", ".join(f"{lit(m.header)}, s.{q(name)}" for name, m in staged.columns.items())
+    pairs = ", ".join(f"{lit(m.header)}, {_raw_value(f's.{q(name)}')}" for name, m in staged.columns.items())
     head = f"{lit(load_id)}, {lit(contract.source)}, {lit(lf.relpath)}"
     conn.execute(
         f"""INSERT INTO ops.quarantine_rows
@@ -260,7 +269,7 @@ def insert_quarantine_batch(conn: duckdb.DuckDBPyConnection, contract: Contract,
         return tuple((name, m.header) for name, m in s.columns.items())
 
     for pairs_key, indexes in _groups(staged, mapping).items():
-        pairs = ", ".join(f"{lit(header)}, s.{q(name)}" for name, header in pairs_key)  # type: ignore[union-attr]
+        pairs = ", ".join(f"{lit(header)}, {_raw_value(f's.{q(name)}')}" for name, header in pairs_key)  # type: ignore[union-attr]
         conn.execute(
             f"""INSERT INTO ops.quarantine_rows
                 SELECT f.load_id, {lit(contract.source)}, f.relpath, t._row_number, t._reason, json_object({pairs}), now()

@@ -48,6 +48,7 @@ from jd_pipeline.ingest.manifest import (
     insert_manifest_rows,
     record_refused,
 )
+from jd_pipeline.ingest.messages import safe_error
 from jd_pipeline.ingest.readers import (
     BUFFER_MAX_ROWS,
     GROUP_MAX_BYTES,
@@ -57,6 +58,7 @@ from jd_pipeline.ingest.readers import (
     StageTarget,
     stage_file,
 )
+from jd_pipeline.ingest.scan import scan_file
 from jd_pipeline.ingest.sql import install_macros, q
 
 log = logging.getLogger(__name__)
@@ -110,14 +112,6 @@ class LoadSummary:
 
 
 # ---------------------------------------------------------------- identity
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(4 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def make_load_id(source: str, relpath: str, sha: str) -> str:
@@ -240,7 +234,8 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contra
     pending: _Pending | None = None
     shas: set[str] = {c.sha for c in current}
     for lf in sorted(files, key=lambda f: newness(f.pulled_on, f.mtime, f.relpath), reverse=True):
-        sha = file_sha256(lf.path)
+        scan = scan_file(lf.path, text=lf.kind == "csv")
+        sha = scan.sha256
         load_id = make_load_id(contract.source, lf.relpath, sha)
         key = newness(lf.pulled_on, lf.mtime, lf.relpath)
         if _seen_load_id(conn, run, load_id, lf):
@@ -257,14 +252,14 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contra
                 pstart, pend = period_bounds(contract.period_kind, lf.period)
                 if lf.kind == "csv" and buffer.waiting:  # keep `_stage_all` in staging order
                     _flush_buffer(conn, run, buffer, contract)
-                staged = stage_file(conn, contract, lf, salt, StageTarget(index, lf.period, pstart, pend, buffer))
+                staged = stage_file(conn, contract, lf, salt, StageTarget(index, lf.period, pstart, pend, buffer), scan)
                 pending = _Pending(index, lf, sha, load_id, current, staged)
             except FileRejected as exc:
                 results.append(_record(conn, lf, sha, load_id, "rejected", run, reason=str(exc)))
             except duckdb.Error as exc:  # a bad file never stops the others
-                log.exception("staging %s failed", lf.relpath)
+                log.warning("staging %s failed: %s", lf.relpath, safe_error(exc))
                 results.append(_record(conn, lf, sha, load_id, "rejected", run,
-                                       reason=f"{lf.relpath}: cannot be read: {str(exc).splitlines()[0]}"))
+                                       reason=f"{lf.relpath}: cannot be read: {safe_error(exc)}"))
         shas.add(sha)
         if contract.replace == "file":
             run.period_shas.setdefault((lf.brand, lf.store, lf.period), set()).add(sha)
@@ -376,17 +371,17 @@ def _commit_all(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: li
     if pending:
         try:
             return _commit_batch(conn, contract, pending, per_file)
-        except Exception:
-            log.exception("batch commit of %d %s file(s) failed; committing file by file",
-                          len(pending), contract.source)
+        except Exception as exc:  # noqa: BLE001 - logged (value-free); retried file by file
+            log.warning("batch commit of %d %s file(s) failed (%s); committing file by file",
+                        len(pending), contract.source, safe_error(exc))
     results = []
     for p in pending:
         try:
             results.append(_commit(conn, contract, p, per_file.get(p.index, (0, 0, 0))))
-        except Exception as exc:
-            log.exception("loading %s failed", p.lf.relpath)
+        except Exception as exc:  # noqa: BLE001 - that file is rejected, the others continue
+            log.warning("loading %s failed: %s", p.lf.relpath, safe_error(exc))
             results.append(_record(conn, p.lf, p.sha, p.load_id, "rejected",
-                                   reason=f"{p.lf.relpath}: unexpected error: {type(exc).__name__}: {exc}"))
+                                   reason=f"{p.lf.relpath}: unexpected error: {safe_error(exc)}"))
     return results
 
 
@@ -406,14 +401,15 @@ def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_P
     try:
         try:
             conn.execute(typed_sql(contract, present, bases))
-        except duckdb.Error:
-            log.exception("batch parse of %d %s file(s) failed; retrying file by file", len(pending), contract.source)
+        except duckdb.Error as exc:
+            log.warning("batch parse of %d %s file(s) failed (%s); retrying file by file",
+                        len(pending), contract.source, safe_error(exc))
             for p in pending:
                 try:
                     conn.execute(typed_sql(contract, set(p.staged.columns), bases, only_file=p.index))
                 except duckdb.Error as exc:
                     results.append(_record(conn, p.lf, p.sha, p.load_id, "rejected",
-                                           reason=f"{p.lf.relpath}: cannot be parsed: {str(exc).splitlines()[0]}"))
+                                           reason=f"{p.lf.relpath}: cannot be parsed: {safe_error(exc)}"))
                     continue
                 results += _commit_all(conn, contract, [p])
             return results

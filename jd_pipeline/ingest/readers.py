@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import io
 import logging
 import os
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,11 @@ import pyarrow as pa
 
 from jd_pipeline.contracts import Column, Contract, header_has_percent, normalize_header
 from jd_pipeline.ingest.landing import LandingFile
+from jd_pipeline.ingest.messages import safe_error
+from jd_pipeline.ingest.scan import FIELD_MAX, ByteScan
 from jd_pipeline.ingest.sql import lit, pii_hash_expr, pii_province_expr, q
+from jd_pipeline.ingest.tolerant import CONTROL_RE, LINE_MAX, split_file
+from jd_pipeline.ingest.xlsx_cells import formulas_without_value
 
 log = logging.getLogger(__name__)
 CHUNK = 4 << 20
@@ -111,19 +116,17 @@ class StageBuffer:
                 try:
                     redo = _stage_csv_group(conn, contract, self, group)
                     if redo:
-                        log.info("%d of %d CSV files read together were interleaved; reading them alone",
+                        log.info("%d of %d CSV files read together were interleaved or damaged; reading them alone",
                                  len(redo), len(group))
                 except duckdb.Error:
-                    if len(group) == 1:
-                        failed[group[0].target.index] = _csv_error(group[0], sys.exc_info()[1])
-                        continue
-                    log.warning("staging %d CSV files together failed; staging them one by one", len(group))
-                    redo = group
+                    if len(group) > 1:
+                        log.warning("staging %d CSV files together failed; staging them one by one", len(group))
+                    redo = group if len(group) > 1 else [dataclasses.replace(group[0], tolerant=True)]
                 for w in redo:
                     try:
-                        _stage_csv_group(conn, contract, self, [w])
-                    except duckdb.Error as exc:
-                        failed[w.target.index] = _csv_error(w, exc)
+                        _stage_alone(conn, contract, self, w)
+                    except FileRejected as exc:
+                        failed[w.target.index] = str(exc)
         finally:
             for w in waiting:
                 if w.temp:
@@ -137,14 +140,14 @@ class StageBuffer:
         try:
             self._insert(conn, contract, pa.concat_tables([t for _, t in waiting]))
             return {}
-        except duckdb.Error:
-            log.exception("staging %d waiting workbook(s) failed; retrying one by one", len(waiting))
+        except duckdb.Error as exc:
+            log.warning("staging %d waiting workbook(s) failed (%s); retrying one by one", len(waiting), safe_error(exc))
         failed: dict[int, str] = {}
         for index, table in waiting:  # the insert is all or nothing: retry each file alone
             try:
                 self._insert(conn, contract, table)
             except duckdb.Error as exc:
-                failed[index] = str(exc).splitlines()[0]
+                failed[index] = safe_error(exc)
                 self.rows -= table.num_rows
         return failed
 
@@ -182,9 +185,11 @@ class StageTarget:
 
 
 def map_headers(contract: Contract, headers: list[Any], where: str) -> tuple[dict[str, MappedColumn], list[str]]:
-    """Match file headers to contract columns; reject on a missing required header."""
+    """Match file headers to contract columns. Rejects a missing required header and a known
+    header given twice (which copy holds the data is unknowable). The reasons never quote the
+    file's line: without a recognisable header it may be a data row (personal data included)."""
     mapped: dict[str, MappedColumn] = {}
-    seen_pii: set[str] = set()
+    seen: dict[str, int] = {}  # contract header -> 1-based column where it was first found
     notes: list[str] = []
     unknown: list[str] = []
     for i, raw in enumerate(headers):
@@ -196,27 +201,33 @@ def map_headers(contract: Contract, headers: list[Any], where: str) -> tuple[dic
         if col is None:
             unknown.append(text.strip())
             continue
-        key = col.name or col.header
-        if key in mapped or key in seen_pii:
-            notes.append(f"duplicate header {text.strip()!r} at column {i + 1} ignored")
-            continue
-        if col.name is None:
-            seen_pii.add(key)
-            continue
-        mapped[key] = MappedColumn(col, text.strip(), i, header_has_percent(text))
+        if col.header in seen:
+            raise FileRejected(f"{where}: duplicate header {col.header} at columns {seen[col.header]} and {i + 1}")
+        seen[col.header] = i + 1
+        if col.name is not None:
+            mapped[col.name] = MappedColumn(col, text.strip(), i, header_has_percent(text))
     missing = [c.header for c in contract.required_columns if c.name not in mapped]
     if missing:
-        found = ", ".join(str(h).strip() for h in headers if h not in (None, ""))
-        raise FileRejected(f"{where}: missing required header(s) {', '.join(missing)} (found: {found})")
+        raise FileRejected(f"{where}: missing required header(s) {', '.join(missing)} (header line has "
+                           f"{len(headers)} field(s), {len(seen)} of them contract headers)")
     if unknown:
-        notes.append("ignored unknown header(s): " + ", ".join(unknown))
+        notes.append("ignored unknown header(s): " + ", ".join(_short(u) for u in unknown[:MAX_NOTED_HEADERS])
+                     + (f" and {len(unknown) - MAX_NOTED_HEADERS} more" if len(unknown) > MAX_NOTED_HEADERS else ""))
     return mapped, notes
 
 
-def _select_list(contract: Contract, mapped: dict[str, MappedColumn] | None) -> str:
+MAX_NOTED_HEADERS = 10
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _select_list(contract: Contract, mapped: dict[str, MappedColumn] | None, flag: str = "_flag") -> str:
     """SELECT list building `_stage` from source columns c0..cN (personal data handled here);
-    with `mapped` None, from columns already named by the contract (`StageBuffer`)."""
-    parts = []
+    with `mapped` None, from columns already named by the contract (`StageBuffer`). `flag`: SQL
+    of `_flag`, a row problem found while reading (control bytes, a formula without a value)."""
+    parts = [f"{flag} AS _flag"]
     for col in contract.stored_columns:
         if mapped is None:
             ref: str | None = q(col.name)  # type: ignore[arg-type]
@@ -238,6 +249,38 @@ def _select_list(contract: Contract, mapped: dict[str, MappedColumn] | None) -> 
         parts += [f"{'true' if (m := mapped.get(c.name)) and m.percent_header else 'false'} AS {q(c.name + '__pct')}"  # type: ignore[arg-type, operator]
                   for c in contract.stored_columns if c.type == "percent"]
     return ", ".join(parts)
+
+
+# RE2 escapes (a NUL cannot be written in a SQL literal): the control bytes of scan.CONTROL_BYTES.
+CONTROL_RE_SQL = "'[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]'"
+
+
+def _column_labels(contract: Contract, headers: list[str]) -> list[str]:
+    """A name per header field for messages: the contract header, else its position."""
+    labels = []
+    for i, h in enumerate(headers):
+        col = next((c for c in contract.columns if c.matches(normalize_header(h))), None) if h else None
+        labels.append(col.header if col is not None else f"column {i + 1}")
+    return labels
+
+
+def _flag_sql(labels: list[str], scan: ByteScan) -> str:
+    """`_flag` of a CSV: NULL, or for a file holding control bytes / very long lines (the byte
+    scan says so) the columns whose value has a control byte or is over FIELD_MAX bytes
+    (personal ones included: their value is hashed or dropped, the row is still wrong)."""
+    checks = []
+    if scan.control:
+        checks.append(("control character (NUL or another byte below 0x20) in ",
+                       lambda c: f"regexp_matches({c}, {CONTROL_RE_SQL})"))
+    if scan.long_lines:
+        checks.append((f"field over {FIELD_MAX:,} bytes in ", lambda c: f"strlen({c}) > {FIELD_MAX}"))
+    if not checks:
+        return "CAST(NULL AS VARCHAR)"
+    parts = []
+    for text, cond in checks:
+        cases = ", ".join(f"CASE WHEN {cond(f'c{i}')} THEN {lit(label)} END" for i, label in enumerate(labels))
+        parts.append(f"nullif({lit(text)} || concat_ws(', ', {cases}), {lit(text)})")
+    return f"nullif(concat_ws('; ', {', '.join(parts)}), '')"
 
 
 def _needs_salt(contract: Contract) -> bool:
@@ -279,7 +322,7 @@ def _detect_encoding(path: Path, contract: Contract, where: str) -> str:
         if "utf-8" not in contract.encodings:
             raise FileRejected(f"{where}: wrong encoding: UTF-8 (contract: {', '.join(contract.encodings)})")
         return "utf-8"
-    if b"\x00" in head:
+    if head.count(b"\x00") * 8 > len(head):  # UTF-16 without BOM, or a binary file; a stray NUL is a row problem
         raise FileRejected(f"{where}: binary content, not a CSV text file")
     try:
         codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
@@ -358,10 +401,13 @@ class _WaitingCsv:
     ncols: int
     select: str  # the reading SELECT list (depends on the header mapping)
     where: str
+    lines: int  # physical lines of the file (header included): what the parsed rows must add up to
+    labels: list[str]  # a name per header field (messages of the tolerant re-read)
+    tolerant: bool = False  # the clean copy written by the tolerant re-read
 
 
 def _csv_error(w: _WaitingCsv, exc: BaseException | None) -> str:
-    return f"{w.where}: CSV cannot be read: {str(exc).splitlines()[0]}"
+    return f"{w.where}: CSV cannot be read: {safe_error(exc or 'unknown error')}"
 
 
 def _interleaved_files(spans: dict[int, tuple[int, int, int]]) -> set[int]:
@@ -387,7 +433,7 @@ def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer
     source_sql = (
         f"(SELECT list_position({paths}, filename) AS _k, * FROM read_csv({paths}, header=true, auto_detect=false, "
         f"columns={columns}, delim={lit(first.delim)}, quote='\"', escape='\"', store_rejects=true, "
-        f"rejects_table='_rej_errors', rejects_scan='_rej_scans', max_line_size=10000000, filename=true))"
+        f"rejects_table='_rej_errors', rejects_scan='_rej_scans', max_line_size={LINE_MAX}, filename=true))"
     )
     created = buffer.created
     sql = f"{buffer.head()} SELECT {prefix}{first.select} FROM {source_sql}"
@@ -435,15 +481,80 @@ def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer
         if w.target.index in interleaved:
             continue  # its malformed lines are reported by its own read
         lo, _, n = spans.get(w.target.index, (buffer.rows, 0, 0))
+        rows = broken.get(str(w.path), [])
+        if 1 + n + len({r[0] for r in rows}) != w.lines:
+            # Parsed rows + malformed lines do not add up to the physical lines: DuckDB joined
+            # lines (an unbalanced quote swallowing the file, blank lines, a multi-line field).
+            # Never loaded as is: the file is read again line by line.
+            if w.tolerant:
+                raise FileRejected(f"{w.where}: the parsed rows ({n}) disagree with the file's "
+                                   f"{w.lines - 1} data line(s); not loaded")
+            conn.execute(f"UPDATE _stage_all SET _file = {VOID_FILE} WHERE _file = {w.target.index}")
+            redo.append(dataclasses.replace(w, tolerant=True))
+            continue
         w.staged.base = lo
-        rows = broken.get(str(w.path))
         if rows:
             _number_broken_rows(conn, contract, w.staged, w.target, rows, n)
     return redo
 
 
+def _stage_alone(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer, w: _WaitingCsv) -> None:
+    """One CSV read alone; a file DuckDB cannot read, or whose rows do not add up to its lines
+    (`tolerant` set), goes through the tolerant re-read."""
+    if not w.tolerant:
+        try:
+            w = next(iter(_stage_csv_group(conn, contract, buffer, [w])), w)
+        except duckdb.Error:
+            w = dataclasses.replace(w, tolerant=True)
+        if not w.tolerant:
+            return
+    _stage_tolerant(conn, contract, buffer, dataclasses.replace(w, tolerant=False))
+
+
+def _stage_tolerant(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer,
+                    w: _WaitingCsv) -> None:
+    """Stage a damaged CSV through the tolerant re-read (tolerant.py): its broken lines become
+    quarantine rows with their line numbers, the rest loads. Raises FileRejected if even the
+    clean copy does not parse into exactly its records."""
+    if buffer.created:
+        conn.execute(f"UPDATE _stage_all SET _file = {VOID_FILE} WHERE _file = {w.target.index}")
+    withheld = WITHHELD if any(c.pii for c in contract.columns) else None
+    fd, tmp = tempfile.mkstemp(prefix="jd_ingest_", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            split = split_file(w.path, w.delim, w.labels, out, withheld)
+        clean = dataclasses.replace(w, path=Path(tmp), temp=False, lines=len(split.good) + 1, tolerant=True)
+        clean.staged.broken_rows = []
+        try:
+            if _stage_csv_group(conn, contract, buffer, [clean]) or clean.staged.broken_rows:
+                raise FileRejected(f"{w.where}: the line-by-line re-read did not parse cleanly; not loaded")
+        except duckdb.Error as exc:
+            raise FileRejected(_csv_error(w, exc)) from None
+    finally:
+        os.unlink(tmp)
+    w.staged.broken_rows = split.broken
+    if split.good:
+        conn.register("_rn_arrow", pa.table({"idx": pa.array(range(1, len(split.good) + 1), pa.int64()),
+                                             "rn": pa.array(split.good, pa.int64())}))
+        try:
+            conn.execute(  # the clean copy's rows keep the line numbers of the original file
+                f"UPDATE _stage_all SET _rn = m.rn FROM _rn_arrow m WHERE _stage_all._file = {w.target.index} "
+                f"AND _stage_all.rowid - {w.staged.base} + 1 = m.idx")
+        finally:
+            conn.unregister("_rn_arrow")
+    log.info("%s: read line by line (%d row(s), %d broken line(s))", w.where, len(split.good), len(split.broken))
+
+
+def _waiting(contract: Contract, target: StageTarget, staged: Staged, path: Path, temp: bool, headers: list[str],
+             delim: str, where: str, scan: ByteScan) -> _WaitingCsv:
+    labels = _column_labels(contract, headers)
+    flag = _flag_sql(labels, scan)
+    return _WaitingCsv(target, staged, path, temp, delim, len(headers), _select_list(contract, staged.columns, flag),
+                       where, scan.lines, labels)
+
+
 def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
-              target: StageTarget) -> Staged:
+              target: StageTarget, scan: ByteScan) -> Staged:
     """A small file waits in the batch's StageBuffer (read with the others of its layout at the
     flush); a big one is read now."""
     where = lf.relpath
@@ -461,21 +572,17 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFi
                 path.unlink(missing_ok=True)
             raise
         staged = Staged(columns=mapped, encoding=encoding, notes=notes, base=-1)  # base: set at the flush
-        buffer.waiting_csv.append(_WaitingCsv(target, staged, path, path != lf.path, delim, len(headers),
-                                              _select_list(contract, mapped), where))
+        buffer.waiting_csv.append(_waiting(contract, target, staged, path, path != lf.path, headers, delim, where, scan))
         buffer.waiting_csv_bytes += lf.size
         return staged
     with utf8_copy(lf.path, encoding, where) as path:
         headers, delim = _csv_header(path, where)
         mapped, notes = map_headers(contract, headers, where)
         staged = Staged(columns=mapped, encoding=encoding, notes=notes)
-        w = _WaitingCsv(target, staged, path, False, delim, len(headers), _select_list(contract, mapped), where)
+        w = _waiting(contract, target, staged, path, False, headers, delim, where, scan)
         if buffer.waiting:  # the loader flushes waiting workbooks before staging a CSV (row order)
             raise RuntimeError("flush the waiting workbooks before staging a CSV file")
-        try:
-            _stage_csv_group(conn, contract, buffer, [w])
-        except duckdb.Error as exc:
-            raise FileRejected(_csv_error(w, exc)) from None
+        _stage_alone(conn, contract, buffer, w)
     return staged
 
 
@@ -515,7 +622,12 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        text = repr(value)
+        # Small numbers in positional form (1e-05 is no number form of sources.md); big ones keep
+        # their exponent: a 20-digit ID read as a number is an Excel-mangled ID.
+        return format(Decimal(text), "f") if "e" in text and abs(value) < 1e16 else text
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, (dt.date, dt.time)):
@@ -549,6 +661,33 @@ def _header_row(contract: Contract, rows: list[list[Any]]) -> int:
     return best
 
 
+def _first_visible_sheet(workbook: Any, where: str) -> str:
+    """The first visible worksheet: a hidden first sheet often holds stale or helper data."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    for meta in workbook.sheets_metadata:
+        if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
+            return str(meta.name)
+    raise FileRejected(f"{where}: the workbook has no visible worksheet")
+
+
+def _formula_flags(lf: LandingFile, sheet: str, where: str) -> dict[int, list[str]]:
+    """{1-based sheet row: cells} of formulas without a cached value (.xlsx only: .xls always
+    stores formula results)."""
+    if lf.kind != "xlsx":
+        return {}
+    try:
+        return formulas_without_value(lf.path, sheet)
+    except Exception as exc:  # noqa: BLE001 - a broken part: calamine read it, the check cannot
+        raise FileRejected(f"{where}: workbook XML cannot be checked for formulas: {safe_error(exc)}") from None
+
+
+def _control_cells(texts: list[str | None], labels: list[str]) -> str:
+    bad = [labels[i] if i < len(labels) else f"column {i + 1}"
+           for i, t in enumerate(texts) if t is not None and CONTROL_RE.search(t)]
+    return f"control character (NUL or another byte below 0x20) in {', '.join(bad)}"
+
+
 def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
                 target: StageTarget) -> Staged:
     from python_calamine import CalamineWorkbook
@@ -557,17 +696,25 @@ def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: Landing
     _check_magic(lf, where)
     try:
         workbook = CalamineWorkbook.from_path(str(lf.path))
-        rows_iter = iter(workbook.get_sheet_by_index(0).iter_rows())
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
+        raise FileRejected(f"{where}: workbook cannot be read: {safe_error(exc)}") from None
+    sheet_name = _first_visible_sheet(workbook, where)
+    try:
+        sheet = workbook.get_sheet_by_name(sheet_name)
+        rows_iter = iter(sheet.iter_rows())
         head = [row for _, row in zip(range(20), rows_iter)]
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
-        raise FileRejected(f"{where}: workbook cannot be read: {exc}") from None
+        raise FileRejected(f"{where}: workbook cannot be read: {safe_error(exc)}") from None
     if not any(_cell_text(v) for row in head for v in row):
-        raise FileRejected(f"{where}: the first sheet is empty")
+        raise FileRejected(f"{where}: the first visible sheet is empty")
     h = _header_row(contract, head)
     mapped, notes = map_headers(contract, head[h], where)
+    labels = _column_labels(contract, ["" if v is None else str(v) for v in head[h]])
+    formulas = _formula_flags(lf, sheet_name, where)
     wanted = sorted({m.index for m in mapped.values()})
     data: dict[int, list[str | None]] = {i: [] for i in wanted}
     row_numbers: list[int] = []
+    flags: list[str | None] = []
     rn = 0
     for row in (*head[h + 1:], *rows_iter):
         rn += 1
@@ -575,15 +722,26 @@ def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: Landing
         if not any(t is not None and t.strip() for t in texts):
             continue  # blank rows (Excel trailing rows) are not data
         row_numbers.append(rn)
+        flags.append(_control_cells(texts, labels) if CONTROL_RE.search("\t".join(t for t in texts if t)) else None)
         for i in wanted:
             data[i].append(texts[i] if i < len(texts) else None)
     n = len(row_numbers)
+    if formulas:
+        # calamine yields rows from sheet row 1 (leading empty rows included) unless its range
+        # says otherwise: the sheet row of data row `rn` is h + rn + 1 + offset.
+        offset = sheet.start[0] if h + 1 + rn == sheet.height else 0
+        for k, r in enumerate(row_numbers):
+            cells = formulas.get(h + r + 1 + offset)
+            if cells:
+                problem = "formula without a cached value in cell " + ", ".join(cells)
+                flags[k] = problem if flags[k] is None else f"{flags[k]}; {problem}"
     columns: dict[str, pa.Array] = {
         "_file": pa.array([target.index] * n, pa.int32()),
         "_period": pa.array([target.period] * n, pa.string()),
         "_pstart": pa.array([target.pstart] * n, pa.date32()),
         "_pend": pa.array([target.pend] * n, pa.date32()),
         "_rn": pa.array(row_numbers, pa.int64()),
+        "_flag": pa.array(flags, pa.string()),
     }
     for col in contract.stored_columns:
         m = mapped.get(col.name)  # type: ignore[arg-type]
@@ -601,8 +759,8 @@ def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: Landing
 
 
 def stage_file(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
-               target: StageTarget) -> Staged:
+               target: StageTarget, scan: ByteScan) -> Staged:
     """Add one file's rows to `_stage_all` (all text, contract names), or raise FileRejected."""
     if lf.kind == "csv":
-        return stage_csv(conn, contract, lf, salt, target)
+        return stage_csv(conn, contract, lf, salt, target, scan)
     return stage_excel(conn, contract, lf, salt, target)

@@ -38,6 +38,8 @@ CREATE OR REPLACE TEMP MACRO jd_trim(v) AS
          THEN trim(CAST(v AS VARCHAR), ' \t\r\n\u3000\u00a0') ELSE CAST(v AS VARCHAR) END;
 CREATE OR REPLACE TEMP MACRO jd_null(x) AS CASE WHEN list_contains([{_MARKERS}], x) THEN NULL ELSE x END;
 CREATE OR REPLACE TEMP MACRO jd_clean(v) AS jd_null(jd_trim(v));
+-- a value quoted in a message is cut (never a whole oversized field in a reason)
+CREATE OR REPLACE TEMP MACRO jd_cut(x) AS CASE WHEN strlen(x) > 60 THEN left(x, 60) || '…' ELSE x END;
 CREATE OR REPLACE TEMP MACRO jd_text(x) AS
     CASE WHEN strpos(x, '&') > 0 THEN
         replace(replace(replace(replace(replace(replace(replace(x,
@@ -98,11 +100,21 @@ CREATE OR REPLACE TEMP MACRO amount_range_high(x) AS
          ELSE jd_amount(regexp_split_to_array(x, '[~～至]')[2]) END AS DECIMAL(18,2));
 -- Fast paths on the raw (untrimmed) text `v`: DuckDB's own vectorised casts first; the string
 -- clean-up (trim, markers, separators, formats) runs only for the values the cast rejects.
+-- Numbers only in the forms sources.md lists (digits, separators, currency signs, %, sign):
+-- DuckDB's casts also take 0x10, 0b101, 1e3 and 1_000 (and inf/nan as DOUBLE), so a value with
+-- one of those letters or an underscore is not a number. Short-circuited NOT contains(): ~free.
+CREATE OR REPLACE TEMP MACRO jd_plain(v) AS
+    NOT contains(v, '_') AND NOT contains(v, 'e') AND NOT contains(v, 'E') AND NOT contains(v, 'x')
+    AND NOT contains(v, 'X') AND NOT contains(v, 'b') AND NOT contains(v, 'B');
 CREATE OR REPLACE TEMP MACRO jd_int_v(v) AS
-    coalesce(CASE WHEN strpos(v, '.') = 0 THEN TRY_CAST(v AS BIGINT) END, jd_int(jd_numstr(v)));
-CREATE OR REPLACE TEMP MACRO jd_money_v(v) AS coalesce(TRY_CAST(v AS DECIMAL(18,2)), jd_money(jd_numstr(v)));
-CREATE OR REPLACE TEMP MACRO jd_decimal_v(v) AS coalesce(TRY_CAST(v AS DECIMAL(18,4)), jd_decimal(jd_numstr(v)));
-CREATE OR REPLACE TEMP MACRO jd_percent_v(v, header_pct) AS jd_percent(jd_numstr(v), header_pct);
+    CASE WHEN jd_plain(v) THEN
+        coalesce(CASE WHEN strpos(v, '.') = 0 THEN TRY_CAST(v AS BIGINT) END, jd_int(jd_numstr(v))) END;
+CREATE OR REPLACE TEMP MACRO jd_money_v(v) AS
+    CASE WHEN jd_plain(v) THEN coalesce(TRY_CAST(v AS DECIMAL(18,2)), jd_money(jd_numstr(v))) END;
+CREATE OR REPLACE TEMP MACRO jd_decimal_v(v) AS
+    CASE WHEN jd_plain(v) THEN coalesce(TRY_CAST(v AS DECIMAL(18,4)), jd_decimal(jd_numstr(v))) END;
+CREATE OR REPLACE TEMP MACRO jd_percent_v(v, header_pct) AS
+    CASE WHEN NOT regexp_matches(v, '[A-Za-z_]') THEN jd_percent(jd_numstr(v), header_pct) END;
 CREATE OR REPLACE TEMP MACRO jd_date_v(v) AS
     coalesce(CASE WHEN strpos(v, '-') > 0 THEN TRY_CAST(v AS DATE) END, jd_date(jd_clean(v)));
 CREATE OR REPLACE TEMP MACRO jd_timestamp_v(v) AS
@@ -162,7 +174,7 @@ def problem_exprs(contract: Contract, col: Column, v: str, x: str, t: str, heade
     out: list[tuple[str, str]] = []
     if col.type != "text":
         out.append((f"{t} IS NULL AND {v} IS NOT NULL AND {clean} IS NOT NULL AND NOT starts_with({clean}, '0001-01-01')",
-                    f"{label} || ': cannot parse ''' || {clean} || ''' as {col.type}'"))
+                    f"{label} || ': cannot parse ''' || jd_cut({clean}) || ''' as {col.type}'"))
     if col.type in ("int", "money", "decimal") and col.name not in contract.allow_negative:
         out.append((f"{t} < 0", f"{label} || ': negative value ' || {clean} || ' not allowed'"))
     if col.id:

@@ -205,7 +205,7 @@ def test_a_grouped_read_that_fails_is_retried_file_by_file(landing: Path, conn, 
     assert got == [("2026-03-01", "loaded"), ("2026-03-02", "rejected"), ("2026-03-03", "loaded"),
                    ("2026-03-04", "loaded")]
     assert summary.rejected["jd_pop_orders/acme/2026-03-02/orders.csv"].endswith(
-        "CSV cannot be read: simulated read failure")
+        "CSV cannot be read: InvalidInputException: simulated read failure")
     assert not list(Path(tempfile.gettempdir()).glob("jd_ingest_*"))
 
 
