@@ -100,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     start, end = _resolve_window(args)
     try:
         report = run_pipeline(start, end, progress=_progress, skip_publish=args.no_publish,
-                              log_level="INFO" if args.verbose else "WARNING", record_runs=args.record_runs)
+                              log_level="INFO" if args.verbose else "WARNING")
     except BrandConfigError as exc:
         print(f"jd-pipeline run: {exc}", file=sys.stderr)
         return 2
@@ -204,8 +204,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--end", type=_iso_date, help="last day (with --start)")
     run.add_argument("--no-publish", action="store_true", help="do not publish to serving/")
     run.add_argument("--verbose", action="store_true", help="show Dagster's step-by-step log")
-    run.add_argument("--record-runs", action=argparse.BooleanOptionalAction, default=None,
-                     help="keep the runs in the UI's run history (default: windows of up to 31 days)")
     run.add_argument("--report-json", help="also write the run report (stages, steps, checks) as JSON")
     run.set_defaults(func=cmd_run)
 

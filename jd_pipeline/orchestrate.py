@@ -3,14 +3,13 @@
 Assets of different partition kinds cannot share one run, so the asset graph is cut into
 stages, one per (ingest or not, partitions definition), ordered by their dependencies. Each
 stage is one in-process run over the partition range that covers the window (single-run
-backfill), against the persistent instance in `$JD_DATA_DIR/dagster_home`, so the runs show up
-in the UI. A failed stage stops the stages after it: reports and the published marts stay at
+backfill), against the persistent instance in `$JD_DATA_DIR/dagster_home` (ops/instance.py), so the
+runs, their steps, the materialized partitions and the check results show up in the UI. A failed stage stops the stages after it: reports and the published marts stay at
 their last good state.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -199,27 +198,12 @@ def _overlaps(window: dg.TimeWindow, start: datetime, end: datetime) -> bool:
 
 
 # ---------------------------------------------------------------------------------------- running
-# Dagster writes two events per asset and partition to its run history (planned, materialized);
-# with the SQLite instance that costs ~5-20 ms each, i.e. minutes for a year-long backfill of
-# ~70 daily assets. Longer windows therefore run on an in-memory instance unless asked otherwise.
-RECORD_RUNS_MAX_DAYS = 31
+def _instance(settings: Settings) -> dg.DagsterInstance:
+    """The persistent instance the UI shows (`$DAGSTER_HOME`, ops/instance.py): every run,
+    a day or a year, leaves its runs, steps, materialized partitions and check results there."""
+    from jd_pipeline.ops.instance import open_instance
 
-
-def should_record_runs(start: date, end: date, record_runs: bool | None) -> bool:
-    return record_runs if record_runs is not None else (end - start).days + 1 <= RECORD_RUNS_MAX_DAYS
-
-
-def _instance(settings: Settings, record_runs: bool) -> dg.DagsterInstance:
-    """The persistent instance the UI shows (`$DAGSTER_HOME`), or an in-memory one that skips the
-    per-partition asset events nobody will read (ops/backfill_instance.py)."""
-    if not record_runs:
-        from jd_pipeline.ops.backfill_instance import backfill_instance
-
-        return backfill_instance()
-    home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(home)
-    return dg.DagsterInstance.get()
+    return open_instance(settings)
 
 
 def _free_slots_of_dead_runs(instance: dg.DagsterInstance, progress: Progress) -> None:
@@ -310,14 +294,9 @@ def run_pipeline(
     skip_publish: bool = False,
     defs: dg.Definitions | None = None,
     log_level: str = "WARNING",
-    record_runs: bool | None = None,
     only_groups: frozenset[str] | None = None,
 ) -> RunReport:
-    """Run every stage over [start, end]; Dagster's console log shows `log_level` and above.
-
-    `record_runs`: keep the runs in the persistent instance the UI shows (default: for windows of
-    up to RECORD_RUNS_MAX_DAYS days; longer backfills run on an in-memory instance).
-    """
+    """Run every stage over [start, end]; Dagster's console log shows `log_level` and above."""
     settings = get_settings()
     settings.ensure_dirs()
     brands = None
@@ -330,18 +309,12 @@ def run_pipeline(
         defs = loaded
     stages = plan_stages(defs, include_publish=not skip_publish, only_groups=only_groups)
     jobs = [
-        dg.define_asset_job(f"cli_{stage.name}", selection=_stage_selection(defs, stage),
-                            partitions_def=stage.partitions_def)
+        dg.define_asset_job(f"cli_{stage.name}", selection=_stage_selection(defs, stage))
         for stage in stages
     ]
     runnable = dg.Definitions.merge(defs, dg.Definitions(jobs=jobs))
-    recorded = should_record_runs(start, end, record_runs)
-    if not recorded:
-        progress(f"{(end - start).days + 1} days: running on an in-memory Dagster instance "
-                 "(pass --record-runs to keep the runs in the UI's history)")
-    instance = _instance(settings, recorded)
-    if recorded:
-        _free_slots_of_dead_runs(instance, progress)
+    instance = _instance(settings)
+    _free_slots_of_dead_runs(instance, progress)
     report = RunReport(start, end)
     catch_up = pending_partitions(settings, start, end)
     report.build_start = catch_up.build_start(start)

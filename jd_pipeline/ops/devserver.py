@@ -1,7 +1,8 @@
 """`jd-pipeline dev` / `make dev`: the Dagster UI on 127.0.0.1:3000, stopped cleanly by Ctrl-C.
 
-- `$JD_DATA_DIR/dagster_home` is prepared: created, `dagster.yaml` copied from the template
-  (`jd_pipeline/ops/dagster.yaml`) if absent, the `duckdb_warehouse` pool limited to 1.
+- `$JD_DATA_DIR/dagster_home` is prepared as for `jd-pipeline run` (ops/instance.py): created,
+  `dagster.yaml` copied from the template (`jd_pipeline/ops/dagster.yaml`) if absent, the
+  `duckdb_warehouse` pool limited to 1, Dagster's event batching on.
 - `dagster dev -w workspace.yaml` runs in its own session/process group, with SIGINT and SIGTERM
   reset to their defaults (a parent started with `&` hands down *ignored* SIGINT, and dagster
   maps SIGTERM onto the SIGINT handler: it would then ignore both).
@@ -13,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,40 +23,13 @@ from pathlib import Path
 from types import FrameType
 
 from jd_pipeline.config import REPO_ROOT, Settings, get_settings
-from jd_pipeline.defs.resources import WAREHOUSE_POOL
+from jd_pipeline.ops.instance import instance_environment, prepare_dagster_home
 
-TEMPLATE = Path(__file__).resolve().parent / "dagster.yaml"
 WORKSPACE = REPO_ROOT / "workspace.yaml"
 TOKEN_ENV = "JD_DEVSERVER_TOKEN"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 GRACE_SECONDS = 20.0
-
-
-def prepare_dagster_home(settings: Settings) -> Path:
-    """Create the instance directory with the project's dagster.yaml and the pool limit."""
-    home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    target = home / "dagster.yaml"
-    if not target.exists():
-        shutil.copyfile(TEMPLATE, target)
-    _set_pool_limit(home)
-    return home
-
-
-def _set_pool_limit(home: Path) -> None:
-    import dagster as dg
-
-    previous = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(home)
-    try:
-        with dg.DagsterInstance.get() as instance:
-            instance.event_log_storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
-    finally:
-        if previous is None:
-            os.environ.pop("DAGSTER_HOME", None)
-        else:
-            os.environ["DAGSTER_HOME"] = previous
 
 
 def dev_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[str]:
@@ -72,11 +45,11 @@ def start_dev_server(
     settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
 ) -> tuple[subprocess.Popen, str]:
     """Start `dagster dev` in a new session; returns (process, session token)."""
-    home = prepare_dagster_home(settings)
+    prepare_dagster_home(settings)
     token = uuid.uuid4().hex
     env = {
         **os.environ,
-        "DAGSTER_HOME": str(home),
+        **instance_environment(settings),
         "JD_DATA_DIR": str(settings.data_dir),
         TOKEN_ENV: token,
     }

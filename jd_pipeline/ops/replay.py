@@ -68,7 +68,7 @@ MART_GROUPS = frozenset({"ingest", "staging", "marts"})
 def _run(start: date, end: date):
     from jd_pipeline.orchestrate import run_pipeline
 
-    return run_pipeline(start, end, progress=lambda _: None, skip_publish=True, record_runs=False,
+    return run_pipeline(start, end, progress=lambda _: None, skip_publish=True,
                         only_groups=MART_GROUPS)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from jd_pipeline.defs.resources import WAREHOUSE_POOL
-from jd_pipeline.ops.devserver import TEMPLATE
+from jd_pipeline.ops.instance import TEMPLATE
 from jd_pipeline.ops.recovery import recover_dead_runs
 
 CHILD = textwrap.dedent("""

@@ -1,0 +1,69 @@
+"""The one Dagster instance every run is recorded in: `$DAGSTER_HOME` (default
+`$JD_DATA_DIR/dagster_home`), shared by `jd-pipeline run`/`demo` and `jd-pipeline dev`.
+
+Both prepare it the same way: the project's `dagster.yaml` (run queue, one `duckdb_warehouse`
+pool slot, the batched event log of ops/event_storage.py, no telemetry or first-visit pop-up)
+is copied there when the instance has none, the pool limit is set, and Dagster's event batching
+is switched on (`DAGSTER_EVENT_BATCH_SIZE`, read by Dagster at every event, so it is an
+environment variable and not a dagster.yaml setting).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+
+from jd_pipeline.config import Settings
+from jd_pipeline.defs.resources import WAREHOUSE_POOL
+from jd_pipeline.ops.event_storage import EVENT_BATCH_SIZE
+
+TEMPLATE = Path(__file__).resolve().parent / "dagster.yaml"
+
+
+def instance_environment(settings: Settings) -> dict[str, str]:
+    """Environment variables of every process that writes to the instance."""
+    return {
+        "DAGSTER_HOME": str(settings.dagster_home),
+        "DAGSTER_EVENT_BATCH_SIZE": os.environ.get("DAGSTER_EVENT_BATCH_SIZE") or str(EVENT_BATCH_SIZE),
+    }
+
+
+def prepare_dagster_home(settings: Settings) -> Path:
+    """Create the instance directory with the project's dagster.yaml and the pool limit."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    if not target.exists():
+        shutil.copyfile(TEMPLATE, target)
+    with _environment(instance_environment(settings)), dg.DagsterInstance.get() as instance:
+        instance.event_log_storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
+    return home
+
+
+def open_instance(settings: Settings) -> dg.DagsterInstance:
+    """The persistent instance, prepared, with this process's environment pointing at it."""
+    prepare_dagster_home(settings)
+    os.environ.update(instance_environment(settings))
+    return dg.DagsterInstance.get()
+
+
+class _environment:
+    """Set environment variables for a block, then restore them."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.saved: dict[str, str | None] = {}
+
+    def __enter__(self) -> None:
+        self.saved = {name: os.environ.get(name) for name in self.values}
+        os.environ.update(self.values)
+
+    def __exit__(self, *_exc: object) -> None:
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
