@@ -93,18 +93,39 @@ def business_yesterday(now: datetime | None = None) -> date:
     return now.astimezone(ZoneInfo(BUSINESS_TIMEZONE)).date() - timedelta(days=1)
 
 
+def _console(verbose: bool):
+    from jd_pipeline.console import RunConsole, run_log_path
+
+    return RunConsole(log_path=run_log_path(get_settings().data_dir / "logs"), verbose=verbose)
+
+
+def _check_configuration() -> None:
+    """Settings a run needs, checked before anything runs (a ConfigError: one line, exit 2)."""
+    from jd_pipeline.config import buyer_salt
+
+    orders = get_settings().landing_dir / "jd_pop_orders"
+    if orders.is_dir() and any(path.is_file() for path in orders.rglob("*")):
+        buyer_salt()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from jd_pipeline.brands import BrandConfigError
+    from jd_pipeline.console import summary_lines
     from jd_pipeline.orchestrate import run_pipeline
 
     start, end = _resolve_window(args)
+    _check_configuration()
+    console = _console(args.verbose)
     try:
-        report = run_pipeline(start, end, progress=_progress, skip_publish=args.no_publish,
+        report = run_pipeline(start, end, skip_publish=args.no_publish, console=console,
                               log_level="INFO" if args.verbose else "WARNING")
     except BrandConfigError as exc:
         print(f"jd-pipeline run: {exc}", file=sys.stderr)
         return 2
-    print(report.render())
+    finally:
+        console.close()
+    for line in summary_lines(report, get_settings().reports_dir, console.log_path):
+        print(line)
     if args.report_json:
         Path(args.report_json).write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     return 0 if report.success else 1
@@ -126,8 +147,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             scale=DEMO_SCALE, seed=DEMO_SEED, faults=DEMO_FAULTS, ads_pulls=DEMO_ADS_PULLS,
             fault_kinds=demo_fault_kinds(), progress=_progress,
         )
-    report = run_pipeline(DEMO_START, DEMO_END, progress=_progress)
-    print(report.render())
+    from jd_pipeline.console import summary_lines
+
+    console = _console(args.verbose)
+    try:
+        report = run_pipeline(DEMO_START, DEMO_END, console=console, log_level="INFO" if args.verbose else "WARNING")
+    finally:
+        console.close()
+    for line in summary_lines(report, settings.reports_dir, console.log_path):
+        print(line)
     print_demo_summary(settings)
     return 0 if report.success else 1
 
@@ -203,12 +231,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_iso_date, help="first day (with --end)")
     run.add_argument("--end", type=_iso_date, help="last day (with --start)")
     run.add_argument("--no-publish", action="store_true", help="do not publish to serving/")
-    run.add_argument("--verbose", action="store_true", help="show Dagster's step-by-step log")
+    run.add_argument("--verbose", action="store_true",
+                     help="show Dagster's and dbt's log (a line per model and test) instead of progress")
     run.add_argument("--report-json", help="also write the run report (stages, steps, checks) as JSON")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="generate demo data, run everything, publish, summarize")
     demo.add_argument("--skip-generate", action="store_true", help="reuse the landing zone as it is")
+    demo.add_argument("--verbose", action="store_true", help="show Dagster's and dbt's log instead of progress")
     demo.set_defaults(func=cmd_demo)
 
     dev = sub.add_parser("dev", help="start the Dagster UI on 127.0.0.1:3000 (Ctrl-C stops it)")
@@ -229,8 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from jd_pipeline.config import ConfigError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ConfigError as exc:  # a setting to fix, not a bug: one line, no traceback
+        print(f"jd-pipeline {args.command}: configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -10,17 +10,23 @@ their last good state.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.utils import make_new_run_id
 
 from jd_pipeline.config import Settings, get_settings
 from jd_pipeline.ops.catch_up import CatchUp, missing_deliveries, pending_partitions, window_has_files
+
+if TYPE_CHECKING:
+    from jd_pipeline.console import RunConsole
 
 INGEST_GROUP = "ingest"
 PUBLISH_GROUP = "publish"
@@ -295,8 +301,15 @@ def run_pipeline(
     defs: dg.Definitions | None = None,
     log_level: str = "WARNING",
     only_groups: frozenset[str] | None = None,
+    console: RunConsole | None = None,
 ) -> RunReport:
-    """Run every stage over [start, end]; Dagster's console log shows `log_level` and above."""
+    """Run every stage over [start, end]; Dagster's console log shows `log_level` and above.
+
+    `console` (jd_pipeline/console.py): stage lines with a live step bar, Dagster's and dbt's
+    output to its log file; without it every line goes to `progress`.
+    """
+    if console is not None:
+        progress = console.message
     settings = get_settings()
     settings.ensure_dirs()
     brands = None
@@ -342,18 +355,25 @@ def run_pipeline(
             continue
         tags = {ASSET_PARTITION_RANGE_START_TAG: bounds[0], ASSET_PARTITION_RANGE_END_TAG: bounds[1]} if bounds else {}
         label = f"{bounds[0]}..{bounds[1]}" if bounds else ""
-        progress(f"[{number}/{len(stages)}] {stage.name} {label}: {len(keys)} assets ..."
-                 + (f" ({len(stage.keys) - len(keys)} held back)" if len(keys) < len(stage.keys) else ""))
-        began = time.perf_counter()
+        title = (f"[{number}/{len(stages)}] {stage.name} {label} ({len(keys)} assets"
+                 + (f", {len(stage.keys) - len(keys)} held back)" if len(keys) < len(stage.keys) else ")"))
+        if console is None:
+            progress(f"{title} ...")
         job = runnable.resolve_job_def(f"cli_{stage.name}") if keys == stage.keys else _subset_job(defs, stage, keys)
-        result = job.execute_in_process(
-            instance=instance, tags=tags, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
+        run_id = make_new_run_id()
+        began = time.perf_counter()
+        with console.stage(title, job, instance, run_id) if console else contextlib.nullcontext():
+            result = job.execute_in_process(
+                instance=instance, tags=tags, raise_on_error=False, run_id=run_id,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
         outcome = _collect_outcome(stage, label, result, time.perf_counter() - began, instance)
         report.outcomes.append(outcome)
         _hold_downstream(graph, keys, result, outcome, held)
-        progress(f"    {'ok' if outcome.success else 'FAILED'} in {outcome.seconds:.1f}s (run {outcome.run_id[:8]})")
+        if console is None:
+            progress(f"    {'ok' if outcome.success else 'FAILED'} in {outcome.seconds:.1f}s (run {outcome.run_id[:8]})")
+        else:
+            console.stage_done(title, outcome)
     report.held = {key.to_user_string(): reason for key, reason in held.items()}
     _record_held(settings, held, report)
     return report
@@ -442,17 +462,19 @@ def _served_table_counts(db_path: Path) -> Iterable[tuple[str, int]]:
 
 
 def print_demo_summary(settings: Settings) -> None:
-    print("\n== jd-ops-warehouse demo")
+    """What the demo left behind, in a screenful: the published tables (two to a line) and a
+    few of the reports (the run summary above already says how many and where)."""
+    print("== jd-ops-warehouse demo")
     if settings.serving_db.exists():
-        print(f"published database (BI reads this): {settings.serving_db}")
-        for table, rows in _served_table_counts(settings.serving_db):
-            print(f"  {table:<45} {rows:>10,} rows")
+        counts = [f"{table:<34} {rows:>9,}" for table, rows in _served_table_counts(settings.serving_db)]
+        print(f"published database (BI reads this): {settings.serving_db}  ({len(counts)} tables, rows)")
+        for left, right in zip(counts[::2], counts[1::2] + [""]):
+            print(f"  {left}   {right}".rstrip())
     else:
         print(f"nothing published yet at {settings.serving_db}")
-    reports = sorted(p for p in settings.reports_dir.rglob("*") if p.is_file())
-    print(f"reports ({len(reports)} files) under {settings.reports_dir}")
-    for path in reports[:12]:
-        print(f"  {path.relative_to(settings.reports_dir)}")
-    if len(reports) > 12:
-        print(f"  ... and {len(reports) - 12} more")
+    reports = sorted(p for p in settings.reports_dir.rglob("*.html"))
+    for path in reports[:6]:
+        print(f"  report: {path.relative_to(settings.reports_dir)}")
+    if len(reports) > 6:
+        print(f"  ... and {len(reports) - 6} more HTML reports (each with an xlsx) under {settings.reports_dir}")
     print("open the UI: make dev  (http://127.0.0.1:3000)")

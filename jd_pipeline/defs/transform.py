@@ -86,6 +86,14 @@ class JdDbtTranslator(DagsterDbtTranslator):
             return super().get_asset_key(dbt_resource_props)
         return dg.AssetKey([self._layer(dbt_resource_props), dbt_resource_props["name"]])
 
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        """The model's dbt description in words and where its SQL lives; dagster-dbt's default
+        pastes the whole raw SQL into the description (`#### Raw SQL:`), which buries the words."""
+        props = dbt_resource_props
+        words = (props.get("description") or "").strip() or f"dbt {props['resource_type']} {props['name']}."
+        path = props.get("original_file_path")
+        return f"{words}\n\nSQL: `dbt_project/{path}`" if path else words
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         layer = self._layer(dbt_resource_props)
         return "staging" if layer in ("staging", "reference") else "marts"

@@ -1,0 +1,130 @@
+"""The Dagster UI shows a finished run as it is, looked at in a real browser (headless Chromium).
+
+A small generated landing zone (one brand, three days) is run by `jd-pipeline run` as a user
+would; then `dagster-webserver` is started on that instance (a free 127.0.0.1 port) and the
+pages a data engineer opens first are checked: the asset graph renders, a mart shows its three
+partitions materialized, a check shows its result, the runs are listed. Screenshots are kept
+under test-artifacts/screenshots/ (tests/browser.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser import screenshot
+from tests.ops.test_devserver import free_port
+
+pytestmark = pytest.mark.slow
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START, END = "2025-03-01", "2025-03-03"
+MART = "marts/fct_sales_daily"
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "JD_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(data_dir / "dagster_home"),
+           "JD_PARTITIONS_START": START, "JD_DEMO_MODE": "1"}
+    return env
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("ui") / "data"
+    env = _env(data_dir)
+    cli = [sys.executable, "-m", "jd_pipeline.cli"]
+    generated = subprocess.run(
+        [*cli, "generate", "--out", str(data_dir / "landing"), "--brands", "1", "--start", START, "--end", END,
+         "--scale", "0.005", "--ads-pulls", "1"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    run = subprocess.run([*cli, "run", "--start", START, "--end", END], cwd=REPO_ROOT, env=env,
+                         capture_output=True, text=True, timeout=1800, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def ui(finished_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path_factory.mktemp("ui-log") / "webserver.log").open("w")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster-webserver")), "-h", "127.0.0.1", "-p", str(port),
+         "-w", str(REPO_ROOT / "workspace.yaml")],
+        cwd=REPO_ROOT, env=_env(finished_run), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "dagster-webserver exited"
+        try:
+            with urllib.request.urlopen(f"{url}/server_info", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise AssertionError(f"dagster-webserver did not answer on {url}")
+
+
+def _open(page, url: str, ready_text: str, timeout: float = 240_000) -> None:
+    """Open a page; the code location may still be loading, so reload until `ready_text` shows."""
+    page.goto(url)
+    page.get_by_text(re.compile(ready_text)).first.wait_for(timeout=timeout)
+
+
+def test_asset_graph_renders(ui: str, page) -> None:
+    _open(page, f"{ui}/asset-groups", "fct_sales_daily")
+    screenshot(page, "ui_asset_graph")
+    assert page.locator("svg").count() > 0
+    for name in ("fct_sales_daily", "dq_gate"):
+        assert page.get_by_text(name).count() > 0, name
+    assert page.get_by_text(re.compile("Never materialized")).count() == 0
+
+
+def test_mart_shows_materialized_partitions(ui: str, page) -> None:
+    _open(page, f"{ui}/assets/{MART}?view=partitions", "Materialized")
+    page.get_by_text(END).first.wait_for(timeout=60_000)
+    screenshot(page, "ui_mart_partitions")
+    body = page.inner_text("body")
+    assert re.search(r"3\s+Materialized|Materialized\s+3", body), body[:2000]
+
+
+def test_check_shows_its_result(ui: str, page) -> None:
+    _open(page, f"{ui}/assets/{MART}?view=checks", "assert_sales_daily_reconciles_to_staging")
+    screenshot(page, "ui_mart_checks")
+    body = page.inner_text("body")
+    assert "Passed" in body or "Succeeded" in body, body[:2000]
+    assert "Not evaluated" not in body
+
+
+def test_runs_are_listed(ui: str, finished_run: Path, page) -> None:
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(finished_run / "dagster_home")) as instance:
+        runs = instance.get_runs()
+    assert len(runs) >= 5
+    _open(page, f"{ui}/runs", runs[0].run_id[:8])
+    screenshot(page, "ui_runs")
+    body = page.inner_text("body")
+    for run in runs:
+        assert run.run_id[:8] in body, run.run_id
