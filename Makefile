@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JD_DATA_DIR ?= $(CURDIR)/data
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test dev bench bench-quick lint clean
+.PHONY: install system-deps demo test test-bi bi superset-install dev bench bench-quick lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Apache Superset in its own virtualenv: its pins (pandas<2.2, SQLAlchemy<2) fight ours.
+SUPERSET_VENV := .venv-superset
+SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
+$(SUPERSET_STAMP): bi/superset/requirements.txt
+	@test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SUPERSET_VENV)/bin/python -m pip install --quiet -r bi/superset/requirements.txt
+	@touch $(SUPERSET_STAMP)
+
+superset-install: $(SUPERSET_STAMP)
+
+# Superset on 127.0.0.1:8088 with the three dashboards (runs the demo first on a fresh clone).
+bi: $(STAMP) $(SUPERSET_STAMP) system-deps
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m jd_pipeline.bi.serve
+
 # Debian packages the tests need (headless chromium, CJK fonts): scripts/system-packages.txt.
 system-deps:
 	@bash scripts/install-system-deps.sh
@@ -22,8 +37,12 @@ system-deps:
 demo: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/jd-pipeline demo
 
+# tests/bi needs Superset's own virtualenv: its own target and CI step (`make test-bi`).
 test: $(STAMP) system-deps
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest --ignore=tests/bi $(PYTEST_ARGS)
+
+test-bi: $(STAMP) $(SUPERSET_STAMP) system-deps
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest tests/bi $(PYTEST_ARGS)
 
 dev: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/jd-pipeline dev
