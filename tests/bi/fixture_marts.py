@@ -6,7 +6,7 @@ rows), independently of the SQL the dashboards run, and the test checks both.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -14,6 +14,7 @@ import duckdb
 MONTHS = ["2026-01", "2026-02", "2026-03"]
 STORES = ["pop", "self"]
 CATEGORIES = ["洗护", "彩妆"]
+CENT = Decimal("0.01")
 
 
 def plan_rows() -> list[tuple]:
@@ -32,8 +33,9 @@ def ads_rows() -> list[tuple]:
     for d in range(1, 11):
         for p, line in enumerate(["kuaiche", "recommendation", "smart"]):
             cost = Decimal(1000 + 37 * d + 300 * p) + Decimal("0.25")
+            amount = (cost * Decimal("3.5") + Decimal(d)).quantize(CENT, ROUND_HALF_UP)  # as DECIMAL(18,2) stores it
             rows.append((f"2026-03-{d:02d}", "brand_a", line, f"c{p}", f"g{p}", f"sku{d}", "pop", d % 3 == 0, cost,
-                         cost * Decimal("3.5") + Decimal(d)))
+                         amount))
     return rows
 
 
@@ -68,7 +70,7 @@ def expected_headlines() -> dict[str, Decimal]:
         "预算GMV": sum(r[5] for r in plan),
         "广告花费": cost,
         "广告成交金额": amount,
-        "整体ROI": (amount / cost).quantize(Decimal("0.01")),
+        "整体ROI": (amount / cost).quantize(CENT, ROUND_HALF_UP),
         "OPEX 实际": sum(r[5] for r in opex),
         "OPEX 预算": sum(r[6] for r in opex),
         "贡献利润": sum(r[6] for r in pnl),
