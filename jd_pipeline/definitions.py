@@ -25,6 +25,7 @@ DOMAIN_MODULES = (
     "jd_pipeline.defs.quality",
     "jd_pipeline.defs.kpi",
     "jd_pipeline.defs.reports",
+    "jd_pipeline.defs.alerts",
     "jd_pipeline.defs.publish",
     "jd_pipeline.defs.schedules_sensors",
     "jd_pipeline.defs.verify",

@@ -21,6 +21,7 @@ BASE_PUBLISH_DEPS: list[dg.AssetKey] = [
     dg.AssetKey(["quality", "dq_gate"]),
     dg.AssetKey(["kpi", "headline_daily"]),
     dg.AssetKey(["marts", "fct_demand_forecast"]),
+    dg.AssetKey(["marts", "fct_alerts"]),
 ]
 
 

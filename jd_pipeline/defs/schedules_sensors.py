@@ -36,7 +36,7 @@ from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, daily_partiti
 from jd_pipeline.ops import automation as auto
 
 INGEST_GROUP = "ingest"
-DOWNSTREAM_GROUPS: tuple[str, ...] = ("staging", "marts", "quality", "kpi", "reports", "publish")
+DOWNSTREAM_GROUPS: tuple[str, ...] = ("staging", "marts", "quality", "kpi", "alerts", "reports", "publish")
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 TRIGGER_TAG = "jd/trigger"
