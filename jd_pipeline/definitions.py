@@ -26,6 +26,7 @@ DOMAIN_MODULES = (
     "jd_pipeline.defs.kpi",
     "jd_pipeline.defs.reports",
     "jd_pipeline.defs.alerts",
+    "jd_pipeline.defs.flash",
     "jd_pipeline.defs.publish",
     "jd_pipeline.defs.schedules_sensors",
     "jd_pipeline.defs.verify",
