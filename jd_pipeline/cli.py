@@ -255,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     pg = sub.add_parser("publish-postgres",
                         help="copy the served DuckDB file to the PostgreSQL serving database (JD_PG_DSN)")
     pg.set_defaults(func=cmd_publish_postgres)
+
+    from jd_pipeline.lineage.cli import add_explain_parser
+
+    add_explain_parser(sub)
     return parser
 
 

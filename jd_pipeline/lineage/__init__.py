@@ -1,0 +1,1 @@
+"""Lineage from a mart figure back to the delivered files and their rows (`jd-pipeline explain`)."""
