@@ -307,6 +307,9 @@ def source_late(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date, 
         where status in ('loaded', 'replaced', 'duplicate') and delivered_at is not null
           and source in (select unnest(?)) and length(period) = 10
         group by all order by source, brand, store, period""", [sources])
+    # Judged at the wall clock, but never later than the end of the day after the evaluated day: a
+    # run over past days (a backfill, the demo) sees arrivals as they stood then, not months later.
+    now = min(now, _day_end_utc((as_of + timedelta(days=1)).isoformat()))
     series: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for r in rows:
         series.setdefault((r["source"], r["brand"], r["store"]), []).append(r)

@@ -145,11 +145,10 @@ def test_the_asset_evaluates_the_last_day_of_its_window(wh: duckdb.DuckDBPyConne
     )
     meta = result.asset_materializations_for_node("marts__fct_alerts")[0].metadata
     assert meta["as_of_day"].value == "2026-06-10"
-    # evaluated at the wall clock (December 2026): jd_ads and jd_vc_inventory, last delivered for June 10,
-    # are late too
-    late = {"source_late:brand_a:jd_ads:-", "source_late:brand_a:jd_vc_inventory:-"}
+    # evaluated at the wall clock (December 2026) but judged at the latest at the end of June 11: only
+    # jd_pop_orders (due 01:00 UTC) is late, not jd_ads nor jd_vc_inventory (due 22:00 UTC)
     keys = {r[0] for r in duckdb.connect(db).execute("select alert_key from marts.fct_alerts").fetchall()}
-    assert keys == set(EXPECTED) | late
+    assert keys == set(EXPECTED)
     assert meta["opened"].value == meta["queued_for_delivery"].value == len(keys)
     with outbox.open_outbox() as box:
         assert box.execute("select count(*) from messages where kind = 'alert_event'").fetchone()[0] == len(keys)
