@@ -43,6 +43,7 @@ def write_ledger(landing: Path) -> Path:
 def traced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     data_dir = tmp_path_factory.mktemp("explain") / "data"
     landing = data_dir / "landing"
+    fx.write_brands(landing.parent)
     fx.write_products(landing)
     old = fx.write_pop_orders(landing, rows=fx.POP_ROWS[:2], name="orders_first.csv")
     os.utime(old, (time.time() - 3600, time.time() - 3600))  # delivered an hour before the full export
