@@ -305,6 +305,19 @@ def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
     return figures
 
 
+def equality_figure(mode: Mode) -> Figure:
+    """Nightly equals rebuild (benchmarks/nightly_equals_rebuild.py): marts that differ between one run
+    over the restatement scenario and its deliveries replayed night by night."""
+    from benchmarks.nightly_equals_rebuild import measure
+
+    result = measure(scale=0.01 if mode is QUICK else 0.1, nights=8)
+    differing = len(result["differing_tables"])
+    return Figure("nightly ≡ rebuild: marts differing", differing, "0",
+                  differing == 0 and result["all_runs_ok"] and not result["kinds_missing"],
+                  f"{result['tables']} marts, {result['rows']:,} rows, {len(result['restatement_kinds'])} restatement "
+                  f"kinds; full run {result['full_run_s']} s, night median {result['night_s_median']} s")
+
+
 def print_table(figures: list[Figure]) -> None:
     width = max(len(f.name) for f in figures)
     print(f"\n{'figure':<{width}}  {'value':>10}  {'target':>8}  met")
@@ -317,7 +330,7 @@ def print_table(figures: list[Figure]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small scale, a few minutes")
-    parser.add_argument("--only", choices=["throughput", "pipeline"], help="run one group of figures")
+    parser.add_argument("--only", choices=["throughput", "pipeline", "equality"], help="run one group of figures")
     args = parser.parse_args()
     mode = QUICK if args.quick else FULL
     landing, gen_wall, gen_peak = cached_landing(mode)
@@ -329,6 +342,8 @@ def main() -> int:
         figures += throughput_figures(landing, mode)
     if args.only in (None, "pipeline"):
         figures += pipeline_figures(landing, mode)
+    if args.only in (None, "equality"):
+        figures.append(equality_figure(mode))
     print_table(figures)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{mode.name}.json"
