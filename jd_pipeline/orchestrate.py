@@ -387,7 +387,9 @@ def _stage_bounds(stage: Stage, start: date, end: date, build_start: date, catch
     if not stage.is_ingest:
         return partition_range(stage.partitions_def, build_start, end)
     bounds = partition_range(stage.partitions_def, start, end)
-    pending = catch_up.pending.get(_stage_label(stage.partitions_def), set())
+    # only partitions that exist (a folder before JD_PARTITIONS_START has none to load into)
+    pending = catch_up.pending.get(_stage_label(stage.partitions_def), set()) & set(
+        stage.partitions_def.get_partition_keys())
     if not pending:
         return bounds
     keys = set(pending) | (set(bounds) if bounds else set())
