@@ -65,6 +65,7 @@ def pending_partitions(settings: Settings, start: date, end: date) -> CatchUp:
     files = scan_landing(settings.landing_dir)
     seen = _read(settings.warehouse_db, seen_fingerprints, set())
     catch_up = CatchUp()
+    partitions_start = date.fromisoformat(settings.partitions_start)
     for item in files:
         if (item.relpath, item.fingerprint) in seen:
             continue
@@ -72,6 +73,8 @@ def pending_partitions(settings: Settings, start: date, end: date) -> CatchUp:
         first_day = period_bounds(kind, item.period)[0]
         if first_day > end:
             continue  # a period after the window waits for its own run
+        if period_bounds(kind, item.period)[1] < partitions_start:
+            continue  # before JD_PARTITIONS_START: no partition to load it into
         catch_up.pending.setdefault(kind, set()).add(item.partition_key)
         if first_day < start:
             catch_up.pending_sources.setdefault(item.source, set()).add(item.period)
