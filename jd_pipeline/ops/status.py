@@ -15,6 +15,7 @@ from typing import TextIO
 import duckdb
 
 from jd_pipeline.config import Settings, get_settings
+from jd_pipeline.ops.held import read_held
 from jd_pipeline.ops.publish import read_publish_info
 
 MANIFEST_TABLE = "ops.load_manifest"
@@ -48,6 +49,7 @@ class StatusReport:
     published_rows: int | None = None
     serving_path: str | None = None
     has_previous: bool = False
+    held: list[tuple] = field(default_factory=list)  # (asset, window_start, window_end, reason) held back
 
 
 def collect_status(settings: Settings | None = None) -> StatusReport:
@@ -108,6 +110,11 @@ def format_status(report: StatusReport) -> str:
         lines.append(f"Latest rejected files (up to {MAX_REJECTIONS_SHOWN}):")
         for rej in report.rejections:
             lines.append(f"  {rej.seen_at or '-'}  {rej.path}: {rej.reason}")
+    if report.held:
+        lines.append("")
+        lines.append(f"Held back by the last run ({len(report.held)} assets; the next clean run catches them up):")
+        for asset, start, end, reason in report.held[:MAX_REJECTIONS_SHOWN]:
+            lines.append(f"  {asset} {start}..{end}: {reason}")
     lines.append("")
     if report.published_at:
         rows = f", {report.published_rows:,} rows" if report.published_rows is not None else ""
@@ -143,6 +150,7 @@ def _read_manifest(settings: Settings) -> StatusReport:
             try:
                 report.rows = _summarise(con)
                 report.rejections = _rejections(con)
+                report.held = read_held(con)
             except duckdb.Error as exc:
                 note = f"{MANIFEST_TABLE} in {path} is not readable ({_first_line(exc)})"
                 continue
