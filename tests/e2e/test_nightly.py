@@ -71,10 +71,13 @@ def data_dir_env(root: Path) -> Iterator[Path]:
                 os.environ[name] = value
 
 
-def run(start: str, end: str | None = None):
+def run(start: str, end: str | None = None, marts_only: bool = False):
+    """`jd-pipeline run` in-process; `marts_only`: the groups that build the marts (ops/replay.py)."""
+    from jd_pipeline.ops.replay import MART_GROUPS
     from jd_pipeline.orchestrate import run_pipeline
 
-    return run_pipeline(date.fromisoformat(start), date.fromisoformat(end or start), progress=lambda _: None)
+    return run_pipeline(date.fromisoformat(start), date.fromisoformat(end or start), progress=lambda _: None,
+                        skip_publish=marts_only, only_groups=MART_GROUPS if marts_only else None)
 
 
 def query(root: Path, sql: str, db: str = "warehouse/warehouse.duckdb") -> list[tuple]:
@@ -105,17 +108,17 @@ def po_nights(tmp_path_factory) -> dict[str, object]:
         landing = root / "landing"
         write_po(landing, "2026-03-10", [po_line("PO1", "200000001", 10, "50.00", "已完成", "2026-03-10 15:00:00"),
                                          po_line("PO2", "200000002", 5, "20.00", "已完成", "2026-03-10 16:00:00")])
-        first = run("2026-03-10")
+        first = run("2026-03-10", marts_only=True)
         after_first = table(root, "marts.fct_sell_in_daily")
         write_po(landing, "2026-03-12", [po_line("PO1", "200000001", 8, "50.00", "已完成", "2026-03-11 09:00:00"),
                                          po_line("PO2", "200000002", 5, "20.00", "已取消", "2026-03-10 16:00:00")])
-        second = run("2026-03-12")
+        second = run("2026-03-12", marts_only=True)
         nightly = {name: table(root, name) for name in ("marts.fct_sell_in_daily", "marts.fct_ecom_pnl_monthly")}
     rebuilt_root = tmp_path_factory.mktemp("po_rebuild") / "data"
     shutil.copytree(root / "landing", rebuilt_root / "landing")
     shutil.copy(root / "brands.yaml", rebuilt_root / "brands.yaml")
     with data_dir_env(rebuilt_root):
-        rebuild = run("2026-03-10", "2026-03-12")
+        rebuild = run("2026-03-10", "2026-03-12", marts_only=True)
         rebuilt = {name: table(rebuilt_root, name) for name in nightly}
     return {"first": first, "second": second, "rebuild": rebuild, "after_first": after_first,
             "nightly": nightly, "rebuilt": rebuilt}
