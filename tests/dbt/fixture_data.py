@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal as Dm
 
-from raw_fixture import insert
+from tests.dbt.raw_fixture import insert
 
 from jd_pipeline.brands import Brand
 

@@ -1,20 +1,24 @@
-"""Hand-made raw tables for the dbt tests, shaped exactly per docs/ARCHITECTURE.md (Raw table convention)."""
+"""Hand-made raw tables for the dbt tests, created by the loader's own DDL (the contract YAMLs)."""
 from __future__ import annotations
 
 import duckdb
-from raw_schema import META, SRC
+
+from jd_pipeline.ingest.manifest import ensure_warehouse_tables
 
 
 def create_raw_tables(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute("create schema if not exists raw")
-    for name, (_desc, cols) in SRC.items():
-        ddl = ", ".join(f'"{c}" {t}' for c, t, _ in META + cols)
-        conn.execute(f"create or replace table raw.{name} ({ddl})")
+    ensure_warehouse_tables(conn)
+
+
+def _raw_columns(conn: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+        "order by ordinal_position", [source]).fetchall()]
 
 
 def insert(conn: duckdb.DuckDBPyConnection, source: str, brand: str, store, period: str, rows: list[dict]) -> None:
     """Append rows (dicts of contract column → value) with the metadata columns filled in."""
-    cols = [c for c, _, _ in META + SRC[source][1]]
+    cols = _raw_columns(conn, source)
     for i, row in enumerate(rows, start=1):
         unknown = set(row) - set(cols)
         assert not unknown, f"{source}: unknown columns {unknown}"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EXCLUDE, make_data_dir, run_dbt
+
+from tests.dbt.support import EXCLUDE, make_data_dir, run_dbt
 
 
 def declared_not_null(manifest: dict) -> dict[str, set[str]]:

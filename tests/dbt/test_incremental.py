@@ -7,7 +7,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EXCLUDE, make_data_dir, run_dbt
+
+from tests.dbt.support import EXCLUDE, make_data_dir, run_dbt
 
 MARTS = ["fct_sales_daily", "fct_pop_sales_by_province_daily", "fct_sku_funnel_daily", "fct_traffic_daily",
          "fct_ads_daily", "fct_inventory_daily", "fct_sell_in_daily", "fct_campaign_recap",

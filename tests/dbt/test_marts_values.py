@@ -14,7 +14,8 @@ Self (VC 收入): 03-01 S1 1000.00 (10 u), S2 900.00 (5 u); 03-02 S1 −100.00 (
 from decimal import Decimal as D
 
 import pytest
-from conftest import rows
+
+from tests.dbt.support import rows
 
 
 def test_pop_allocation_to_the_cent(wh):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EXCLUDE, make_data_dir, run_dbt
+
+from tests.dbt.support import EXCLUDE, make_data_dir, run_dbt
 
 UNIQUE_TEST = "unique_combination_of_columns_fct_sales_daily"
 

@@ -44,7 +44,10 @@ HEADERS: dict[str, list[str]] = {
 
 
 def files(out: Path, source: str, pattern: str = "*") -> list[Path]:
-    return sorted(p for p in (out / source).rglob(pattern) if p.is_file() and not p.is_symlink())
+    """The generated files of a source; never empty, so a loop over them cannot pass vacuously."""
+    found = sorted(p for p in (out / source).rglob(pattern) if p.is_file() and not p.is_symlink())
+    assert found, f"no generated files for {source} ({pattern}) under {out}"
+    return found
 
 
 def read_rows(path: Path, source: str) -> list[dict[str, str]]:

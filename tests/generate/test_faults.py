@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from gen_helpers import CSV_ENCODING, read_rows
-
 from jd_pipeline.generate.faults import KINDS
+from tests.generate.gen_helpers import CSV_ENCODING, read_rows
 
 
 def manifest(summary) -> dict:

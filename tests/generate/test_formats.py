@@ -7,9 +7,9 @@ import zipfile
 
 import openpyxl
 import pytest
-from gen_helpers import CSV_ENCODING, HEADERS, files, read_rows
 
 from jd_pipeline.generate import SOURCES
+from tests.generate.gen_helpers import CSV_ENCODING, HEADERS, files, read_rows
 
 PERIOD = {"daily": r"\d{4}-\d{2}-\d{2}", "monthly": r"\d{4}-\d{2}", "quarterly": r"\d{4}Q[1-4]", "yearly": r"\d{4}"}
 KIND = {"jd_sz_industry": "monthly", "fin_opex_actuals": "monthly", "tp_team_kpi": "quarterly",

@@ -8,10 +8,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from gen_helpers import files, num, read_rows
 
 from jd_pipeline.generate import reference as ref
 from jd_pipeline.generate.model import campaigns_between, day_factor, make_brand
+from tests.generate.gen_helpers import files, num, read_rows
 
 
 def frame(out, source, brand="brand_a", pattern="*") -> pd.DataFrame:
@@ -126,7 +126,9 @@ def test_product_master_one_sku_per_article_and_store(clean):
         assert not latest.duplicated(["货号", "店铺"]).any()
         assert set(latest["店铺"]) == {"POP", "自营"}
         assert latest["上市季节"].str.fullmatch(r"\d{4}(SS|AW)").all()
-        assert (latest["状态"] == "停售").any() or (latest["退市日期"] == "").all()
+        delisted = latest["状态"] == "停售"
+        assert (latest.loc[delisted, "退市日期"] != "").all()
+        assert (latest.loc[~delisted, "退市日期"] == "").all()
 
 
 def test_inventory_national_row_and_never_negative(clean):

@@ -3,27 +3,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.reporting.dbt_helpers import REPO, run_dbt
-
-DBT_TESTS = REPO / "tests" / "dbt"
-
-
-def _raw_fixture(db: Path) -> None:
-    sys.path.insert(0, str(DBT_TESTS))
-    try:
-        import fixture_data  # type: ignore[import-not-found]
-        import raw_fixture  # type: ignore[import-not-found]
-    finally:
-        sys.path.remove(str(DBT_TESTS))
-    with duckdb.connect(str(db)) as conn:
-        raw_fixture.create_raw_tables(conn)
-        fixture_data.load(conn)
+from tests.dbt.support import load_raw_fixture, run_dbt
 
 
 def write_forecast_for(db: Path) -> None:
@@ -44,7 +29,7 @@ def report_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("reports_wh")
     (data_dir / "warehouse").mkdir()
     db = data_dir / "warehouse" / "warehouse.duckdb"
-    _raw_fixture(db)
+    load_raw_fixture(db)
     run_dbt(data_dir, "build", "--exclude", "tag:after_forecast")
     write_forecast_for(db)
     run_dbt(data_dir, "build", "--select", "tag:after_forecast")

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.reporting.dbt_helpers import run_dbt
+from tests.dbt.support import run_dbt
 
 FIXTURE_SQL = """
 create schema staging; create schema intermediate; create schema marts;
