@@ -12,22 +12,15 @@ import duckdb
 import pytest
 
 from jd_pipeline.contracts import get_contract
+from jd_pipeline.ingest.manifest import ensure_ops_tables
 
 DAY = "2026-03-01"
 BRAND = "acme"
 META = [("_load_id", "VARCHAR"), ("_brand", "VARCHAR"), ("_store", "VARCHAR"), ("_period", "VARCHAR"),
         ("_row_number", "INTEGER")]
 
-OPS_DDL = """
-CREATE SCHEMA IF NOT EXISTS raw; CREATE SCHEMA IF NOT EXISTS ops; CREATE SCHEMA IF NOT EXISTS marts;
-CREATE TABLE ops.load_manifest (load_id VARCHAR, path VARCHAR, sha256 VARCHAR, size BIGINT, source VARCHAR,
-    brand VARCHAR, store VARCHAR, period VARCHAR, delivered_at TIMESTAMP, status VARCHAR, rows_read BIGINT,
-    rows_loaded BIGINT, rows_quarantined BIGINT, rows_total BIGINT, reason VARCHAR, loaded_at TIMESTAMP);
-CREATE TABLE ops.quarantine_rows (load_id VARCHAR, source VARCHAR, file_path VARCHAR, row_number BIGINT,
-    reason VARCHAR, raw_values JSON, quarantined_at TIMESTAMP);
-CREATE TABLE ops.file_totals (load_id VARCHAR, source VARCHAR, brand VARCHAR, store VARCHAR, period VARCHAR,
-    total_label VARCHAR, column_name VARCHAR, total_value DECIMAL(38,4), detail_value DECIMAL(38,4),
-    row_number BIGINT);
+MARTS_DDL = """
+CREATE SCHEMA IF NOT EXISTS marts;
 CREATE TABLE marts.fct_sales_daily (date_day DATE, brand VARCHAR, store_type VARCHAR, sku_id VARCHAR,
     units BIGINT, gmv DECIMAL(18,2), net_sales DECIMAL(18,2), orders BIGINT, buyers BIGINT);
 """
@@ -40,7 +33,8 @@ class Warehouse:
         self.path = path
         self.conn = duckdb.connect(str(path))
         self.redeliveries = 0
-        self.conn.execute(OPS_DDL)
+        ensure_ops_tables(self.conn)  # the loader's own DDL: fixtures never drift from production
+        self.conn.execute(MARTS_DDL)
 
     def close(self) -> None:
         self.conn.close()
@@ -66,7 +60,9 @@ class Warehouse:
             self.conn.executemany(f"INSERT INTO raw.{source} VALUES ({', '.join('?' * len(names))})", values)
         path = f"landing/{source}/{brand}/{store + '/' if store else ''}{period}/{source}_{period}.xlsx"
         self.conn.execute(
-            "INSERT INTO ops.load_manifest VALUES (?, ?, 'sha', 1, ?, ?, ?, ?, now(), ?, ?, ?, 0, 0, NULL, now())",
+            "INSERT INTO ops.load_manifest (load_id, path, sha256, size, source, brand, store, period, delivered_at, "
+            "status, rows_read, rows_loaded, rows_quarantined, rows_total, reason, loaded_at) "
+            "VALUES (?, ?, 'sha', 1, ?, ?, ?, ?, now(), ?, ?, ?, 0, 0, NULL, now())",
             [load_id, path, source, brand, store, period, status, len(rows), len(rows)])
         return load_id
 
