@@ -34,16 +34,8 @@ DOMAIN_MODULES = (
 
 
 def _domain_defs() -> list[dg.Definitions]:
-    loaded = []
-    for name in DOMAIN_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # TODO(lead): every domain module is required once all have landed
-        loaded.append(module.defs)
-    return loaded
+    # Every domain module is required: one that fails to import fails the code location loudly.
+    return [importlib.import_module(name).defs for name in DOMAIN_MODULES]
 
 
 def build_definitions() -> dg.Definitions:

@@ -26,11 +26,9 @@ BASE_PUBLISH_DEPS: list[dg.AssetKey] = [
 
 
 def dbt_mart_keys(time_partitioned_only: bool = False) -> list[dg.AssetKey]:
-    """Keys `marts/*` of the dbt assets (empty if the transform module cannot be loaded)."""
-    try:
-        from jd_pipeline.defs.transform import defs as transform_defs
-    except Exception:  # noqa: BLE001 - publish must not break the code location
-        return []
+    """Keys `marts/*` of the dbt assets."""
+    from jd_pipeline.defs.transform import defs as transform_defs
+
     keys: set[dg.AssetKey] = set()
     for assets_def in transform_defs.assets or []:
         if not isinstance(assets_def, dg.AssetsDefinition):

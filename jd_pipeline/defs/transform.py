@@ -229,10 +229,8 @@ def _failed_nodes(invocation: Any) -> list[str]:
 def _record_check_results(
     warehouse: WarehouseResource, results: list[dg.AssetCheckResult], context: dg.AssetExecutionContext
 ) -> None:
-    try:
-        from jd_pipeline.quality import record_asset_check_results
-    except ImportError:  # quality module not installed in this build
-        return
+    from jd_pipeline.quality import record_asset_check_results
+
     partition = ",".join(dbt_vars(context).values()) or None
     with warehouse.get_connection() as conn:
         record_asset_check_results(conn, results, run_id=context.run_id, partition=partition)
