@@ -72,8 +72,10 @@ def _source_section(contract: Contract, described: dict[str, str]) -> list[str]:
         "",
         contract.description,
         "",
-        f"- path: `{contract.source}/<brand>/{store_dir}<{PERIOD_FOLDER[contract.period_kind]}>/<file>`"
-        f" ({contract.period_kind} periods)",
+        (
+            f"- path: `{contract.source}/<brand>/{store_dir}<{PERIOD_FOLDER[contract.period_kind]}>/<file>`"
+            f" ({contract.period_kind} periods)"
+        ),
         f"- files: {', '.join(contract.file_kinds)}; encodings: {', '.join(contract.encodings)}",
         f"- grain (one row per): {', '.join(f'`{g}`' for g in contract.grain)}",
         "- a newer delivery replaces "

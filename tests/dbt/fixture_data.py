@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal as Dm
 
-from tests.dbt.raw_fixture import insert
-
 from jd_pipeline.brands import Brand
+from tests.dbt.raw_fixture import insert
 
 A = "acme"
 
