@@ -152,3 +152,16 @@ def test_the_asset_evaluates_the_last_day_of_its_window(wh: duckdb.DuckDBPyConne
     assert meta["opened"].value == meta["queued_for_delivery"].value == len(keys)
     with outbox.open_outbox() as box:
         assert box.execute("select count(*) from messages where kind = 'alert_event'").fetchone()[0] == len(keys)
+
+
+def test_after_a_failed_run_the_alerts_run_for_its_last_day() -> None:
+    from datetime import date
+
+    from jd_pipeline.defs.alerts import failed_run_day
+
+    today = date(2026, 7, 2)
+    assert failed_run_day({"dagster/asset_partition_range_end": "2026-06-30"}, today) == "2026-06-30"
+    assert failed_run_day({"dagster/partition": "2026-06-15"}, today) == "2026-06-15"
+    assert failed_run_day({"dagster/partition": "2026-07-05"}, today) == "2026-07-01"  # never past yesterday
+    assert failed_run_day({"dagster/partition": "2026Q2"}, today) == "2026-07-01"
+    assert failed_run_day({}, today) == "2026-07-01"
