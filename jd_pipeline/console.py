@@ -113,7 +113,7 @@ def summary_lines(report, reports_dir: Path | None = None, log_path: Path | None
     from jd_pipeline.ops.run_summary import render_summary
 
     seconds = sum(o.seconds for o in report.outcomes)
-    status = "OK" if report.success else "FAILED"
+    status = "NO DATA" if getattr(report, "no_data", False) else "OK" if report.success else "FAILED"
     lines = [f"== run {report.start}..{report.end}: {status} ({len(report.outcomes)} stages, {seconds:.0f}s)"]
     lines += render_summary(report)  # per source loaded / held, late and missing deliveries (ops/run_summary.py)
     failed_steps = [step for o in report.outcomes for step in o.failed_steps]
