@@ -54,3 +54,13 @@ def test_unconfigured_landing_brand_is_an_error(tmp_path: Path) -> None:
     check_landing_brands(brands, {"acme"}, path)
     with pytest.raises(BrandConfigError, match="newbrand"):
         check_landing_brands(brands, {"acme", "newbrand"}, path)
+
+
+def test_run_without_date_takes_yesterday_in_shanghai() -> None:
+    from datetime import date, datetime, timezone
+
+    from jd_pipeline.cli import business_yesterday
+
+    # 17:30 UTC on Dec 1 is 01:30 on Dec 2 in Asia/Shanghai: yesterday there is Dec 1, not Nov 30
+    assert business_yesterday(datetime(2026, 12, 1, 17, 30, tzinfo=timezone.utc)) == date(2026, 12, 1)
+    assert business_yesterday(datetime(2026, 12, 1, 15, 30, tzinfo=timezone.utc)) == date(2026, 11, 30)
