@@ -9,13 +9,15 @@ import hashlib
 import io
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.e2e import fixtures as fx
-from tests.e2e.test_vertical_slice import run_cli
+from tests.e2e.test_vertical_slice import REPO_ROOT
 
 LEDGER_HEADERS = ["凭证号", "行号", "凭证日期", "会计期间", "成本中心", "科目编码", "科目名称", "供应商", "摘要",
                   "借方金额", "贷方金额", "币种"]
@@ -26,6 +28,15 @@ LEDGER_ROWS = [
     ["V002", "1", "2025-03-31", "2025-03", "JD-自营", "6601.01", "销售费用-广告费", "京东", "3月自营广告", "50.00", "0.00", "CNY"],
     ["V003", "1", "2025-03-31", "2025-03", "JD-共享", "6601.03", "销售费用-平台使用费", "京东", "3月平台费", "30.00", "0.00", "CNY"],
 ]
+
+
+def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """As tests/e2e's, with room for a pipeline run on a loaded machine."""
+    env = {**os.environ, "JD_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(data_dir / "dagster_home"),
+           "JD_PARTITIONS_START": "2025-03-01", "JD_BUYER_SALT": "test-salt-e2e"}
+    env.pop("JD_DEMO_MODE", None)
+    return subprocess.run([sys.executable, "-m", "jd_pipeline.cli", *args], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=2400, check=False)
 
 
 def write_ledger(landing: Path) -> Path:
