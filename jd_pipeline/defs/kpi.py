@@ -17,8 +17,9 @@ import dagster as dg
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.quality import GATE_KEY, require_gate_open
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from jd_pipeline.forecast.data import FORECAST_TABLE, horizon_for, load_panel, write_forecast
-from jd_pipeline.forecast.model import ForecastOutput, run_forecast
+from jd_pipeline.forecast.data import FORECAST_TABLE, horizon_for, load_panel, load_series, write_forecast
+from jd_pipeline.forecast.model import ForecastOutput
+from jd_pipeline.forecast.pipeline import make_forecast
 from jd_pipeline.reporting.headline import HEADLINE_TABLE, latest_headline, refresh_headline
 
 HEADLINE_KEY = dg.AssetKey(["kpi", "headline_daily"])
@@ -110,26 +111,33 @@ def forecast_metadata(output: ForecastOutput, as_of: date, rows: int, seconds: f
     groups = dg.MetadataValue.table(
         records=[
             dg.TableRecord({
-                "group": g.group, "series": g.n_series, "model": g.chosen_model, "baseline": g.baseline_model,
+                "history": g.history_class, "store_type": g.store_type, "category": g.category,
+                "series": g.n_series, "windows": g.windows, "model": g.chosen_model, "baseline": g.baseline_model,
                 "backtest_wape": g.backtest_wape, "baseline_wape": g.baseline_wape,
-                "selection_wape": ", ".join(f"{k}={v:.3f}" for k, v in g.selection_wape.items()),
+                "coverage_80": g.coverage,
             })
-            for g in output.groups
+            for g in output.groups if g.backtest_wape is not None
         ],
         schema=dg.TableSchema(columns=[
-            dg.TableColumn("group", "string"), dg.TableColumn("series", "int"), dg.TableColumn("model", "string"),
+            dg.TableColumn("history", "string"), dg.TableColumn("store_type", "string"),
+            dg.TableColumn("category", "string"), dg.TableColumn("series", "int"),
+            dg.TableColumn("windows", "int"), dg.TableColumn("model", "string"),
             dg.TableColumn("baseline", "string"), dg.TableColumn("backtest_wape", "float"),
-            dg.TableColumn("baseline_wape", "float"), dg.TableColumn("selection_wape", "string"),
+            dg.TableColumn("baseline_wape", "float"), dg.TableColumn("coverage_80", "float"),
         ]),
     )
+    kinds = output.forecasts.drop_duplicates("unique_id")["forecast_kind"].value_counts().to_dict() \
+        if len(output.forecasts) else {}
     return {
         "table": FORECAST_TABLE,
         "as_of_date": as_of.isoformat(),
         "dagster/row_count": rows,
         "backtest_wape": output.backtest_wape,
-        "seasonal_naive_wape": output.baseline_wape,
-        "beats_seasonal_naive": output.beats_baseline,
-        "models_by_history": groups,
+        "baseline_wape": output.baseline_wape,
+        "beats_baseline": output.beats_baseline,
+        "interval_coverage_80": output.coverage,
+        "series_by_kind": ", ".join(f"{k}={v}" for k, v in sorted(kinds.items())),
+        "selection_groups": groups,
         "fit_seconds": round(seconds, 1),
     }
 
@@ -147,12 +155,14 @@ def _latest_forecast_as_of(conn) -> date | None:
 @dg.asset(
     key=FORECAST_KEY,
     group_name="kpi",
-    description="Demand forecast: monthly units per SKU × store for the next 3 months with an 80% interval "
-    "(statsforecast; campaign-days regressor; model chosen on a rolling backtest), backtest WAPE vs the "
-    "seasonal-naive baseline stored per series and in the metadata. Replaces the rows of its as_of_date.",
+    description="Demand forecast: monthly units per SKU × store for the next 3 months with a calibrated 80% "
+    "interval (statsforecast; campaign days from tp_campaign_plan; model chosen per store × category on "
+    "rolling-origin backtests with the seasonal-naive / naive baseline as a candidate; new SKUs from their "
+    "subcategory's launch curve, delisted SKUs at zero). Backtest WAPE and coverage per series, per group "
+    "and in the metadata. Replaces the rows of its as_of_date.",
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[GATE_KEY, _mart("fct_sales_daily")],
+    deps=[GATE_KEY, _mart("fct_sales_daily"), _mart("dim_sku")],
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "python"},
 )
@@ -176,13 +186,15 @@ def fct_demand_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseR
                 "reason": "no month closed since the last forecast (refit monthly)",
             })
         history, future = load_panel(conn, hz)
+        series = load_series(conn, history)
     started = time.perf_counter()
-    output = run_forecast(history, future)
+    output = make_forecast(history, future, series, hz.months, as_of)
     seconds = time.perf_counter() - started
     with warehouse.get_connection() as conn:
-        rows = write_forecast(conn, hz, output, history, future)
+        rows = write_forecast(conn, hz, output, history, future, series)
     context.log.info(
-        f"forecast as of {as_of}: {rows} rows, WAPE {output.backtest_wape} vs seasonal naive {output.baseline_wape}"
+        f"forecast as of {as_of}: {rows} rows, backtest WAPE {output.backtest_wape} vs baseline "
+        f"{output.baseline_wape}, 80% interval coverage {output.coverage}"
     )
     return dg.MaterializeResult(metadata=forecast_metadata(output, as_of, rows, seconds))
 

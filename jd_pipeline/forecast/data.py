@@ -44,6 +44,17 @@ CREATE TABLE IF NOT EXISTS {FORECAST_TABLE} (
     PRIMARY KEY (as_of_date, brand, store_type, sku_id, month)
 )
 """
+# Columns added after the first release: added in place to a warehouse that already has the table.
+ADDED_COLUMNS = {
+    "category": "VARCHAR",
+    "subcategory": "VARCHAR",
+    "forecast_kind": "VARCHAR",
+    "history_class": "VARCHAR",
+    "backtest_windows": "INTEGER",
+    "group_backtest_wape": "DOUBLE",
+    "group_baseline_wape": "DOUBLE",
+    "interval_coverage": "DOUBLE",
+}
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,31 @@ def _campaign_sql(conn: duckdb.DuckDBPyConnection) -> str:
     if not parts:
         return "select null::varchar brand, null::varchar scope, null::date d0, null::date d1 where false"
     return " union all ".join(parts)
+
+
+def load_series(conn: duckdb.DuckDBPyConnection, history: pd.DataFrame) -> pd.DataFrame:
+    """Product master per series (index unique_id): brand, store_type, sku_id, category, subcategory,
+    launch_date, delist_date, status. SKUs of the master without sales are included (new SKUs)."""
+    if not _relation_exists(conn, "marts", "dim_sku"):
+        return _unmapped(pd.Index(history["unique_id"].unique()))
+    frame = conn.execute("""
+        select brand || '|' || store_type || '|' || sku_id as unique_id, brand, store_type, sku_id,
+               coalesce(category, '(unmapped)') as category, coalesce(subcategory, '(unmapped)') as subcategory,
+               launch_date, delist_date, status
+        from marts.dim_sku where store_type in ('pop', 'self')
+    """).df().set_index("unique_id")
+    for col in ("launch_date", "delist_date"):
+        frame[col] = pd.to_datetime(frame[col])
+    missing = pd.Index(history["unique_id"].unique()).difference(frame.index)
+    return pd.concat([frame, _unmapped(missing)]) if len(missing) else frame
+
+
+def _unmapped(ids: pd.Index) -> pd.DataFrame:
+    """Series that sold but are not in the product master: one (unmapped) group, no life-cycle dates."""
+    parts = ids.to_series().str.split("|", n=2, expand=True) if len(ids) else pd.DataFrame(columns=[0, 1, 2])
+    return pd.DataFrame({"brand": parts[0], "store_type": parts[1], "sku_id": parts[2],
+                         "category": "(unmapped)", "subcategory": "(unmapped)",
+                         "launch_date": pd.NaT, "delist_date": pd.NaT, "status": None}, index=ids)
 
 
 def load_panel(conn: duckdb.DuckDBPyConnection, hz: Horizon) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -139,10 +175,16 @@ def load_panel(conn: duckdb.DuckDBPyConnection, hz: Horizon) -> tuple[pd.DataFra
 
 def write_forecast(
     conn: duckdb.DuckDBPyConnection, hz: Horizon, output: ForecastOutput, history: pd.DataFrame,
-    future: pd.DataFrame,
+    future: pd.DataFrame, series: pd.DataFrame | None = None,
 ) -> int:
     """Replace the rows of `as_of_date` in marts.fct_demand_forecast; returns rows written."""
     conn.execute(DDL)
+    present = {r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'marts' "
+        "and table_name = 'fct_demand_forecast'").fetchall()}
+    for name, kind in ADDED_COLUMNS.items():
+        if name not in present:
+            conn.execute(f"alter table {FORECAST_TABLE} add column {name} {kind}")
     fc = output.forecasts.copy()
     if fc.empty:
         conn.execute(f"delete from {FORECAST_TABLE} where as_of_date = ?", [hz.as_of_date])
@@ -152,6 +194,14 @@ def write_forecast(
     fc = fc.merge(future, on=["unique_id", "ds"], how="left")
     parts = fc["unique_id"].str.split("|", n=2, expand=True)
     fc["brand"], fc["store_type"], fc["sku_id"] = parts[0], parts[1], parts[2]
+    if series is not None and len(series):
+        fc = fc.join(series[["category", "subcategory"]], on="unique_id")
+    for col in ("category", "subcategory", "forecast_kind", "history_class", "backtest_windows",
+                "group_backtest_wape", "group_baseline_wape", "interval_coverage", "backtest_wape",
+                "baseline_model", "baseline_wape", "campaign_days", "history_months"):
+        if col not in fc:
+            fc[col] = None
+    fc["history_months"] = fc["history_months"].fillna(0)
     fc["portfolio_backtest_wape"] = output.backtest_wape
     fc["portfolio_baseline_wape"] = output.baseline_wape
     conn.register("fc_frame", fc)
@@ -159,11 +209,16 @@ def write_forecast(
         conn.execute("begin")
         conn.execute(f"delete from {FORECAST_TABLE} where as_of_date = ?", [hz.as_of_date])
         conn.execute(
-            f"""insert into {FORECAST_TABLE}
-            select ?::date, brand, store_type, sku_id, strftime(ds, '%Y-%m'), cast(ds as date),
-                   round(forecast_units, 2), round(lower, 2), round(upper, 2), {LEVEL}, model,
-                   history_months, cast(campaign_days as integer), backtest_wape, baseline_model, baseline_wape,
-                   portfolio_backtest_wape, portfolio_baseline_wape, now()::timestamp
+            f"""insert into {FORECAST_TABLE} by name
+            select ?::date as as_of_date, brand, store_type, sku_id, strftime(ds, '%Y-%m') as month,
+                   cast(ds as date) as month_start, round(forecast_units, 2) as forecast_units,
+                   round(lower, 2) as lower, round(upper, 2) as upper, {LEVEL} as interval_level, model,
+                   cast(history_months as integer) as history_months,
+                   cast(campaign_days as integer) as campaign_days, backtest_wape, baseline_model, baseline_wape,
+                   portfolio_backtest_wape, portfolio_baseline_wape, now()::timestamp as created_at,
+                   category, subcategory, forecast_kind, history_class,
+                   cast(backtest_windows as integer) as backtest_windows, group_backtest_wape,
+                   group_baseline_wape, interval_coverage
             from fc_frame""",
             [hz.as_of_date],
         )

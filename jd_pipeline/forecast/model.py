@@ -1,21 +1,29 @@
-"""Statsforecast models, backtest and model selection, vectorised over every SKU × store series.
+"""Statistical models, rolling-origin backtest and per-group model selection (statsforecast).
 
-Input is a complete monthly panel (`unique_id`, `ds` = month start, `y` = units, `campaign_days`).
-Series are grouped by history length:
+Input: a complete monthly panel (`unique_id`, `ds` = month start, `y` = units, `campaign_days`) and
+a `series` frame naming each series' selection group (store_type × category). Series fall into a
+history class by their number of months:
 
-- `seasonal` (>= SEASONAL_MIN_MONTHS months): candidates (campaign-aware ones take the exogenous
-  `campaign_days`) an AR(1) + constant regression on campaign days (`ARX_campaign`), a
-  seasonal-difference regression with drift (ARIMA(0,0,0)(0,1,0)12 + constant + X),
-  AutoETS(season_length=12), and from three seasons of history on AutoARIMA(season_length=12)
-  with `campaign_days`. Baseline: SeasonalNaive(12).
-- `short` (>= SHORT_MIN_MONTHS): `ARX_campaign` or AutoETS without seasonality; baseline Naive.
-- `tiny`: Naive only (no backtest possible).
+- `seasonal` (>= SEASON + HORIZON months, so the first backtest window still trains on a full year and
+  seasonal naive can be scored): baseline SeasonalNaive(12); candidates AutoETS(12), an AR(1) on
+  campaign days (`ARX_campaign`), a seasonal-difference regression with drift and campaign days (from
+  15 training months), AutoARIMA with campaign days (from three seasons), Naive, and `Combo`, the mean
+  of the baseline, AutoETS and ARX.
+- `annual` (SEASON .. SEASON + HORIZON − 1 months): seasonal naive can be computed but not scored;
+  it is published as it stands ("same month last year"), with no backtest figure.
+- `short` (>= SHORT_MIN_MONTHS): baseline Naive; candidates ARX_campaign, AutoETS, a 3-month average and
+  `Combo` (mean of Naive, ARX and AutoETS).
+- `tiny`: too short for a backtest; new SKUs are handled by `launch.py`, the rest get Naive.
 
-Backtest: rolling origin with two windows of `horizon` months (`cross_validation`). The model is
-chosen on the earlier window (pooled WAPE over the group; the baseline itself when no candidate beats
-it there) and judged on the last window, so the
-stored WAPE is a held-out number for the model actually used, next to the baseline's WAPE on the
-same months. The chosen model is then refitted on the full history for the forecast.
+Backtest: as many rolling origins (one month apart, `horizon` months each, capped at MAX_WINDOWS) as the
+shortest series of a bucket allows. Per selection group (history class × store_type × category) the
+candidate with the lowest pooled absolute error over every window wins; the baseline is a candidate and
+wins ties, so on the backtest the published forecast is never worse than the baseline, group by group.
+
+Intervals: split-conformal on the backtest residuals of the chosen model, relative to the forecast
+(r = (y − ŷ) / max(ŷ, 1)); the 10 % and 90 % quantiles of r per group (the class pooled when a group
+has fewer than MIN_CONFORMAL residuals) give the 80 % interval. Coverage is measured honestly: the
+quantiles are fitted on all windows but the last and checked on the last.
 """
 
 from __future__ import annotations
@@ -28,47 +36,78 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from statsforecast import StatsForecast
-from statsforecast.models import ARIMA, AutoARIMA, AutoETS, Naive, SeasonalNaive
+from statsforecast.models import ARIMA, AutoARIMA, AutoETS, Naive, SeasonalNaive, WindowAverage
 
 log = logging.getLogger(__name__)
 
 SEASON = 12
 HORIZON = 3
 LEVEL = 80
-SEASONAL_MIN_MONTHS = SEASON + 2 * HORIZON  # the first backtest window still trains on a full season
-SHORT_MIN_MONTHS = 2 * HORIZON + 3
+MAX_WINDOWS = 4
+SEASONAL_MIN_MONTHS = SEASON + HORIZON
+SHORT_MIN_TRAIN = 6
+SHORT_MIN_MONTHS = SHORT_MIN_TRAIN + HORIZON
+DRIFT_MIN_TRAIN = 15
+AUTOARIMA_MIN_TRAIN = 3 * SEASON
+MIN_CONFORMAL = 30
+# Backtest models are fitted on the first origin and rolled forward (statsforecast `forward`) on the
+# later ones: a 4-origin backtest costs about two fits per series instead of five. The parameters are a
+# few months staler than a refit's, the same for every candidate (seasonal naive has none).
+REFIT = False
 EXOG = "campaign_days"
-AUTOARIMA_MIN_MONTHS = 3 * SEASON
+COMBO = "Combo"
 # Below this many series a process pool costs more than it saves (pool start-up ~0.5 s per fit).
 PARALLEL_MIN_SERIES = 200
+CLASSES = ("seasonal", "annual", "short", "tiny")
 
 
 @dataclass
 class GroupResult:
-    group: str
+    """One selection group: history class × store_type × category."""
+
+    history_class: str
+    store_type: str
+    category: str
     chosen_model: str
     baseline_model: str
-    selection_wape: dict[str, float]
+    n_series: int
+    windows: int
     backtest_wape: float | None
     baseline_wape: float | None
-    n_series: int
+    actual_units: float
+    coverage: float | None  # held-out coverage of the 80 % interval (last window)
+    candidate_wape: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
 class ForecastOutput:
-    """`forecasts`: unique_id, ds, forecast_units, lower, upper, model, backtest_wape, baseline_model,
-    baseline_wape (the last backtest window, per series; pooled figures in `groups` and the totals)."""
+    """`forecasts`: unique_id, ds, forecast_units, lower, upper, model, forecast_kind, history_class,
+    backtest_wape, baseline_model, baseline_wape, backtest_windows (per series), group_backtest_wape,
+    group_baseline_wape, interval_coverage (per selection group)."""
 
     forecasts: pd.DataFrame
     groups: list[GroupResult] = field(default_factory=list)
-    backtest_wape: float | None = None
-    baseline_wape: float | None = None
+    backtest: pd.DataFrame = field(default_factory=pd.DataFrame)  # unique_id, ds, cutoff, y, chosen, baseline
+
+    @property
+    def backtest_wape(self) -> float | None:
+        return wape(self.backtest["y"], self.backtest["chosen"]) if len(self.backtest) else None
+
+    @property
+    def baseline_wape(self) -> float | None:
+        return wape(self.backtest["y"], self.backtest["baseline"]) if len(self.backtest) else None
+
+    @property
+    def coverage(self) -> float | None:
+        scored = self.backtest.dropna(subset=["lower", "upper"]) if len(self.backtest) else self.backtest
+        if not len(scored):
+            return None
+        return float(((scored["y"] >= scored["lower"] - 1e-9) & (scored["y"] <= scored["upper"] + 1e-9)).mean())
 
     @property
     def beats_baseline(self) -> bool | None:
-        if self.backtest_wape is None or self.baseline_wape is None:
-            return None
-        return self.backtest_wape < self.baseline_wape
+        a, b = self.backtest_wape, self.baseline_wape
+        return None if a is None or b is None else a <= b
 
 
 def wape(actual: pd.Series | np.ndarray, forecast: pd.Series | np.ndarray) -> float | None:
@@ -80,67 +119,6 @@ def wape(actual: pd.Series | np.ndarray, forecast: pd.Series | np.ndarray) -> fl
     return float(np.abs(actual_arr - np.asarray(forecast, dtype=float)).sum() / denom)
 
 
-def _arx() -> ARIMA:
-    """AR(1) + constant regression on `campaign_days`: level and campaign lift, fit in 12 months."""
-    return ARIMA(order=(1, 0, 0), include_constant=True, alias="ARX_campaign")
-
-
-def _candidates(group: str, min_length: int = 0) -> tuple[dict[str, object], str, object, bool]:
-    """(candidate models by alias, baseline alias, baseline model, uses exogenous campaign_days).
-
-    AutoARIMA's order search needs about three seasons to be worth its cost: it joins the
-    candidates only when every series of the group has AUTOARIMA_MIN_MONTHS months.
-    """
-    if group == "seasonal":
-        auto = (
-            {"AutoARIMA_campaign": AutoARIMA(season_length=SEASON, alias="AutoARIMA_campaign")}
-            if min_length >= AUTOARIMA_MIN_MONTHS
-            else {}
-        )
-        return (
-            {
-                **auto,
-                "ARX_campaign": _arx(),
-                "SeasonalDrift_campaign": ARIMA(
-                    order=(0, 0, 0), seasonal_order=(0, 1, 0), season_length=SEASON,
-                    include_constant=True, alias="SeasonalDrift_campaign",
-                ),
-                "AutoETS_seasonal": AutoETS(season_length=SEASON, alias="AutoETS_seasonal"),
-            },
-            "SeasonalNaive",
-            SeasonalNaive(season_length=SEASON, alias="SeasonalNaive"),
-            True,
-        )
-    if group == "short":
-        return (
-            {"ARX_campaign": _arx(), "AutoETS": AutoETS(season_length=1, alias="AutoETS")},
-            "Naive",
-            Naive(alias="Naive"),
-            True,
-        )
-    return ({}, "Naive", Naive(alias="Naive"), False)
-
-
-def _history_group(panel: pd.DataFrame) -> pd.Series:
-    """Group label per unique_id from the number of months in its history."""
-    length = panel.groupby("unique_id")["ds"].count()
-    return pd.Series(
-        np.select(
-            [length >= SEASONAL_MIN_MONTHS, length >= SHORT_MIN_MONTHS], ["seasonal", "short"], "tiny"
-        ),
-        index=length.index,
-    )
-
-
-def _frame(panel: pd.DataFrame, use_exog: bool) -> pd.DataFrame:
-    cols = ["unique_id", "ds", "y"] + ([EXOG] if use_exog else [])
-    return panel[cols]
-
-
-def _pooled_wape(cv: pd.DataFrame, alias: str) -> float | None:
-    return wape(cv["y"], cv[alias].clip(lower=0))
-
-
 def forecast_jobs(n_series: int) -> int:
     """Worker processes for statsforecast: JD_FORECAST_JOBS, default every core (measured at
     --scale 1, 1,513 series on 2 cores: 32.6 s with one process, 17.3 s with two, same forecast)."""
@@ -150,116 +128,276 @@ def forecast_jobs(n_series: int) -> int:
     return max(1, int(configured)) if configured.isdigit() else max(1, os.cpu_count() or 1)
 
 
-def _backtest(
-    panel: pd.DataFrame, models: dict[str, object], baseline_alias: str, baseline: object, use_exog: bool,
-    horizon: int,
-) -> pd.DataFrame:
-    """Two rolling windows of `horizon` months; returns the cross-validation frame."""
-    sf = StatsForecast(models=[*models.values(), baseline], freq="MS",
-                       n_jobs=forecast_jobs(panel["unique_id"].nunique()), fallback_model=Naive())
-    return sf.cross_validation(
-        h=horizon, df=_frame(panel, use_exog), n_windows=2, step_size=horizon, refit=True
-    )
+# --------------------------------------------------------------------------------------- models
+def _arx() -> ARIMA:
+    """AR(1) + constant regression on `campaign_days`: level and campaign lift, fit in 6 months."""
+    return ARIMA(order=(1, 0, 0), include_constant=True, alias="ARX_campaign")
 
 
-def _series_wape(cv_last: pd.DataFrame, alias: str) -> pd.Series:
-    err = (cv_last["y"] - cv_last[alias].clip(lower=0)).abs().groupby(cv_last["unique_id"]).sum()
-    denom = cv_last["y"].abs().groupby(cv_last["unique_id"]).sum()
-    return (err / denom.where(denom > 0)).rename("wape")
-
-
-def _fit_group(
-    group: str, panel: pd.DataFrame, future_x: pd.DataFrame, horizon: int, level: int
-) -> tuple[pd.DataFrame, GroupResult]:
-    min_length = int(panel.groupby("unique_id")["ds"].count().min())
-    models, baseline_alias, baseline, use_exog = _candidates(group, min_length)
-    n_series = panel["unique_id"].nunique()
-    selection: dict[str, float] = {}
-    per_series = pd.Series(dtype=float)
-    per_series_baseline = pd.Series(dtype=float)
-    backtest = baseline_score = None
-    chosen = baseline_alias
-    if models:
-        cv = _backtest(panel, models, baseline_alias, baseline, use_exog, horizon)
-        cutoffs = sorted(cv["cutoff"].unique())
-        first, last = cv[cv["cutoff"] == cutoffs[0]], cv[cv["cutoff"] == cutoffs[-1]]
-        selection = {a: s for a in [*models, baseline_alias] if (s := _pooled_wape(first, a)) is not None}
-        # the baseline stays in the running: where no candidate beat it on the selection window, it is used
-        ranked = sorted([*models, baseline_alias], key=lambda a: selection.get(a, np.inf))
-        chosen = ranked[0]
-        backtest, baseline_score = _pooled_wape(last, chosen), _pooled_wape(last, baseline_alias)
-        per_series = _series_wape(last, chosen)
-        per_series_baseline = _series_wape(last, baseline_alias)
-        final_model = models.get(chosen, baseline)
-    else:
-        final_model = baseline
-    sf = StatsForecast(models=[final_model], freq="MS", n_jobs=forecast_jobs(n_series), fallback_model=Naive())
-    x_df = future_x[["unique_id", "ds", EXOG]] if use_exog else None
-    fc = sf.forecast(h=horizon, df=_frame(panel, use_exog), X_df=x_df, level=[level])
-    alias = chosen
-    out = pd.DataFrame(
-        {
-            "unique_id": fc["unique_id"],
-            "ds": fc["ds"],
-            "forecast_units": fc[alias].clip(lower=0),
-            "lower": fc[f"{alias}-lo-{level}"].clip(lower=0),
-            "upper": fc[f"{alias}-hi-{level}"].clip(lower=0),
-            "model": alias,
+def candidates(history_class: str, min_train: int) -> tuple[dict[str, object], str, tuple[str, ...]]:
+    """(statsforecast models by alias incl. the baseline, baseline alias, members of `Combo`)."""
+    if history_class == "seasonal":
+        models: dict[str, object] = {
+            "SeasonalNaive": SeasonalNaive(season_length=SEASON, alias="SeasonalNaive"),
+            "Naive": Naive(alias="Naive"),
+            "ARX_campaign": _arx(),
+            "AutoETS_seasonal": AutoETS(season_length=SEASON, alias="AutoETS_seasonal"),
         }
+        if min_train >= DRIFT_MIN_TRAIN:
+            models["SeasonalDrift_campaign"] = ARIMA(
+                order=(0, 0, 0), seasonal_order=(0, 1, 0), season_length=SEASON, include_constant=True,
+                alias="SeasonalDrift_campaign",
+            )
+        if min_train >= AUTOARIMA_MIN_TRAIN:
+            models["AutoARIMA_campaign"] = AutoARIMA(season_length=SEASON, alias="AutoARIMA_campaign")
+        return models, "SeasonalNaive", ("SeasonalNaive", "AutoETS_seasonal", "ARX_campaign")
+    if history_class == "annual":
+        return {"SeasonalNaive": SeasonalNaive(season_length=SEASON, alias="SeasonalNaive")}, "SeasonalNaive", ()
+    if history_class == "short":
+        return (
+            {
+                "Naive": Naive(alias="Naive"),
+                "ARX_campaign": _arx(),
+                "AutoETS": AutoETS(season_length=1, alias="AutoETS"),
+                "Average3": WindowAverage(window_size=3, alias="Average3"),
+            },
+            "Naive",
+            ("Naive", "ARX_campaign", "AutoETS"),
+        )
+    return {"Naive": Naive(alias="Naive")}, "Naive", ()
+
+
+def history_class(length: pd.Series) -> pd.Series:
+    """History class per unique_id from its number of months."""
+    return pd.Series(
+        np.select(
+            [length >= SEASONAL_MIN_MONTHS, length >= SEASON, length >= SHORT_MIN_MONTHS],
+            ["seasonal", "annual", "short"], "tiny",
+        ),
+        index=length.index,
     )
-    out["backtest_wape"] = out["unique_id"].map(per_series)
-    out["baseline_model"] = baseline_alias
-    out["baseline_wape"] = out["unique_id"].map(per_series_baseline)
-    result = GroupResult(group, chosen, baseline_alias, selection, backtest, baseline_score, n_series)
-    return out, result
+
+
+def windows_for(history_class_: str, length: int, horizon: int = HORIZON) -> int:
+    """Rolling origins (one month apart) the history allows, capped at MAX_WINDOWS; 0 = no backtest."""
+    min_train = {"seasonal": SEASON, "short": SHORT_MIN_TRAIN}.get(history_class_)
+    if min_train is None:
+        return 0
+    return max(0, min(MAX_WINDOWS, length - min_train - horizon + 1))
+
+
+def _with_combo(frame: pd.DataFrame, members: tuple[str, ...]) -> pd.DataFrame:
+    """Clip every model column at 0 and add `Combo` (the mean of its members)."""
+    if members:
+        frame[COMBO] = frame[list(members)].clip(lower=0).mean(axis=1)
+    return frame
+
+
+def _sf(models: dict[str, object], n_series: int) -> StatsForecast:
+    return StatsForecast(models=list(models.values()), freq="MS", n_jobs=forecast_jobs(n_series),
+                         fallback_model=Naive())
+
+
+def _frame(panel: pd.DataFrame) -> pd.DataFrame:
+    return panel[["unique_id", "ds", "y", EXOG]]
+
+
+# ------------------------------------------------------------------------------------- backtest
+def _backtest_class(panel: pd.DataFrame, cls: str, lengths: pd.Series, horizon: int) -> tuple[pd.DataFrame, list[str], str]:
+    """Cross-validation rows of every candidate for one history class, bucketed by window count."""
+    ids_windows = lengths.map(lambda n: windows_for(cls, int(n), horizon))
+    frames = []
+    aliases: list[str] = []
+    baseline = ""
+    for n_windows, ids in ids_windows.groupby(ids_windows):
+        sub = panel[panel["unique_id"].isin(ids.index)]
+        min_train = int(lengths[ids.index].min()) - horizon - (int(n_windows) - 1)
+        models, baseline, members = candidates(cls, min_train)
+        cv = _sf(models, len(ids)).cross_validation(
+            h=horizon, df=_frame(sub), n_windows=int(n_windows), step_size=1, refit=REFIT
+        )
+        cv = _with_combo(cv, members)
+        cv["windows"] = int(n_windows)
+        frames.append(cv)
+        aliases = sorted(set(aliases) | set(models) | ({COMBO} if members else set()))
+    cv = pd.concat(frames, ignore_index=True)
+    for alias in aliases:
+        if alias in cv:
+            cv[alias] = cv[alias].clip(lower=0)
+    return cv, aliases, baseline
+
+
+def _choose(cv: pd.DataFrame, aliases: list[str], baseline: str) -> tuple[str, dict[str, float]]:
+    """Lowest pooled absolute error; the baseline wins ties and every model missing a window."""
+    errors = {a: float((cv["y"] - cv[a]).abs().sum()) for a in aliases if a in cv and cv[a].notna().all()}
+    best = min(errors, key=lambda a: (errors[a], a != baseline))
+    denom = float(cv["y"].abs().sum())
+    scores = {a: e / denom for a, e in errors.items()} if denom > 0 else {}
+    return best, scores
+
+
+def _quantiles(resid: pd.Series) -> tuple[float, float]:
+    alpha = (1 - LEVEL / 100) / 2
+    return float(resid.quantile(alpha)), float(resid.quantile(1 - alpha))
+
+
+def _relative(y: pd.Series, yhat: pd.Series) -> pd.Series:
+    return (y - yhat) / np.maximum(yhat, 1.0)
+
+
+def _bounds(yhat: pd.Series | np.ndarray, q: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    yhat = np.asarray(yhat, dtype=float)
+    scale = np.maximum(yhat, 1.0)
+    return np.maximum(yhat + q[0] * scale, 0.0), np.maximum(yhat + q[1] * scale, yhat)
+
+
+# ---------------------------------------------------------------------------------- forecasting
+@dataclass
+class _ClassFit:
+    rows: pd.DataFrame  # forecasts of the class
+    backtest: pd.DataFrame
+    groups: list[GroupResult]
+
+
+def _fit_class(
+    cls: str, panel: pd.DataFrame, future_x: pd.DataFrame, series: pd.DataFrame, horizon: int
+) -> _ClassFit:
+    lengths = panel.groupby("unique_id")["ds"].count()
+    gkey = series.loc[lengths.index, ["store_type", "category"]]
+    # the final fit trains on the whole history: every model any bucket could score is available
+    models_all, baseline, members = candidates(cls, int(lengths.max()))
+    chosen_by_group: dict[tuple[str, str], str] = {}
+    q_by_group: dict[tuple[str, str], tuple[float, float]] = {}
+    results: list[GroupResult] = []
+    bt_rows: list[pd.DataFrame] = []
+    if windows_for(cls, int(lengths.max()), horizon) > 0:
+        cv, aliases, baseline = _backtest_class(panel, cls, lengths, horizon)
+        cv = cv.join(gkey, on="unique_id")
+        last_cut = cv.groupby("unique_id")["cutoff"].transform("max")
+        chosen_col = pd.Series(np.nan, index=cv.index)
+        for (store, cat), g in cv.groupby(["store_type", "category"], sort=True):
+            best, scores = _choose(g, aliases, baseline)
+            chosen_by_group[(store, cat)] = best
+            chosen_col.loc[g.index] = g[best]
+        cv["chosen"], cv["baseline"] = chosen_col, cv[baseline]
+        cv["resid"] = _relative(cv["y"], cv["chosen"])
+        cv["is_last"] = cv["cutoff"] == last_cut
+        q_class = _quantiles(cv["resid"])
+        q_class_train = _quantiles(cv.loc[~cv["is_last"], "resid"]) if (~cv["is_last"]).any() else q_class
+        cv["lower"], cv["upper"] = np.nan, np.nan
+        for (store, cat), g in cv.groupby(["store_type", "category"], sort=True):
+            q_by_group[(store, cat)] = _quantiles(g["resid"]) if len(g) >= MIN_CONFORMAL else q_class
+            train = g[~g["is_last"]]
+            q_train = _quantiles(train["resid"]) if len(train) >= MIN_CONFORMAL else q_class_train
+            last = g[g["is_last"]]
+            lo, hi = _bounds(last["chosen"], q_train)
+            cv.loc[last.index, "lower"], cv.loc[last.index, "upper"] = lo, hi
+            cover = float(((last["y"] >= lo - 1e-9) & (last["y"] <= hi + 1e-9)).mean()) if len(last) else None
+            results.append(GroupResult(
+                cls, store, cat, chosen_by_group[(store, cat)], baseline, int(g["unique_id"].nunique()),
+                int(g["windows"].max()), wape(g["y"], g["chosen"]), wape(g["y"], g["baseline"]),
+                float(g["y"].sum()), cover, _choose(g, aliases, baseline)[1],
+            ))
+        bt_rows.append(cv[["unique_id", "ds", "cutoff", "y", "chosen", "baseline", "lower", "upper",
+                           "store_type", "category", "windows"]].assign(history_class=cls))
+    needed = sorted(set(chosen_by_group.values()) | {baseline})
+    use = {a: m for a, m in models_all.items() if a in needed or (COMBO in needed and a in members)}
+    fc = _sf(use, len(lengths)).forecast(
+        h=horizon, df=_frame(panel), X_df=future_x[["unique_id", "ds", EXOG]]
+    )
+    fc = _with_combo(fc, members if COMBO in needed else ())
+    fc = fc.join(gkey, on="unique_id")
+    model = fc.apply(lambda r: chosen_by_group.get((r["store_type"], r["category"]), baseline), axis=1)
+    point = np.maximum(_pick(fc, model), 0.0)
+    rows = pd.DataFrame({"unique_id": fc["unique_id"], "ds": fc["ds"], "forecast_units": point, "model": model})
+    rows["forecast_kind"] = "model"
+    rows["history_class"] = cls
+    rows["baseline_model"] = baseline
+    lo = np.full(len(rows), np.nan)
+    hi = np.full(len(rows), np.nan)
+    for key, idx in rows.groupby([fc["store_type"], fc["category"]]).groups.items():
+        q = q_by_group.get(key)
+        if q is not None:
+            lo[rows.index.get_indexer(idx)], hi[rows.index.get_indexer(idx)] = _bounds(rows.loc[idx, "forecast_units"], q)
+    rows["lower"], rows["upper"] = lo, hi
+    backtest = pd.concat(bt_rows, ignore_index=True) if bt_rows else pd.DataFrame()
+    return _ClassFit(rows, backtest, results)
+
+
+def _pick(frame: pd.DataFrame, model: pd.Series) -> np.ndarray:
+    """frame[model[i]] row by row (vectorised)."""
+    out = np.full(len(frame), np.nan)
+    for alias in model.unique():
+        mask = (model == alias).to_numpy()
+        out[mask] = frame.loc[mask, alias].to_numpy(dtype=float)
+    return out
+
+
+def _annotate(rows: pd.DataFrame, backtest: pd.DataFrame, groups: list[GroupResult], series: pd.DataFrame) -> pd.DataFrame:
+    """Per-series backtest WAPE (chosen and baseline, all windows) and the group's figures."""
+    if len(backtest):
+        per = backtest.groupby("unique_id").apply(
+            lambda g: pd.Series({"backtest_wape": wape(g["y"], g["chosen"]),
+                                 "baseline_wape": wape(g["y"], g["baseline"]),
+                                 "backtest_windows": g["cutoff"].nunique()}),
+            include_groups=False,
+        )
+        rows = rows.join(per, on="unique_id")
+    for col in ("backtest_wape", "baseline_wape", "backtest_windows"):
+        if col not in rows:
+            rows[col] = np.nan
+    table = pd.DataFrame(
+        [(g.history_class, g.store_type, g.category, g.backtest_wape, g.baseline_wape, g.coverage) for g in groups],
+        columns=["history_class", "store_type", "category", "group_backtest_wape", "group_baseline_wape",
+                 "interval_coverage"],
+    )
+    rows = rows.join(series[["store_type", "category"]], on="unique_id")
+    rows = rows.merge(table, on=["history_class", "store_type", "category"], how="left")
+    return rows.drop(columns=["store_type", "category"])
 
 
 def run_forecast(
-    panel: pd.DataFrame, future_x: pd.DataFrame, horizon: int = HORIZON, level: int = LEVEL
+    panel: pd.DataFrame, future_x: pd.DataFrame, series: pd.DataFrame | None = None, horizon: int = HORIZON,
 ) -> ForecastOutput:
     """Forecast `horizon` months after each series' last month.
 
     `panel`: unique_id, ds (month start), y, campaign_days: complete months, no gaps.
     `future_x`: unique_id, ds, campaign_days for the `horizon` months to forecast.
+    `series`: indexed by unique_id, store_type and category (the selection group); default: one group.
     """
     panel = panel.sort_values(["unique_id", "ds"]).reset_index(drop=True)
     panel["y"] = panel["y"].astype(float).clip(lower=0)  # net-return months count as no demand
     panel[EXOG] = panel[EXOG].astype(float)
     future_x = future_x.assign(**{EXOG: future_x[EXOG].astype(float)})
-    groups = _history_group(panel)
-    frames: list[pd.DataFrame] = []
-    results: list[GroupResult] = []
+    ids = panel["unique_id"].unique()
+    series = _series_frame(series, ids)
+    classes = history_class(panel.groupby("unique_id")["ds"].count())
+    fits: list[_ClassFit] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for group in ("seasonal", "short", "tiny"):
-            ids = groups.index[groups == group]
-            if len(ids) == 0:
+        for cls in CLASSES:
+            members = classes.index[classes == cls]
+            if len(members) == 0:
                 continue
-            sub = panel[panel["unique_id"].isin(ids)]
-            out, res = _fit_group(group, sub, future_x[future_x["unique_id"].isin(ids)], horizon, level)
-            log.info("forecast group %s: %s series, model %s", group, res.n_series, res.chosen_model)
-            frames.append(out)
-            results.append(res)
-    forecasts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    overall, base = _overall(results, panel, forecasts)
-    return ForecastOutput(forecasts=forecasts, groups=results, backtest_wape=overall, baseline_wape=base)
+            sub = panel[panel["unique_id"].isin(members)]
+            fit = _fit_class(cls, sub, future_x[future_x["unique_id"].isin(members)], series, horizon)
+            log.info("forecast class %s: %s series, %s groups", cls, len(members), len(fit.groups))
+            fits.append(fit)
+    rows = pd.concat([f.rows for f in fits], ignore_index=True) if fits else _empty_rows()
+    backtest = pd.concat([f.backtest for f in fits if len(f.backtest)], ignore_index=True) \
+        if any(len(f.backtest) for f in fits) else pd.DataFrame()
+    groups = [g for f in fits for g in f.groups]
+    return ForecastOutput(forecasts=_annotate(rows, backtest, groups, series), groups=groups, backtest=backtest)
 
 
-def _overall(results: list[GroupResult], panel: pd.DataFrame, forecasts: pd.DataFrame) -> tuple[float | None, float | None]:
-    """Pooled WAPE over the backtested groups, weighted by their actual volume in the last window."""
-    scored = [r for r in results if r.backtest_wape is not None and r.baseline_wape is not None]
-    if not scored:
-        return None, None
-    if len(scored) == 1:
-        return scored[0].backtest_wape, scored[0].baseline_wape
-    # weights: total units of the group's last HORIZON months (the held-out window)
-    last = panel.groupby("unique_id").tail(HORIZON)
-    group_of = _history_group(panel)
-    volume = last.groupby(last["unique_id"].map(group_of))["y"].sum()
-    w = np.array([volume.get(r.group, 0.0) for r in scored])
-    if w.sum() == 0:
-        return None, None
-    return (
-        float(np.dot(w, [r.backtest_wape for r in scored]) / w.sum()),
-        float(np.dot(w, [r.baseline_wape for r in scored]) / w.sum()),
-    )
+def _series_frame(series: pd.DataFrame | None, ids: np.ndarray) -> pd.DataFrame:
+    base = pd.DataFrame(index=pd.Index(ids, name="unique_id"))
+    if series is None:
+        return base.assign(store_type="all", category="all")
+    out = base.join(series[["store_type", "category"]])
+    return out.fillna({"store_type": "all", "category": "(unmapped)"})
+
+
+def _empty_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=["unique_id", "ds", "forecast_units", "model", "forecast_kind", "history_class",
+                                 "baseline_model", "lower", "upper"])

@@ -58,15 +58,22 @@ def test_short_histories_fall_back() -> None:
     history, future = _synthetic(n_series=3, months=18)
     short = history[history["ds"] >= "2026-02-01"].assign(unique_id=lambda d: d["unique_id"] + "_new")  # 5 months
     mid = history[history["ds"] >= "2025-08-01"].assign(unique_id=lambda d: d["unique_id"] + "_mid")  # 11 months
-    fut = pd.concat([future, future.assign(unique_id=future["unique_id"] + "_new"),
-                     future.assign(unique_id=future["unique_id"] + "_mid")])
-    out = run_forecast(pd.concat([history, short, mid]), fut[["unique_id", "ds", "campaign_days"]])
-    groups = {g.group: g for g in out.groups}
-    assert set(groups) == {"seasonal", "short", "tiny"}
-    assert groups["tiny"].chosen_model == "Naive" and groups["tiny"].backtest_wape is None
+    year = history[history["ds"] >= "2025-07-01"].assign(unique_id=lambda d: d["unique_id"] + "_year")  # 12 months
+    fut = pd.concat([future.assign(unique_id=future["unique_id"] + sfx) for sfx in ("", "_new", "_mid", "_year")])
+    out = run_forecast(pd.concat([history, short, mid, year]), fut[["unique_id", "ds", "campaign_days"]])
+    groups = {g.history_class: g for g in out.groups}
+    assert set(groups) == {"seasonal", "short"}  # annual and tiny have no backtest
     assert groups["short"].baseline_model == "Naive" and groups["seasonal"].baseline_model == "SeasonalNaive"
+    f = out.forecasts.set_index("unique_id")
+    assert set(f.loc[[u for u in f.index if u.endswith("_new")], "model"]) == {"Naive"}
+    assert set(f.loc[[u for u in f.index if u.endswith("_new")], "history_class"]) == {"tiny"}
+    # 12 months: seasonal naive cannot be scored yet, so it is published as it stands
+    year_fc = out.forecasts[out.forecasts["unique_id"].str.endswith("_year")].merge(
+        year.assign(ds=year["ds"] + pd.DateOffset(years=1)), on=["unique_id", "ds"])
+    assert (year_fc["model"] == "SeasonalNaive").all() and len(year_fc) == 9
+    assert np.allclose(year_fc["forecast_units"], year_fc["y"])
     assert out.forecasts.groupby("unique_id").size().eq(3).all()
-    assert len(out.forecasts) == 9 * 3
+    assert len(out.forecasts) == 12 * 3
 
 
 def test_horizon() -> None:
@@ -98,6 +105,8 @@ def test_panel_and_table_grain(tmp_path) -> None:
         output = run_forecast(history, future)
         rows = write_forecast(conn, hz, output, history, future)
         rows_again = write_forecast(conn, hz, output, history, future)
+        kind, klass = conn.execute(f"select any_value(forecast_kind), any_value(history_class) from {FORECAST_TABLE}").fetchone()
+        assert (kind, klass) == ("model", "seasonal")
         dupes = conn.execute(f"select count(*) from (select 1 from {FORECAST_TABLE} group by as_of_date, brand, "
                              "store_type, sku_id, month having count(*) > 1)").fetchone()[0]
         total = conn.execute(f"select count(*), min(month), max(month) from {FORECAST_TABLE}").fetchone()

@@ -60,8 +60,9 @@ def test_forecast_asset_metadata_and_table(warehouse: Path) -> None:
     meta = result.asset_materializations_for_node(fct_demand_forecast.op.name)[0].metadata
     assert meta["as_of_date"].value == "2026-06-30"
     assert meta["dagster/row_count"].value == 12 * 3
-    assert meta["beats_seasonal_naive"].value is True
-    assert meta["backtest_wape"].value < meta["seasonal_naive_wape"].value
+    assert meta["beats_baseline"].value is True
+    assert meta["backtest_wape"].value <= meta["baseline_wape"].value
+    assert 0.0 <= meta["interval_coverage_80"].value <= 1.0
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         months = [r[0] for r in conn.execute("select distinct month from marts.fct_demand_forecast order by 1").fetchall()]
         wapes = conn.execute("select count(*) from marts.fct_demand_forecast where backtest_wape is null").fetchone()[0]
