@@ -43,7 +43,7 @@ def dbt_mart_keys(time_partitioned_only: bool = False) -> list[dg.AssetKey]:
 
 REPORT_KEYS: list[dg.AssetKey] = [
     dg.AssetKey(["reports", name])
-    for name in ("monthly_business_review", "campaign_recap", "opex", "agency_scorecard", "daily_flash")
+    for name in ("monthly_business_review", "campaign_recap", "opex", "agency_scorecard", "daily_flash", "rolling_plan")
 ]
 
 # Every dbt mart and report too: publish is the last step of a run, after everything it serves.

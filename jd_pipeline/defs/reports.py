@@ -27,10 +27,11 @@ REPORTS: dict[str, tuple[str, list[str]]] = {
         (
             "Monthly business review (HTML with charts + the same tables as xlsx): gmv vs plan and budget by store "
             "and category, POP vs 自营, free vs paid traffic, ads by product line with ROI, top/bottom SKUs, OPEX vs "
-            "budget, P&L waterfall, data quality."
+            "budget, P&L waterfall, the month as forecast vs plan vs actual, forecast backtest accuracy by category "
+            "and weak series, data quality."
         ),
         ["fct_plan_vs_actual_monthly", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "fct_opex_monthly",
-         "fct_ecom_pnl_monthly", "dim_sku", "dim_cost_type"],
+         "fct_ecom_pnl_monthly", "dim_sku", "dim_cost_type", "fct_rolling_plan_3m", "fct_demand_forecast"],
     ),
     "campaign_recap": (
         (
@@ -52,6 +53,14 @@ REPORTS: dict[str, tuple[str, list[str]]] = {
             "capped attainment, weighted scores) with the 30-60-90 action plan status."
         ),
         ["fct_agency_kpi_scorecard", "fct_action_plan_status"],
+    ),
+    "rolling_plan": (
+        (
+            "Rolling 3-month plan: the current plan beside the demand forecast (80% band) for the next 3 months by "
+            "store and category, last month as forecast vs plan vs actual, backtest accuracy by category and the "
+            "weak series."
+        ),
+        ["fct_rolling_plan_3m", "fct_demand_forecast", "fct_plan_vs_actual_monthly", "dim_sku"],
     ),
 }
 

@@ -11,7 +11,7 @@ history class by their number of months:
   of the baseline, AutoETS and ARX.
 - `annual` (SEASON .. SEASON + HORIZON − 1 months): seasonal naive can be computed but not scored;
   it is published as it stands ("same month last year"), with no backtest figure.
-- `short` (>= SHORT_MIN_MONTHS): baseline Naive; candidates ARX_campaign, AutoETS, a 3-month average and
+- `short` (>= SHORT_MIN_MONTHS): baseline Naive; candidates ARX_campaign, AutoETS and
   `Combo` (mean of Naive, ARX and AutoETS).
 - `tiny`: too short for a backtest; new SKUs are handled by `launch.py`, the rest get Naive.
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from statsforecast import StatsForecast
-from statsforecast.models import ARIMA, AutoARIMA, AutoETS, Naive, SeasonalNaive, WindowAverage
+from statsforecast.models import ARIMA, AutoARIMA, AutoETS, Naive, SeasonalNaive
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,6 @@ def candidates(history_class: str, min_train: int) -> tuple[dict[str, object], s
                 "Naive": Naive(alias="Naive"),
                 "ARX_campaign": _arx(),
                 "AutoETS": AutoETS(season_length=1, alias="AutoETS"),
-                "Average3": WindowAverage(window_size=3, alias="Average3"),
             },
             "Naive",
             ("Naive", "ARX_campaign", "AutoETS"),

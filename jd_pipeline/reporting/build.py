@@ -20,10 +20,11 @@ from jd_pipeline.reporting.mbr import build_mbr
 from jd_pipeline.reporting.model import Report
 from jd_pipeline.reporting.opex import build_opex
 from jd_pipeline.reporting.publish import publish_files
+from jd_pipeline.reporting.rolling_plan import build_rolling_plan
 from jd_pipeline.reporting.queries import month_bounds, quarter_label
 from jd_pipeline.reporting.render import render_html, render_xlsx
 
-REPORT_KINDS = ("monthly_business_review", "campaign_recap", "opex", "agency_scorecard")
+REPORT_KINDS = ("monthly_business_review", "campaign_recap", "opex", "agency_scorecard", "rolling_plan")
 
 
 @dataclass
@@ -72,6 +73,8 @@ def build_kind(
     for brand in brands_with_sales(conn, month):
         if kind == "monthly_business_review":
             built.append(_timed(reports_root, build_mbr, conn, brand, month))
+        elif kind == "rolling_plan":
+            built.append(_timed(reports_root, build_rolling_plan, conn, brand, month))
         elif kind == "opex":
             for scope in ("month", "quarter", "year") if period_close else ("month",):
                 built.append(_timed(reports_root, build_opex, conn, brand, month, scope))

@@ -7,6 +7,7 @@ import pandas as pd
 
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
+from jd_pipeline.reporting.forecast import accuracy_section, forecast_vs_actual_section
 from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.queries import df, month_bounds, ratio, store_label
 
@@ -201,7 +202,8 @@ def build_mbr(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Report
         key_numbers=keys,
         sections=[plan_section, _store_trend_section(conn, brand, month), _traffic_section(conn, brand, start, end),
                   ads_section, _sku_section(conn, brand, start, end), _opex_section(conn, brand, month),
-                  pnl_section, dq],
+                  pnl_section, forecast_vs_actual_section(conn, brand, month), accuracy_section(conn, brand, end), dq],
         sources=["fct_plan_vs_actual_monthly", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily",
-                 "fct_opex_monthly", "fct_ecom_pnl_monthly", "dim_sku", "ops.dq_results", "ops.quarantine_rows"],
+                 "fct_opex_monthly", "fct_ecom_pnl_monthly", "dim_sku", "fct_rolling_plan_3m", "fct_demand_forecast",
+                 "ops.dq_results", "ops.quarantine_rows"],
     )

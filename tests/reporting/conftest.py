@@ -12,15 +12,16 @@ from tests.dbt.support import load_raw_fixture, run_dbt
 
 
 def write_forecast_for(db: Path) -> None:
-    from jd_pipeline.forecast.data import horizon_for, load_panel, write_forecast
-    from jd_pipeline.forecast.model import run_forecast
+    from jd_pipeline.forecast.data import horizon_for, load_panel, load_series, write_forecast
+    from jd_pipeline.forecast.pipeline import make_forecast
 
     with duckdb.connect(str(db)) as conn:
         as_of = conn.execute("select max(date_day) from marts.fct_sales_daily").fetchone()[0]
         hz = horizon_for(as_of)
         history, future = load_panel(conn, hz)
-        output = run_forecast(history, future)
-        write_forecast(conn, hz, output, history, future)
+        series = load_series(conn, history)
+        output = make_forecast(history, future, series, hz.months, as_of)
+        write_forecast(conn, hz, output, history, future, series)
 
 
 @pytest.fixture(scope="session")

@@ -232,3 +232,30 @@ def test_failed_build_leaves_previous_reports_untouched(
             publish(build_kind(conn, "opex", MONTH, root))
     assert _snapshot(root) == before
     assert not [p for p in root.rglob("*.tmp")]
+
+
+def test_rolling_plan_report_numbers_equal_marts(report_warehouse: Path, tmp_path: Path) -> None:
+    """The rolling-plan report of the forecast's month: plan and forecast of the next 3 months equal
+    fct_rolling_plan_3m, the backtest figures equal fct_demand_forecast, and every section renders."""
+    with duckdb.connect(str(_db(report_warehouse))) as conn:
+        as_of = conn.execute("select max(as_of_date) from marts.fct_demand_forecast where brand = ?", [BRAND]).fetchone()[0]
+        month = as_of.strftime("%Y-%m")
+        (built_rp,) = build_kind(conn, "rolling_plan", month, tmp_path)
+        plan = _one(conn, "select sum(plan_gmv) from marts.fct_rolling_plan_3m where brand = ? and as_of_date = ?", [BRAND, as_of])
+        fc = _one(conn, "select sum(forecast_gmv) from marts.fct_rolling_plan_3m where brand = ? and as_of_date = ?", [BRAND, as_of])
+        wape = conn.execute("select max(portfolio_backtest_wape) from marts.fct_demand_forecast where brand = ? and "
+                            "as_of_date = ?", [BRAND, as_of]).fetchone()[0]
+        groups = conn.execute("select count(distinct (store_type, category, history_class)) from marts.fct_demand_forecast "
+                              "where brand = ? and as_of_date = ? and group_backtest_wape is not null", [BRAND, as_of]).fetchone()[0]
+    publish([built_rp])
+    parsed = _parse(built_rp.html_path)
+    assert _value(parsed, "plan_gmv_3m") == pytest.approx(plan, abs=0.01)
+    assert _value(parsed, "forecast_gmv_3m") == pytest.approx(fc, abs=0.01) and fc > 0
+    assert _value(parsed, "backtest_wape") == pytest.approx(wape, abs=1e-6)
+    assert {"滚动计划", "预测vs实际", "预测准确度", "弱预测SKU"} <= set(parsed.tables)
+    accuracy = next(t for s in built_rp.report.sections for t in s.tables if t.sheet == "预测准确度")
+    assert len(accuracy.frame) == groups  # the fixture's few months may leave no backtested group
+    assert (accuracy.frame["backtest_wape"] <= accuracy.frame["baseline_wape"] + 1e-12).all()
+    book = openpyxl.load_workbook(built_rp.xlsx_path, read_only=True)
+    assert "滚动计划" in book.sheetnames
+    book.close()
