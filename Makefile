@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JD_DATA_DIR ?= $(CURDIR)/data
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test test-bi bi superset-install dev bench bench-quick lint clean
+.PHONY: install system-deps demo test test-bi bi superset-install dev bench bench-quick bench-forecast lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python benchmarks/run.py --quick
+
+bench-forecast: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python benchmarks/forecast_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check jd_pipeline tests benchmarks

@@ -34,8 +34,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from jd_pipeline.forecast.model import wape  # noqa: E402
-from jd_pipeline.forecast.pipeline import make_forecast  # noqa: E402
+from jd_pipeline.forecast.model import wape
+from jd_pipeline.forecast.pipeline import make_forecast
 
 CACHE = REPO / "benchmarks" / "cache" / "forecast"
 RESULTS = REPO / "benchmarks" / "results"
@@ -50,7 +50,13 @@ def _generate(scale: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, f
     from jd_pipeline.generate import pop, vc
     from jd_pipeline.generate.faults import FaultLog
     from jd_pipeline.generate.model import (
-        POP, SELF, STORE_CODES, Config, campaigns_between, make_brand, make_products,
+        POP,
+        SELF,
+        STORE_CODES,
+        Config,
+        campaigns_between,
+        make_brand,
+        make_products,
     )
     from jd_pipeline.generate.sink import Sink
 
@@ -155,7 +161,7 @@ def run(scale: float, origins: tuple[date, ...]) -> dict:
     sales, master, campaign, gen_seconds = load_world(scale)
     series = master.assign(unique_id=_uid(master), brand="b").set_index("unique_id")
     results = {"scale": scale, "origins": [o.isoformat() for o in origins], "generation_seconds": gen_seconds,
-               "series": int(len(series)), "histories": {}}
+               "series": len(series), "histories": {}}
     for months in HISTORIES:
         evals, fit, cpu, backtests = [], [], [], []
         for o in origins:

@@ -275,7 +275,7 @@ def _fit_class(
         last_cut = cv.groupby("unique_id")["cutoff"].transform("max")
         chosen_col = pd.Series(np.nan, index=cv.index)
         for (store, cat), g in cv.groupby(["store_type", "category"], sort=True):
-            best, scores = _choose(g, aliases, baseline)
+            best, _scores = _choose(g, aliases, baseline)
             chosen_by_group[(store, cat)] = best
             chosen_col.loc[g.index] = g[best]
         cv["chosen"], cv["baseline"] = chosen_col, cv[baseline]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
-import pandas as pd
 
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.model import Chart, Section, Table
@@ -128,6 +127,6 @@ def accuracy_section(conn: duckdb.DuckDBPyConnection, brand: str, as_of: date) -
         [Table("预测准确度", f"滚动回测 WAPE vs 基准 (预测于 {fc_as_of})", groups, fmt),
          Table("弱预测SKU", f"弱预测 SKU: 回测 WAPE > {WEAK_WAPE:.0%} 或高于基准 (共 {n_weak} 个, 按预测量前{WEAK_ROWS})",
                weak, weak_fmt)],
-        notes=["每个选择组 (历史长度 × 店铺 × 品类) 的模型在多个滚动起点上选出, 基准 (季节性朴素/朴素) 也是候选,"
-               " 故组内回测 WAPE 不高于基准。coverage_80 = 最后一个起点上 80% 区间的实际覆盖率 (目标 70–90%)。"],
+        notes=[("每个选择组 (历史长度 × 店铺 × 品类) 的模型在多个滚动起点上选出, 基准 (季节性朴素/朴素) 也是候选,"
+               " 故组内回测 WAPE 不高于基准。coverage_80 = 最后一个起点上 80% 区间的实际覆盖率 (目标 70–90%)。")],
     )
