@@ -386,7 +386,29 @@ def run_forecast(
     backtest = pd.concat([f.backtest for f in fits if len(f.backtest)], ignore_index=True) \
         if any(len(f.backtest) for f in fits) else pd.DataFrame()
     groups = [g for f in fits for g in f.groups]
+    rows = _borrow_intervals(rows, backtest, series)
     return ForecastOutput(forecasts=_annotate(rows, backtest, groups, series), groups=groups, backtest=backtest)
+
+
+def _borrow_intervals(rows: pd.DataFrame, backtest: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """Series without a backtest of their own (`annual`, `tiny`) take the relative residual quantiles of
+    every backtested series of their store × category (all of them pooled when the group has fewer than
+    MIN_CONFORMAL): a 12-month history cannot score seasonal naive, but its error scale is that of its
+    neighbours'. Their coverage is not measured by the asset (the forecast bench measures it)."""
+    missing = rows["lower"].isna()
+    if not missing.any() or not len(backtest):
+        return rows
+    resid = _relative(backtest["y"], backtest["chosen"])
+    pooled = _quantiles(resid)
+    by_group = {k: _quantiles(r) for k, r in resid.groupby([backtest["store_type"], backtest["category"]])
+                if len(r) >= MIN_CONFORMAL}
+    keys = series.loc[rows.loc[missing, "unique_id"], ["store_type", "category"]]
+    q = [by_group.get((st, cat), pooled) for st, cat in zip(keys["store_type"], keys["category"])]
+    point = rows.loc[missing, "forecast_units"].to_numpy(dtype=float)
+    scale = np.maximum(point, 1.0)
+    rows.loc[missing, "lower"] = np.maximum(point + np.array([a for a, _ in q]) * scale, 0.0)
+    rows.loc[missing, "upper"] = np.maximum(point + np.array([b for _, b in q]) * scale, point)
+    return rows
 
 
 def _series_frame(series: pd.DataFrame | None, ids: np.ndarray) -> pd.DataFrame:
