@@ -20,9 +20,9 @@ from jd_pipeline.reporting.mbr import build_mbr
 from jd_pipeline.reporting.model import Report
 from jd_pipeline.reporting.opex import build_opex
 from jd_pipeline.reporting.publish import publish_files
-from jd_pipeline.reporting.rolling_plan import build_rolling_plan
 from jd_pipeline.reporting.queries import month_bounds, quarter_label
 from jd_pipeline.reporting.render import render_html, render_xlsx
+from jd_pipeline.reporting.rolling_plan import build_rolling_plan
 
 REPORT_KINDS = ("monthly_business_review", "campaign_recap", "opex", "agency_scorecard", "rolling_plan")
 

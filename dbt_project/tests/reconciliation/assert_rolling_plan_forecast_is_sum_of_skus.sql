@@ -1,7 +1,8 @@
 -- Hierarchical coherence of the demand forecast: the category forecast fct_rolling_plan_3m shows
 -- (forecast_units, rounded to 0.1) equals the sum of its SKUs' forecast_units in
 -- marts.fct_demand_forecast (the as_of_date the rolling plan used), store by store.
-{{ config(severity='error') }}
+-- meta.dagster.asset_key: Dagster shows this test as a check of the mart it reconciles (it reads several models)
+{{ config(severity='error', meta={'dagster': {'asset_key': ['marts', 'fct_rolling_plan_3m']}}) }}
 {% set forecast_src = source('forecast', 'fct_demand_forecast') -%}
 {% set forecast_exists = execute and adapter.get_relation(
         database=forecast_src.database, schema=forecast_src.schema, identifier=forecast_src.identifier) is not none %}
