@@ -9,7 +9,7 @@ import dagster as dg
 
 from jd_pipeline.config import get_settings
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from jd_pipeline.ops.publish import PublishResult, publish_serving
+from jd_pipeline.ops.publish import PublishError, PublishResult, publish_serving
 from jd_pipeline.ops.publish_pg import PgPublishResult, publish_postgres
 from jd_pipeline.quality.gate import failed_blocking_checks, gate_message
 from jd_pipeline.quality.windows import ALL_TIME
@@ -105,7 +105,13 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     )
     metadata = _publish_metadata(result)
     # Optional second copy for BI servers on other machines (JD_PG_DSN): the same generation.
-    pg_result = publish_postgres(result.serving_path)
+    try:
+        pg_result = publish_postgres(result.serving_path)
+    except PublishError as exc:
+        raise PublishError(
+            f"the DuckDB file was published (generation {result.generation}), but PostgreSQL still serves "
+            f"the previous generation: {exc}"
+        ) from exc
     if pg_result is not None:
         context.log.info(
             f"published to PostgreSQL {pg_result.target}: {sum(t.copied for t in pg_result.tables)} changed "

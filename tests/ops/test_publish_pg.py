@@ -299,3 +299,16 @@ def test_readers_during_publishes_see_whole_generations(pg_env: dict, tmp_path: 
     torn = [(g, s) for g, s in seen if expected[g] != s]
     assert torn == []
     assert {g for g, _ in seen} >= {"g0", "g4"} and len(seen) > 100
+
+
+def test_cli_publishes_the_served_file(pg_env: dict, data_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    from jd_pipeline.cli import main
+    from jd_pipeline.config import get_settings
+
+    build_served(get_settings().serving_db, "g-cli")
+    assert main(["publish-postgres"]) == 0
+    out = capsys.readouterr().out
+    assert "published generation g-cli" in out and "rows/s" in out
+    assert "marts.fct_sales_daily: 300 rows, copied" in out
+    with admin(pg_env) as pg:
+        assert pg.execute("SELECT count(*) FROM marts.fct_sales_daily").fetchone()[0] == 300
