@@ -166,6 +166,18 @@ RULES: dict[str, list[tuple[str, dict[str, Any], str, str]]] = {
         ("expect_column_values_to_be_in_set", {"column": "account_code", "value_set": ACCOUNTS}, "critical",
          "an account outside the chart of accounts is a data-quality failure"),
     ],
+    "fin_region_budget": [
+        ("expect_column_values_to_be_in_set", {"column": "store", "value_set": ["POP", "自营"]}, "critical", ""),
+        ("expect_column_values_to_not_be_null", {"column": "published_on"}, "critical", "budget = first version"),
+        ("expect_column_values_to_not_be_null", {"column": "region"}, "critical", "大区 is the grain"),
+        ("expect_column_values_to_not_be_in_set", {"column": "region", "value_set": ["未分配"]}, "warning",
+         "未分配 is the warehouse's bucket for unmapped sales, not a region to budget"),
+    ],
+    "ref_regions": [
+        ("expect_column_values_to_be_in_set", {"column": "kind", "value_set": ["省份", "配送中心"]}, "critical",
+         "类型: 省份 maps POP orders, 配送中心 maps self-operated shipments"),
+        ("expect_column_values_to_not_be_null", {"column": "region"}, "critical", "a mapped name needs its 大区"),
+    ],
     "ref_products": [
         ("expect_column_values_to_be_in_set", {"column": "store", "value_set": ["POP", "自营"]}, "critical", ""),
         ("expect_column_values_to_be_in_set", {"column": "status", "value_set": ["在售", "停售"]}, "critical", ""),

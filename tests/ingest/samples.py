@@ -316,6 +316,33 @@ def sample_ref_products(landing: Path) -> Expected:
                             ("SELECT count(*) FROM t WHERE delist_date IS NULL", 3)])
 
 
+def sample_fin_region_budget(landing: Path) -> Expected:
+    headers = ["版本", "发布日期", "年月", " 大区 ", "店铺", "目标GMV"]
+    write_xlsx(landing, f"fin_region_budget/{BRAND}/2026/region_budget_2026.xlsx", headers, [
+        ["2026-区域预算", "2025-12-15", "2026-01", "华东", "POP", "¥60,000.00"],
+        ["2026-区域预算", "2025-12-15", "2026-01", "华南", "POP", 40000],
+        ["2026-区域预算", "2025-12-15", "2026/1", "华东", "自营", "80000"],
+        ["合计", None, None, None, None, "180,000.00"],
+    ])
+    write_xlsx(landing, f"fin_region_budget/{BRAND}/2026/region_budget_2026_q3.xlsx", headers, [
+        ["2026-Q3区域调整", "2026-06-25", "2026-07", "华东", "POP", "70000.50"],
+    ])
+    return Expected("2026", "2026", 4, sums={"target_gmv": D("250000.50")}, totals=1, file_totals=1,
+                    checks=[("SELECT count(DISTINCT plan_version) FROM t", 2),
+                            ("SELECT count(*) FROM t WHERE month = '2026-01' AND store = '自营'", 1)])
+
+
+def sample_ref_regions(landing: Path) -> Expected:
+    headers = ["类型", "名称", "大区"]
+    write_xlsx(landing, f"ref_regions/{BRAND}/2026-01-01/regions.xlsx", headers, [
+        ["省份", "广东省", "华南"], ["省份", "北京市", "华北"], ["省份", " 内蒙古自治区 ", "华北"],
+        ["配送中心", "广州", "华南"], ["配送中心", "北京", "华北"],
+    ])
+    return Expected("2026-01-01", "2026-01-01", 5,
+                    checks=[("SELECT count(*) FROM t WHERE kind = '配送中心'", 2),
+                            ("SELECT region FROM t WHERE name = '内蒙古自治区'", "华北")])
+
+
 SAMPLES: dict[str, Callable[[Path], Expected]] = {
     name.removeprefix("sample_"): fn for name, fn in globals().items() if name.startswith("sample_")
 }

@@ -34,11 +34,12 @@ def test_header_normalisation() -> None:
 
 def test_contracts_cover_sources_md() -> None:
     contracts = load_contracts()
-    assert len(contracts) == 15
+    assert len(contracts) == 17
     kinds = {name: c.period_kind for name, c in contracts.items()}
     assert kinds["jd_sz_industry"] == "monthly" and kinds["fin_opex_actuals"] == "monthly"
     assert kinds["tp_team_kpi"] == "quarterly"
-    assert {kinds[s] for s in ("tp_campaign_plan", "fin_sales_plan", "fin_opex_budget")} == {"yearly"}
+    assert {kinds[s] for s in ("tp_campaign_plan", "fin_sales_plan", "fin_opex_budget", "fin_region_budget")} == {"yearly"}
+    assert kinds["ref_regions"] == "daily"
     pop = contracts["jd_pop_orders"]
     assert [n for n, _ in pop.output_columns()][14:16] == ["buyer_key", "province"]
     assert not {"客户姓名", "联系电话", "订单备注", "商家备注"} & {c.header for c in pop.stored_columns}
@@ -100,11 +101,11 @@ def test_latest_periods_and_partial_deliveries(landing: Path, conn) -> None:
 def test_ingest_definitions() -> None:
     from jd_pipeline.defs.ingest import defs, ingest_assets
 
-    assert defs.assets is not None and len(list(defs.assets)) == 15
+    assert defs.assets is not None and len(list(defs.assets)) == 17
     # resources come from jd_pipeline.definitions (the one Definitions); validate with them bound
     dg.Definitions.validate_loadable(
         dg.Definitions(assets=ingest_assets, resources={"warehouse": WarehouseResource()}))
-    assert len(ingest_assets) == 15
+    assert len(ingest_assets) == 17
     for asset in ingest_assets:
         (key,) = asset.keys
         source = key.path[1]

@@ -5,7 +5,8 @@ with brands as (
     select brand from {{ source('config', 'brands') }}
     {% set srcs = ['jd_pop_orders', 'jd_vc_sales', 'jd_vc_inventory', 'jd_vc_purchase_orders', 'jd_sz_sku',
                    'jd_sz_traffic', 'jd_sz_industry', 'jd_ads', 'tp_action_plan', 'tp_team_kpi',
-                   'tp_campaign_plan', 'fin_sales_plan', 'fin_opex_budget', 'fin_opex_actuals', 'ref_products'] %}
+                   'tp_campaign_plan', 'fin_sales_plan', 'fin_opex_budget', 'fin_opex_actuals', 'ref_products',
+                   'fin_region_budget', 'ref_regions'] %}
     {% for s in srcs %}
     union
     select distinct _brand as brand from {{ source('raw', s) }}
