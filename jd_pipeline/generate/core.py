@@ -43,6 +43,7 @@ from jd_pipeline.generate.planning import (
     write_team_kpi,
 )
 from jd_pipeline.generate.pop import generate_pop
+from jd_pipeline.generate.regions import write_region_budget, write_region_master
 from jd_pipeline.generate.sink import Sink, SourceStats
 from jd_pipeline.generate.sz import generate_sz
 from jd_pipeline.generate.vc import generate_vc
@@ -50,7 +51,7 @@ from jd_pipeline.generate.vc import generate_vc
 SOURCES = [
     "jd_pop_orders", "jd_vc_sales", "jd_vc_inventory", "jd_vc_purchase_orders", "jd_sz_sku", "jd_sz_traffic",
     "jd_sz_industry", "jd_ads", "tp_action_plan", "tp_team_kpi", "tp_campaign_plan", "fin_sales_plan",
-    "fin_opex_budget", "fin_opex_actuals", "ref_products",
+    "fin_opex_budget", "fin_opex_actuals", "ref_products", "fin_region_budget", "ref_regions",
 ]
 TASKS = {"pop": 1, "vc": 2, "ads": 3, "rest": 4}
 # The heavy daily sources run as fixed day chunks (independent of `workers`, so output is too).
@@ -135,7 +136,9 @@ def _rest(cfg: Config, brand, products, sink: Sink, inputs: dict) -> None:
     write_campaign_plans(cfg, brand, camp_rows, sink)
     write_team_kpi(cfg, brand, sink)
     write_action_plans(cfg, brand, sink)
-    write_sales_plans(cfg, brand, products, act, bases, sink)
+    plan_totals = write_sales_plans(cfg, brand, products, act, bases, sink)
+    write_region_master(cfg, brand, sink)
+    write_region_budget(cfg, brand, plan_totals, sink)
     write_opex_budget(cfg, brand, bases, sink)
     write_ledger(cfg, brand, act, [r for rows in camp_rows.values() for r in rows], sink)
     _stray(cfg, brand, sink)
@@ -311,7 +314,7 @@ def _strip(results: list[dict]) -> list[dict]:
 
 
 UNREADABLE = {"wrong_encoding", "empty_file", "missing_required_header", "xlsx_really_csv"}
-VERSIONED = {"fin_sales_plan", "fin_opex_budget"}  # every file is its own unit (all versions kept)
+VERSIONED = {"fin_sales_plan", "fin_opex_budget", "fin_region_budget"}  # every file is its own unit (all versions kept)
 _PULLED = re.compile(r"_pulled(\d{8})")
 
 

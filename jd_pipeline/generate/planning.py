@@ -359,8 +359,11 @@ SALES_PLAN_ROLES = Roles(money=("目标GMV", "广告预算"), numeric=("目标�
 
 
 def write_sales_plans(cfg: Config, brand: Brand, products: Products, act: Actuals, bases: dict[int, dict],
-                      sink: Sink) -> None:
+                      sink: Sink) -> dict[str, dict[tuple[str, int], int]]:
+    """Writes one file per version; returns {version: {(month, store): 目标GMV cents over categories}},
+    which the regional budget published the same day splits by region."""
     headers = ["版本", "发布日期", "年月", "店铺", "品类", "目标GMV", "目标销量", "广告预算"]
+    totals: dict[str, dict[tuple[str, int], int]] = {}
     avg_price = {s: float(products.price_cents[products.idx(s)].mean()) for s in (POP, SELF)}
     for year, base in bases.items():
         rng = cfg.rng(SOURCE_CODES["fin"], brand.index, 1, year)
@@ -381,9 +384,12 @@ def write_sales_plans(cfg: Config, brand: Brand, products: Products, act: Actual
                 g = base[k] * mult
                 rows.append([ver, pub.isoformat(), m, STORE_LABELS[store], cat, _m(g),
                              int(g / max(avg_price[store], 1)), _m(g * 0.08)])
+                by_store = totals.setdefault(ver, {})
+                by_store[(m, store)] = by_store.get((m, store), 0) + round(g)
             sink.emit("fin_sales_plan", _text_sheet(headers, rows, {"目标GMV", "目标销量", "广告预算"}),
                       period=str(year), filename=f"销售计划_{ver}.xlsx", delivered=pub,
                       roles=SALES_PLAN_ROLES)
+    return totals
 
 
 def _opex_expected(cfg: Config, base: dict, months: list[str], brand: Brand) -> dict[tuple[str, str, str], float]:

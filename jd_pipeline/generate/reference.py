@@ -93,6 +93,30 @@ DCS: list[tuple[str, float]] = [
 ]
 NATIONAL_DC = "全国"
 
+# ------------------------------------------------------------------------- sales regions
+# The brand's own sales regions (ref_regions): province (short name, as in PROVINCES) -> 大区.
+SALES_REGIONS: dict[str, str] = {
+    "北京": "华北", "天津": "华北", "河北": "华北", "山西": "华北", "内蒙古": "华北", "河南": "华北",
+    "上海": "华东", "江苏": "华东", "浙江": "华东", "山东": "华东", "安徽": "华东", "福建": "华东", "江西": "华东",
+    "广东": "华南", "广西": "华南", "海南": "华南",
+    "湖北": "华中", "湖南": "华中",
+    "四川": "西南", "重庆": "西南", "云南": "西南", "贵州": "西南", "西藏": "西南",
+    "陕西": "西北", "甘肃": "西北", "宁夏": "西北", "青海": "西北", "新疆": "西北",
+    "辽宁": "东北", "吉林": "东北", "黑龙江": "东北",
+}
+# Provinces the first region master forgets (their orders go to 未分配 with a warning until the
+# second master maps them), and the reorganisation the second master brings.
+REGION_MASTER_GAPS = ("西藏", "青海")
+REGION_MASTER_MOVES = {"河南": "华中"}
+DC_REGIONS: dict[str, str] = {"北京": "华北", "上海": "华东", "广州": "华南", "成都": "西南", "武汉": "华中",
+                              "沈阳": "东北", "西安": "西北", "德州": "华北"}
+DC_MASTER_GAPS = ("德州",)  # not in the first master either
+# Full names as 客户地址 starts (the master writes most provinces this way, a few by short name).
+PROVINCE_FULL: dict[str, str] = {
+    "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市", "内蒙古": "内蒙古自治区",
+    "广西": "广西壮族自治区", "西藏": "西藏自治区", "宁夏": "宁夏回族自治区", "新疆": "新疆维吾尔自治区",
+}
+
 # -------------------------------------------------------------------------------- orders
 PAYMENT_METHODS = ["在线支付", "货到付款"]
 ORDER_TYPES = ["普通订单", "预售订单", "拼购订单"]

@@ -13,7 +13,8 @@ from tests.dbt.support import EXCLUDE, make_data_dir, run_dbt
 MARTS = ["fct_sales_daily", "fct_pop_sales_by_province_daily", "fct_sku_funnel_daily", "fct_traffic_daily",
          "fct_ads_daily", "fct_inventory_daily", "fct_sell_in_daily", "fct_campaign_recap",
          "fct_industry_share_monthly", "fct_plan_vs_actual_monthly", "fct_gtm_season", "fct_opex_monthly",
-         "fct_ecom_pnl_monthly"]
+         "fct_ecom_pnl_monthly", "fct_customer_monthly", "fct_customer_cohort", "fct_region_sales_monthly",
+         "fct_region_budget_vs_actual_monthly"]
 
 # Windows as Dagster would pass them: a back-fill range, then day by day over the fixture's data days
 # (03-03 only re-exports a PO line completed on 03-02), a range, and the estimate month's day.

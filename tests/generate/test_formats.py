@@ -13,7 +13,8 @@ from tests.generate.gen_helpers import CSV_ENCODING, HEADERS, files, read_rows
 
 PERIOD = {"daily": r"\d{4}-\d{2}-\d{2}", "monthly": r"\d{4}-\d{2}", "quarterly": r"\d{4}Q[1-4]", "yearly": r"\d{4}"}
 KIND = {"jd_sz_industry": "monthly", "fin_opex_actuals": "monthly", "tp_team_kpi": "quarterly",
-        "tp_campaign_plan": "yearly", "fin_sales_plan": "yearly", "fin_opex_budget": "yearly"}
+        "tp_campaign_plan": "yearly", "fin_sales_plan": "yearly", "fin_opex_budget": "yearly",
+        "fin_region_budget": "yearly"}
 STORE_SOURCES = {"jd_sz_sku", "jd_sz_traffic"}
 
 

@@ -234,3 +234,48 @@ def test_industry_ranks_include_the_brand(clean):
     for _, g in ind.groupby(["月份", "三级类目"]):
         assert brand in set(g["品牌"])
         assert g["排名"].map(num).is_monotonic_increasing
+
+
+def test_region_budget_splits_the_sales_plan_published_with_it(clean):
+    budget = frame(clean.out, "fin_region_budget")
+    plans = frame(clean.out, "fin_sales_plan")
+    total_rows = budget[budget["版本"] == "合计"]
+    detail = budget[budget["版本"] != "合计"].copy()
+    detail["cents"] = detail["目标GMV"].map(lambda v: round(num(v) * 100))
+    # one version per file, each ending in a 合计 row that equals its detail rows
+    assert len(total_rows) == detail["_file"].nunique() == 2
+    for _, t in total_rows.iterrows():
+        assert round(num(t["目标GMV"]) * 100) == detail[detail["_file"] == t["_file"]]["cents"].sum()
+    assert set(detail["大区"]) == set(ref.SALES_REGIONS.values())
+    assert set(detail["版本"]) == {"2026-区域预算", "2026-Q3区域调整"}
+    # the revision covers July to December only
+    assert detail[detail["版本"] == "2026-Q3区域调整"]["年月"].min() == "2026-07"
+    plans["cents"] = plans["目标GMV"].map(lambda v: round(num(v) * 100))
+    checked = 0
+    for (published, month, store), part in detail.groupby(["发布日期", "年月", "店铺"]):
+        same_day = plans[(plans["发布日期"] == published) & (plans["年月"] == month) & (plans["店铺"] == store)]
+        assert len(same_day) > 0, (published, month, store)
+        assert part["cents"].sum() == same_day["cents"].sum(), (published, month, store)
+        checked += 1
+    assert checked == 2 * 12 + 2 * 6
+
+
+def test_region_master_maps_provinces_as_addresses_start_and_leaves_gaps(clean):
+    import csv
+
+    from jd_pipeline.config import DBT_PROJECT_DIR
+    from jd_pipeline.generate.regions import master_rows
+
+    master = frame(clean.out, "ref_regions")
+    assert master["_period"].nunique() == 1  # a 53-day range gets one master
+    seed = list(csv.DictReader((DBT_PROJECT_DIR / "seeds" / "province_region.csv").open(encoding="utf-8")))
+    known = {r["province"]: r["province_short"] for r in seed} | {r["province_short"]: r["province_short"] for r in seed}
+    provinces = master[master["类型"] == "省份"]
+    shorts = {known[n] for n in provinces["名称"]}  # every name is one the POP staging recognises
+    assert shorts == {p for p, _ in ref.PROVINCES} - set(ref.REGION_MASTER_GAPS)
+    assert (provinces["名称"].isin([r["province_short"] for r in seed])).any()  # some by short name
+    dcs = master[master["类型"] == "配送中心"]
+    assert set(dcs["名称"]) == {d for d, _ in ref.DCS} - set(ref.DC_MASTER_GAPS)
+    second = master_rows(second=True)
+    assert {known[n] for k, n, _ in second if k == "省份"} == {p for p, _ in ref.PROVINCES}
+    assert ("省份", "河南省", "华中") in [tuple(r) for r in second]
