@@ -26,12 +26,14 @@ REPORTS: dict[str, tuple[str, list[str]]] = {
     "monthly_business_review": (
         (
             "Monthly business review (HTML with charts + the same tables as xlsx): gmv vs plan and budget by store "
-            "and category, POP vs 自营, free vs paid traffic, ads by product line with ROI, top/bottom SKUs, OPEX vs "
-            "budget, P&L waterfall, the month as forecast vs plan vs actual, forecast backtest accuracy by category "
-            "and weak series, data quality."
+            "and category, POP vs 自营, free vs paid traffic, ads by product line with ROI, top/bottom SKUs, customers "
+            "(new vs returning, repeat rate, cohort retention), regional budget vs actual, OPEX vs budget, P&L "
+            "waterfall, the month as forecast vs plan vs actual, forecast backtest accuracy by category and weak "
+            "series, data quality."
         ),
         ["fct_plan_vs_actual_monthly", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "fct_opex_monthly",
-         "fct_ecom_pnl_monthly", "dim_sku", "dim_cost_type", "fct_rolling_plan_3m", "fct_demand_forecast"],
+         "fct_ecom_pnl_monthly", "dim_sku", "dim_cost_type", "fct_rolling_plan_3m", "fct_demand_forecast",
+         "fct_customer_monthly", "fct_customer_cohort", "fct_region_budget_vs_actual_monthly"],
     ),
     "campaign_recap": (
         (

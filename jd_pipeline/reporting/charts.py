@@ -120,3 +120,26 @@ def waterfall(steps: Sequence[tuple[str, object]], title: str, total_label: str)
     ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     return _png(fig)
+
+
+def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[object]], title: str,
+            xlabel: str = "", ylabel: str = "") -> bytes:
+    """A ratio matrix (0..1) as coloured cells with their percentage; None cells stay blank."""
+    fig, ax = _figure(max(6.0, 0.55 * len(cols) + 2.5), max(2.4, 0.32 * len(rows) + 1.4))
+    grid = np.array([[np.nan if v is None else float(v) for v in row] for row in values], dtype=float)
+    masked = np.ma.masked_invalid(grid)
+    cmap = matplotlib.colormaps["Reds"].with_extremes(bad="#ffffff")
+    image = ax.imshow(masked, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            if not np.isnan(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:.0%}", ha="center", va="center", fontsize=7,
+                        color="white" if grid[i, j] > 0.6 else "#222")
+    ax.set_xticks(np.arange(len(cols)), list(cols), fontsize=8)
+    ax.set_yticks(np.arange(len(rows)), list(rows), fontsize=8)
+    ax.grid(False)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.colorbar(image, ax=ax, fraction=0.03, format=matplotlib.ticker.PercentFormatter(1.0))
+    return _png(fig)

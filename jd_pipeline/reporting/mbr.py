@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from jd_pipeline.reporting import charts
+from jd_pipeline.reporting.customers_regions import customers_section, regions_section
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.forecast import accuracy_section, forecast_vs_actual_section
 from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
@@ -182,6 +183,8 @@ def build_mbr(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Report
     ly = float(plan["ly_actual_gmv"].astype(float).sum())
     ads_cost = float(ads["cost"].astype(float).sum())
     ads_amount = float(ads["total_order_amount"].astype(float).sum())
+    customers, customer_keys = customers_section(conn, brand, month)
+    regions, region_keys = regions_section(conn, brand, month)
     dq, dq_keys = dq_section(conn, brand, start, end)
     keys = [
         KeyNumber("gmv", "GMV", gmv),
@@ -193,6 +196,8 @@ def build_mbr(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Report
         KeyNumber("ads_cost", "广告花费", ads_cost),
         KeyNumber("ads_roi", "广告ROI", ratio(ads_amount, ads_cost), "ratio"),
         KeyNumber("contribution", "贡献利润", float(pnl["contribution"].astype(float).sum())),
+        *customer_keys,
+        *region_keys,
         *dq_keys,
     ]
     return Report(
@@ -201,9 +206,11 @@ def build_mbr(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Report
         subtitle=f"Monthly business review · {start} – {end} · 数据来自 marts (与 BI 同口径)",
         key_numbers=keys,
         sections=[plan_section, _store_trend_section(conn, brand, month), _traffic_section(conn, brand, start, end),
-                  ads_section, _sku_section(conn, brand, start, end), _opex_section(conn, brand, month),
-                  pnl_section, forecast_vs_actual_section(conn, brand, month), accuracy_section(conn, brand, end), dq],
+                  ads_section, _sku_section(conn, brand, start, end), customers, regions,
+                  _opex_section(conn, brand, month), pnl_section, forecast_vs_actual_section(conn, brand, month),
+                  accuracy_section(conn, brand, end), dq],
         sources=["fct_plan_vs_actual_monthly", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily",
+                 "fct_customer_monthly", "fct_customer_cohort", "fct_region_budget_vs_actual_monthly",
                  "fct_opex_monthly", "fct_ecom_pnl_monthly", "dim_sku", "fct_rolling_plan_3m", "fct_demand_forecast",
                  "ops.dq_results", "ops.quarantine_rows"],
     )
