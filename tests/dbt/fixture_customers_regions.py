@@ -10,8 +10,12 @@ from decimal import Decimal as Dm
 
 from raw_fixture import insert
 
+from jd_pipeline.brands import Brand, write_config_tables
+
 A = "acme"
 B = "beta"
+# The brand configuration (brands.yaml) dim_brand reads.
+BRANDS = {A: Brand(A, ("ACME",), ("pop", "self"), {}), B: Brand(B, ("BETA",), ("pop",), {})}
 
 
 def pop(order_id, sku_id, qty, price, payable, freight, status, paid, buyer, province, day):
@@ -102,6 +106,7 @@ SALES_PLAN = [plan("2026-01", "POP", "1500.00"), plan("2026-01", "自营", "1500
 
 def load_base(conn, *, skip_pop_days: tuple[str, ...] = (), new_master: bool = True, revision: bool = True) -> None:
     """Everything except what a test delivers later (a skipped POP day, the newest master, the revision)."""
+    write_config_tables(conn, BRANDS)
     for day, lines in POP_DAYS.items():
         if day not in skip_pop_days:
             insert(conn, "jd_pop_orders", A, "pop", day, lines)

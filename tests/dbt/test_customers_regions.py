@@ -16,7 +16,7 @@ from conftest import run_dbt
 
 MARTS = ["fct_customer_monthly", "fct_customer_cohort", "fct_region_sales_monthly",
          "fct_region_budget_vs_actual_monthly"]
-SELECT = ["--select", *[f"+{m}" for m in MARTS], "stg_fin_sales_plan__plan_lines", "dim_brand", "+dim_store",
+SELECT = ["--select", *[f"+{m}" for m in MARTS], "stg_fin_sales_plan__plan_lines", "+dim_brand", "+dim_store",
           "--indirect-selection", "cautious"]
 
 
