@@ -8,9 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal as Dm
 
-from raw_fixture import insert
-
 from jd_pipeline.brands import Brand, write_config_tables
+from tests.dbt.raw_fixture import insert
 
 A = "acme"
 B = "beta"

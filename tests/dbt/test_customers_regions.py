@@ -9,10 +9,11 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import duckdb
-import fixture_customers_regions as fx
 import pytest
-import raw_fixture
-from conftest import run_dbt
+
+from tests.dbt import fixture_customers_regions as fx
+from tests.dbt import raw_fixture
+from tests.dbt.support import run_dbt
 
 MARTS = ["fct_customer_monthly", "fct_customer_cohort", "fct_region_sales_monthly",
          "fct_region_budget_vs_actual_monthly"]

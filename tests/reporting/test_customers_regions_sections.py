@@ -4,7 +4,6 @@ rendered HTML shows both sections with their charts in a real browser (screensho
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import duckdb
@@ -14,21 +13,16 @@ from jd_pipeline.reporting.customers_regions import customers_section, regions_s
 from jd_pipeline.reporting.model import Report
 from jd_pipeline.reporting.render import render_html
 from tests.browser import screenshot
-from tests.reporting.dbt_helpers import REPO, run_dbt
+from tests.dbt import fixture_customers_regions as fx
+from tests.dbt import raw_fixture
+from tests.dbt.support import run_dbt
 
-DBT_TESTS = REPO / "tests" / "dbt"
 MARTS = ["fct_customer_monthly", "fct_customer_cohort", "fct_region_sales_monthly",
          "fct_region_budget_vs_actual_monthly"]
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    sys.path.insert(0, str(DBT_TESTS))
-    try:
-        import fixture_customers_regions as fx  # type: ignore[import-not-found]
-        import raw_fixture  # type: ignore[import-not-found]
-    finally:
-        sys.path.remove(str(DBT_TESTS))
     data_dir = tmp_path_factory.mktemp("cr_reports")
     (data_dir / "warehouse").mkdir()
     db = data_dir / "warehouse" / "warehouse.duckdb"
