@@ -43,11 +43,15 @@ class LandingFile:
     mtime: float
     pulled_on: date | None  # from a `_pulledYYYYMMDD` suffix
     file_key: str  # file name without the _pulled suffix (unit of `replace: file`)
+    ctime_ns: int = 0  # inode change time: moves on any rewrite, cannot be set back by a user
+    inode: int = 0
 
     @property
     def fingerprint(self) -> str:
-        """Cheap change detector (no content read): size and mtime in ns."""
-        return f"{self.size}:{int(self.mtime * 1e9)}"
+        """Cheap change detector (no content read): size, mtime, ctime (ns) and inode. An
+        in-place rewrite keeping size and mtime (`touch -r`, a copy tool preserving times) still
+        changes ctime, so the file is hashed again and reloaded if its bytes changed."""
+        return f"{self.size}:{int(self.mtime * 1e9)}:{self.ctime_ns}:{self.inode}"
 
     @property
     def kind(self) -> str:
@@ -112,6 +116,32 @@ def _pulled_on(name: str) -> date | None:
         return None
 
 
+def business_today() -> date:
+    """Today in the business time zone (Asia/Shanghai): no pull can be dated after it."""
+    from zoneinfo import ZoneInfo
+
+    from jd_pipeline.config import BUSINESS_TIMEZONE
+
+    return datetime.now(ZoneInfo(BUSINESS_TIMEZONE)).date()
+
+
+def _pulled_problem(contract: Contract, name: str, period: str) -> str | None:
+    """Why a `_pulled` date cannot be right: not a date, after today, or (daily sources) before
+    the report day it reports on. Such a file would pin its period for ever (a typo'd future
+    date always looks newest), so it is refused instead of loaded."""
+    m = PULLED_RE.search(name)
+    if not m:
+        return None
+    pulled = _pulled_on(name)
+    if pulled is None:
+        return f"_pulled date {m.group(1)} is not a valid date"
+    if pulled > business_today():
+        return f"_pulled date {pulled} is after today (Asia/Shanghai)"
+    if contract.period_kind == "daily" and pulled < date.fromisoformat(period):
+        return f"_pulled date {pulled} is before the report day {period}"
+    return None
+
+
 def classify(landing: Path, path: Path, contracts: dict[str, Contract]) -> LandingFile | RefusedPath:
     """Check one path against the templates; never opens the file."""
     rel = path.relative_to(landing)
@@ -149,6 +179,9 @@ def classify(landing: Path, path: Path, contracts: dict[str, Contract]) -> Landi
         return refuse(f"{relpath}: period folder {period!r} is not a valid {contract.period_kind} period")
     if not FILE_NAME_RE.match(name):
         return refuse(f"{relpath}: file name has characters outside [A-Za-z0-9._-] and CJK")
+    problem = _pulled_problem(contract, name, period)
+    if problem:
+        return refuse(f"{relpath}: {problem}")
     kind = Path(name).suffix.lower().lstrip(".")
     if kind not in contract.file_kinds:
         return refuse(f"{relpath}: file type .{kind} not expected for {contract.source} ({', '.join(contract.file_kinds)})")
@@ -165,6 +198,8 @@ def classify(landing: Path, path: Path, contracts: dict[str, Contract]) -> Landi
         mtime=st.st_mtime,
         pulled_on=_pulled_on(name),
         file_key=PULLED_RE.sub("", name),
+        ctime_ns=st.st_ctime_ns,
+        inode=st.st_ino,
     )
 
 

@@ -34,6 +34,8 @@ from jd_pipeline.ingest.batch import (
 )
 from jd_pipeline.ingest.landing import (
     LandingFile,
+    RefusedPath,
+    business_today,
     newness,
     period_bounds,
     scan_landing,
@@ -550,6 +552,26 @@ def load_partition_range(conn: duckdb.DuckDBPyConnection, source: str, start: st
     """
     contract = get_contract(source)
     prepare(conn, contract)
-    record_refused(conn, [*scan_unknown_folders(landing_dir), *scan_refused(landing_dir, source)])
-    files = files_in_range(scan_landing(landing_dir, source), source, start, end)
+    scanned = scan_landing(landing_dir, source)
+    record_refused(conn, [*scan_unknown_folders(landing_dir), *scan_refused(landing_dir, source),
+                          *out_of_range(contract, scanned)])
+    files = files_in_range(scanned, source, start, end)
     return load_files(conn, source, files, salt)
+
+
+def out_of_range(contract: Contract, files: Iterable[LandingFile]) -> list[RefusedPath]:
+    """Files whose period no partition covers (before JD_PARTITIONS_START, or starting after
+    today): no run ever loads them, so they are recorded as rejected (once) and shown by
+    `jd-pipeline status` instead of being skipped silently."""
+    from jd_pipeline.config import get_settings
+
+    first = date.fromisoformat(get_settings().partitions_start)
+    today = business_today()
+    out = []
+    for lf in files:
+        start, end = period_bounds(contract.period_kind, lf.period)
+        if end < first or start > today:
+            when = "before JD_PARTITIONS_START " + str(first) if end < first else "in the future"
+            out.append(RefusedPath(lf.relpath, lf.source,
+                                   f"{lf.relpath}: period {lf.period} is {when}: never loaded (out of range)"))
+    return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +20,7 @@ from jd_pipeline.ops.publish import read_publish_info
 
 MANIFEST_TABLE = "ops.load_manifest"
 MAX_REJECTIONS_SHOWN = 10
+OUT_OF_RANGE = "(out of range)"  # in the reason of files outside the partition range (ingest.loader)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class StatusReport:
     note: str = ""
     rows: list[SourceBrandStatus] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    out_of_range: list[Rejection] = field(default_factory=list)
+    missing_days: list[str] = field(default_factory=list)  # `source[/store] brand: N day(s): ranges`
     published_at: str | None = None
     published_rows: int | None = None
     serving_path: str | None = None
@@ -115,6 +118,15 @@ def format_status(report: StatusReport) -> str:
         lines.append(f"Held back by the last run ({len(report.held)} assets; the next clean run catches them up):")
         for asset, start, end, reason in report.held[:MAX_REJECTIONS_SHOWN]:
             lines.append(f"  {asset} {start}..{end}: {reason}")
+    if report.out_of_range:
+        lines.append("")
+        lines.append(f"Files outside the partition range, never loaded (up to {MAX_REJECTIONS_SHOWN}):")
+        for rej in report.out_of_range:
+            lines.append(f"  {rej.path}: {rej.reason}")
+    if report.missing_days:
+        lines.append("")
+        lines.append("Missing days (no delivery loaded, first loaded day .. yesterday):")
+        lines += [f"  {m}" for m in report.missing_days]
     lines.append("")
     if report.published_at:
         rows = f", {report.published_rows:,} rows" if report.published_rows is not None else ""
@@ -151,6 +163,8 @@ def _read_manifest(settings: Settings) -> StatusReport:
                 report.rows = _summarise(con)
                 report.rejections = _rejections(con)
                 report.held = read_held(con)
+                report.out_of_range = _rejections(con, OUT_OF_RANGE)
+                report.missing_days = _missing_days(con)
             except duckdb.Error as exc:
                 note = f"{MANIFEST_TABLE} in {path} is not readable ({_first_line(exc)})"
                 continue
@@ -204,15 +218,56 @@ def _summarise(con: duckdb.DuckDBPyConnection) -> list[SourceBrandStatus]:
     ]
 
 
-def _rejections(con: duckdb.DuckDBPyConnection) -> list[Rejection]:
+def _rejections(con: duckdb.DuckDBPyConnection, containing: str = "") -> list[Rejection]:
     seen = _seen_at_expr(_columns(con))
     rows = con.execute(
         f"""
         SELECT path, coalesce(reason, ''), {seen} AS seen_at FROM {MANIFEST_TABLE}
-        WHERE status = 'rejected' ORDER BY seen_at DESC NULLS LAST, path LIMIT {MAX_REJECTIONS_SHOWN}
-        """
+        WHERE status = 'rejected' AND contains(coalesce(reason, ''), ?)
+        ORDER BY seen_at DESC NULLS LAST, path LIMIT {MAX_REJECTIONS_SHOWN}
+        """,
+        [containing],
     ).fetchall()
     return [Rejection(str(p), str(r), str(t)[:19] if t else None) for p, r, t in rows]
+
+
+def _missing_days(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Per expected daily source (catch_up.EXPECTED_DAILY) × brand × store: the days from its
+    first loaded day to yesterday (Asia/Shanghai) without a loaded delivery."""
+    from jd_pipeline.ingest.landing import business_today
+    from jd_pipeline.ops.catch_up import EXPECTED_DAILY
+
+    sources = sorted({s for items in EXPECTED_DAILY.values() for s, _ in items})
+    rows = con.execute(
+        f"""SELECT source, brand, store, list(DISTINCT period ORDER BY period) FROM {MANIFEST_TABLE}
+            WHERE source IN (SELECT unnest(?)) AND status IN ('loaded', 'replaced', 'duplicate')
+              AND brand IS NOT NULL AND period IS NOT NULL GROUP BY ALL ORDER BY ALL""",
+        [sources],
+    ).fetchall()
+    last = business_today() - timedelta(days=1)
+    out = []
+    for source, brand, store, periods in rows:
+        have = {date.fromisoformat(p) for p in periods}
+        day, gaps = min(have), []
+        while day <= last:
+            if day not in have:
+                gaps.append(day)
+            day += timedelta(days=1)
+        if gaps:
+            label = f"{source}/{store}" if source in ("jd_sz_sku", "jd_sz_traffic") else source
+            out.append(f"{label} {brand}: {len(gaps)} day(s): {_ranges(gaps)}")
+    return out
+
+
+def _ranges(days: list[date], shown: int = 8) -> str:
+    spans: list[tuple[date, date]] = []
+    for d in days:
+        if spans and d == spans[-1][1] + timedelta(days=1):
+            spans[-1] = (spans[-1][0], d)
+        else:
+            spans.append((d, d))
+    text = [str(a) if a == b else f"{a}..{b}" for a, b in spans[:shown]]
+    return ", ".join(text) + (f" and {len(spans) - shown} more range(s)" if len(spans) > shown else "")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -62,7 +62,8 @@ def test_scan_landing_gives_sensor_fields(landing: Path) -> None:
     assert (ads.source, ads.brand, ads.store, ads.period, ads.partition_key) == ("jd_ads", "acme", None, "2026-03-01",
                                                                                   "2026-03-01")
     assert ads.pulled_on == date(2026, 3, 5) and ads.file_key == "report.csv"
-    assert ads.fingerprint == f"{path.stat().st_size}:{1_700_000_000 * 10**9}"
+    st = path.stat()
+    assert ads.fingerprint == f"{st.st_size}:{1_700_000_000 * 10**9}:{st.st_ctime_ns}:{st.st_ino}"
     kpi = files["tp_team_kpi/acme/2026Q1/kpi.xlsx"]
     assert (kpi.period, kpi.partition_key) == ("2026Q1", "2026-01")
     assert files["jd_sz_sku/acme/self/2026-03-01/sku.xlsx"].store == "self"
