@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -11,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jd_pipeline.config import BUSINESS_TIMEZONE, get_settings
+from jd_pipeline.config import BUSINESS_TIMEZONE, check_data_dir, get_settings
 
 DEMO_START = date(2025, 1, 1)
 DEMO_END = date(2026, 6, 30)
@@ -267,9 +268,19 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
+        if args.func in (cmd_run, cmd_demo):
+            check_data_dir(get_settings(), must_exist=args.func is cmd_run)
         return args.func(args)
     except ConfigError as exc:  # a setting to fix, not a bug: one line, no traceback
         print(f"jd-pipeline {args.command}: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except PermissionError as exc:  # an unwritable path met on the way: one line, exit 2
+        print(f"jd-pipeline {args.command}: cannot write {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno != errno.EROFS:
+            raise
+        print(f"jd-pipeline {args.command}: cannot write {exc.filename or ''}: read-only file system", file=sys.stderr)
         return 2
 
 

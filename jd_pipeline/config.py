@@ -89,6 +89,26 @@ def get_settings() -> Settings:
     )
 
 
+def check_data_dir(settings: Settings, *, must_exist: bool) -> None:
+    """Raise ConfigError (one line, for an exit 2) when the data directory is missing
+    (`must_exist`: a run over a missing JD_DATA_DIR would publish an empty warehouse), is not a
+    directory, or it or one of its working folders is not writable. Checked before anything
+    starts, so a read-only mount is reported as such rather than as a traceback mid-run."""
+    d = settings.data_dir
+    if not d.exists():
+        if must_exist:
+            raise ConfigError(f"JD_DATA_DIR {d} does not exist (set JD_DATA_DIR to the folder holding landing/)")
+        parent = next((p for p in d.parents if p.exists()), None)
+        if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+            raise ConfigError(f"JD_DATA_DIR {d} does not exist and cannot be created ({parent} is not writable)")
+        return
+    if not d.is_dir():
+        raise ConfigError(f"JD_DATA_DIR {d} is not a directory")
+    for path in (d, settings.warehouse_dir, settings.serving_dir, settings.reports_dir, settings.dagster_home):
+        if path.exists() and not os.access(path, os.W_OK | os.X_OK):
+            raise ConfigError(f"{path} is not writable (read-only data directory?)")
+
+
 def buyer_salt() -> str:
     """The salt for hashing 下单帐号 into `buyer_key`.
 
