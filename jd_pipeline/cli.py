@@ -168,6 +168,22 @@ def cmd_dev(args: argparse.Namespace) -> int:
     return run_dev_server(get_settings())
 
 
+def cmd_accept(args: argparse.Namespace) -> int:
+    """Accept a held re-delivery: the next load of its partition replaces the period with it."""
+    import duckdb
+
+    from jd_pipeline.config import duckdb_config
+    from jd_pipeline.ingest.plausibility import accept
+
+    with duckdb.connect(str(get_settings().warehouse_db), config=duckdb_config()) as conn:
+        n = accept(conn, args.path)
+    if not n:
+        print(f"jd-pipeline accept: no held delivery at {args.path} (see ops.load_manifest)", file=sys.stderr)
+        return 2
+    print(f"accepted {args.path}: the next run of its partition loads it (recorded in ops.load_manifest)")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from jd_pipeline.ops import print_status
 
@@ -252,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="newest loaded period per source and brand, rejects, publish")
     status.set_defaults(func=cmd_status)
+    acc = sub.add_parser("accept", help="accept a held re-delivery (path relative to the landing zone)")
+    acc.add_argument("path", help="e.g. jd_pop_orders/acme/2026-03-01/orders_v2.csv")
+    acc.set_defaults(func=cmd_accept)
 
     pg = sub.add_parser("publish-postgres",
                         help="copy the served DuckDB file to the PostgreSQL serving database (JD_PG_DSN)")

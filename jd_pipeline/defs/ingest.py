@@ -12,6 +12,7 @@ from jd_pipeline.ingest import LoadSummary, load_partition_range
 from jd_pipeline.ingest.sql import q
 
 MAX_LISTED_FILES = 20
+HELD_CHECK = "no_held_delivery"
 
 
 def _period_labels(contract: Contract, partition_keys: list[str]) -> list[str]:
@@ -55,6 +56,11 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         partitions_def=PARTITIONS_BY_PERIOD_KIND[contract.period_kind],
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
+        check_specs=[dg.AssetCheckSpec(
+            HELD_CHECK, asset=dg.AssetKey(["raw", contract.source]), blocking=True,
+            description="No delivery of the partition is held: a re-delivery shrinking its period by more than "
+            "JD_HOLD_SHRINK is held (the previous delivery stays live) until `jd-pipeline accept <path>`; "
+            "while one is, nothing downstream is rebuilt.")],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         window = context.partition_time_window
@@ -65,13 +71,22 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
             row_count = conn.execute(
                 f"SELECT count(*) FROM raw.{q(contract.source)} WHERE _period IN (SELECT unnest(?))", [labels]
             ).fetchone()[0]  # type: ignore[index]
+            held = dict(conn.execute(
+                "SELECT path, reason FROM ops.load_manifest WHERE source = ? AND status = 'held' "
+                "AND period IN (SELECT unnest(?)) ORDER BY path", [contract.source, labels]).fetchall())
         for path, reason in summary.rejected.items():
             context.log.warning(f"rejected {path}: {reason}")
         context.log.info(
             f"{contract.source} {start}..{end}: {len(summary.files)} file(s), read {summary.rows_read}, "
             f"loaded {summary.rows_loaded}, quarantined {summary.rows_quarantined}"
         )
-        return dg.MaterializeResult(metadata=_metadata(summary, row_count, contract))
+        for path, reason in held.items():
+            context.log.warning(f"held {path}: {reason}")
+        check = dg.AssetCheckResult(
+            check_name=HELD_CHECK, passed=not held, severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"held_files": dg.MetadataValue.json(dict(list(held.items())[:MAX_LISTED_FILES])),
+                      "held_count": dg.MetadataValue.int(len(held))})
+        return dg.MaterializeResult(metadata=_metadata(summary, row_count, contract), check_results=[check])
 
     return _ingest
 

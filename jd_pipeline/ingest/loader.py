@@ -51,6 +51,7 @@ from jd_pipeline.ingest.manifest import (
     record_refused,
 )
 from jd_pipeline.ingest.messages import safe_error
+from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, held_reasons
 from jd_pipeline.ingest.readers import (
     BUFFER_MAX_ROWS,
     GROUP_MAX_BYTES,
@@ -145,6 +146,7 @@ class _Pending:
     load_id: str
     current: list[_Current]
     staged: Staged
+    accepted: bool = False  # held before, accepted by the operator: no plausibility check
 
 
 def _current_loads(conn: duckdb.DuckDBPyConnection, contract: Contract,
@@ -200,6 +202,7 @@ class _Run:
     # (plan versions), the same bytes under another name are a duplicate, not a new version.
     period_shas: dict[tuple, set[str]] = field(default_factory=dict)
     unstaged: dict[int, str] = field(default_factory=dict)  # batch index -> why its rows could not be staged
+    accepted: set[str] = field(default_factory=set)  # load ids held before and accepted (plausibility.py)
 
     def flush(self, conn: duckdb.DuckDBPyConnection) -> None:
         insert_manifest_rows(conn, self.deferred)
@@ -255,7 +258,7 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contra
                 if lf.kind == "csv" and buffer.waiting:  # keep `_stage_all` in staging order
                     _flush_buffer(conn, run, buffer, contract)
                 staged = stage_file(conn, contract, lf, salt, StageTarget(index, lf.period, pstart, pend, buffer), scan)
-                pending = _Pending(index, lf, sha, load_id, current, staged)
+                pending = _Pending(index, lf, sha, load_id, current, staged, load_id in run.accepted)
             except FileRejected as exc:
                 results.append(_record(conn, lf, sha, load_id, "rejected", run, reason=str(exc)))
             except duckdb.Error as exc:  # a bad file never stops the others
@@ -297,6 +300,9 @@ def _commit(conn: duckdb.DuckDBPyConnection, contract: Contract, p: _Pending,
         mismatches = insert_totals(conn, contract, p.staged, p.index, lf, p.load_id) if totals else 0
         if mismatches:
             notes.append(f"{mismatches} total value(s) disagree with the detail rows (ops.file_totals)")
+        if p.accepted:
+            notes.append(ACCEPT_NOTE)
+        _drop_accepted(conn, [p])
         result = _record(conn, lf, p.sha, p.load_id, "loaded", rows_read=rows_read, rows_loaded=passing,
                          rows_quarantined=rows_q, rows_total=totals, reason="; ".join(notes) or None)
         conn.execute("COMMIT")
@@ -311,7 +317,7 @@ def _loaded_row(p: _Pending, file_counts: tuple[int, int, int], mismatches: int)
     detail, passing, totals = file_counts
     broken = len(p.staged.broken_rows)
     rows_read, rows_q = detail + broken, detail - passing + broken
-    notes = list(p.staged.notes) + (["no data rows"] if rows_read == 0 else [])
+    notes = list(p.staged.notes) + (["no data rows"] if rows_read == 0 else []) + ([ACCEPT_NOTE] if p.accepted else [])
     if mismatches:
         notes.append(f"{mismatches} total value(s) disagree with the detail rows (ops.file_totals)")
     return ManifestRow.for_file(p.lf, p.load_id, p.sha, "loaded", rows_read=rows_read, rows_loaded=passing,
@@ -354,6 +360,7 @@ def _commit_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: 
         insert_quarantine_batch(conn, contract, staged, {p.index: p.load_id for p in pending},
                                 {p.index: p.lf.relpath for p in pending})
         insert_totals_batch(conn)
+        _drop_accepted(conn, [p for p in pending if p.accepted])
         insert_manifest_rows(conn, rows)
         conn.execute("COMMIT")
     except Exception:
@@ -365,11 +372,48 @@ def _commit_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: 
                        r.reason) for r in rows]
 
 
+def _drop_accepted(conn: duckdb.DuckDBPyConnection, accepted: list[_Pending]) -> None:
+    """The `accepted` manifest row of a file being loaded gives way to its `loaded` row (which
+    notes the acceptance): one row per load id."""
+    if accepted:
+        conn.execute("DELETE FROM ops.load_manifest WHERE status = 'accepted' AND load_id IN (SELECT unnest(?))",
+                     [[p.load_id for p in accepted]])
+
+
+def _hold_implausible(conn: duckdb.DuckDBPyConnection, contract: Contract,
+                      pending: list[_Pending]) -> tuple[list[_Pending], list[FileResult]]:
+    """Re-deliveries that shrink their period too much are held (plausibility.py): recorded as
+    `held`, not committed; the previous delivery stays live."""
+    redelivered = [p for p in pending if p.current and not p.accepted]
+    if not redelivered:
+        return pending, []
+    ids = [c.load_id for p in redelivered for c in p.current]
+    paths = dict(conn.execute("SELECT load_id, path FROM ops.load_manifest WHERE load_id IN (SELECT unnest(?)) "
+                              "AND status = 'loaded'", [ids]).fetchall())
+    candidates = [(p.index, p.lf.relpath, [paths.get(c.load_id, c.load_id) for c in p.current],
+                   [c.load_id for c in p.current]) for p in redelivered]
+    held = held_reasons(conn, contract, candidates)
+    results = [_record(conn, p.lf, p.sha, p.load_id, "held", reason=held[p.index]) for p in pending if p.index in held]
+    for r in results:
+        log.warning("%s", r.reason)
+    return [p for p in pending if p.index not in held], results
+
+
 def _commit_all(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending]) -> list[FileResult]:
     """`_typed` holds the files of `pending`: commit them in one batch transaction; if that
-    fails, one by one (so one bad file cannot stop the others)."""
+    fails, one by one (so one bad file cannot stop the others). Implausible re-deliveries are
+    held first."""
     mark_duplicates(conn, contract)
     per_file = counts(conn)
+    pending, held = _hold_implausible(conn, contract, pending)
+    if pending:
+        return held + _commit_some(conn, contract, pending, per_file)
+    return held
+
+
+def _commit_some(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending],
+                 per_file: dict[int, tuple[int, int, int]]) -> list[FileResult]:
+    """Commit `pending` in one batch transaction, or file by file if that fails."""
     if pending:
         try:
             return _commit_batch(conn, contract, pending, per_file)
@@ -510,7 +554,9 @@ def load_files(conn: duckdb.DuckDBPyConnection, source: str, files: Sequence[Lan
         if todo:
             todo_units.append(todo)
     run = _Run(seen_ids={r[0] for r in conn.execute(
-        "SELECT load_id FROM ops.load_manifest WHERE source = ?", [source]).fetchall()})
+        "SELECT load_id FROM ops.load_manifest WHERE source = ? AND status <> 'accepted'", [source]).fetchall()},
+        accepted={r[0] for r in conn.execute(
+            "SELECT load_id FROM ops.load_manifest WHERE source = ? AND status = 'accepted'", [source]).fetchall()})
     run.current = _current_loads(conn, contract, (_unit(contract, todo[0]) for todo in todo_units))
     if contract.replace == "file":
         run.period_shas = _loaded_shas_by_period(conn, contract)

@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS ops.file_totals (
 );
 """
 
-STATUSES = ("loaded", "replaced", "duplicate", "rejected")
+STATUSES = ("loaded", "replaced", "duplicate", "rejected", "held", "accepted")  # held, accepted: plausibility.py
 
 
 @dataclass

@@ -1,0 +1,80 @@
+"""Plausibility before replacement: a re-delivery that shrinks its period a lot is held.
+
+A corrected extract replaces the earlier delivery of its (source, brand, store, period)
+entirely. A re-delivery cut short (an export that stopped on a line boundary) looks like a valid
+file, so before the replacement its rows and money totals are compared with the delivery it
+replaces: more than `JD_HOLD_SHRINK` (a share, default 0.5) fewer rows, or a money column's
+total smaller by more than that share, and the file is `held` in ops.load_manifest with the figures; the previous
+delivery stays live. `jd-pipeline accept <path>` accepts it (the next load replaces the period,
+the manifest row says it was accepted). The ingest asset's blocking check `no_held_delivery`
+fails while a held file exists for the partition, so nothing downstream is rebuilt from it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import duckdb
+
+from jd_pipeline.contracts import Contract
+from jd_pipeline.ingest.sql import q
+
+DEFAULT_SHRINK = 0.5
+ACCEPT_NOTE = "accepted by the operator after a hold"
+
+
+def shrink_share() -> float:
+    """`JD_HOLD_SHRINK`: the share a re-delivery may shrink by before it is held (0 < share <= 1)."""
+    text = os.environ.get("JD_HOLD_SHRINK", "")
+    try:
+        value = float(text) if text else DEFAULT_SHRINK
+    except ValueError:
+        return DEFAULT_SHRINK
+    return value if 0 < value <= 1 else DEFAULT_SHRINK
+
+
+def _fmt(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
+def held_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
+                 files: Sequence[tuple[int, str, list[str], list[str]]]) -> dict[int, str]:
+    """{batch index: reason} of the staged files (in `_typed`) to hold. `files`: (batch index,
+    path, replaced paths, replaced load ids) of the re-deliveries not accepted yet."""
+    if not files:
+        return {}
+    share = shrink_share()
+    money = [c.name for c in contract.stored_columns if c.type == "money" and not c.pii]
+    sums = "".join(f", sum({q(m)})" for m in money)  # type: ignore[arg-type]
+    new = {r[0]: r[1:] for r in conn.execute(
+        f"SELECT _file, count(*){sums} FROM _typed WHERE _reason IS NULL AND _total_level IS NULL "
+        f"AND _file IN (SELECT unnest(?)) GROUP BY _file", [[f[0] for f in files]]).fetchall()}
+    out: dict[int, str] = {}
+    for index, path, old_paths, old_ids in files:
+        old = conn.execute(f"SELECT count(*){sums} FROM raw.{q(contract.source)} WHERE _load_id IN (SELECT unnest(?))",
+                           [old_ids]).fetchone()
+        now = new.get(index, (0, *([None] * len(money))))
+        figures = []
+        for label, before, after in zip(["rows", *(contract.column(m).header + " total" for m in money)], old, now):
+            before, after = before or 0, after or 0
+            if before > 0 and float(after) < float(before) * (1 - share):
+                change = (float(after) - float(before)) / float(before)
+                figures.append(f"{label} {_fmt(before)} -> {_fmt(after)} ({change:+.1%})")
+        if figures:
+            out[index] = (f"{path}: held: shrinks its period by more than {share:.0%} against the delivery it "
+                          f"replaces ({', '.join(old_paths)}): {'; '.join(figures)}. The previous delivery stays "
+                          f"live; accept with: jd-pipeline accept {path}")
+    return out
+
+
+def accept(conn: duckdb.DuckDBPyConnection, path: str) -> int:
+    """Accept the held delivery at `path` (landing-relative); the next load of its partition
+    replaces the period with it. Returns how many manifest rows were accepted (0: none held)."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    row = conn.execute(
+        "UPDATE ops.load_manifest SET status = 'accepted', fingerprint = NULL, "
+        "reason = ? || ' at ' || ? || ' (was: ' || reason || ')' WHERE path = ? AND status = 'held' RETURNING load_id",
+        [ACCEPT_NOTE, stamp, path]).fetchall()
+    return len(row)
