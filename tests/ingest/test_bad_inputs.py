@@ -143,8 +143,15 @@ def test_file_with_only_headers_loads_zero_rows_and_replaces(landing: Path, conn
     assert one(load(conn, landing, "jd_pop_orders")).rows_loaded == 4
     new = write_csv(landing, f"{POP}/orders_b.csv", POP_HEADERS, [])
     set_mtime(new, 1_700_000_100)
+    # emptying a loaded day is implausible (issue 22): held until an operator accepts it
     f = one(load(conn, landing, "jd_pop_orders"))
-    assert (f.status, f.rows_read, f.rows_loaded, f.reason) == ("loaded", 0, 0, "no data rows")
+    assert f.status == "held" and "rows 4 -> 0 (-100.0%)" in f.reason
+    assert conn.execute("SELECT count(*) FROM raw.jd_pop_orders").fetchone()[0] == 4
+    from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, accept
+
+    assert accept(conn, f"{POP}/orders_b.csv") == 1
+    f = one(load(conn, landing, "jd_pop_orders"))
+    assert (f.status, f.rows_read, f.rows_loaded, f.reason) == ("loaded", 0, 0, f"no data rows; {ACCEPT_NOTE}")
     assert conn.execute("SELECT count(*) FROM raw.jd_pop_orders").fetchone()[0] == 0
 
 
