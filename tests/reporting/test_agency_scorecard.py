@@ -17,6 +17,7 @@ Year 2026 = the mean of its scored quarters (only Q1 here) → the same scores.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -110,7 +111,8 @@ def _scores(db: Path, period: str) -> dict[tuple[str, str], tuple]:
             "select staff_id, kpi, weight, target, actual, source, attainment, weighted_score, staff_score "
             "from marts.fct_agency_kpi_scorecard where period = ?", [period]
         ).fetchall()
-    return {(r[0], r[1]): r[2:] for r in rows}
+    # the ratios are DECIMAL(18,8) in the mart: compared as floats with pytest.approx
+    return {(r[0], r[1]): tuple(float(v) if isinstance(v, Decimal) else v for v in r[2:]) for r in rows}
 
 
 @pytest.mark.parametrize("period", ["2026Q1", "2026"])
@@ -156,3 +158,19 @@ def test_action_plan_status(scorecard_db: Path) -> None:
     assert rows[("2026-03-30", "A3")][:2] == (False, 29)        # open past due
     assert rows[("2026-03-30", "A4")][:2] == (None, 0)          # cancelled
     assert rows[("2026-03-30", "A3")][4] == pytest.approx(0.8)
+
+
+def test_identical_builds_give_identical_checksums(scorecard_db: Path) -> None:
+    """The ratios are fixed decimals (a DOUBLE's last digit used to differ between identical runs)."""
+    def checksum() -> tuple:
+        with duckdb.connect(str(scorecard_db), read_only=True) as conn:
+            types = {t for (t,) in conn.execute(
+                "select data_type from information_schema.columns where table_schema = 'marts' "
+                "and table_name = 'fct_agency_kpi_scorecard' and column_name in "
+                "('weight', 'target', 'actual', 'attainment', 'weighted_score', 'staff_score')").fetchall()}
+            assert types == {"DECIMAL(18,8)"}
+            return conn.execute("select count(*), sum(hash(t)) from marts.fct_agency_kpi_scorecard t").fetchone()
+
+    first = checksum()
+    run_dbt(scorecard_db.parent.parent, "build", "--select", "fct_agency_kpi_scorecard", "--full-refresh")
+    assert checksum() == first

@@ -73,8 +73,10 @@ sales as (
 plan as (
     -- a month only partly covered by the measured days counts for its covered share of days
     select sp.brand, sp.scope, sp.period_type, sp.period,
-           sum(v.target_gmv * (date_diff('day', v.month_start, least(sp.measured_end, last_day(v.month_start))) + 1)
-               / day(last_day(v.month_start))) as plan_gmv
+           -- each month's share rounded to a fixed decimal before the sum: a sum of doubles depends on
+           -- the order the rows arrive in, which made identical runs differ in the last digit
+           sum(cast(v.target_gmv * (date_diff('day', v.month_start, least(sp.measured_end, last_day(v.month_start))) + 1)
+               / day(last_day(v.month_start)) as decimal(18, 8))) as plan_gmv
     from scope_periods as sp
     join stores as s on s.scope = sp.scope
     join {{ ref('int_sales_plan__versions') }} as v
@@ -208,12 +210,21 @@ select
     cast(role as varchar)              as role,
     cast(store_type as varchar)        as store_type,
     cast(kpi as varchar)               as kpi,
-    cast(weight as double)             as weight,
-    cast(target as double)             as target,
-    cast(actual as double)             as actual,
+    weight,
+    target,
+    actual,
     cast(coalesce(source, 'measured') as varchar) as source,
-    cast(attainment as double)         as attainment,
-    cast(weighted_score as double)     as weighted_score,
-    cast(sum(weighted_score) over (partition by brand, period, staff_id) as double) as staff_score,
+    attainment,
+    weighted_score,
+    -- a sum of fixed decimals: exact, whatever the order (identical runs, identical checksums)
+    cast(sum(weighted_score) over (partition by brand, period, staff_id) as decimal(18, 8)) as staff_score,
     cast(quarters_scored as integer)   as quarters_scored
-from unioned
+from (
+    select * replace (
+        cast(weight as decimal(18, 8))         as weight,
+        cast(target as decimal(18, 8))         as target,
+        cast(actual as decimal(18, 8))         as actual,
+        cast(attainment as decimal(18, 8))     as attainment,
+        cast(weighted_score as decimal(18, 8)) as weighted_score)
+    from unioned
+) as fixed
