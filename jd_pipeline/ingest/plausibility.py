@@ -54,7 +54,7 @@ def held_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
     out: dict[int, str] = {}
     for index, path, old_paths, old_ids in files:
         old = conn.execute(f"SELECT count(*){sums} FROM raw.{q(contract.source)} WHERE _load_id IN (SELECT unnest(?))",
-                           [old_ids]).fetchone()
+                           [old_ids]).fetchall()[0]  # fetchall: a half-read result blocks the connection
         now = new.get(index, (0, *([None] * len(money))))
         figures = []
         for label, before, after in zip(["rows", *(contract.column(m).header + " total" for m in money)], old, now):

@@ -387,10 +387,10 @@ def test_redelivery_in_place_same_path_new_bytes_replaces(landing: Path, conn) -
     path = write_csv(landing, f"{POP}/orders.csv", POP_HEADERS, pop_rows())
     set_mtime(path, 1_700_000_000)
     load(conn, landing, "jd_pop_orders")
-    write_csv(landing, f"{POP}/orders.csv", POP_HEADERS, pop_rows()[:1])
+    write_csv(landing, f"{POP}/orders.csv", POP_HEADERS, pop_rows()[:3])  # -25 %: within JD_HOLD_SHRINK
     set_mtime(path, 1_700_000_500)
     assert one(load(conn, landing, "jd_pop_orders")).status == "loaded"
-    assert conn.execute("SELECT count(*) FROM raw.jd_pop_orders").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM raw.jd_pop_orders").fetchone()[0] == 3
     assert [s for _, s, _ in manifest(conn)] == ["loaded", "replaced"]
 
 
