@@ -155,40 +155,11 @@ def _gate_outcome(window: Window, failed: list, warned: int, considered: int) ->
     )
 
 
-def _lineage(keys: set[dg.AssetKey]) -> tuple[set[str], set[str]] | None:
-    """(every asset of the code location, the assets upstream of `keys` and themselves) as user
-    strings, or None when the definitions cannot be read."""
-    try:
-        from jd_pipeline.definitions import defs as loaded
-    except Exception:  # noqa: BLE001 - a partial code location: every failed check counts
-        return None
-    graph = loaded.resolve_asset_graph()
-    known = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    present = [key for key in keys if key.to_user_string() in known]
-    if not present:
-        return None
-    upstream = dg.AssetSelection.assets(*present).upstream().resolve(graph)
-    return known, {key.to_user_string() for key in upstream}
-
-
-def failed_upstream_checks(conn, window, keys: set[dg.AssetKey]) -> list:
-    """Failed blocking checks that concern `keys`: those on an asset upstream of them (Dagster's
-    lineage). A failure on an asset they do not depend on (a bad ledger line for the KPIs of POP
-    sales) holds back what depends on that asset, not them. Checks on assets unknown to the code
-    location still count."""
-    failed = failed_blocking_checks(conn, window)
-    lineage = _lineage(keys)
-    if lineage is None:
-        return failed
-    known, upstream = lineage
-    return [f for f in failed if f.asset in upstream or f.asset not in known]
-
-
 def evaluate_gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     window = context_window(context)
     with warehouse.get_connection() as conn:
         latest = latest_results(conn, window)
-        failed = failed_upstream_checks(conn, window, {GATE_KEY})
+        failed = failed_blocking_checks(conn, window)
         warned = sum(1 for r in latest if not r["passed"] and r["severity"] != "error")
         write_outcomes(conn, [_gate_outcome(window, failed, warned, len(latest))], context.run_id)
     if failed:
@@ -229,7 +200,7 @@ def require_gate_open(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     even when the run did not include `quality/dq_gate` (a re-run of only downstream assets)."""
     window = context_window(context)
     with warehouse.get_connection() as conn:
-        failed = failed_upstream_checks(conn, window, set(context.assets_def.keys))
+        failed = failed_blocking_checks(conn, window)
     if failed:
         raise dg.Failure(description=gate_message(failed, window),
                          metadata={"failed_checks": dg.MetadataValue.json([f.describe() for f in failed])})
