@@ -435,8 +435,22 @@ def _record_held(settings: Settings, held: dict[dg.AssetKey, str], report: RunRe
     if not settings.warehouse_db.exists():
         return
     run_id = next((o.run_id for o in report.outcomes), "")
-    with duckdb.connect(str(settings.warehouse_db), config=duckdb_config()) as conn:
-        record_held(conn, held, report.build_start or report.start, report.end, run_id)
+    # A step's dbt process may still be releasing the file lock when the last stage returns: retry.
+    for attempt in range(HELD_WRITE_ATTEMPTS):
+        try:
+            with duckdb.connect(str(settings.warehouse_db), config=duckdb_config()) as conn:
+                record_held(conn, held, report.build_start or report.start, report.end, run_id)
+            return
+        except duckdb.IOException:
+            if attempt == HELD_WRITE_ATTEMPTS - 1:
+                report.notes.append("could not record the held-back assets (warehouse locked): "
+                                    "the next run recomputes them from its own failures")
+                return
+            time.sleep(HELD_WRITE_PAUSE_S)
+
+
+HELD_WRITE_ATTEMPTS = 15
+HELD_WRITE_PAUSE_S = 2.0
 
 
 # ------------------------------------------------------------------------------- landing and demo
