@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from jd_pipeline.brands import write_config_tables
+from tests.dbt import fixture_data
 from tests.dbt.support import load_raw_fixture, run_dbt
 
 
@@ -31,6 +33,8 @@ def report_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (data_dir / "warehouse").mkdir()
     db = data_dir / "warehouse" / "warehouse.duckdb"
     load_raw_fixture(db)
+    with duckdb.connect(str(db)) as conn:
+        write_config_tables(conn, fixture_data.BRANDS)  # brands.yaml, as the dbt tests' data dir has it
     run_dbt(data_dir, "build", "--exclude", "tag:after_forecast")
     write_forecast_for(db)
     run_dbt(data_dir, "build", "--select", "tag:after_forecast")
