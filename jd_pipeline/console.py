@@ -133,5 +133,7 @@ def summary_lines(report, reports_dir: Path | None = None, log_path: Path | None
         lines.append(f"reports: {len(files)} files under {reports_dir}")
     if log_path is not None and log_path.exists():
         lines.append(f"full log (Dagster, dbt): {log_path}")
-    lines.append("UI: `make dev` (http://127.0.0.1:3000) shows these runs, partitions and check results")
+    recorded = getattr(report, "event_log_seconds", 0.0)
+    lines.append("UI: `make dev` (http://127.0.0.1:3000) shows these runs, partitions and check results"
+                 + (f" (recording them took {recorded:.1f}s)" if recorded else ""))
     return lines

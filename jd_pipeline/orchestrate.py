@@ -69,6 +69,7 @@ class RunReport:
     end: date
     outcomes: list[StageOutcome] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    event_log_seconds: float = 0.0  # spent writing Dagster's event log (the cost of recording the runs)
     held: dict[str, str] = field(default_factory=dict)  # asset -> why it was held back
     build_start: date | None = None  # first day rebuilt (earlier than start when catching up)
     notes: list[str] = field(default_factory=list)  # late deliveries taken in
@@ -84,7 +85,7 @@ class RunReport:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "success": self.success,
                 "build_start": self.build_start.isoformat() if self.build_start else None,
                 "skipped": self.skipped, "held": self.held, "notes": self.notes, "missing": self.missing,
-                "no_data": self.no_data,
+                "no_data": self.no_data, "event_log_seconds": round(self.event_log_seconds, 2),
                 "stages": [asdict(o) for o in self.outcomes]}
 
     def render(self) -> str:
@@ -344,6 +345,7 @@ def run_pipeline(
         return report
     graph = runnable.resolve_asset_graph()
     held: dict[dg.AssetKey, str] = {}
+    writes_before = getattr(instance.event_log_storage, "write_seconds", 0.0)
     for number, stage in enumerate(stages, start=1):
         keys = tuple(key for key in stage.keys if key not in held)
         if not keys:
@@ -376,6 +378,7 @@ def run_pipeline(
             console.stage_done(title, outcome)
     report.held = {key.to_user_string(): reason for key, reason in held.items()}
     _record_held(settings, held, report)
+    report.event_log_seconds = getattr(instance.event_log_storage, "write_seconds", 0.0) - writes_before
     return report
 
 
