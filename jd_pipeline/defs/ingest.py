@@ -21,12 +21,14 @@ def _period_labels(contract: Contract, partition_keys: list[str]) -> list[str]:
     return list(partition_keys)
 
 
-def _metadata(summary: LoadSummary, row_count: int, contract: Contract) -> dict[str, object]:
+def _metadata(summary: LoadSummary, row_count: int, contract: Contract, newest: str | None = None) -> dict[str, object]:
     statuses = ("loaded", "replaced", "duplicate", "rejected", "skipped")
     files = [f for f in summary.files if f.status != "skipped"]
     return {
         "dagster/row_count": dg.MetadataValue.int(row_count),
         "table": dg.MetadataValue.text(f"raw.{contract.source}"),
+        # the newest period in the table, whatever this run loaded (late days show up here)
+        "newest_period_loaded": dg.MetadataValue.text(str(newest or "none")),
         "files": dg.MetadataValue.int(len(files)),
         **{f"files_{s}": dg.MetadataValue.int(len(summary.by_status(s))) for s in statuses},
         "rows_read": dg.MetadataValue.int(summary.rows_read),
@@ -74,6 +76,7 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
             held = dict(conn.execute(
                 "SELECT path, reason FROM ops.load_manifest WHERE source = ? AND status = 'held' "
                 "AND period IN (SELECT unnest(?)) ORDER BY path", [contract.source, labels]).fetchall())
+            newest = conn.execute(f"SELECT max(_period) FROM raw.{q(contract.source)}").fetchone()[0]  # type: ignore[index]
         for path, reason in summary.rejected.items():
             context.log.warning(f"rejected {path}: {reason}")
         context.log.info(
@@ -86,7 +89,7 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
             check_name=HELD_CHECK, passed=not held, severity=dg.AssetCheckSeverity.ERROR,
             metadata={"held_files": dg.MetadataValue.json(dict(list(held.items())[:MAX_LISTED_FILES])),
                       "held_count": dg.MetadataValue.int(len(held))})
-        return dg.MaterializeResult(metadata=_metadata(summary, row_count, contract), check_results=[check])
+        return dg.MaterializeResult(metadata=_metadata(summary, row_count, contract, newest), check_results=[check])
 
     return _ingest
 
