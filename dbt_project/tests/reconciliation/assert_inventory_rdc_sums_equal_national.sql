@@ -2,8 +2,8 @@
 -- The loader drops the 全国 rows like total rows and records them in ops.file_totals (one row per
 -- numeric column, label `配送中心=全国 (SKU=<sku>)`); a 全国 row left in raw is read too. A SKU with RDC
 -- rows and no 全国 total (or the reverse) fails: the file is incomplete.
--- meta.dagster.asset_key: Dagster shows this test as a check of the mart it reconciles (it reads several models)
-{{ config(severity='error', meta={'dagster': {'asset_key': ['marts', 'fct_inventory_daily']}}) }}
+-- meta.dagster.ref: Dagster shows this test as a check of the mart it reconciles (it reads several models)
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_inventory_daily'}}}) }}
 {% set file_totals = adapter.get_relation(database=target.database, schema='ops', identifier='file_totals') %}
 with rdc as (
     select date_day, brand, sku_id,

@@ -1,8 +1,8 @@
 -- Plan months add up per version and year: every line of a version lies in the version's year, and
 -- the budget / current-plan gmv of fct_plan_vs_actual_monthly summed over the year's months equals
 -- the staging lines of that version (no line lost or double counted by the store/category mapping).
--- meta.dagster.asset_key: Dagster shows this test as a check of the mart it reconciles (it reads several models)
-{{ config(severity='error', meta={'dagster': {'asset_key': ['marts', 'fct_plan_vs_actual_monthly']}}) }}
+-- meta.dagster.ref: Dagster shows this test as a check of the mart it reconciles (it reads several models)
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_plan_vs_actual_monthly'}}}) }}
 with lines as (
     select * from {{ ref('int_sales_plan__versions') }}
     where {{ in_month_window('month_start') }}

@@ -1,7 +1,7 @@
 -- For every brand-month with a ledger, the P&L cost lines + allocated_shared of both stores add up to
 -- the month's ledger total (JD-POP + JD-自营 + JD-共享): nothing lost or double counted.
--- meta.dagster.asset_key: Dagster shows this test as a check of the mart it reconciles (it reads several models)
-{{ config(severity='error', meta={'dagster': {'asset_key': ['marts', 'fct_ecom_pnl_monthly']}}) }}
+-- meta.dagster.ref: Dagster shows this test as a check of the mart it reconciles (it reads several models)
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_ecom_pnl_monthly'}}}) }}
 with ledger as (
     select brand, month_start, sum(amount) as ledger_total
     from {{ ref('stg_fin_opex_actuals__ledger_lines') }}

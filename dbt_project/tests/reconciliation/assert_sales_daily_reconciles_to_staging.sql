@@ -1,7 +1,7 @@
 -- fct_sales_daily totals = staging totals per day, brand and store (window only when vars are set).
 -- POP: Σ gmv of dealt lines, Σ (应付金额 − 运费金额) once per dealt order, Σ qty; self: Σ 收入, Σ 财务销量.
--- meta.dagster.asset_key: Dagster shows this test as a check of the mart it reconciles (it reads several models)
-{{ config(severity='error', meta={'dagster': {'asset_key': ['marts', 'fct_sales_daily']}}) }}
+-- meta.dagster.ref: Dagster shows this test as a check of the mart it reconciles (it reads several models)
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_sales_daily'}}}) }}
 with pop_lines as (
     select order_date as date_day, brand, order_id,
            sum(gmv) as gmv, sum(qty) as units, max(payable_amount - coalesce(freight, 0)) as order_net
