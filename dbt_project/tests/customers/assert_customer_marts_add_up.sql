@@ -2,7 +2,8 @@
 -- gmv and net_sales equal fct_sales_daily's POP lines of buyers with a buyer_key (every dealt line
 -- has one unless 下单帐号 was empty), and the cohorts' gmv in that month adds up to the same; the
 -- new buyers of a month are its cohort's buyers at months_since 0.
-{{ config(severity='error') }}
+-- meta.dagster.ref: Dagster shows this test as a check of the model it reconciles (it reads several models)
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_customer_monthly'}}}) }}
 with monthly as (
     select brand, month_start, sum(gmv) as gmv, sum(net_sales) as net_sales,
            sum(case when segment = 'new' then buyers else 0 end) as new_buyers

@@ -1,7 +1,8 @@
 -- sources.md, fin_region_budget: the regions of a version add up to that version's store total for
 -- the month in fin_sales_plan when both were published together (same brand, plan year and 发布日期);
 -- a difference is a warning, not a failure. Versions published on different days are not compared.
-{{ config(severity='warn') }}
+-- meta.dagster.ref: Dagster shows this test as a check of the model it reconciles (it reads several models)
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'stg_fin_region_budget__region_lines'}}}) }}
 with regions as (
     select brand, plan_year, published_on, plan_version, month_start, store_type, sum(target_gmv) as region_gmv
     from {{ ref('stg_fin_region_budget__region_lines') }}

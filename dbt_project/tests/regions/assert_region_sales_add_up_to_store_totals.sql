@@ -1,7 +1,8 @@
 -- marts.md, Regions: the regions of a store and month add up to the store's fct_sales_daily gmv (POP)
 -- or its shipped units (self, Σ 昨日出库商品件数 of fct_inventory_daily). A difference means a line
 -- or a shipment was dropped or counted twice by the region mapping.
-{{ config(severity='error') }}
+-- meta.dagster.ref: Dagster shows this test as a check of the model it reconciles (it reads several models)
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_region_sales_monthly'}}}) }}
 with regions as (
     select brand, month_start, store_type, sum(gmv) as gmv, sum(units) as units
     from {{ ref('fct_region_sales_monthly') }}
