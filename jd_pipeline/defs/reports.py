@@ -87,10 +87,11 @@ def _metadata(built: list[BuiltReport], seconds: float) -> dict[str, object]:
     latest = max(built, key=lambda b: (b.report.period, b.report.brand))
     meta["latest_html"] = dg.MetadataValue.path(str(latest.html_path))
     meta["latest_xlsx"] = dg.MetadataValue.path(str(latest.xlsx_path))
+    meta["latest_pdf"] = dg.MetadataValue.path(str(latest.pdf_path))
     meta["latest_url"] = dg.MetadataValue.url(latest.html_path.resolve().as_uri())
     meta["files"] = dg.MetadataValue.md("\n".join(
         f"- `{b.report.brand}` {b.report.period}: [{b.html_path.name}]({b.html_path.resolve().as_uri()}) · "
-        f"`{b.xlsx_path}` ({b.seconds:.2f}s)"
+        f"`{b.xlsx_path.name}` · `{b.pdf_path.name}` ({b.seconds:.2f}s)"
         for b in sorted(built, key=lambda b: (b.report.brand, b.report.period, b.report.file_stem))[-40:]
     ))
     meta["key_numbers"] = dg.MetadataValue.json(
@@ -110,7 +111,7 @@ def build_report_asset(kind: str) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=[GATE_KEY, *[_mart(m) for m in marts]],
         pool=WAREHOUSE_POOL,
-        kinds={"html", "excel", "duckdb"},
+        kinds={"html", "excel", "pdf", "duckdb"},
     )
     def _report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         require_gate_open(context, warehouse)

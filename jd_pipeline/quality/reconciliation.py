@@ -91,19 +91,26 @@ def sz_pop_deal_vs_orders_gmv(spec: ReconSpec, conn: duckdb.DuckDBPyConnection, 
             SELECT _brand AS brand, CAST(_period AS DATE) AS day, sum(unit_price * qty) AS orders_gmv
             FROM raw.jd_pop_orders WHERE {DEALT} AND {_in_window()} GROUP BY ALL)
         SELECT coalesce(sz.brand, o.brand) AS brand, coalesce(sz.day, o.day) AS day,
-               coalesce(sz_deal_amount, 0) AS sz_deal_amount, coalesce(orders_gmv, 0) AS orders_gmv,
-               coalesce(sz_deal_amount, 0) - coalesce(orders_gmv, 0) AS gap,
-               abs(coalesce(sz_deal_amount, 0) - coalesce(orders_gmv, 0))
-                 / greatest(abs(coalesce(orders_gmv, 0)), 0.01) AS gap_pct
+               sz_deal_amount, orders_gmv,
+               sz_deal_amount - orders_gmv AS gap,
+               abs(sz_deal_amount - orders_gmv) / greatest(abs(orders_gmv), 0.01) AS gap_pct
         FROM sz FULL JOIN o ON sz.brand = o.brand AND sz.day = o.day
-        ORDER BY gap_pct DESC"""
+        ORDER BY gap_pct DESC NULLS LAST, 1, 2"""
     rows = _rows(conn, sql, [window.start, window.end] * 2)
-    over = [r for r in rows if r["gap_pct"] > POP_GMV_TOLERANCE]
-    max_gap = max((r["gap_pct"] for r in rows), default=0.0)
-    observed = f"max gap {max_gap:.2%} over {len(rows)} brand-days; {len(over)} beyond {POP_GMV_TOLERANCE:.0%}"
+    # A day with one side missing (its 商智 file rejected or not delivered, or no orders) is not
+    # comparable: it is listed as such, never counted as a gap of (amount ÷ 0.01).
+    compared = [r for r in rows if r["sz_deal_amount"] is not None and r["orders_gmv"] is not None]
+    not_comparable = [{"brand": r["brand"], "day": r["day"],
+                       "missing": "jd_sz_sku" if r["sz_deal_amount"] is None else "jd_pop_orders"}
+                      for r in rows if r["sz_deal_amount"] is None or r["orders_gmv"] is None]
+    over = [r for r in compared if r["gap_pct"] > POP_GMV_TOLERANCE]
+    max_gap = max((r["gap_pct"] for r in compared), default=0.0)
+    observed = (f"max gap {max_gap:.2%} over {len(compared)} brand-days; {len(over)} beyond {POP_GMV_TOLERANCE:.0%}"
+                + (f"; {len(not_comparable)} not comparable (one side missing)" if not_comparable else ""))
     return _outcome(spec, window, not over, observed,
-                    {"tolerance": POP_GMV_TOLERANCE, "max_gap_pct": max_gap, "days_compared": len(rows),
+                    {"tolerance": POP_GMV_TOLERANCE, "max_gap_pct": max_gap, "days_compared": len(compared),
                      "days_beyond_tolerance": over[:MAX_EXAMPLES],
+                     "days_not_comparable": not_comparable[:MAX_EXAMPLES],
                      "failing_brands": sorted({r["brand"] for r in over})})
 
 

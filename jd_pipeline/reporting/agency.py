@@ -9,8 +9,17 @@ import pandas as pd
 
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
-from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
+from jd_pipeline.reporting.model import Chart, Format, KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.queries import df, exists, month_bounds, store_label
+
+
+MODEL = "fct_agency_kpi_scorecard"
+# How a KPI's target and actual read (the mart keeps ratios as ratios, ROI as a multiple).
+KPI_FORMATS: dict[str, Format] = {
+    "GMV达成率": "pct", "广告ROI": "ratio", "成交转化率": "pct", "付费流量占比": "pct", "行动项按时完成率": "pct",
+    "客服响应时长": "num",
+}
+SOURCE_LABELS = {"measured": "数仓计量", "self_reported": "自报"}
 
 
 def scorecard_periods(conn: duckdb.DuckDBPyConnection, brand: str, periods: list[str]) -> list[str]:
@@ -63,8 +72,7 @@ def build_agency_scorecard(conn: duckdb.DuckDBPyConnection, brand: str, period: 
         where brand = ? and is_action_latest and on_time = false and due_date between ? and ?
         order by overdue_days desc""", [brand, period_start, end])
     labels = [f"{n or i}" for i, n in zip(staff["staff_id"], staff["staff_name"])]
-    chart = charts.hbars(labels, [None if s is None else s * 100 for s in staff["staff_score"]],
-                         f"{period} 综合得分 (100 = 达标, 单项上限 150%)")
+    chart = charts.percent_hbars(labels, staff["staff_score"], f"{period} 综合得分 (虚线 100% = 达标, 单项上限 150%)")
     avg = staff["staff_score"].astype(float).mean()
     dq, dq_keys = dq_section(conn, brand, period_start, end)
     keys = [KeyNumber("staff", "考核人数", float(len(staff)), "int"),
@@ -72,24 +80,30 @@ def build_agency_scorecard(conn: duckdb.DuckDBPyConnection, brand: str, period: 
     keys += [KeyNumber(f"score_{r.staff_id}", f"{r.staff_name or r.staff_id}", r.staff_score, "pct")
              for r in staff.itertuples()]
     yearly = "年度 = 本年已考核季度的平均 (权重、目标、达成率与加权得分取平均); 实际值按全年口径计量。"
+    kpi_formats: list[Format] = [KPI_FORMATS.get(k, "num") for k in detail["kpi"]]
+    detail["source"] = detail["source"].map(lambda s: SOURCE_LABELS.get(s, s))
     return Report(
         kind="agency_scorecard", brand=brand, period=period,
         title=f"{brand} 代运营团队 KPI 考核 {period}", file_stem=f"agency_scorecard_{period}",
-        subtitle="除客服响应时长 (自报) 外, 所有 KPI 由数仓计量 · 达成率上限 150% · fct_agency_kpi_scorecard",
+        subtitle=f"{period_start} 至 {end} · 除客服响应时长 (自报) 外, 所有 KPI 由数仓计量 · 达成率上限 150%",
         key_numbers=keys + dq_keys,
         sections=[
             Section("综合得分", [Table("综合得分", "每人综合得分 (Σ 权重 × 达成率)", store_label(staff),
-                                   {"staff_score": "pct", "kpis": "int", "self_reported_kpis": "int"})],
+                                   {"staff_score": "pct", "kpis": "int", "self_reported_kpis": "int"}, model=MODEL)],
                     [Chart("scores", chart)], [yearly] if "Q" not in period else []),
-            Section("KPI 明细", [Table("KPI明细", "KPI 明细 (source = measured / self_reported)", store_label(detail),
-                                     {"weight": "pct", "target": "num", "actual": "num", "attainment": "pct",
-                                      "weighted_score": "pct", "quarters_scored": "int"})]),
+            Section("KPI 明细", [Table("KPI明细", "KPI 明细 (目标与实际按 KPI 的单位: 比率为 %, ROI 为倍数)",
+                                     store_label(detail),
+                                     {"weight": "pct", "attainment": "pct", "weighted_score": "pct",
+                                      "quarters_scored": "int"}, model=MODEL,
+                                     cell_formats={"target": kpi_formats, "actual": kpi_formats})]),
             Section("30-60-90 行动计划", [
                 Table("行动计划", "本期到期的行动项 (各行动项最新状态)", actions,
                       {"actions": "int", "done": "int", "on_time": "int", "late_or_overdue": "int",
-                       "cancelled": "int", "max_overdue_days": "int"}),
+                       "cancelled": "int", "max_overdue_days": "int"}, model="fct_action_plan_status",
+                      labels={"on_time": "按时完成"}),
                 Table("逾期行动项", "逾期或延迟完成", overdue,
-                      {"overdue_days": "int", "target": "num", "current": "num", "progress_pct": "pct"}),
+                      {"due_date": "date", "overdue_days": "int", "target": "num", "current": "num",
+                       "progress_pct": "pct"}, model="fct_action_plan_status"),
             ]),
             dq,
         ],

@@ -1,6 +1,6 @@
 """Build every report of a month for a brand, render them, and publish the files together.
 
-Layout: `$JD_DATA_DIR/reports/<brand>/<period>/<file_stem>.html|.xlsx` where period is the month
+Layout: `$JD_DATA_DIR/reports/<brand>/<period>/<file_stem>.html|.xlsx|.pdf` where period is the month
 (`YYYY-MM`: business review, monthly OPEX, campaign recaps by end month), the quarter (`YYYYQn`:
 OPEX quarter to date, agency scorecard) or the year (`YYYY`: OPEX year to date, agency scorecard).
 """
@@ -19,6 +19,7 @@ from jd_pipeline.reporting.campaign import build_campaign_recap, ended_campaigns
 from jd_pipeline.reporting.mbr import build_mbr
 from jd_pipeline.reporting.model import Report
 from jd_pipeline.reporting.opex import build_opex
+from jd_pipeline.reporting.pdf import htmls_to_pdfs
 from jd_pipeline.reporting.publish import publish_files
 from jd_pipeline.reporting.queries import month_bounds, quarter_label
 from jd_pipeline.reporting.render import render_html, render_xlsx
@@ -34,6 +35,10 @@ class BuiltReport:
     xlsx_path: Path
     seconds: float
     files: dict[Path, bytes] = field(default_factory=dict, repr=False)
+
+    @property
+    def pdf_path(self) -> Path:
+        return self.html_path.with_suffix(".pdf")
 
 
 def report_dir(reports_root: Path, brand: str, period: str) -> Path:
@@ -97,8 +102,21 @@ def months_of_run(months: list[str]) -> list[tuple[str, bool]]:
     return [(m, last_of_quarter[quarter_label(m)] == m) for m in sorted(months)]
 
 
+def add_pdfs(built: list[BuiltReport]) -> None:
+    """Print every report's HTML to its PDF (one headless Chromium for the whole run)."""
+    todo = [b for b in built if b.pdf_path not in b.files]
+    started = time.perf_counter()
+    pdfs = htmls_to_pdfs([b.files[b.html_path].decode("utf-8") for b in todo])
+    share = (time.perf_counter() - started) / max(len(todo), 1)
+    for b, pdf in zip(todo, pdfs):
+        b.files[b.pdf_path] = pdf
+        b.seconds += share
+
+
 def publish(built: list[BuiltReport]) -> list[Path]:
-    """All files of all reports of the run, renamed into place only once every one has rendered."""
+    """All files of all reports of the run (HTML, xlsx, PDF), renamed into place only once every one
+    has rendered."""
+    add_pdfs(built)
     files: dict[Path, bytes] = {}
     for b in built:
         files.update(b.files)

@@ -9,8 +9,17 @@ import pandas as pd
 
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
+from jd_pipeline.reporting.formatting import cn_day
+from jd_pipeline.reporting.layout import transposed
 from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.queries import df, exists, ratio, store_label
+
+MODEL = "fct_campaign_recap"
+OVERVIEW = ("target_gmv", "gmv_warmup", "gmv_during", "achievement_vs_target", "units_during", "gmv_pre_period",
+            "ly_gmv", "yoy", "ads_budget", "ads_cost", "ads_order_amount", "roi", "resource_cost")
+SUMMED = ("target_gmv", "gmv_warmup", "gmv_during", "units_during", "gmv_pre_period", "ads_budget", "ads_cost",
+          "ads_order_amount", "resource_cost")
+LY_BASIS = {"campaign": "去年同类型活动", "same_dates": "去年同日期"}
 
 
 def ended_campaigns(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: date) -> list[str]:
@@ -26,10 +35,49 @@ def ended_campaigns(conn: duckdb.DuckDBPyConnection, brand: str, start: date, en
 def _overview(conn: duckdb.DuckDBPyConnection, brand: str, code: str) -> pd.DataFrame:
     return df(conn, """
         select store_type, campaign_title, campaign_type, warmup_start, start_date, end_date, days_during,
-               target_gmv, gmv_warmup, gmv_during, achievement_vs_target, gmv_pre_period,
+               target_gmv, gmv_warmup, gmv_during, achievement_vs_target, units_during, gmv_pre_period,
                ly_gmv, ly_basis, (gmv_during - ly_gmv) / nullif(ly_gmv, 0) as yoy,
                ads_budget, ads_cost, ads_order_amount, roi, resource_cost, top_skus
         from marts.fct_campaign_recap where brand = ? and campaign_code = ? order by store_type""", [brand, code])
+
+
+def _daily(conn: duckdb.DuckDBPyConnection, brand: str, stores: list[str], first: date, end: date) -> pd.DataFrame:
+    """Daily GMV by store over [first, end], with the same dates one year earlier (all stores) where they exist."""
+    return df(conn, """
+        with days as (select cast(unnest(generate_series(?::date, ?::date, interval 1 day)) as date) as date_day),
+        cur as (
+            select date_day, sum(gmv) filter (where store_type = 'pop') as pop_gmv,
+                   sum(gmv) filter (where store_type = 'self') as self_gmv
+            from marts.fct_sales_daily where brand = ? and date_day between ? and ?
+              and store_type in (select unnest(?)) group by date_day),
+        ly as (
+            select cast(date_day + interval 1 year as date) as date_day, sum(gmv) as ly_gmv
+            from marts.fct_sales_daily where brand = ? and date_day between ?::date - interval 1 year
+              and ?::date - interval 1 year and store_type in (select unnest(?)) group by 1)
+        select d.date_day, c.pop_gmv, c.self_gmv, ly.ly_gmv
+        from days d left join cur c using (date_day) left join ly using (date_day) order by d.date_day""",
+        [first, end, brand, first, end, stores, brand, first, end, stores])
+
+
+def _daily_chart(daily: pd.DataFrame, stores: list[str], warm: date, start: date, end: date) -> bytes:
+    days = [pd.Timestamp(d).date() for d in daily["date_day"]]
+    series: dict[str, object] = {}
+    if "pop" in stores:
+        series["POP店"] = daily["pop_gmv"]
+    if "self" in stores:
+        series["自营"] = daily["self_gmv"]
+    dashed = []
+    if daily["ly_gmv"].notna().any():
+        series["去年同期 (合计)"] = daily["ly_gmv"]
+        dashed.append("去年同期 (合计)")
+    windows = []
+    if warm < start:
+        windows.append(charts.Window(days.index(warm), days.index(start - timedelta(days=1)), "预热期",
+                                     charts.WARMUP_SHADE))
+    windows.append(charts.Window(days.index(start), days.index(end), "正式期", charts.MAIN_SHADE))
+    return charts.lines([d.strftime("%m-%d") for d in days], series,  # type: ignore[arg-type]
+                        f"每日 GMV (预热 {cn_day(warm)} · 正式 {cn_day(start)} – {cn_day(end)})",
+                        windows=windows, dashed=dashed)
 
 
 def build_campaign_recap(conn: duckdb.DuckDBPyConnection, brand: str, code: str) -> Report:
@@ -39,11 +87,7 @@ def build_campaign_recap(conn: duckdb.DuckDBPyConnection, brand: str, code: str)
     warm = (warm if pd.notna(warm) else start)
     warm, start, end = (pd.Timestamp(x).date() for x in (warm, start, end))
     stores = list(ov["store_type"])
-    daily = df(conn, """
-        select date_day, sum(gmv) filter (where store_type = 'pop') as pop_gmv,
-               sum(gmv) filter (where store_type = 'self') as self_gmv
-        from marts.fct_sales_daily where brand = ? and date_day between ? and ? and store_type in (select unnest(?))
-        group by date_day order by date_day""", [brand, warm - timedelta(days=7), end, stores])
+    daily = _daily(conn, brand, stores, warm - timedelta(days=7), end)
     skus = df(conn, """
         select s.store_type, s.sku_id, d.sku_name, d.category, sum(s.units) as units, sum(s.gmv) as gmv
         from marts.fct_sales_daily s left join marts.dim_sku d on d.brand = s.brand and d.sku_id = s.sku_id
@@ -64,55 +108,60 @@ def build_campaign_recap(conn: duckdb.DuckDBPyConnection, brand: str, code: str)
             select resource_slot, resource_terms, store_type, sum(resource_cost) as resource_cost
             from staging.stg_tp_campaign_plan__campaign_resources where brand = ? and campaign_code = ?
             group by all order by resource_cost desc""", [brand, code])
-        if exists(conn, "staging", "stg_tp_campaign_plan__campaign_resources") else pd.DataFrame()
+        if exists(conn, "staging", "stg_tp_campaign_plan__campaign_resources") else
+        pd.DataFrame(columns=["resource_slot", "resource_terms", "store_type", "resource_cost"])
     )
-    totals = {c: float(ov[c].astype(float).sum()) for c in
-              ("target_gmv", "gmv_during", "gmv_warmup", "ads_cost", "ads_order_amount", "resource_cost")}
+    totals: dict[str, object] = {c: float(ov[c].astype(float).sum()) for c in SUMMED}
     ly = ov["ly_gmv"].astype(float).sum(min_count=1)
     ly = None if pd.isna(ly) else float(ly)
-    daily_chart = charts.lines([d.strftime("%m-%d") for d in pd.to_datetime(daily["date_day"])],
-                               {"POP店": daily["pop_gmv"], "自营": daily["self_gmv"]},
-                               f"每日 GMV (预热 {warm} · 正式 {start} – {end})")
+    totals["ly_gmv"] = ly
+    totals["achievement_vs_target"] = ratio(totals["gmv_during"], totals["target_gmv"])
+    totals["yoy"] = ratio(float(totals["gmv_during"]) - ly, ly) if ly else None  # type: ignore[arg-type]
+    totals["roi"] = ratio(totals["ads_order_amount"], totals["ads_cost"])
     target_chart = charts.grouped_bars(
         [str(s) for s in store_label(ov[["store_type"]].copy())["store_type"]],
-        {"目标": ov["target_gmv"], "预热": ov["gmv_warmup"], "正式期": ov["gmv_during"], "去年同活动": ov["ly_gmv"]},
-        "目标 vs 实际 vs 去年")
-    ov_out = store_label(ov.copy())
+        {"目标": ov["target_gmv"], "预热期": ov["gmv_warmup"], "正式期": ov["gmv_during"], "去年同期": ov["ly_gmv"]},
+        "目标 vs 实际 vs 去年", sort=False)
     money = "money"
-    ov_fmt = {"days_during": "int", "target_gmv": money, "gmv_warmup": money, "gmv_during": money,
-              "achievement_vs_target": "pct", "gmv_pre_period": money, "ly_gmv": money, "yoy": "pct",
-              "ads_budget": money, "ads_cost": money, "ads_order_amount": money, "roi": "ratio", "resource_cost": money}
+    ov_fmt = {"target_gmv": money, "gmv_warmup": money, "gmv_during": money, "achievement_vs_target": "pct",
+              "units_during": "int", "gmv_pre_period": money, "ly_gmv": money, "yoy": "pct", "ads_budget": money,
+              "ads_cost": money, "ads_order_amount": money, "roi": "ratio", "resource_cost": money}
+    overview = transposed("活动总览", "按店铺", store_label(ov.copy()), "store_type", OVERVIEW, ov_fmt, model=MODEL,
+                          total=totals if len(ov) > 1 else None)
+    basis = "、".join(sorted({LY_BASIS.get(b, b) for b in ov["ly_basis"].dropna()})) or "无去年数据"
     dq, dq_keys = dq_section(conn, brand, warm, end)
     keys = [
-        KeyNumber("gmv_during", "正式期 GMV", totals["gmv_during"]),
-        KeyNumber("target_gmv", "目标 GMV", totals["target_gmv"]),
-        KeyNumber("achievement_vs_target", "目标达成率", ratio(totals["gmv_during"], totals["target_gmv"]), "pct"),
-        KeyNumber("gmv_warmup", "预热期 GMV", totals["gmv_warmup"]),
-        KeyNumber("ly_gmv", "去年同活动 GMV", ly),
-        KeyNumber("ads_cost", "广告花费", totals["ads_cost"]),
-        KeyNumber("roi", "广告ROI", ratio(totals["ads_order_amount"], totals["ads_cost"]), "ratio"),
-        KeyNumber("resource_cost", "资源位成本", totals["resource_cost"]),
+        KeyNumber("gmv_during", "正式期 GMV", float(totals["gmv_during"])),  # type: ignore[arg-type]
+        KeyNumber("target_gmv", "目标 GMV", float(totals["target_gmv"])),  # type: ignore[arg-type]
+        KeyNumber("achievement_vs_target", "目标达成率", totals["achievement_vs_target"], "pct"),  # type: ignore[arg-type]
+        KeyNumber("gmv_warmup", "预热期 GMV", float(totals["gmv_warmup"])),  # type: ignore[arg-type]
+        KeyNumber("ly_gmv", "去年同期 GMV", ly, note=basis),
+        KeyNumber("ads_cost", "广告花费", float(totals["ads_cost"]), note="预热至结束"),  # type: ignore[arg-type]
+        KeyNumber("roi", "广告ROI", totals["roi"], "ratio"),  # type: ignore[arg-type]
+        KeyNumber("resource_cost", "资源位成本", float(totals["resource_cost"])),  # type: ignore[arg-type]
         *dq_keys,
     ]
+    top = [t for t in ov["top_skus"].dropna()]
     return Report(
         kind="campaign_recap", brand=brand, period=end.strftime("%Y-%m"),
         title=f"{brand} 活动复盘 {first['campaign_title']} ({code})", file_stem=f"campaign_recap_{code}",
-        subtitle=f"{first['campaign_type']} · 预热 {warm} · 正式 {start} – {end} · fct_campaign_recap",
+        subtitle=f"{first['campaign_type']} · 预热 {warm} · 正式 {start} 至 {end} ({int(first['days_during'])} 天)",
         key_numbers=keys,
         sections=[
-            Section("目标与实际", [Table("活动总览", "按店铺 (fct_campaign_recap)", ov_out, ov_fmt)],
-                    [Chart("target", target_chart), Chart("daily", daily_chart)],
-                    ["去年 = 去年同类型活动 (ly_basis = campaign) 或去年同日期 (same_dates)。ROI = 订单金额 ÷ 花费。"]),
+            Section("目标与实际", [overview],
+                    [Chart("target", target_chart), Chart("daily", _daily_chart(daily, stores, warm, start, end))],
+                    [f"去年 = {basis}。ROI = 订单金额 ÷ 花费。活动前同长度 = 预热前相同天数。",
+                     *([f"热销 SKU: {'; '.join(top)}"] if top else [])]),
             Section("商品", [Table("商品TOP15", "正式期 GMV 前15 SKU", store_label(skus),
-                                  {"units": "int", "gmv": money})]),
+                                  {"units": "int", "gmv": money}, model="fct_sales_daily")]),
             Section("运营: 流量与广告", [
                 Table("活动流量", "正式期流量来源", store_label(traffic),
-                      {"visitors": "int", "deal_buyers": "int", "conversion": "pct"}),
+                      {"visitors": "int", "deal_buyers": "int", "conversion": "pct"}, model="fct_traffic_daily"),
                 Table("活动广告", "预热至结束 京准通按产品线", ads,
-                      {"cost": money, "total_order_amount": money, "roi": "ratio"}),
+                      {"cost": money, "total_order_amount": money, "roi": "ratio"}, model="fct_ads_daily"),
             ]),
-            Section("平台资源", [Table("资源位", "资源位与成本 (tp_campaign_plan)", store_label(resources),
-                                   {"resource_cost": money})]),
+            Section("平台资源", [Table("资源位", "资源位与成本", store_label(resources),
+                                   {"resource_cost": money}, model=MODEL)]),
             dq,
         ],
         sources=["fct_campaign_recap", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "dim_sku",

@@ -1,27 +1,59 @@
-"""Small matplotlib charts rendered to PNG bytes (inlined as base64 in the HTML, no network needed)."""
+"""Small matplotlib charts rendered to PNG bytes (inlined as base64 in the HTML, no network needed).
+
+Conventions every report shares: POP店 is always `POP_COLOR`, 自营 always `SELF_COLOR`; value axes
+are labelled in 万 / 亿 with few ticks (one unit per axis, labels never crowd); bars are sorted;
+estimated points (a month without ledger) are drawn hollow and named in the legend; date windows
+(campaign warm-up and main period) can be shaded.
+"""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from jd_pipeline.reporting.fonts import configure_matplotlib
+from jd_pipeline.reporting.formatting import axis_label, axis_unit
 
-PALETTE = ("#c81623", "#2f6fb3", "#8c8c8c", "#f0a30a", "#3a9d5d", "#7b4fa0", "#e377c2", "#17becf")
-DPI = 90
+POP_COLOR = "#c81623"   # JD red
+SELF_COLOR = "#2f6fb3"  # blue
+# Colours for series that are not a store (plan, budget, last year, …): never the store colours.
+OTHER_COLORS = ("#8c8c8c", "#f0a30a", "#3a9d5d", "#7b4fa0", "#17becf", "#e377c2", "#5b5b5b")
+POSITIVE, NEGATIVE, TOTAL = "#3a9d5d", "#c0504d", "#f0a30a"
+DPI = 100
+WARMUP_SHADE, MAIN_SHADE = "#fde9c8", "#f9d0d3"
 
 
-def _figure(width: float = 7.5, height: float = 3.2) -> tuple[plt.Figure, plt.Axes]:
+def series_color(label: str, index: int) -> str:
+    """POP and 自营 keep their colour in every chart; other series take the other colours in order."""
+    if "POP" in label:
+        return POP_COLOR
+    if "自营" in label:
+        return SELF_COLOR
+    return OTHER_COLORS[index % len(OTHER_COLORS)]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A shaded stretch of a line chart's x axis, by category index (inclusive)."""
+
+    first: int
+    last: int
+    label: str
+    color: str
+
+
+def _figure(width: float = 8.0, height: float = 3.4) -> tuple[plt.Figure, plt.Axes]:
     configure_matplotlib()
     fig, ax = plt.subplots(figsize=(width, height), dpi=DPI)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", alpha=0.3)
     return fig, ax
 
 
@@ -34,91 +66,179 @@ def _png(fig: plt.Figure) -> bytes:
 
 
 def _values(series: Sequence[object]) -> np.ndarray:
-    return np.array([0.0 if v is None else float(v) for v in series], dtype=float)
+    """Floats; a missing value stays NaN (a gap in a line, no bar), never 0."""
+    out = []
+    for v in series:
+        try:
+            out.append(np.nan if v is None else float(v))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            out.append(np.nan)
+    return np.array(out, dtype=float)
+
+
+def _money_axis(axis: matplotlib.axis.Axis, values: Sequence[np.ndarray], unit_name: str = "元") -> str:
+    """万/亿 tick labels, at most 6 ticks; returns the axis unit text (e.g. 万元)."""
+    finite = [np.nanmax(np.abs(v)) for v in values if len(v) and np.isfinite(v).any()]
+    divisor, suffix = axis_unit(max(finite, default=0.0))
+    axis.set_major_locator(MaxNLocator(nbins=5))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: axis_label(v, divisor, suffix)))
+    return f"{suffix}{unit_name}"
+
+
+def _legend(ax: plt.Axes) -> None:
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+def _short(label: str, limit: int = 16) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def grouped_bars(
-    categories: Sequence[str], series: Mapping[str, Sequence[object]], title: str, ylabel: str = ""
+    categories: Sequence[str], series: Mapping[str, Sequence[object]], title: str,
+    unit: str = "元", sort: bool = True,
 ) -> bytes:
-    """Bars side by side per category, one colour per series."""
-    fig, ax = _figure(max(6.0, 0.9 * len(categories) + 3), 3.4)
-    n = max(len(series), 1)
+    """Bars side by side per category, sorted by the first series (largest first)."""
+    cats = [str(c) for c in categories]
+    data = {k: _values(v) for k, v in series.items()}
+    data = {k: v for k, v in data.items() if np.isfinite(v).any()} or data  # no legend for an empty series
+    order = list(range(len(cats)))
+    if sort and data:
+        first = next(iter(data.values()))
+        order = sorted(order, key=lambda i: -np.nan_to_num(first[i], nan=-np.inf))
+    cats = [cats[i] for i in order]
+    data = {k: v[order] for k, v in data.items()}
+    fig, ax = _figure(max(7.0, min(12.0, 0.8 * len(cats) + 4)), 3.6)
+    n = max(len(data), 1)
     width = 0.8 / n
-    x = np.arange(len(categories))
-    for i, (label, values) in enumerate(series.items()):
-        ax.bar(x + (i - (n - 1) / 2) * width, _values(values), width, label=label, color=PALETTE[i % len(PALETTE)])
-    ax.set_xticks(x, list(categories), rotation=20 if len(categories) > 5 else 0, ha="right" if len(categories) > 5 else "center")
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, frameon=False)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    x = np.arange(len(cats))
+    for i, (label, values) in enumerate(data.items()):
+        ax.bar(x + (i - (n - 1) / 2) * width, np.nan_to_num(values), width, label=label, color=series_color(label, i))
+    rotate = len(cats) > 5 or max((len(c) for c in cats), default=0) > 8
+    ax.set_xticks(x, [_short(c) for c in cats], rotation=30 if rotate else 0, ha="right" if rotate else "center",
+                  fontsize=8)
+    ax.set_ylabel(_money_axis(ax.yaxis, list(data.values()), unit) if unit else "")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(title, fontsize=11)
+    _legend(ax)
     return _png(fig)
 
 
-def lines(x: Sequence[str], series: Mapping[str, Sequence[object]], title: str, ylabel: str = "") -> bytes:
+def lines(
+    x: Sequence[str], series: Mapping[str, Sequence[object]], title: str, unit: str = "元",
+    estimated: Sequence[bool] | None = None, windows: Sequence[Window] = (), dashed: Sequence[str] = (),
+    estimated_label: str = "估算 (总账未到)",
+) -> bytes:
+    """One line per series. `estimated[i]` marks point i of every series as an estimate (hollow marker);
+    `windows` shade stretches of x; series named in `dashed` (last year) are drawn dashed."""
+    xs = [str(v) for v in x]
+    pos = np.arange(len(xs))
     fig, ax = _figure()
-    for i, (label, values) in enumerate(series.items()):
-        ax.plot(list(x), _values(values), marker="o", ms=3, label=label, color=PALETTE[i % len(PALETTE)])
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    ax.legend(fontsize=8, frameon=False)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    for w in windows:
+        ax.axvspan(w.first - 0.5, w.last + 0.5, color=w.color, alpha=0.8, lw=0, label=w.label, zorder=0)
+    data = {k: _values(v) for k, v in series.items()}
+    est = np.array(list(estimated) if estimated is not None else [False] * len(xs), dtype=bool)
+    for i, (label, values) in enumerate(data.items()):
+        color = series_color(label, i)
+        style = "--" if label in dashed else "-"
+        ax.plot(pos, values, style, color=color, lw=1.6, label=label, zorder=2)
+        ax.plot(pos[~est], values[~est], "o", ms=3.5, color=color, zorder=3)
+        if est.any():
+            ax.plot(pos[est], values[est], "o", ms=6, mfc="white", mec=color, mew=1.5, zorder=3)
+    if est.any():
+        ax.plot([], [], "o", ms=6, mfc="white", mec="#444", mew=1.5, label=estimated_label)
+    step = max(1, int(np.ceil(len(xs) / 14)))  # at most ~14 x labels: they never overlap
+    ax.set_xticks(pos[::step], [xs[i] for i in range(0, len(xs), step)], rotation=45, ha="right", fontsize=8)
+    ax.set_xlim(-0.5, max(len(xs), 1) - 0.5)
+    ax.set_ylabel(_money_axis(ax.yaxis, list(data.values()), unit) if unit else "")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(title, fontsize=11)
+    _legend(ax)
     return _png(fig)
 
 
-def stacked_bars(categories: Sequence[str], series: Mapping[str, Sequence[object]], title: str) -> bytes:
-    fig, ax = _figure(6.0, 3.2)
-    bottom = np.zeros(len(categories))
+def stacked_bars(categories: Sequence[str], series: Mapping[str, Sequence[object]], title: str,
+                 unit: str = "人") -> bytes:
+    fig, ax = _figure(6.5, 3.2)
+    cats = [str(c) for c in categories]
+    bottom = np.zeros(len(cats))
     for i, (label, values) in enumerate(series.items()):
-        vals = _values(values)
-        ax.bar(list(categories), vals, bottom=bottom, label=label, color=PALETTE[i % len(PALETTE)])
+        vals = np.nan_to_num(_values(values))
+        ax.bar(cats, vals, bottom=bottom, label=label, color=OTHER_COLORS[i % len(OTHER_COLORS)], width=0.5)
         bottom += vals
-    ax.set_title(title)
-    ax.legend(fontsize=8, frameon=False)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_ylabel(_money_axis(ax.yaxis, [bottom], unit))
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(title, fontsize=11)
+    _legend(ax)
     return _png(fig)
 
 
-def hbars(labels: Sequence[str], values: Sequence[object], title: str, color: str = PALETTE[1]) -> bytes:
-    fig, ax = _figure(7.0, max(2.2, 0.28 * len(labels) + 1))
+def hbars(labels: Sequence[str], values: Sequence[object], title: str, colors: Sequence[str] | None = None,
+          unit: str = "元", legend: Mapping[str, str] | None = None) -> bytes:
+    """Horizontal bars, largest on top; names on the y axis (never overlapping), values in 万/亿."""
     vals = _values(values)
-    ax.barh(list(labels)[::-1], vals[::-1], color=color)
-    ax.set_title(title)
+    order = sorted(range(len(vals)), key=lambda i: np.nan_to_num(vals[i], nan=-np.inf))  # ascending: largest on top
+    names = [_short(str(labels[i]), 22) for i in order]
+    bar_colors = [(colors[i] if colors else SELF_COLOR) for i in order]
+    fig, ax = _figure(8.0, max(2.4, 0.3 * len(names) + 1.2))
+    ax.barh(np.arange(len(names)), np.nan_to_num(vals[order]), color=bar_colors)
+    ax.set_yticks(np.arange(len(names)), names, fontsize=8)
+    ax.set_xlabel(_money_axis(ax.xaxis, [vals], unit) if unit else "")
     ax.grid(axis="x", alpha=0.3)
-    ax.tick_params(axis="y", labelsize=8)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    for name, color in (legend or {}).items():
+        ax.barh([0], [0], color=color, label=name)
+    ax.set_title(title, fontsize=11)
+    _legend(ax)
+    return _png(fig)
+
+
+def percent_hbars(labels: Sequence[str], values: Sequence[object], title: str, reference: float = 1.0) -> bytes:
+    """Horizontal bars of ratios shown as %, largest on top, with a reference line (e.g. 100 % = 达标)."""
+    vals = _values(values)
+    order = sorted(range(len(vals)), key=lambda i: np.nan_to_num(vals[i], nan=-np.inf))
+    fig, ax = _figure(8.0, max(2.4, 0.3 * len(order) + 1.2))
+    ax.barh(np.arange(len(order)), np.nan_to_num(vals[order]) * 100, color=OTHER_COLORS[2])
+    ax.set_yticks(np.arange(len(order)), [_short(str(labels[i]), 22) for i in order], fontsize=8)
+    ax.axvline(reference * 100, color="#444", lw=1, ls="--")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(title, fontsize=11)
     return _png(fig)
 
 
 def waterfall(steps: Sequence[tuple[str, object]], title: str, total_label: str) -> bytes:
     """Start at the first step, add the others (negative = a cost), end with a total bar."""
-    fig, ax = _figure(max(6.5, 0.75 * len(steps) + 2), 3.4)
+    fig, ax = _figure(max(8.0, min(12.0, 0.7 * len(steps) + 3)), 3.8)
     running = 0.0
     labels, bottoms, heights, colors = [], [], [], []
     for i, (label, value) in enumerate(steps):
-        v = 0.0 if value is None else float(value)
+        v = 0.0 if value is None else float(value)  # type: ignore[arg-type]
         labels.append(label)
         if i == 0:
             bottoms.append(0.0)
             heights.append(v)
-            colors.append(PALETTE[1])
+            colors.append(OTHER_COLORS[0])
         else:
             bottoms.append(running if v >= 0 else running + v)
             heights.append(abs(v))
-            colors.append(PALETTE[4] if v >= 0 else PALETTE[0])
+            colors.append(POSITIVE if v >= 0 else NEGATIVE)
         running += v
     labels.append(total_label)
     bottoms.append(min(0.0, running))
     heights.append(abs(running))
-    colors.append(PALETTE[3])
-    ax.bar(labels, heights, bottom=bottoms, color=colors)
+    colors.append(TOTAL)
+    ax.bar(range(len(labels)), heights, bottom=bottoms, color=colors)
+    unit = _money_axis(ax.yaxis, [np.array(bottoms) + np.array(heights), np.array(bottoms)])
+    divisor, suffix = axis_unit(max((abs(b + h) for b, h in zip(bottoms, heights)), default=0.0))
     for i, (b, h) in enumerate(zip(bottoms, heights)):
-        ax.text(i, b + h, f"{h:,.0f}", ha="center", va="bottom", fontsize=7)
+        if h:
+            ax.text(i, b + h, axis_label(h, divisor, suffix), ha="center", va="bottom", fontsize=7)
     ax.axhline(0, color="#444", lw=0.8)
-    ax.set_title(title)
-    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(unit)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(title, fontsize=11)
     return _png(fig)
 
 

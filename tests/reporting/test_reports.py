@@ -117,7 +117,7 @@ def test_business_review_numbers_equal_marts(built: dict[str, list[BuiltReport]]
     assert _value(parsed, "contribution") == pytest.approx(contribution)
     sheet = openpyxl.load_workbook(mbr.xlsx_path, read_only=True)["GMV计划达成"]
     rows = list(sheet.iter_rows(values_only=True))
-    col = rows[0].index("actual_gmv")
+    col = rows[0].index("实际 GMV (元)")  # Chinese headers from the dbt label dictionary
     assert sum(r[col] or 0 for r in rows[1:]) == pytest.approx(gmv)
 
 
