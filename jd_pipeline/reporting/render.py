@@ -90,6 +90,8 @@ def _table_html(table: Table) -> str:
                 text = fmt_value(value, fmt, scales.get(col, (1, ""))[0])
             cells.append(f'<td{cls} data-col="{html.escape(str(col))}"{raw}>{html.escape(text)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    if not rows:
+        rows.append(f'<tr><td class="empty" colspan="{max(len(cols), 1)}">本期无记录</td></tr>')
     note = f'<p class="note">{html.escape(table.note)}</p>' if table.note else ""
     return (
         f'<h3>{html.escape(table.title)}</h3><div class="table-wrap"><table data-table="{html.escape(table.sheet)}">'

@@ -43,3 +43,27 @@ def report_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with duckdb.connect(str(db)) as conn:
         ensure_dq_tables(conn)
     return data_dir
+
+
+REPORT_MONTH = "2026-03"
+
+
+@pytest.fixture(scope="session")
+def built_reports(report_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every report kind of the fixture month, rendered and published (HTML, xlsx, PDF) once per session."""
+    import time
+
+    from jd_pipeline.reporting import build as report_build
+    from jd_pipeline.reporting.build import build_kind, publish
+
+    root = tmp_path_factory.mktemp("reports")
+    out: dict = {}
+    with duckdb.connect(str(report_warehouse / "warehouse" / "warehouse.duckdb")) as conn:
+        for kind in report_build.REPORT_KINDS:
+            started = time.perf_counter()
+            out[kind] = build_kind(conn, kind, REPORT_MONTH, root)
+            print(f"\n[build time] {kind}: {len(out[kind])} reports in {time.perf_counter() - started:.2f}s")
+    started = time.perf_counter()
+    publish([b for reports in out.values() for b in reports])
+    print(f"\n[publish time incl. PDFs] {time.perf_counter() - started:.2f}s")
+    return out
