@@ -35,6 +35,18 @@ def test_pop_gmv_gap_warns_with_gap_in_details(wh) -> None:
     assert day["gap"] == 100 and abs(day["gap_pct"] - 1 / 3) < 1e-9
 
 
+def test_pop_gmv_day_without_sz_is_not_comparable_not_a_gap(wh) -> None:
+    """The day's 商智 file rejected (no rows): not a gap of 30000 % (300 ÷ 0.01) but "not comparable"."""
+    load_good_day(wh)
+    wh.conn.execute("DELETE FROM raw.jd_sz_sku WHERE _store = 'pop'")
+    outcome = _run(wh, "sz_pop_deal_vs_orders_gmv")
+    assert outcome.passed
+    assert outcome.details["max_gap_pct"] == 0 and outcome.details["days_compared"] == 0
+    (day,) = outcome.details["days_not_comparable"]
+    assert day["missing"] == "jd_sz_sku" and str(day["day"]).startswith(DAY)
+    assert "1 not comparable" in outcome.observed_value
+
+
 def test_ads_share_above_100_percent_warns(wh) -> None:
     load_good_day(wh)
     wh.replace("jd_ads", ads_rows(amount=900))  # 900 attributed vs 600 商智 deal amount
