@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser import chromium, screenshot  # noqa: E402
-from tests.reporting.looks import check_report  # noqa: E402
+from tests.browser import chromium, screenshot
+from tests.reporting.looks import check_report
 
 
 def main(folders: list[str]) -> int:

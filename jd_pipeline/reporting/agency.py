@@ -10,8 +10,7 @@ import pandas as pd
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.model import Chart, Format, KeyNumber, Report, Section, Table
-from jd_pipeline.reporting.queries import df, exists, month_bounds, store_label
-
+from jd_pipeline.reporting.queries import brand_name, df, exists, month_bounds, store_label
 
 MODEL = "fct_agency_kpi_scorecard"
 # How a KPI's target and actual read (the mart keeps ratios as ratios, ROI as a multiple).
@@ -84,7 +83,7 @@ def build_agency_scorecard(conn: duckdb.DuckDBPyConnection, brand: str, period: 
     detail["source"] = detail["source"].map(lambda s: SOURCE_LABELS.get(s, s))
     return Report(
         kind="agency_scorecard", brand=brand, period=period,
-        title=f"{brand} 代运营团队 KPI 考核 {period}", file_stem=f"agency_scorecard_{period}",
+        title=f"{brand_name(conn, brand)} 代运营团队 KPI 考核 {period}", file_stem=f"agency_scorecard_{period}",
         subtitle=f"{period_start} 至 {end} · 除客服响应时长 (自报) 外, 所有 KPI 由数仓计量 · 达成率上限 150%",
         key_numbers=keys + dq_keys,
         sections=[

@@ -12,7 +12,7 @@ from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.formatting import cn_day
 from jd_pipeline.reporting.layout import transposed
 from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
-from jd_pipeline.reporting.queries import df, exists, ratio, store_label
+from jd_pipeline.reporting.queries import brand_name, df, exists, ratio, store_label
 
 MODEL = "fct_campaign_recap"
 OVERVIEW = ("target_gmv", "gmv_warmup", "gmv_during", "achievement_vs_target", "units_during", "gmv_pre_period",
@@ -144,7 +144,7 @@ def build_campaign_recap(conn: duckdb.DuckDBPyConnection, brand: str, code: str)
     top = [t for t in ov["top_skus"].dropna()]
     return Report(
         kind="campaign_recap", brand=brand, period=end.strftime("%Y-%m"),
-        title=f"{brand} 活动复盘 {first['campaign_title']} ({code})", file_stem=f"campaign_recap_{code}",
+        title=f"{brand_name(conn, brand)} 活动复盘 {first['campaign_title']} ({code})", file_stem=f"campaign_recap_{code}",
         subtitle=f"{first['campaign_type']} · 预热 {warm} · 正式 {start} 至 {end} ({int(first['days_during'])} 天)",
         key_numbers=keys,
         sections=[

@@ -95,11 +95,15 @@ REPORT_ONLY: dict[str, ColumnLabel] = {
     "rows": ColumnLabel("行数", "行"),
 }
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
-
-
 def _manifest_path() -> Path:
     """The manifest of the repo's dbt project, parsed first when missing or stale."""
+    from jd_pipeline.config import DBT_PROJECT_DIR as project_dir
+
+    manifest = project_dir / "target" / "manifest.json"
+    models = project_dir / "models"
+    newest_yml = max((p.stat().st_mtime for p in models.rglob("*.yml")), default=0.0)
+    if manifest.exists() and manifest.stat().st_mtime >= newest_yml:
+        return manifest  # fresh for the labels (they live in the yml): no need to load dbt
     from jd_pipeline.defs.transform import ensure_dbt_manifest
 
     return ensure_dbt_manifest()

@@ -20,7 +20,7 @@ from jd_pipeline.reporting.formatting import PENDING
 from jd_pipeline.reporting.layout import transposed
 from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.periods import ledger_months, month_to_date_note, open_month_banner
-from jd_pipeline.reporting.queries import STORE_LABELS, df, month_bounds, ratio, store_label
+from jd_pipeline.reporting.queries import STORE_LABELS, brand_name, df, month_bounds, ratio, store_label
 
 PNL_LINES = (
     ("cogs", "商品成本"), ("commission", "佣金扣点"), ("platform_fee", "平台使用费"), ("ads", "广告费"),
@@ -259,7 +259,7 @@ def build_mbr(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Report
         banners.append(f"月度累计: {as_of}, 本月尚未结束。")
     return Report(
         kind="monthly_business_review", brand=brand, period=month,
-        title=f"{brand} 京东月度经营分析 {month}", file_stem=f"monthly_business_review_{month}",
+        title=f"{brand_name(conn, brand)} 京东月度经营分析 {month}", file_stem=f"monthly_business_review_{month}",
         subtitle=f"{start} 至 {end} · 与 BI 同口径",
         key_numbers=keys, banners=banners,
         sections=[plan_section, _store_trend_section(conn, brand, month), _traffic_section(conn, brand, start, end),

@@ -14,7 +14,15 @@ from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.formatting import PENDING
 from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.periods import ESTIMATE_BANNER, ledger_months
-from jd_pipeline.reporting.queries import df, month_bounds, quarter_label, quarter_months, ratio, store_label
+from jd_pipeline.reporting.queries import (
+    brand_name,
+    df,
+    month_bounds,
+    quarter_label,
+    quarter_months,
+    ratio,
+    store_label,
+)
 
 MONEY = ("actual", "budget", "plan", "variance", "variance_vs_plan", "budget_full", "plan_full")
 SCOPES = {"month": "月度", "quarter": "季度", "year": "年度"}
@@ -150,7 +158,7 @@ def build_opex(conn: duckdb.DuckDBPyConnection, brand: str, month: str, scope: s
     to_date = "" if scope == "month" else f" (截至 {month})"
     return Report(
         kind=f"opex_{scope}", brand=brand, period=period,
-        title=f"{brand} 京东 OPEX {SCOPES[scope]}报告 {period}{to_date}", file_stem=f"opex_{scope}_{period}",
+        title=f"{brand_name(conn, brand)} 京东 OPEX {SCOPES[scope]}报告 {period}{to_date}", file_stem=f"opex_{scope}_{period}",
         subtitle="实际 vs 预算 (年度第一个版本) vs 当前计划 (最新版本)",
         key_numbers=keys, banners=banners,
         sections=[

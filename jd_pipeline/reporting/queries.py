@@ -55,3 +55,11 @@ def store_label(frame: pd.DataFrame, col: str = "store_type") -> pd.DataFrame:
     if col in frame.columns:
         frame[col] = frame[col].map(lambda s: STORE_LABELS.get(s, s))
     return frame
+
+
+def brand_name(conn: duckdb.DuckDBPyConnection, brand: str) -> str:
+    """The brand's name as the reader knows it (dim_brand.jd_brand_name), else its folder code."""
+    if not exists(conn, "marts", "dim_brand"):
+        return brand
+    row = conn.execute("select max(jd_brand_name) from marts.dim_brand where brand = ?", [brand]).fetchone()
+    return str(row[0]) if row and row[0] else brand

@@ -13,13 +13,18 @@ from importlib import resources
 from string import Template
 
 from jd_pipeline.reporting.formatting import (
-    MISSING, PENDING, card_money, fmt_value, is_missing, money_scale,
+    MISSING,
+    PENDING,
+    card_money,
+    fmt_value,
+    is_missing,
+    money_scale,
 )
 from jd_pipeline.reporting.labels import column_label
 from jd_pipeline.reporting.model import Format, KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.xlsx import render_xlsx
 
-__all__ = ["column_header", "render_html", "render_xlsx", "fmt_value"]
+__all__ = ["column_header", "fmt_value", "render_html", "render_xlsx"]
 
 COUNT_UNIT_FORMATS = ("int",)
 
@@ -61,12 +66,17 @@ def cell_text(value: object, fmt: Format, divisor: float = 1) -> str:
     return fmt_value(value, fmt, divisor)
 
 
-def _mixed_cell_text(value: object, fmt: Format) -> str:
-    """A cell of a column whose rows differ in kind: money carries its own unit."""
+def _mixed_cell_text(value: object, fmt: Format, scale: tuple[float, str]) -> str:
+    """A cell of a column whose rows differ in kind: money carries its unit, one scale per row."""
     if fmt == "money" and not is_missing(value):
-        number, unit = card_money(float(value))  # type: ignore[arg-type]
-        return f"{number} {unit}"
+        return f"{fmt_value(value, fmt, scale[0])} {scale[1]}"
     return fmt_value(value, fmt)
+
+
+def _row_scales(table: Table) -> list[tuple[float, str]]:
+    """元 or 万元 per row, over the row's mixed-kind cells (a transposed table's row is one figure)."""
+    mixed = [c for c in table.frame.columns if c in table.cell_formats]
+    return [money_scale([table.frame[c].iloc[i] for c in mixed]) for i in range(len(table.frame))]
 
 
 def _table_html(table: Table) -> str:
@@ -76,6 +86,7 @@ def _table_html(table: Table) -> str:
     head = "".join(
         f'<th data-col="{html.escape(str(c))}">{html.escape(column_header(table, c, scales.get(c, (1, "元"))[1]))}</th>'
         for c in cols)
+    row_scales = _row_scales(table) if table.cell_formats else []
     rows = []
     for i, record in enumerate(table.frame.itertuples(index=False, name=None)):
         cells = []
@@ -85,7 +96,7 @@ def _table_html(table: Table) -> str:
             cls = ' class="num"' if numeric else ""
             raw = f' data-value="{_raw(value)}"' if numeric else ""
             if col in table.cell_formats:
-                text = _mixed_cell_text(value, fmt)
+                text = _mixed_cell_text(value, fmt, row_scales[i])
             else:
                 text = fmt_value(value, fmt, scales.get(col, (1, ""))[0])
             cells.append(f'<td{cls} data-col="{html.escape(str(col))}"{raw}>{html.escape(text)}</td>')

@@ -3,7 +3,6 @@ gate or a failed build leaves the previous reports untouched. Build times are pr
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
