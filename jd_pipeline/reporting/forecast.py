@@ -32,7 +32,7 @@ def forecast_vs_actual_section(conn: duckdb.DuckDBPyConnection, brand: str, mont
     """The month as forecast before it began (the latest forecast made before its first day) beside the
     current plan and the actual, by store and category."""
     if not _has_forecast(conn):
-        return Section("预测 vs 计划 vs 实际", notes=["尚无需求预测 (fct_demand_forecast 未生成)。"])
+        return Section("预测 vs 计划 vs 实际", notes=["尚无需求预测 (预测尚未生成)。"])
     start, _ = month_bounds(month)
     frame = df(conn, """
         with fc as (
@@ -56,17 +56,16 @@ def forecast_vs_actual_section(conn: duckdb.DuckDBPyConnection, brand: str, mont
                          "and as_of_date < ?", [brand, month, start]).fetchone()[0]
     store_label(frame)
     labels = [f"{s}·{c}" for s, c in zip(frame["store_type"], frame["category"])]
-    chart = charts.grouped_bars(labels, {"预测 forecast": frame["forecast_gmv"], "计划 plan": frame["plan_gmv"],
-                                         "实际 actual": frame["actual_gmv"]}, f"{month} GMV 预测 vs 计划 vs 实际")
+    chart = charts.grouped_bars(labels, {"实际": frame["actual_gmv"], "预测": frame["forecast_gmv"],
+                                         "计划": frame["plan_gmv"]}, f"{month} GMV 预测 vs 计划 vs 实际")
     fmt = {"plan_gmv": "money", "forecast_gmv": "money", "forecast_gmv_lower": "money",
            "forecast_gmv_upper": "money", "actual_gmv": "money", "forecast_error": "pct",
-           "achievement_vs_plan": "pct", "within_interval": "text"}
+           "achievement_vs_plan": "pct", "within_interval": "bool"}
     made = f"预测于 {as_of} 做出 (月初之前的最新一次)" if as_of else "本月开始之前没有预测"
     return Section("预测 vs 计划 vs 实际 (按店铺与品类)",
-                   [Table("预测vs实际", f"{month} 预测 vs 计划 vs 实际 (fct_rolling_plan_3m, fct_plan_vs_actual_monthly)",
-                          frame, fmt)],
+                   [Table("预测vs实际", f"{month} 预测 vs 计划 vs 实际", frame, fmt, model="fct_rolling_plan_3m")],
                    [Chart("forecast vs actual", chart)],
-                   [made + "; forecast_error = (预测 − 实际) ÷ 实际; 区间 = 80% 预测区间 (SKU 区间之和)。"])
+                   [made + "; 预测误差 = (预测 − 实际) ÷ 实际; 区间 = 80% 预测区间 (SKU 区间之和)。"])
 
 
 def rolling_plan_section(conn: duckdb.DuckDBPyConnection, brand: str, as_of: date) -> Section:
@@ -81,15 +80,15 @@ def rolling_plan_section(conn: duckdb.DuckDBPyConnection, brand: str, as_of: dat
                                           where brand = ? and as_of_date <= ?)
         order by month, store_type, category""", [brand, brand, as_of])
     totals = frame.groupby("month", as_index=False)[["plan_gmv", "forecast_gmv"]].sum()
-    chart = charts.grouped_bars(totals["month"], {"计划 plan": totals["plan_gmv"], "预测 forecast": totals["forecast_gmv"]},
-                                "未来3个月 GMV: 计划 vs 预测 (两店合计)")
+    chart = charts.grouped_bars(totals["month"], {"计划": totals["plan_gmv"], "预测": totals["forecast_gmv"]},
+                                "未来3个月 GMV: 计划 vs 预测 (两店合计)", sort=False)
     store_label(frame)
     fmt = {"plan_gmv": "money", "forecast_gmv": "money", "forecast_gmv_lower": "money", "forecast_gmv_upper": "money",
-           "gap": "money", "gap_pct": "pct", "forecast_units": "num"}
+           "gap": "money", "gap_pct": "pct", "forecast_units": "int"}
     return Section("未来3个月: 计划 vs 预测 (滚动计划)",
-                   [Table("滚动计划", "滚动3个月计划 vs 预测 (fct_rolling_plan_3m)", frame, fmt)],
+                   [Table("滚动计划", "滚动3个月计划 vs 预测", frame, fmt, model="fct_rolling_plan_3m")],
                    [Chart("rolling plan", chart)],
-                   ["gap = 预测 − 计划 (负数 = 预测低于计划); 品类预测 = 其 SKU 预测之和。"])
+                   ["预测 − 计划: 负数 = 预测低于计划; 品类预测 = 其 SKU 预测之和。"])
 
 
 def accuracy_section(conn: duckdb.DuckDBPyConnection, brand: str, as_of: date) -> Section:
@@ -121,12 +120,12 @@ def accuracy_section(conn: duckdb.DuckDBPyConnection, brand: str, as_of: date) -
     store_label(groups)
     store_label(weak)
     fmt = {"series": "int", "windows": "int", "backtest_wape": "pct", "baseline_wape": "pct", "coverage_80": "pct"}
-    weak_fmt = {"backtest_wape": "pct", "baseline_wape": "pct", "forecast_units_3m": "num"}
+    weak_fmt = {"backtest_wape": "pct", "baseline_wape": "pct", "forecast_units_3m": "int"}
     return Section(
         "预测准确度 (回测, 按品类) 与弱预测 SKU",
-        [Table("预测准确度", f"滚动回测 WAPE vs 基准 (预测于 {fc_as_of})", groups, fmt),
+        [Table("预测准确度", f"滚动回测 WAPE vs 基准 (预测于 {fc_as_of})", groups, fmt, model="fct_sales_daily"),
          Table("弱预测SKU", f"弱预测 SKU: 回测 WAPE > {WEAK_WAPE:.0%} 或高于基准 (共 {n_weak} 个, 按预测量前{WEAK_ROWS})",
-               weak, weak_fmt)],
+               weak, weak_fmt, model="dim_sku")],
         notes=[("每个选择组 (历史长度 × 店铺 × 品类) 的模型在多个滚动起点上选出, 基准 (季节性朴素/朴素) 也是候选,"
-               " 故组内回测 WAPE 不高于基准。coverage_80 = 最后一个起点上 80% 区间的实际覆盖率 (目标 70–90%)。")],
+               " 故组内回测 WAPE 不高于基准。80% 区间覆盖率 = 最后一个起点上 80% 区间的实际覆盖率 (目标 70–90%)。")],
     )

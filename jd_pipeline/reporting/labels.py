@@ -74,6 +74,18 @@ REPORT_ONLY: dict[str, ColumnLabel] = {
     "ledger": ColumnLabel("总账", None),
     "item": ColumnLabel("项目", None),
     "count": ColumnLabel("数量", "个"),
+    # forecast sections (reporting/forecast.py)
+    "forecast_error": ColumnLabel("预测误差", "%"),
+    "within_interval": ColumnLabel("实际落在 80% 区间", None),
+    "history_class": ColumnLabel("历史长度", None),
+    "model": ColumnLabel("模型", None),
+    "series": ColumnLabel("序列数", "个"),
+    "windows": ColumnLabel("回测起点数", "个"),
+    "backtest_wape": ColumnLabel("回测 WAPE", "%"),
+    "baseline_wape": ColumnLabel("基准 WAPE", "%"),
+    "baseline": ColumnLabel("基准模型", None),
+    "coverage_80": ColumnLabel("80% 区间覆盖率", "%"),
+    "forecast_units_3m": ColumnLabel("未来3个月预测销量", "件"),
     # daily flash (reporting/flash.py)
     "gmv_day": ColumnLabel("当日 GMV", "元"),
     "gmv_week_ago": ColumnLabel("上周同日 GMV", "元"),

@@ -13,7 +13,7 @@ from jd_pipeline.reporting.forecast import (
     rolling_plan_section,
 )
 from jd_pipeline.reporting.model import KeyNumber, Report
-from jd_pipeline.reporting.queries import month_bounds, scalar
+from jd_pipeline.reporting.queries import brand_name, month_bounds, scalar
 
 
 def build_rolling_plan(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Report:
@@ -36,8 +36,8 @@ def build_rolling_plan(conn: duckdb.DuckDBPyConnection, brand: str, month: str) 
         ]
     return Report(
         kind="rolling_plan", brand=brand, period=month,
-        title=f"{brand} 滚动3个月计划 {month}", file_stem=f"rolling_plan_{month}",
-        subtitle=f"Rolling 3-month plan · 预测于 {as_of or '—'} · 数据来自 marts (与 BI 同口径)",
+        title=f"{brand_name(conn, brand)} 滚动3个月计划 {month}", file_stem=f"rolling_plan_{month}",
+        subtitle=f"预测于 {as_of or '—'} · 与 BI 同口径",
         key_numbers=[*keys, *dq_keys],
         sections=[rolling_plan_section(conn, brand, end), forecast_vs_actual_section(conn, brand, month),
                   accuracy_section(conn, brand, end), dq],
