@@ -59,9 +59,12 @@ def built_reports(report_warehouse: Path, tmp_path_factory: pytest.TempPathFacto
     root = tmp_path_factory.mktemp("reports")
     out: dict = {}
     with duckdb.connect(str(report_warehouse / "warehouse" / "warehouse.duckdb")) as conn:
+        as_of = conn.execute("select max(as_of_date) from marts.fct_demand_forecast").fetchone()[0]
         for kind in report_build.REPORT_KINDS:
             started = time.perf_counter()
-            out[kind] = build_kind(conn, kind, REPORT_MONTH, root)
+            # the rolling-plan report belongs to the forecast's month (April in the fixture)
+            month = as_of.strftime("%Y-%m") if kind == "rolling_plan" else REPORT_MONTH
+            out[kind] = build_kind(conn, kind, month, root)
             print(f"\n[build time] {kind}: {len(out[kind])} reports in {time.perf_counter() - started:.2f}s")
     started = time.perf_counter()
     publish([b for reports in out.values() for b in reports])
