@@ -78,34 +78,34 @@ def customers_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -
         KeyNumber("returning_buyers", "老客数", float(ret["buyers"].sum()) if len(ret) else None, "int"),
         KeyNumber("repeat_rate", "复购率", ratio(segments["multi_order_buyers"].sum(), buyers) if buyers else None, "pct"),
     ]
-    notes = ["新客 = 首次成交在本月的买家 (按加密后的下单帐号, 仅POP店); 老客 = 首次成交在更早月份。"
-             "复购率 = 本月成交2单及以上的买家 ÷ 本月成交买家。留存率 = 首购月份的买家中在该月再次成交的比例。"]
+    notes = [("新客 = 首次成交在本月的买家 (按加密后的下单帐号, 仅POP店); 老客 = 首次成交在更早月份。"
+              "复购率 = 本月成交2单及以上的买家 ÷ 本月成交买家。留存率 = 首购月份的买家中在该月再次成交的比例。")]
     if len(segments) and bool(segments["is_history_short"].any()):
         notes.append(f"注意: 本月之前只有 {int(segments['history_months'].max())} 个完整月的订单历史 (不足12个月), "
                      "部分“新客”可能是更早历史未导入的老客。")
     charts_out = [
         Chart("new vs returning", charts.stacked_bars(
-            trend["month"], {"新客 new": trend["new_buyers"], "老客 returning": trend["returning_buyers"]},
+            trend["month"], {"新客": trend["new_buyers"], "老客": trend["returning_buyers"]},
             "成交买家: 新客 vs 老客 (近12个月)")),
         Chart("repeat rate", charts.lines(
             trend["month"], {"复购率 %": trend["repeat_rate"].astype(float) * 100,
                              "老客占比 %": trend["returning_share"].astype(float) * 100},
-            "复购率与老客占比 (近12个月, %)")),
+            "复购率与老客占比 (近12个月, %)", unit="%")),
     ]
     if len(cohorts):
         charts_out.append(Chart("cohort heat map", _heatmap(cohorts, month)))
     seg_fmt = {"buyers": "int", "orders": "int", "units": "int", "gmv": "money", "net_sales": "money",
                "multi_order_buyers": "int", "repeat_rate": "pct", "gmv_per_buyer": "money", "history_months": "int",
-               "is_history_short": "text"}
+               "is_history_short": "bool"}
     trend_fmt = {"new_buyers": "int", "returning_buyers": "int", "buyers": "int", "new_gmv": "money",
-                 "returning_gmv": "money", "repeat_rate": "pct", "returning_share": "pct", "is_history_short": "text"}
+                 "returning_gmv": "money", "repeat_rate": "pct", "returning_share": "pct", "is_history_short": "bool"}
     cohort_fmt = {"months_since": "int", "cohort_buyers": "int", "active_buyers": "int", "retention_rate": "pct",
-                  "gmv": "money", "is_history_short": "text"}
+                  "gmv": "money", "is_history_short": "bool"}
     section = Section(
         "客户: 新客 vs 老客, 复购与留存 (POP店)",
-        tables=[Table("客户分层", f"{month} 新客 vs 老客 (fct_customer_monthly)", segments, seg_fmt),
-                Table("客户趋势", "近12个月 新客/老客与复购率", trend, trend_fmt),
-                Table("首购留存", "首购月份留存 (fct_customer_cohort)", cohorts, cohort_fmt)],
+        tables=[Table("客户分层", f"{month} 新客 vs 老客", segments, seg_fmt, model="fct_customer_monthly"),
+                Table("客户趋势", "近12个月 新客/老客与复购率", trend, trend_fmt, model="fct_customer_monthly"),
+                Table("首购留存", "首购月份留存", cohorts, cohort_fmt, model="fct_customer_cohort")],
         charts=charts_out,
         notes=notes,
     )
@@ -130,19 +130,19 @@ def regions_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> 
     total = frame["actual_gmv"].astype(float).sum()
     keys = [KeyNumber("region_unassigned_share", "未分配大区占比", ratio(unassigned, total) if total else None, "pct")]
     chart = charts.grouped_bars(
-        by_region["region"], {"实际 actual": by_region["actual_gmv"], "计划 plan": by_region["plan_gmv"],
-                              "预算 budget": by_region["budget_gmv"]},
+        by_region["region"], {"实际": by_region["actual_gmv"], "计划": by_region["plan_gmv"],
+                              "预算": by_region["budget_gmv"]},
         f"{month} 大区 GMV 实际 vs 计划 vs 预算 (两店合计)")
     out = frame.copy()
     store_label(out)
     fmt = {"budget_gmv": "money", "plan_gmv": "money", "actual_gmv": "money", "achievement_vs_plan": "pct",
-           "achievement_vs_budget": "pct", "is_estimate": "text"}
+           "achievement_vs_budget": "pct", "is_estimate": "bool"}
     notes = ["预算 = 区域预算第一个版本; 计划 = 最新发布的版本。自营的大区实际为估算: 各配送中心出库件数 × 当月该SKU"
              "平均单件收入 (京东不提供自营零售的地区)。"]
     if unassigned:
         notes.append("未分配 = 省份或配送中心不在最新的大区主数据中 (或订单无省份), 请销售运营补全大区主数据。")
     section = Section("大区: 预算 vs 实际",
-                      tables=[Table("大区预算达成", f"{month} 大区预算达成 (fct_region_budget_vs_actual_monthly)",
-                                    out, fmt)],
+                      tables=[Table("大区预算达成", f"{month} 大区预算达成", out, fmt,
+                                    model="fct_region_budget_vs_actual_monthly")],
                       charts=[Chart("regions", chart)], notes=notes)
     return section, keys

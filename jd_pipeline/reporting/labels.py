@@ -74,6 +74,13 @@ REPORT_ONLY: dict[str, ColumnLabel] = {
     "ledger": ColumnLabel("总账", None),
     "item": ColumnLabel("项目", None),
     "count": ColumnLabel("数量", "个"),
+    # customers section (reporting/customers_regions.py)
+    "new_buyers": ColumnLabel("新客数", "人"),
+    "returning_buyers": ColumnLabel("老客数", "人"),
+    "new_gmv": ColumnLabel("新客 GMV", "元"),
+    "returning_gmv": ColumnLabel("老客 GMV", "元"),
+    "returning_share": ColumnLabel("老客占比", "%"),
+    "gmv_per_buyer": ColumnLabel("客单价", "元"),
     # forecast sections (reporting/forecast.py)
     "forecast_error": ColumnLabel("预测误差", "%"),
     "within_interval": ColumnLabel("实际落在 80% 区间", None),
