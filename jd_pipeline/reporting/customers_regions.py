@@ -137,8 +137,8 @@ def regions_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> 
     store_label(out)
     fmt = {"budget_gmv": "money", "plan_gmv": "money", "actual_gmv": "money", "achievement_vs_plan": "pct",
            "achievement_vs_budget": "pct", "is_estimate": "bool"}
-    notes = ["预算 = 区域预算第一个版本; 计划 = 最新发布的版本。自营的大区实际为估算: 各配送中心出库件数 × 当月该SKU"
-             "平均单件收入 (京东不提供自营零售的地区)。"]
+    notes = [("预算 = 区域预算第一个版本; 计划 = 最新发布的版本。自营的大区实际为估算: 各配送中心出库件数 × 当月该SKU"
+              "平均单件收入 (京东不提供自营零售的地区)。")]
     if unassigned:
         notes.append("未分配 = 省份或配送中心不在最新的大区主数据中 (或订单无省份), 请销售运营补全大区主数据。")
     section = Section("大区: 预算 vs 实际",

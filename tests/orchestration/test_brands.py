@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
@@ -57,10 +58,10 @@ def test_unconfigured_landing_brand_is_an_error(tmp_path: Path) -> None:
 
 
 def test_run_without_date_takes_yesterday_in_shanghai() -> None:
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from jd_pipeline.cli import business_yesterday
 
     # 17:30 UTC on Dec 1 is 01:30 on Dec 2 in Asia/Shanghai: yesterday there is Dec 1, not Nov 30
-    assert business_yesterday(datetime(2026, 12, 1, 17, 30, tzinfo=timezone.utc)) == date(2026, 12, 1)
-    assert business_yesterday(datetime(2026, 12, 1, 15, 30, tzinfo=timezone.utc)) == date(2026, 11, 30)
+    assert business_yesterday(datetime(2026, 12, 1, 17, 30, tzinfo=UTC)) == date(2026, 12, 1)
+    assert business_yesterday(datetime(2026, 12, 1, 15, 30, tzinfo=UTC)) == date(2026, 11, 30)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from jd_pipeline.reporting.customers_regions import customers_section, regions_section
@@ -63,7 +64,7 @@ def test_regions_section_figures(warehouse: Path) -> None:
     # February POP: 华南 300.00, 未分配 40.00 (O9 without province), 华北 budgeted only by the revision
     assert {k.key: k.value for k in keys} == {"region_unassigned_share": pytest.approx(40 / 340)}
     frame = _table(section, "大区预算达成")
-    got = [(s, r, None if b != b else float(b), float(p) if p == p else None, float(a))
+    got = [(s, r, None if pd.isna(b) else float(b), None if pd.isna(p) else float(p), float(a))
            for s, r, b, p, a in frame[["store_type", "region", "budget_gmv", "plan_gmv", "actual_gmv"]].values]
     assert got == [("POP店", "华南", 400.0, 350.0, 300.0), ("POP店", "华北", None, 100.0, 0.0),
                    ("POP店", "未分配", None, None, 40.0)]
