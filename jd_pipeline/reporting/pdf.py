@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,8 +58,15 @@ def html_to_pdf(browser: Browser, html: str) -> bytes:
         context.close()
 
 
-def htmls_to_pdfs(htmls: list[str]) -> list[bytes]:
-    if not htmls:
-        return []
+def _print_all(htmls: list[str]) -> list[bytes]:
     with pdf_browser() as browser:
         return [html_to_pdf(browser, h) for h in htmls]
+
+
+def htmls_to_pdfs(htmls: list[str]) -> list[bytes]:
+    """PDFs of `htmls`, printed in a thread of their own: Playwright's sync API refuses to start in a
+    thread whose asyncio loop is running (another Playwright session, an async caller)."""
+    if not htmls:
+        return []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-pdf") as pool:
+        return pool.submit(_print_all, htmls).result()
