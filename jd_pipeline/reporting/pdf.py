@@ -1,8 +1,8 @@
 """Report PDFs (A4 landscape) printed by headless Chromium, for forwarding in chat.
 
 Playwright drives Debian's chromium (`scripts/system-packages.txt`; `JD_CHROMIUM` overrides the
-path); nothing downloads a browser. Chromium embeds the subset of the CJK font it used (Noto Sans
-CJK from fonts-noto-cjk), so the PDF reads the same anywhere and its text can be extracted.
+path); nothing downloads a browser. Chromium embeds the glyphs of the CJK font it used (Noto Sans
+CJK from fonts-noto-cjk, as Type3 fonts with ToUnicode), so the PDF reads the same anywhere and its text can be extracted.
 One browser prints every report of a run.
 """
 
