@@ -81,8 +81,11 @@ def failed_blocking_checks(conn: duckdb.DuckDBPyConnection, window: Window) -> l
 
 
 def gate_message(failed: list[FailedCheck], window: Window) -> str:
+    # The first line names the failed checks: run summaries and held-back reasons show only it.
+    named = ", ".join(f"{f.check_name} on {f.asset}" for f in failed[:3])
+    more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
     lines = [(f"data-quality gate closed for {window.start}..{window.end} (end exclusive): "
-             f"{len(failed)} blocking check(s) failed")]
+             f"{len(failed)} blocking check(s) failed: {named}{more}")]
     lines += [f"  - {f.describe()}" for f in failed]
     return "\n".join(lines)
 
