@@ -277,7 +277,9 @@ def test_window_without_files_is_not_ok_and_missing_deliveries_are_named(tmp_pat
     with data_dir_env(root):
         (root / "brands.yaml").write_text(BRANDS_YAML, encoding="utf-8")
         samples.sample_jd_ads(root / "landing")  # acme's ads of 2026-03-01 only
-        empty = run("2026-05-01")
+        # A window before that file: nothing in it and nothing late to take in (a later run would load
+        # the 03-01 file as a late delivery, which is not "no data").
+        empty = run("2026-02-01")
         assert empty.no_data and not empty.success and not empty.outcomes
         assert "NO DATA" in empty.render()
         assert not (root / "serving" / "warehouse.duckdb").exists()
