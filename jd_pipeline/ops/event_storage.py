@@ -38,6 +38,10 @@ BATCHED_EVENT_TYPES = frozenset({
 EVENT_BATCH_SIZE = 1000
 
 
+class MissingEventLogDirectory(ValueError):
+    """The instance's dagster.yaml does not say where the event log lives."""
+
+
 def _batchable(event: EventLogEntry) -> bool:
     return (
         event.dagster_event is not None
@@ -49,7 +53,8 @@ def _batchable(event: EventLogEntry) -> bool:
 class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     """`SqliteEventLogStorage` with a `store_event_batch` that writes a batch in one go.
 
-    `base_dir` defaults to `$DAGSTER_HOME/history/runs`, where Dagster's default storage keeps
+    `base_dir` is written into the instance's dagster.yaml (ops/instance.py); an older copy
+    without it falls back to `$DAGSTER_HOME/history/runs`, where Dagster's default storage keeps
     the event log, so an existing instance keeps its history.
     """
 
@@ -71,7 +76,16 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     def from_config_value(
         cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
     ) -> BatchedSqliteEventLogStorage:
-        base_dir = config_value.get("base_dir") or os.path.join(os.environ["DAGSTER_HOME"], "history", "runs")
+        base_dir = config_value.get("base_dir")
+        if not base_dir:
+            home = os.environ.get("DAGSTER_HOME")
+            if not home:
+                raise MissingEventLogDirectory(
+                    "the event log of this Dagster instance has no directory: its dagster.yaml sets no "
+                    "event_log_storage.config.base_dir and DAGSTER_HOME is not set; rewrite the file with "
+                    "jd_pipeline.ops.instance.write_instance_config(<instance directory>) or set DAGSTER_HOME"
+                )
+            base_dir = os.path.join(home, "history", "runs")
         return cls(base_dir=base_dir, inst_data=inst_data)
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:

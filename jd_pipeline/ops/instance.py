@@ -3,15 +3,16 @@
 
 Both prepare it the same way: the project's `dagster.yaml` (run queue, one `duckdb_warehouse`
 pool slot, the batched event log of ops/event_storage.py, no telemetry or first-visit pop-up)
-is copied there when the instance has none, the pool limit is set, and Dagster's event batching
+is written there when the instance has none (`write_instance_config`), the pool limit is set, and Dagster's event batching
 is switched on (`DAGSTER_EVENT_BATCH_SIZE`, read by Dagster at every event, so it is an
 environment variable and not a dagster.yaml setting).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
+import string
 from pathlib import Path
 
 import dagster as dg
@@ -31,13 +32,21 @@ def instance_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def write_instance_config(home: Path) -> Path:
+    """The project's dagster.yaml in the instance directory `home`, its event log in
+    `home/history/runs` (a configured storage is not told the directory it belongs to)."""
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    event_log_dir = json.dumps(str(home.resolve() / "history" / "runs"))  # a quoted YAML string
+    target.write_text(string.Template(TEMPLATE.read_text()).substitute(event_log_dir=event_log_dir))
+    return target
+
+
 def prepare_dagster_home(settings: Settings) -> Path:
     """Create the instance directory with the project's dagster.yaml and the pool limit."""
     home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    target = home / "dagster.yaml"
-    if not target.exists():
-        shutil.copyfile(TEMPLATE, target)
+    if not (home / "dagster.yaml").exists():
+        write_instance_config(home)
     with _environment(instance_environment(settings)), dg.DagsterInstance.get() as instance:
         instance.event_log_storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
     return home

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,16 +11,14 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from jd_pipeline.defs.resources import WAREHOUSE_POOL
-from jd_pipeline.ops.instance import TEMPLATE
+from jd_pipeline.ops.instance import write_instance_config
 from jd_pipeline.ops.recovery import recover_dead_runs
 
 CHILD = textwrap.dedent("""
     import os, sys, time
     import dagster as dg
-import pytest
     marker, hang = sys.argv[1], sys.argv[2] == "hang"
 
     @dg.asset(key=["marts", "fake"], pool="duckdb_warehouse")
@@ -36,13 +33,9 @@ import pytest
 """)
 
 
-@pytest.mark.xfail(run=False, strict=True, reason=(
-    "issue #14 open: fails since runs record in the persistent instance (event storage needs DAGSTER_HOME, "
-    "and the child run script then exits early); not yet fixed"))
 def test_killed_run_releases_the_pool_slot(tmp_path: Path) -> None:
     home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copyfile(TEMPLATE, home / "dagster.yaml")
+    write_instance_config(home)
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     with dg.DagsterInstance.from_config(str(home)) as instance:
         instance.event_log_storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
