@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
+from dagster._core.events import DagsterEventType
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from dagster._core.utils import make_new_run_id
 
@@ -230,10 +231,14 @@ def _observed(metadata: dict) -> str:
     return ", ".join(f"{k}={getattr(v, 'value', v)}" for k, v in list(metadata.items())[:3])
 
 
+STEP_EVENTS = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+
+
 def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
     started: dict[str, float] = {}
     seconds: dict[str, float] = {}
-    for entry in instance.all_logs(run_id):
+    # only the step events: a year's run also holds an event per asset and partition
+    for entry in instance.all_logs(run_id, of_type=STEP_EVENTS):
         event = entry.dagster_event
         if event is None or not event.step_key:
             continue
