@@ -34,6 +34,8 @@ from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
 from dagster._core.storage.sqlalchemy_compat import db_fetch_mappings, db_select
 from dagster._serdes import ConfigurableClassData, deserialize_value, serialize_value
 
+from jd_pipeline.config import ConfigError
+
 # The asset events Dagster batches and that touch only the event tables and `asset_keys`
 # (check events have their own table and keep Dagster's write path).
 BATCHED_EVENT_TYPES = frozenset({
@@ -45,7 +47,7 @@ BATCHED_EVENT_TYPES = frozenset({
 EVENT_BATCH_SIZE = 1000
 
 
-class MissingEventLogDirectory(ValueError):
+class MissingEventLogDirectory(ConfigError):
     """The instance's dagster.yaml does not say where the event log lives."""
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from jd_pipeline.config import Settings
+from jd_pipeline.config import ConfigError, Settings
 from jd_pipeline.defs.resources import WAREHOUSE_POOL
 from jd_pipeline.ops.event_storage import EVENT_BATCH_SIZE
 
@@ -47,9 +47,20 @@ def prepare_dagster_home(settings: Settings) -> Path:
     home = settings.dagster_home
     if not (home / "dagster.yaml").exists():
         write_instance_config(home)
-    with _environment(instance_environment(settings)), dg.DagsterInstance.get() as instance:
+    with _environment(instance_environment(settings)), _instance_or_config_error(home) as instance:
         instance.event_log_storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
     return home
+
+
+def _instance_or_config_error(home: Path) -> dg.DagsterInstance:
+    """The instance of `home`; an invalid dagster.yaml there (edited by hand) is a ConfigError
+    naming the file, so the CLI prints one line instead of Dagster's traceback."""
+    try:
+        return dg.DagsterInstance.get()
+    except dg.DagsterInvalidConfigError as exc:
+        reason = exc.errors[0].message if exc.errors else str(exc).splitlines()[0]
+        raise ConfigError(f"{home / 'dagster.yaml'} is not a valid Dagster instance configuration: {reason} "
+                          f"(compare it with {TEMPLATE}, or delete it to get the project default)") from None
 
 
 def open_instance(settings: Settings) -> dg.DagsterInstance:

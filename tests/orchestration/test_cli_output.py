@@ -51,3 +51,20 @@ def test_tool_output_goes_to_the_log_not_the_terminal(tmp_path: Path, capsys) ->
     console.close()
     assert "START sql view" not in capsys.readouterr().out
     assert "START sql view" in log.read_text()
+
+
+def test_invalid_instance_config_is_one_line_and_exit_2(data_dir: Path, capsys) -> None:
+    from tests.e2e import fixtures as fx
+
+    fx.write_brands(data_dir)
+    export = data_dir / "landing" / "jd_pop_orders" / fx.BRAND / "2025-03-10" / "orders.csv"
+    export.parent.mkdir(parents=True)
+    export.write_text("订单号\n")
+    home = data_dir / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("run_coordinator:\n  module: dagster._core.run_coordinator\n  klass: Queued\n")
+    assert main(["run", "--date", "2025-03-10"]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.out + captured.err, captured.err
+    assert str(home / "dagster.yaml") in lines[0] and "not a valid Dagster instance configuration" in lines[0]
