@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -134,6 +134,9 @@ def data_dir_with(landing: Path, name: str, keep_until: date | None = None) -> P
             target = data_dir / "landing" / path.relative_to(landing)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(path, target)
+    brands = landing.parent / "brands.yaml"  # the generator's brand configuration, beside its landing zone
+    if brands.exists():
+        shutil.copyfile(brands, data_dir / "brands.yaml")
     return data_dir
 
 
@@ -295,7 +298,7 @@ def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
     # only: it would take --quick past its 3 minutes).
     whole_report = full_dir / "nightly-whole-tables.json"
     whole_started = time.time()
-    wall_whole, _, done = (0.0, 0.0, None) if mode is QUICK else run_measured(
+    wall_whole, _, done = (0.0, 0.0, None) if mode.scale < 1 else run_measured(
         jd("run", "--date", str(mode.nightly_day), "--report-json", str(whole_report)),
         {**pipeline_env(full_dir), "JD_DQ_FULL_SCOPE": "1"})
     if done is not None and whole_report.exists():
@@ -305,7 +308,7 @@ def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
                               f"{in_checks / total if total else 0:.2f} of its {total:.1f}s in stages, "
                               f"wall {wall_whole:.1f}s (same day re-run)"))
 
-    if mode is QUICK:  # at 1/50 of the volume both nightly runs are fixed costs: the ratio says nothing
+    if mode.scale < 1:  # at 1/50 of the volume both nightly runs are fixed costs: the ratio says nothing
         return figures
     short_dir = data_dir_with(landing, f"{mode.name}-short")
     subprocess.run(jd("run", "--start", str(mode.nightly_day - timedelta(days=mode.short_days)), "--end",
@@ -323,7 +326,7 @@ def equality_figure(mode: Mode) -> Figure:
     over the restatement scenario and its deliveries replayed night by night."""
     from benchmarks.nightly_equals_rebuild import measure
 
-    result = measure(scale=0.01 if mode is QUICK else 0.1, nights=8)
+    result = measure(scale=0.01 if mode.scale < 1 else 0.1, nights=8)
     differing = len(result["differing_tables"])
     return Figure("nightly ≡ rebuild: marts differing", differing, "0",
                   differing == 0 and result["all_runs_ok"] and not result["kinds_missing"],
@@ -344,8 +347,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small scale, a few minutes")
     parser.add_argument("--only", choices=["throughput", "pipeline", "equality"], help="run one group of figures")
+    parser.add_argument("--days", type=int, help="history days instead of the mode's (e.g. --quick --days 365: "
+                        "a year of partitions at the small scale, for the recording figure)")
     args = parser.parse_args()
     mode = QUICK if args.quick else FULL
+    if args.days:
+        mode = replace(mode, name=f"{mode.name}-{args.days}d", days=args.days)
     landing, gen_wall, gen_peak = cached_landing(mode)
     figures = [Figure(f"generate --scale {mode.scale}, {mode.days + 1} days (wall s)",
                       round(gen_wall, 1) if gen_wall else None, "≤ 180",
