@@ -1,13 +1,14 @@
 """PostgreSQL publish vs DuckDB publish, and BI readers during publishes.
 
-    .venv/bin/python benchmarks/bench_pg_publish.py --rows 10000000 [--readers 20] [--publishes 4]
+    .venv/bin/python benchmarks/bench_pg_publish.py --rows 10000000 [--readers 20] [--publishes 4] [--rounds 3]
 
 1. Builds a working warehouse of the marts' shape (jd_pipeline/ops/bench_publish.py: sales 50 %,
    ads 30 %, funnel 20 % of --rows) and publishes it to DuckDB (`publish_serving`, no Parquet and
    with Parquet).
 2. Starts a PostgreSQL server of its own (initdb in a temp dir, free port) and publishes the
    served file to it: first publish (every table copied), again unchanged (nothing copied), and
-   a nightly-like one (one day of sales changed: that table copied).
+   a nightly-like one (one day of sales changed: that table copied). The first publishes are
+   --rounds pairs of a full DuckDB publish and a full PostgreSQL publish, side by side.
 3. Readers: --readers threads, each running BI-style queries (a store total joined to the
    generation) as the read-only role while --publishes generations are published. Each query
    returns (generation, total); a torn read is a total that is not that generation's.
@@ -20,6 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -32,7 +35,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jd_pipeline.ops.bench_publish import build
+from jd_pipeline.ops.bench_publish import build, write_manifest
 from jd_pipeline.ops.local_postgres import temporary_server
 
 READER_SQL = """
@@ -45,6 +48,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--readers", type=int, default=20)
     parser.add_argument("--publishes", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="full DuckDB + PostgreSQL publishes compared")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "pg_publish.json")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="jd-bench-pg-"))
@@ -52,44 +56,70 @@ def main() -> None:
     from jd_pipeline.config import get_settings
     from jd_pipeline.ops.pg_settings import pg_settings
     from jd_pipeline.ops.publish import publish_serving
-    from jd_pipeline.ops.publish_pg import publish_postgres
+    from jd_pipeline.ops.publish_pg import publish_jobs, publish_postgres
 
     settings = get_settings()
     figures: dict[str, object] = {"rows": args.rows, "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
     began = time.perf_counter()
     build(settings.warehouse_db, args.rows)
     figures["build_seconds"] = round(time.perf_counter() - began, 1)
+    manifest = write_manifest(root / "manifest.json")
     duck_np = publish_serving(settings, write_parquet=False)
-    duck = publish_serving(settings)
     figures["duckdb_publish_seconds_no_parquet"] = duck_np.duration_seconds
-    figures["duckdb_publish_seconds"] = duck.duration_seconds
 
     with temporary_server() as server:
         os.environ.update(server.env())
         os.environ["JD_PG_BI_PASSWORD"] = "bench-reader"
         pg = pg_settings()
-        first = publish_postgres(settings.serving_db, pg)
-        figures["pg_first_publish_seconds"] = first.duration_seconds
+        # Full publishes, DuckDB then PostgreSQL, round after round: on a shared machine the load
+        # changes by the minute, so each round's ratio compares two publishes made side by side.
+        duck_rounds, pg_rounds = [], []
+        for _ in range(args.rounds):
+            shutil.rmtree(settings.serving_dir, ignore_errors=True)
+            duck_rounds.append(publish_serving(settings).duration_seconds)
+            _empty_serving_database(server, pg)
+            first = publish_postgres(settings.serving_db, pg, manifest_path=manifest)
+            pg_rounds.append(first.duration_seconds)
+        figures["duckdb_publish_seconds_rounds"] = duck_rounds
+        figures["pg_first_publish_seconds_rounds"] = pg_rounds
+        figures["ratio_pg_first_to_duckdb_rounds"] = [round(p / d, 2) for d, p in zip(duck_rounds, pg_rounds)]
+        figures["duckdb_publish_seconds"] = statistics.median(duck_rounds)
+        figures["pg_first_publish_seconds"] = statistics.median(pg_rounds)
+        figures["pg_publish_jobs"] = publish_jobs()
         figures["pg_first_rows_per_second"] = round(first.rows_per_second)
         figures["pg_first_copied_rows"] = first.copied_rows
-        again = publish_postgres(settings.serving_db, pg)
+        figures["pg_first_keys"] = sorted({f"{t.name}: {t.key}" for t in first.tables if t.key})
+        again = publish_postgres(settings.serving_db, pg, manifest_path=manifest)
         figures["pg_unchanged_publish_seconds"] = again.duration_seconds
         figures["pg_unchanged_copied_tables"] = sum(t.copied for t in again.tables)
         _change_one_day(settings.warehouse_db, 1)
         publish_serving(settings, write_parquet=False)
-        nightly = publish_postgres(settings.serving_db, pg)
+        nightly = publish_postgres(settings.serving_db, pg, manifest_path=manifest)
         figures["pg_one_table_changed_publish_seconds"] = nightly.duration_seconds
         figures["pg_one_table_changed_copied"] = [f"{t.schema}.{t.name}" for t in nightly.tables if t.copied]
-        figures.update(_readers_during_publishes(settings, server, pg, args))
-    figures["ratio_pg_first_to_duckdb"] = round(figures["pg_first_publish_seconds"] / duck.duration_seconds, 2)
+        if args.readers:
+            figures.update(_readers_during_publishes(settings, server, pg, args, manifest))
+    figures["ratio_pg_first_to_duckdb"] = round(
+        figures["pg_first_publish_seconds"] / figures["duckdb_publish_seconds"], 2
+    )
     figures["ratio_pg_nightly_to_duckdb"] = round(
-        figures["pg_one_table_changed_publish_seconds"] / duck.duration_seconds, 2
+        figures["pg_one_table_changed_publish_seconds"] / figures["duckdb_publish_seconds"], 2
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     width = max(len(k) for k in figures)
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")
+
+
+def _empty_serving_database(server, pg) -> None:
+    """Drop what a publish created, so the next publish is a first one (every table copied)."""
+    from jd_pipeline.ops.publish import PUBLISHED_SCHEMAS
+    from jd_pipeline.ops.publish_pg import META_SCHEMA, STORE_SCHEMA
+
+    with psycopg.connect(server.dsn, password=server.password, autocommit=True) as con:
+        for schema in (*PUBLISHED_SCHEMAS, STORE_SCHEMA, META_SCHEMA):
+            con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def _change_one_day(warehouse: Path, delta: int) -> None:
@@ -111,7 +141,7 @@ def _served_total(served: Path) -> tuple[str, Decimal]:
         con.close()
 
 
-def _readers_during_publishes(settings, server, pg, args) -> dict[str, object]:
+def _readers_during_publishes(settings, server, pg, args, manifest) -> dict[str, object]:
     from jd_pipeline.ops.publish import publish_serving
     from jd_pipeline.ops.publish_pg import publish_postgres
 
@@ -141,7 +171,7 @@ def _readers_during_publishes(settings, server, pg, args) -> dict[str, object]:
             publish_serving(settings, write_parquet=False)
             generation, total = _served_total(settings.serving_db)
             expected[generation] = total
-            publish_seconds.append(publish_postgres(settings.serving_db, pg).duration_seconds)
+            publish_seconds.append(publish_postgres(settings.serving_db, pg, manifest_path=manifest).duration_seconds)
             time.sleep(1.0)
     finally:
         stop.set()

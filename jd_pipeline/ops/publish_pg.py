@@ -23,8 +23,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +48,7 @@ OLD_PREFIX = "jd_old__"
 SCHEMA_MARK = "jd-ops-warehouse serving schema"  # COMMENT ON SCHEMA of the schemas we own
 ADVISORY_LOCK_KEY = 7_170_417  # any constant: serializes publishers of one database
 BATCH_ROWS = 250_000
+KEY_BUILD_MEMORY = "256MB"  # maintenance_work_mem of a copying session
 DROP_LOCK_TIMEOUT = "2s"  # dropping an old generation waits this long for its last readers
 
 
@@ -77,14 +80,11 @@ class PgPublishResult:
     target: str
     duration_seconds: float
     tables: list[PgTable] = field(default_factory=list)
+    copy_seconds: float = 0.0  # wall time of the copies (they run side by side)
 
     @property
     def copied_rows(self) -> int:
         return sum(t.row_count for t in self.tables if t.copied)
-
-    @property
-    def copy_seconds(self) -> float:
-        return sum(t.seconds for t in self.tables if t.copied)
 
     @property
     def rows_per_second(self) -> float:
@@ -123,14 +123,14 @@ def publish_postgres(
             _advisory_lock(pg)
             _ensure_catalog(pg)
             _ensure_bi_role(pg, settings)
-            published: list[PgTable] = []
-            for (schema, name), columns in sources.items():
-                doc = docs.get((schema, name), TableDoc())
-                published.append(_store_table(duck, pg, schema, name, columns, doc))
+            copy_began = time.perf_counter()
+            published = _store_tables(duck, pg, settings, sources, docs)
+            copy_seconds = round(time.perf_counter() - copy_began, 3)
             _swap_generation(pg, generation, published, sources, docs, settings.bi_role, list(schemas))
             published_at = datetime.now(UTC).isoformat(timespec="seconds")
             result = PgPublishResult(
-                generation, published_at, settings.describe(), round(time.perf_counter() - started, 3), published
+                generation, published_at, settings.describe(), round(time.perf_counter() - started, 3), published,
+                copy_seconds if any(t.copied for t in published) else 0.0,
             )
             _record_generation(pg, result)
             _drop_old_generations(pg)
@@ -271,10 +271,72 @@ def storage_name(schema: str, name: str, fingerprint: str) -> str:
     return f"{schema}__{name}"[:44] + "__" + fingerprint[:16]
 
 
-def _store_table(
+@dataclass(frozen=True)
+class _Planned:
+    """A served table, its content fingerprint and whether PostgreSQL already holds that content."""
+
+    schema: str
+    name: str
+    columns: list[Column]
+    grain: tuple[str, ...]
+    fingerprint: str
+    row_count: int
+    storage: str
+    stored: bool
+
+
+def publish_jobs() -> int:
+    """Tables copied at once (`JD_PG_PUBLISH_JOBS`, default 2): each copy keeps one PostgreSQL
+    backend busy parsing COPY rows and one client thread rendering them, so two copies use both
+    cores of a small machine; a bigger server can take more."""
+    raw = os.environ.get("JD_PG_PUBLISH_JOBS", "").strip()
+    if not raw:
+        return 2
+    try:
+        jobs = int(raw)
+    except ValueError:
+        raise PublishError(f"JD_PG_PUBLISH_JOBS must be a whole number, got {raw!r}") from None
+    if jobs < 1:
+        raise PublishError(f"JD_PG_PUBLISH_JOBS must be at least 1, got {jobs}")
+    return jobs
+
+
+def _store_tables(
+    duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection, settings: PgSettings,
+    sources: dict[tuple[str, str], list[Column]], docs: dict[tuple[str, str], TableDoc],
+) -> list[PgTable]:
+    """Every served table as a stored table: unchanged content is reused, changed tables are
+    copied `publish_jobs()` at a time (largest first, so the last copy to finish is a short one).
+    Each copy commits on its own connection; nothing is visible to readers before the swap."""
+    planned = [_plan_table(duck, pg, schema, name, columns, docs.get((schema, name), TableDoc()))
+               for (schema, name), columns in sources.items()]
+    results: dict[tuple[str, str], PgTable] = {
+        (p.schema, p.name): PgTable(p.schema, p.name, p.storage, p.row_count, False, 0.0, p.grain,
+                                    _existing_key(pg, p.storage))
+        for p in planned if p.stored
+    }
+    to_copy = sorted((p for p in planned if not p.stored), key=lambda p: p.row_count, reverse=True)
+    if to_copy:
+        jobs = min(publish_jobs(), len(to_copy))
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pg-publish") as pool:
+            futures = {pool.submit(_copy_table, duck, settings, p): p for p in to_copy}
+            errors: list[BaseException] = []
+            for future in as_completed(futures):
+                try:
+                    table = future.result()
+                except BaseException as exc:  # noqa: BLE001 - every copy finishes or fails before we raise
+                    errors.append(exc)
+                    continue
+                results[(table.schema, table.name)] = table
+            if errors:
+                raise errors[0]
+    return [results[key] for key in sources]
+
+
+def _plan_table(
     duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection, schema: str, name: str, columns: list[Column],
     doc: TableDoc,
-) -> PgTable:
+) -> _Planned:
     grain = tuple(c for c in doc.grain if any(col.name == c for col in columns))
     fingerprint, count = _fingerprint(duck, schema, name, columns, grain)
     storage = storage_name(schema, name, fingerprint)
@@ -284,24 +346,35 @@ def _store_table(
         [STORE_SCHEMA, storage],
     ).fetchone()
     pg.commit()
-    if existing:
-        key = _existing_key(pg, storage)
-        return PgTable(schema, name, storage, count, False, 0.0, grain, key)
+    return _Planned(schema, name, columns, grain, fingerprint, count, storage, existing is not None)
+
+
+def _copy_table(duck: duckdb.DuckDBPyConnection, settings: PgSettings, plan: _Planned) -> PgTable:
+    """Create, fill, key and analyze one stored table in one transaction of a connection of its
+    own (DuckDB: a cursor of its own, so threads do not share a connection)."""
     began = time.perf_counter()
-    with pg.transaction():
-        target = sql.Identifier(STORE_SCHEMA, storage)
-        pg.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))  # a half-registered leftover
-        pg.execute(_create_table_sql(target, columns))
-        _copy_rows(duck, pg, schema, name, target, columns)
-        key = _add_grain_key(pg, storage, grain)
-        pg.execute(sql.SQL("ANALYZE {}").format(target))
-        seconds = time.perf_counter() - began
-        pg.execute(
-            f"INSERT INTO {META_SCHEMA}.stored_tables "
-            "(storage_name, schema_name, table_name, fingerprint, row_count, copy_seconds) VALUES (%s,%s,%s,%s,%s,%s)",
-            [storage, schema, name, fingerprint, count, seconds],
-        )
-    return PgTable(schema, name, storage, count, True, round(seconds, 3), grain, key)
+    cursor = duck.cursor()
+    try:
+        with _connect(settings) as pg:
+            # Sorting the grain for its key in memory instead of in temp files; local to this session.
+            pg.execute(f"SET maintenance_work_mem = '{KEY_BUILD_MEMORY}'")
+            with pg.transaction():
+                target = sql.Identifier(STORE_SCHEMA, plan.storage)
+                pg.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))  # a half-registered leftover
+                pg.execute(_create_table_sql(target, plan.columns))
+                _copy_rows(cursor, pg, plan.schema, plan.name, target, plan.columns, plan.grain)
+                key = _add_grain_key(pg, plan.storage, plan.grain)
+                pg.execute(sql.SQL("ANALYZE {}").format(target))
+                seconds = time.perf_counter() - began
+                pg.execute(
+                    f"INSERT INTO {META_SCHEMA}.stored_tables "
+                    "(storage_name, schema_name, table_name, fingerprint, row_count, copy_seconds) "
+                    "VALUES (%s,%s,%s,%s,%s,%s)",
+                    [plan.storage, plan.schema, plan.name, plan.fingerprint, plan.row_count, seconds],
+                )
+    finally:
+        cursor.close()
+    return PgTable(plan.schema, plan.name, plan.storage, plan.row_count, True, round(seconds, 3), plan.grain, key)
 
 
 def _create_table_sql(target: sql.Composable, columns: list[Column]) -> sql.Composed:
@@ -316,7 +389,7 @@ def _create_table_sql(target: sql.Composable, columns: list[Column]) -> sql.Comp
 
 def _copy_rows(
     duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection, schema: str, name: str, target: sql.Composable,
-    columns: list[Column],
+    columns: list[Column], grain: tuple[str, ...] = (),
 ) -> None:
     """Stream the table as CSV (DuckDB → Arrow batches → CSV text) into `COPY … FROM STDIN`.
 
@@ -324,9 +397,15 @@ def _copy_rows(
     every non-null value keeps NULL (unquoted empty) apart from '' (quoted empty). FREEZE: the
     table was created in this transaction, so its rows are written already frozen (no later
     VACUUM rewriting every page to set hint bits).
+
+    Rows go in the order of the grain: DuckDB sorts on all cores, and PostgreSQL's sort for the
+    key then finds its input already in order (one pass instead of a sort) wherever its collation
+    orders text by code point as DuckDB does (C, C.UTF-8); elsewhere it sorts as it would anyway.
+    Readers also get each day's rows together on disk.
     """
     exprs = ", ".join(f"{c.select_expr} AS {_qi(c.name)}" for c in columns)
-    reader = duck.sql(f"SELECT {exprs} FROM {_qi(schema)}.{_qi(name)}").to_arrow_reader(BATCH_ROWS)
+    order = f" ORDER BY {', '.join(_qi(c) for c in grain)}" if grain else ""
+    reader = duck.sql(f"SELECT {exprs} FROM {_qi(schema)}.{_qi(name)}{order}").to_arrow_reader(BATCH_ROWS)
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
     copy_sql = sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv, FREEZE true)").format(target)
     with pg.cursor().copy(copy_sql) as copy:

@@ -258,6 +258,67 @@ def test_failed_publish_leaves_the_served_generation(pg_env: dict, tmp_path: Pat
         assert pg.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'jd\\_next%'").fetchone()[0] == 0
 
 
+def test_a_copy_failing_beside_others_leaves_the_served_generation(
+    pg_env: dict, tmp_path: Path, manifest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copies run side by side: one failing fails the publish after the others end, nothing swapped."""
+    served = tmp_path / "serving" / "warehouse.duckdb"
+    build_served(served, "g1")
+    publish_pg.publish_postgres(served, manifest_path=manifest)
+    build_served(served, "g2", extra_gmv="9", sales_rows=330)
+    real_copy = publish_pg._copy_rows
+    copied: list[str] = []
+
+    def copy_or_fail(duck, pg, schema, name, *args, **kwargs):
+        if name == "fct_sales_daily":
+            raise psycopg.errors.DiskFull("simulated: no space left")
+        real_copy(duck, pg, schema, name, *args, **kwargs)
+        copied.append(name)
+
+    monkeypatch.setattr(publish_pg, "_copy_rows", copy_or_fail)
+    monkeypatch.setenv("JD_PG_PUBLISH_JOBS", "2")
+    with pytest.raises(PublishError, match="no space left"):
+        publish_pg.publish_postgres(served, manifest_path=manifest)
+    assert "publish_info" in copied  # the other changed table was copied meanwhile
+    with admin(pg_env) as pg:
+        assert pg.execute("SELECT generation FROM ops.publish_info").fetchone()[0] == "g1"
+        assert pg.execute("SELECT count(*) FROM marts.fct_sales_daily").fetchone()[0] == 300
+    monkeypatch.setattr(publish_pg, "_copy_rows", real_copy)
+    result = publish_pg.publish_postgres(served, manifest_path=manifest)  # the next publish completes it
+    with admin(pg_env) as pg:
+        assert pg.execute("SELECT generation FROM ops.publish_info").fetchone()[0] == "g2"
+        assert pg.execute("SELECT count(*), sum(gmv) FROM marts.fct_sales_daily").fetchone() == (
+            330, sum(Decimal("1.25") * i + 9 for i in range(330))
+        )
+    assert {t.name for t in result.tables if t.copied} == {"fct_sales_daily"}  # publish_info was kept
+
+
+def test_serial_and_parallel_copies_store_the_same_rows(
+    pg_env: dict, served: Path, manifest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    totals = []
+    for jobs in ("1", "3"):
+        monkeypatch.setenv("JD_PG_PUBLISH_JOBS", jobs)
+        with admin(pg_env) as pg:
+            for schema in ("marts", "ops", "jd_store", "jd_publish"):
+                pg.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        result = publish_pg.publish_postgres(served, manifest_path=manifest)
+        assert all(t.copied for t in result.tables) and result.copy_seconds > 0
+        with admin(pg_env) as pg:
+            totals.append(pg.execute(
+                "SELECT count(*), sum(gmv), min(sku_id), max(date_day) FROM marts.fct_sales_daily"
+            ).fetchone() + pg.execute("SELECT count(*), sum(amount) FROM marts.fct_types").fetchone())
+    assert totals[0] == totals[1] == (300, sum(Decimal("1.25") * i for i in range(300)), "sku0",
+                                      datetime(2026, 1, 30).date(), 3, Decimal("-1234567890123456.77"))
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_publish_jobs_must_be_a_positive_whole_number(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JD_PG_PUBLISH_JOBS", value)
+    with pytest.raises(PublishError, match="JD_PG_PUBLISH_JOBS"):
+        publish_pg.publish_jobs()
+
+
 def test_readers_during_publishes_see_whole_generations(pg_env: dict, tmp_path: Path, manifest: Path) -> None:
     """20 concurrent BI-style readers while generations are published: no error, no torn read."""
     served = tmp_path / "serving" / "warehouse.duckdb"
