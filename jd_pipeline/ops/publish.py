@@ -12,19 +12,28 @@ Guarantees (docs/bi_access.md):
   `serving/.parquet_generations/<generation>/<schema>/<table>.parquet`, swapped atomically; the
   previous generation is kept, older ones are deleted.
 - Publishers are serialized by an advisory lock on `serving/.publish.lock`.
+
+Only what changed is written. `ops.publish_info` records a content fingerprint of every table
+(row count, order-independent hash of the rows, column types). The next publish starts from a
+byte copy of the served file, keeps the tables whose fingerprint is unchanged, rewrites only the
+changed days (or months: the table's first DATE column) of a changed table that has a date
+column, and recreates the other changed tables; the Parquet generation hard-links the files of
+unchanged tables from the served generation and writes the others. An updated table is hashed
+again before the swap and must equal its source. The new file is still swapped in whole.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +47,7 @@ PUBLISH_JSON = "publish.json"
 PARQUET_GENERATIONS_DIR = ".parquet_generations"
 TMP_PREFIX = ".publish-"
 LOCK_FILE = ".publish.lock"
+FINGERPRINT_FORMAT = 1  # bump when the fingerprint changes meaning: the next publish copies every table
 
 
 class PublishError(RuntimeError):
@@ -50,6 +60,9 @@ class PublishedTable:
     name: str
     row_count: int
     parquet_path: str
+    fingerprint: str = ""
+    action: str = "copied"  # "copied" (whole table), "updated" (changed partitions), "kept" (unchanged)
+    written_rows: int = 0  # rows written into the served copy by this publish
 
     @property
     def qualified_name(self) -> str:
@@ -112,11 +125,14 @@ def publish_serving(
         tmp_parquet = serving_dir / PARQUET_GENERATIONS_DIR / f"{TMP_PREFIX}{generation}"
         final_parquet = serving_dir / PARQUET_GENERATIONS_DIR / generation
         try:
-            tables = _build_new_file(source, tmp_db, schemas)
+            base = _reusable_base(settings.serving_db, serving_dir)
+            tables = _build_new_file(source, tmp_db, schemas, base)
             if not allow_dropped_tables:
                 _refuse_dropped_tables(settings.serving_db, tables, schemas)
             if write_parquet:
-                tables = _write_parquet(tmp_db, tmp_parquet, tables, final_parquet)
+                tables = _write_parquet(
+                    tmp_db, tmp_parquet, tables, final_parquet, base.parquet_dir if base else None
+                )
             published_at = datetime.now(UTC).isoformat(timespec="seconds")
             _stamp_publish_info(tmp_db, generation, published_at, source, tables)
             _fsync_file(tmp_db)
@@ -206,7 +222,48 @@ def read_publish_info(settings: Settings | None = None) -> dict | None:
 # building the new file
 
 
-def _build_new_file(source: Path, tmp_db: Path, schemas: Sequence[str]) -> list[PublishedTable]:
+@dataclass(frozen=True)
+class _Base:
+    """The served file a publish may start from: the fingerprints it recorded, and its Parquet
+    generation when that is the one `serving/parquet` links to (None: every Parquet file written)."""
+
+    path: Path
+    fingerprints: dict[str, str]
+    parquet_dir: Path | None
+
+
+def _reusable_base(served: Path, serving_dir: Path) -> _Base | None:
+    """The served file, when it recorded fingerprints (published by this code); else None and the
+    publish copies every table into a new file."""
+    if not served.exists():
+        return None
+    try:
+        con = duckdb.connect(str(served), read_only=True)
+    except duckdb.Error:
+        return None  # unreadable served file: replacing it whole is the fix
+    try:
+        row = con.execute(f"SELECT generation, fingerprints FROM ops.{PUBLISH_INFO_TABLE}").fetchone()
+    except duckdb.Error:
+        row = None  # published before fingerprints were recorded
+    finally:
+        con.close()
+    if not row or not row[1]:
+        return None
+    generation, fingerprints = str(row[0]), json.loads(row[1])
+    link = serving_dir / "parquet"
+    parquet = link.resolve() if link.is_symlink() else None
+    if parquet is None or parquet.name != generation or not parquet.is_dir():
+        parquet = None
+    return _Base(served, fingerprints, parquet)
+
+
+def _build_new_file(
+    source: Path, tmp_db: Path, schemas: Sequence[str], base: _Base | None = None
+) -> list[PublishedTable]:
+    """The new served file in `tmp_db`: a byte copy of `base` brought up to date table by table,
+    or (no base) every table copied into an empty file."""
+    if base is not None:
+        shutil.copyfile(base.path, tmp_db)  # in-kernel copy; unchanged tables are not decoded
     con = duckdb.connect(str(tmp_db), config=duckdb_config())
     try:
         _attach_source(con, source)
@@ -216,19 +273,102 @@ def _build_new_file(source: Path, tmp_db: Path, schemas: Sequence[str]) -> list[
                 f"working warehouse {source} has no tables in schemas {', '.join(schemas)}: "
                 "has the pipeline run?"
             )
-        tables: list[PublishedTable] = []
         for schema in sorted({s for s, _ in relations}):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(schema)}")
-        for schema, name in relations:
-            target = f"{_q(schema)}.{_q(name)}"
-            con.execute(f"CREATE TABLE {target} AS SELECT * FROM src.{target}")
-            count = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
-            tables.append(PublishedTable(schema, name, int(count), ""))
+        recorded = base.fingerprints if base else {}
+        present = _tables_in_copy(con, schemas)
+        tables = [
+            _publish_table(con, schema, name, recorded, (schema, name) in present) for schema, name in relations
+        ]
+        for schema, name in sorted(present - set(relations)):
+            con.execute(f"DROP TABLE {_q(schema)}.{_q(name)}")  # gone from the source (refused later unless allowed)
         con.execute("DETACH src")
         con.execute("CHECKPOINT")
         return tables
     finally:
         con.close()
+
+
+def _tables_in_copy(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> set[tuple[str, str]]:
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND NOT temporary"
+    ).fetchall()
+    return {(str(s), str(t)) for s, t in rows if s in schemas and t != PUBLISH_INFO_TABLE}
+
+
+def _publish_table(
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, recorded: dict[str, str], in_copy: bool
+) -> PublishedTable:
+    """Bring one table of the copy to its source's content: keep, update changed partitions, or copy."""
+    target = f"{_q(schema)}.{_q(name)}"
+    columns = _column_types(con, "src", schema, name)
+    fingerprint, count = _content_fingerprint(con, f"src.{target}", columns)
+    qualified = f"{schema}.{name}"
+    if in_copy and recorded.get(qualified) == fingerprint:
+        return PublishedTable(schema, name, count, "", fingerprint, "kept", 0)
+    partition = _partition_column(columns)
+    if in_copy and partition and qualified in recorded and _column_types(con, None, schema, name) == columns:
+        written = _update_partitions(con, target, partition, count)
+        if written is not None:
+            if _content_fingerprint(con, target, columns) != (fingerprint, count):
+                raise PublishError(f"{qualified}: the updated served copy does not equal its source; not published")
+            return PublishedTable(schema, name, count, "", fingerprint, "updated", written)
+    con.execute(f"DROP TABLE IF EXISTS {target}")
+    con.execute(f"CREATE TABLE {target} AS SELECT * FROM src.{target}")
+    return PublishedTable(schema, name, count, "", fingerprint, "copied", count)
+
+
+def _column_types(
+    con: duckdb.DuckDBPyConnection, database: str | None, schema: str, name: str
+) -> list[tuple[str, str]]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = coalesce(?, current_database()) AND schema_name = ? AND table_name = ? "
+        "ORDER BY column_index",
+        [database, schema, name],
+    ).fetchall()
+    return [(str(c), str(t)) for c, t in rows]
+
+
+def _content_fingerprint(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: list[tuple[str, str]]
+) -> tuple[str, int]:
+    """Row count and a digest of (columns, row count, order-independent sum of the rows' hashes)."""
+    count, rows_hash = con.execute(
+        f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {relation} AS t"
+    ).fetchone()
+    described = json.dumps([FINGERPRINT_FORMAT, duckdb.__version__, columns, int(count), str(rows_hash)])
+    return hashlib.sha256(described.encode()).hexdigest(), int(count)
+
+
+def _partition_column(columns: list[tuple[str, str]]) -> str | None:
+    """The table's first DATE column: incremental marts restate whole days (or months) of it."""
+    return next((c for c, t in columns if t == "DATE"), None)
+
+
+def _update_partitions(con: duckdb.DuckDBPyConnection, target: str, partition: str, source_rows: int) -> int | None:
+    """Replace the partitions (values of `partition`) whose rows differ between the source and the
+    copy; the rows written, or None when so much changed that copying the table is cheaper."""
+    col = _q(partition)
+    per_partition = "SELECT {col} AS p, count(*) AS n, sum(hash(t)::HUGEINT) AS h FROM {rel} AS t GROUP BY ALL"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE publish_changed AS
+            SELECT coalesce(s.p, d.p) AS p, coalesce(s.n, 0) AS source_rows
+            FROM ({per_partition.format(col=col, rel=f"src.{target}")}) s
+            FULL JOIN ({per_partition.format(col=col, rel=target)}) d ON s.p IS NOT DISTINCT FROM d.p
+            WHERE s.n IS DISTINCT FROM d.n OR s.h IS DISTINCT FROM d.h"""
+    )
+    try:
+        written = int(con.execute("SELECT coalesce(sum(source_rows), 0) FROM publish_changed").fetchone()[0])
+        if written * 2 > source_rows:
+            return None
+        in_changed = f"EXISTS (SELECT 1 FROM publish_changed c WHERE c.p IS NOT DISTINCT FROM t.{col})"
+        con.execute(f"DELETE FROM {target} AS t WHERE {in_changed}")
+        con.execute(f"INSERT INTO {target} SELECT * FROM src.{target} AS t WHERE {in_changed}")
+        return written
+    finally:
+        con.execute("DROP TABLE IF EXISTS publish_changed")
 
 
 def _refuse_dropped_tables(served: Path, tables: list[PublishedTable], schemas: Sequence[str]) -> None:
@@ -293,16 +433,17 @@ def _stamp_publish_info(
         con.execute(
             f"""CREATE OR REPLACE TABLE ops.{PUBLISH_INFO_TABLE} (
                 generation VARCHAR, published_at TIMESTAMPTZ, source_path VARCHAR,
-                tables JSON, total_rows BIGINT)"""
+                tables JSON, total_rows BIGINT, fingerprints JSON)"""
         )
         con.execute(
-            f"INSERT INTO ops.{PUBLISH_INFO_TABLE} VALUES (?, ?::TIMESTAMPTZ, ?, ?, ?)",
+            f"INSERT INTO ops.{PUBLISH_INFO_TABLE} VALUES (?, ?::TIMESTAMPTZ, ?, ?, ?, ?)",
             [
                 generation,
                 published_at,
                 str(source),
                 json.dumps({t.qualified_name: t.row_count for t in tables}),
                 sum(t.row_count for t in tables),
+                json.dumps({t.qualified_name: t.fingerprint for t in tables}),
             ],
         )
         con.execute("CHECKPOINT")
@@ -311,25 +452,31 @@ def _stamp_publish_info(
 
 
 def _write_parquet(
-    tmp_db: Path, tmp_dir: Path, tables: list[PublishedTable], final_dir: Path
+    tmp_db: Path, tmp_dir: Path, tables: list[PublishedTable], final_dir: Path, served_dir: Path | None = None
 ) -> list[PublishedTable]:
+    """One Parquet file per table. A table kept unchanged shares the served generation's file (a
+    hard link: Parquet files are never written after their generation is complete)."""
     tmp_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(tmp_db), read_only=True)
     out: list[PublishedTable] = []
+    written: list[Path] = []
     try:
         for t in tables:
             (tmp_dir / t.schema).mkdir(exist_ok=True)
             path = tmp_dir / t.schema / f"{t.name}.parquet"
-            con.execute(
-                f"COPY {_q(t.schema)}.{_q(t.name)} TO {_lit(str(path))} "
-                "(FORMAT parquet, COMPRESSION zstd)"
-            )
-            out.append(
-                PublishedTable(t.schema, t.name, t.row_count, str(final_dir / t.schema / path.name))
-            )
+            served = served_dir / t.schema / path.name if served_dir else None
+            if t.action == "kept" and served is not None and served.is_file():
+                os.link(served, path)
+            else:
+                con.execute(
+                    f"COPY {_q(t.schema)}.{_q(t.name)} TO {_lit(str(path))} "
+                    "(FORMAT parquet, COMPRESSION zstd)"
+                )
+                written.append(path)
+            out.append(replace(t, parquet_path=str(final_dir / t.schema / path.name)))
     finally:
         con.close()
-    for path in tmp_dir.rglob("*.parquet"):
+    for path in written:
         _fsync_file(path)
     return out
 

@@ -358,6 +358,10 @@ def _copy_table(duck: duckdb.DuckDBPyConnection, settings: PgSettings, plan: _Pl
         with _connect(settings) as pg:
             # Sorting the grain for its key in memory instead of in temp files; local to this session.
             pg.execute(f"SET maintenance_work_mem = '{KEY_BUILD_MEMORY}'")
+            # The commit does not wait for the table's WAL to reach disk: a crash right after it can
+            # only lose the table together with its registration (same transaction), and the next
+            # publish copies it again. The generation switch itself keeps synchronous commit.
+            pg.execute("SET synchronous_commit = off")
             with pg.transaction():
                 target = sql.Identifier(STORE_SCHEMA, plan.storage)
                 pg.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))  # a half-registered leftover
@@ -393,8 +397,9 @@ def _copy_rows(
 ) -> None:
     """Stream the table as CSV (DuckDB → Arrow batches → CSV text) into `COPY … FROM STDIN`.
 
-    CSV because PostgreSQL parses it in C and pyarrow writes it in C: no per-row Python. Quoting
-    every non-null value keeps NULL (unquoted empty) apart from '' (quoted empty). FREEZE: the
+    CSV because PostgreSQL parses it in C and pyarrow writes it in C: no per-row Python. pyarrow
+    quotes every string ('' becomes "") and no number or date, so NULL (unquoted empty) stays apart
+    from '' and PostgreSQL's parser handles quotes only where text can need them. FREEZE: the
     table was created in this transaction, so its rows are written already frozen (no later
     VACUUM rewriting every page to set hint bits).
 
@@ -406,7 +411,7 @@ def _copy_rows(
     exprs = ", ".join(f"{c.select_expr} AS {_qi(c.name)}" for c in columns)
     order = f" ORDER BY {', '.join(_qi(c) for c in grain)}" if grain else ""
     reader = duck.sql(f"SELECT {exprs} FROM {_qi(schema)}.{_qi(name)}{order}").to_arrow_reader(BATCH_ROWS)
-    options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     copy_sql = sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv, FREEZE true)").format(target)
     with pg.cursor().copy(copy_sql) as copy:
         for batch in reader:
