@@ -115,6 +115,9 @@ class Contract:
     total_markers: tuple[str, ...] = DEFAULT_TOTAL_MARKERS
     allow_negative: frozenset[str] = field(default_factory=frozenset)
     pulled_suffix: bool = False
+    # A delivery is expected for every day (per brand and store) and its row count is comparable
+    # from day to day: a day without a file is a gap, a near-empty day is held (plausibility.py).
+    every_day: bool = False
 
     @property
     def has_store_dir(self) -> bool:
@@ -189,6 +192,7 @@ def _parse(raw: dict[str, Any]) -> Contract:
         total_markers=tuple(raw.get("total_markers", DEFAULT_TOTAL_MARKERS)),
         allow_negative=frozenset(raw.get("allow_negative", ())),
         pulled_suffix=bool(raw.get("pulled_suffix", False)),
+        every_day=bool(raw.get("every_day", False)),
     )
     _validate(contract)
     return contract
@@ -205,6 +209,8 @@ def _validate(c: Contract) -> None:
         problems.append(f"replace {c.replace!r}")
     if c.layout not in ("brand/period", "brand/store/period"):
         problems.append(f"layout {c.layout!r}")
+    if c.every_day and c.period_kind != "daily":
+        problems.append("every_day requires period_kind daily")
     if (c.store == "path") != c.has_store_dir:
         problems.append("store: path requires layout brand/store/period")
     for ref in (*c.grain, *c.total_levels, *c.allow_negative, *([c.period_column] if c.period_column else [])):

@@ -51,7 +51,7 @@ from jd_pipeline.ingest.manifest import (
     record_refused,
 )
 from jd_pipeline.ingest.messages import safe_error
-from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, held_reasons
+from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, held_reasons, low_day_reasons
 from jd_pipeline.ingest.readers import (
     BUFFER_MAX_ROWS,
     GROUP_MAX_BYTES,
@@ -295,6 +295,7 @@ def _commit(conn: duckdb.DuckDBPyConnection, contract: Contract, p: _Pending,
                 "UPDATE ops.load_manifest SET status = 'replaced', replaced_by = ?, "
                 "reason = 'replaced by the newer delivery ' || ? WHERE load_id IN (SELECT unnest(?))",
                 [p.load_id, lf.relpath, old])
+        _supersede_held(conn, contract, [p])
         insert_rows(conn, contract, p.index, lf, p.load_id)
         insert_quarantine(conn, contract, p.staged, p.index, lf, p.load_id)
         mismatches = insert_totals(conn, contract, p.staged, p.index, lf, p.load_id) if totals else 0
@@ -356,6 +357,7 @@ def _commit_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: 
             conn.execute(
                 "UPDATE ops.load_manifest SET status = 'replaced', replaced_by = o.load_id, "
                 "reason = 'replaced by the newer delivery ' || o.relpath FROM _old o WHERE ops.load_manifest.load_id = o.old_id")
+        _supersede_held(conn, contract, pending)
         insert_rows_batch(conn, contract)
         insert_quarantine_batch(conn, contract, staged, {p.index: p.load_id for p in pending},
                                 {p.index: p.lf.relpath for p in pending})
@@ -372,6 +374,23 @@ def _commit_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: 
                        r.reason) for r in rows]
 
 
+def _supersede_held(conn: duckdb.DuckDBPyConnection, contract: Contract, committed: list[_Pending]) -> None:
+    """A held delivery of a unit that now loads a newer delivery is `replaced`: the newer file
+    settled the unit, so nothing is held there any more (the blocking check passes again)."""
+    if not conn.execute("SELECT count(*) FROM ops.load_manifest WHERE source = ? AND status = 'held'",
+                        [contract.source]).fetchone()[0]:  # type: ignore[index]
+        return
+    units = [(p.load_id, p.lf.relpath, p.lf.brand, p.lf.store, p.lf.period,
+              p.lf.file_key if contract.replace == "file" else None) for p in committed]
+    for load_id, relpath, brand, store, period, file_key in units:
+        conn.execute(
+            "UPDATE ops.load_manifest SET status = 'replaced', replaced_by = ?, "
+            "reason = 'superseded while held by the newer delivery ' || ? || ' (was: ' || reason || ')' "
+            "WHERE source = ? AND status = 'held' AND brand = ? AND store IS NOT DISTINCT FROM ? AND period = ? "
+            "AND (? IS NULL OR file_key = ?) AND load_id <> ?",
+            [load_id, relpath, contract.source, brand, store, period, file_key, file_key, load_id])
+
+
 def _drop_accepted(conn: duckdb.DuckDBPyConnection, accepted: list[_Pending]) -> None:
     """The `accepted` manifest row of a file being loaded gives way to its `loaded` row (which
     notes the acceptance): one row per load id."""
@@ -382,17 +401,21 @@ def _drop_accepted(conn: duckdb.DuckDBPyConnection, accepted: list[_Pending]) ->
 
 def _hold_implausible(conn: duckdb.DuckDBPyConnection, contract: Contract,
                       pending: list[_Pending]) -> tuple[list[_Pending], list[FileResult]]:
-    """Re-deliveries that shrink their period too much are held (plausibility.py): recorded as
-    `held`, not committed; the previous delivery stays live."""
-    redelivered = [p for p in pending if p.current and not p.accepted]
-    if not redelivered:
+    """Re-deliveries that shrink their period too much, and first deliveries of a near-empty day,
+    are held (plausibility.py): recorded as `held`, not committed; the previous state stays live."""
+    judged = [p for p in pending if not p.accepted]
+    redelivered = [p for p in judged if p.current]
+    held: dict[int, str] = {}
+    if redelivered:
+        ids = [c.load_id for p in redelivered for c in p.current]
+        paths = dict(conn.execute("SELECT load_id, path FROM ops.load_manifest WHERE load_id IN (SELECT unnest(?)) "
+                                  "AND status = 'loaded'", [ids]).fetchall())
+        held |= held_reasons(conn, contract, [(p.index, p.lf.relpath, [paths.get(c.load_id, c.load_id) for c in p.current],
+                                               [c.load_id for c in p.current]) for p in redelivered])
+    held |= low_day_reasons(conn, contract, [(p.index, p.lf.relpath, p.lf.brand, p.lf.store, p.lf.period)
+                                             for p in judged if not p.current])
+    if not held:
         return pending, []
-    ids = [c.load_id for p in redelivered for c in p.current]
-    paths = dict(conn.execute("SELECT load_id, path FROM ops.load_manifest WHERE load_id IN (SELECT unnest(?)) "
-                              "AND status = 'loaded'", [ids]).fetchall())
-    candidates = [(p.index, p.lf.relpath, [paths.get(c.load_id, c.load_id) for c in p.current],
-                   [c.load_id for c in p.current]) for p in redelivered]
-    held = held_reasons(conn, contract, candidates)
     results = [_record(conn, p.lf, p.sha, p.load_id, "held", reason=held[p.index]) for p in pending if p.index in held]
     for r in results:
         log.warning("%s", r.reason)

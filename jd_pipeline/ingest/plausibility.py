@@ -1,4 +1,5 @@
-"""Plausibility before replacement: a re-delivery that shrinks its period a lot is held.
+"""Plausibility before replacement: a re-delivery that shrinks its period a lot, or a near-empty
+day of a daily source, is held.
 
 A corrected extract replaces the earlier delivery of its (source, brand, store, period)
 entirely. A re-delivery cut short (an export that stopped on a line boundary) looks like a valid
@@ -8,6 +9,15 @@ total smaller by more than that share, and the file is `held` in ops.load_manife
 delivery stays live. `jd-pipeline accept <path>` accepts it (the next load replaces the period,
 the manifest row says it was accepted). The ingest asset's blocking check `no_held_delivery`
 fails while a held file exists for the partition, so nothing downstream is rebuilt from it.
+
+A first delivery of a day of an `every_day` source (a file every day, of comparable size) is
+compared with the recent volume of its (source, brand, store): the median rows loaded over its
+last `RECENT_DAYS` loaded days before that day. With at least `MIN_RECENT_DAYS` of them, a day
+with fewer rows than `JD_HOLD_LOW_DAY` (a share, default 0.2) of that median is held the same
+way: nothing of the day is loaded until it is accepted. Too short a history is not judged (a
+new brand or store, an initial backfill loading every day in one batch). A day without any file
+is no delivery to hold: `jd-pipeline status` and the run summary list it as missing
+(ops/status.py, ops/catch_up.py).
 """
 
 from __future__ import annotations
@@ -22,17 +32,30 @@ from jd_pipeline.contracts import Contract
 from jd_pipeline.ingest.sql import q
 
 DEFAULT_SHRINK = 0.5
+DEFAULT_LOW_DAY = 0.2
+RECENT_DAYS = 14  # two weeks: both weekends, and a promotion day barely moves the median
+MIN_RECENT_DAYS = 7
 ACCEPT_NOTE = "accepted by the operator after a hold"
+
+
+def _share(variable: str, default: float) -> float:
+    """A share from the environment (0 < share <= 1); the default when unset or invalid."""
+    text = os.environ.get(variable, "")
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        return default
+    return value if 0 < value <= 1 else default
 
 
 def shrink_share() -> float:
     """`JD_HOLD_SHRINK`: the share a re-delivery may shrink by before it is held (0 < share <= 1)."""
-    text = os.environ.get("JD_HOLD_SHRINK", "")
-    try:
-        value = float(text) if text else DEFAULT_SHRINK
-    except ValueError:
-        return DEFAULT_SHRINK
-    return value if 0 < value <= 1 else DEFAULT_SHRINK
+    return _share("JD_HOLD_SHRINK", DEFAULT_SHRINK)
+
+
+def low_day_share() -> float:
+    """`JD_HOLD_LOW_DAY`: a day with fewer rows than this share of its recent median is held."""
+    return _share("JD_HOLD_LOW_DAY", DEFAULT_LOW_DAY)
 
 
 def _fmt(value: object) -> str:
@@ -66,6 +89,47 @@ def held_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
             out[index] = (f"{path}: held: shrinks its period by more than {share:.0%} against the delivery it "
                           f"replaces ({', '.join(old_paths)}): {'; '.join(figures)}. The previous delivery stays "
                           f"live; accept with: jd-pipeline accept {path}")
+    return out
+
+
+def recent_volume(conn: duckdb.DuckDBPyConnection, source: str, brand: str, store: str | None,
+                  period: str) -> tuple[float, int, str, str] | None:
+    """(median rows, days, first day, last day) of the last RECENT_DAYS loaded days of the
+    (source, brand, store) before `period`; None with fewer than MIN_RECENT_DAYS of them."""
+    row = conn.execute(
+        """SELECT median(rows_loaded), count(*), min(period), max(period) FROM (
+               SELECT period, sum(rows_loaded) AS rows_loaded FROM ops.load_manifest
+               WHERE source = ? AND brand = ? AND store IS NOT DISTINCT FROM ? AND period < ? AND status = 'loaded'
+               GROUP BY period ORDER BY period DESC LIMIT ?)""",
+        [source, brand, store, period, RECENT_DAYS]).fetchall()[0]
+    median, days, first, last = row
+    if days < MIN_RECENT_DAYS:
+        return None
+    return float(median), int(days), str(first), str(last)
+
+
+def low_day_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
+                    files: Sequence[tuple[int, str, str, str | None, str]]) -> dict[int, str]:
+    """{batch index: reason} of the staged first deliveries (in `_typed`) of days to hold as
+    near-empty against the recent volume. `files`: (batch index, path, brand, store, period)."""
+    if not files or not contract.every_day:
+        return {}
+    share = low_day_share()
+    rows = dict(conn.execute(
+        "SELECT _file, count(*) FROM _typed WHERE _reason IS NULL AND _total_level IS NULL "
+        "AND _file IN (SELECT unnest(?)) GROUP BY _file", [[f[0] for f in files]]).fetchall())
+    out: dict[int, str] = {}
+    for index, path, brand, store, period in files:
+        recent = recent_volume(conn, contract.source, brand, store, period)
+        if recent is None:
+            continue
+        median, days, first, last = recent
+        loaded = rows.get(index, 0)
+        if loaded < median * share:
+            where = f"{contract.source} {brand}" + (f"/{store}" if contract.has_store_dir else "")
+            out[index] = (f"{path}: held: near-empty day: {loaded:,} rows against a median of {median:,.0f} "
+                          f"rows over the last {days} loaded days of {where} ({first}..{last}), under "
+                          f"{share:.0%} of it. Nothing of the day is loaded; accept with: jd-pipeline accept {path}")
     return out
 
 

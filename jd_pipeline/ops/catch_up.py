@@ -102,14 +102,24 @@ def held_back_start(conn: duckdb.DuckDBPyConnection) -> date | None:
     return row[0] if row else None
 
 
-# Daily sources every brand delivers for each day, by the store they come from (sources.md).
-# jd_vc_purchase_orders lists only lines changed that day (a quiet day has no file) and
-# ref_products / tp_action_plan are snapshots, so their absence on a day is not a gap.
-EXPECTED_DAILY: dict[str, tuple[tuple[str, str | None], ...]] = {
-    "pop": (("jd_pop_orders", None), ("jd_sz_sku", "pop"), ("jd_sz_traffic", "pop")),
-    "self": (("jd_vc_sales", None), ("jd_vc_inventory", None), ("jd_sz_sku", "self"), ("jd_sz_traffic", "self")),
-    "any": (("jd_ads", None),),
-}
+def expected_daily() -> dict[str, tuple[tuple[str, str | None], ...]]:
+    """The daily sources every brand delivers for each day (contract `every_day`), by the store
+    key they come from: `pop`/`self` (a store's own source, or a per-store folder: the store is
+    given) and `any` (brand-level). Sources such as jd_vc_purchase_orders (only the lines changed
+    that day) or the snapshots are not `every_day`: their absence on a day is not a gap."""
+    from jd_pipeline.brands import STORES
+    from jd_pipeline.contracts import load_contracts
+
+    out: dict[str, list[tuple[str, str | None]]] = {key: [] for key in (*STORES, "any")}
+    for contract in load_contracts().values():
+        if not contract.every_day:
+            continue
+        if contract.store == "path":
+            for store in STORES:
+                out[store].append((contract.source, store))
+        else:
+            out[contract.fixed_store() or "any"].append((contract.source, None))
+    return {key: tuple(items) for key, items in out.items()}
 
 
 def missing_deliveries(landing: Path, stores_by_brand: dict[str, tuple[str, ...]], start: date,
@@ -118,9 +128,10 @@ def missing_deliveries(landing: Path, stores_by_brand: dict[str, tuple[str, ...]
     from datetime import timedelta
 
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    by_store = expected_daily()
     lines = []
     for brand, stores in sorted(stores_by_brand.items()):
-        expected = [item for store in (*stores, "any") for item in EXPECTED_DAILY.get(store, ())]
+        expected = [item for store in (*stores, "any") for item in by_store.get(store, ())]
         for source, store in expected:
             folder = landing / source / brand / (store or "")
             gaps = [d for d in days if not _has_file(folder / d.isoformat())]

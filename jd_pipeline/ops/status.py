@@ -53,6 +53,8 @@ class StatusReport:
     serving_path: str | None = None
     has_previous: bool = False
     held: list[tuple] = field(default_factory=list)  # (asset, window_start, window_end, reason) held back
+    # deliveries held by the loader (a shrinking re-delivery, a near-empty day): `jd-pipeline accept`
+    held_files: list[Rejection] = field(default_factory=list)
 
 
 def collect_status(settings: Settings | None = None) -> StatusReport:
@@ -113,6 +115,11 @@ def format_status(report: StatusReport) -> str:
         lines.append(f"Latest rejected files (up to {MAX_REJECTIONS_SHOWN}):")
         for rej in report.rejections:
             lines.append(f"  {rej.seen_at or '-'}  {rej.path}: {rej.reason}")
+    if report.held_files:
+        lines.append("")
+        lines.append(f"Held deliveries, not loaded until accepted (up to {MAX_REJECTIONS_SHOWN}):")
+        for rej in report.held_files:
+            lines.append(f"  {rej.seen_at or '-'}  {rej.reason}")
     if report.held:
         lines.append("")
         lines.append(f"Held back by the last run ({len(report.held)} assets; the next clean run catches them up):")
@@ -163,6 +170,7 @@ def _read_manifest(settings: Settings) -> StatusReport:
                 report.rows = _summarise(con)
                 report.rejections = _rejections(con)
                 report.held = read_held(con)
+                report.held_files = _rejections(con, status="held")
                 report.out_of_range = _rejections(con, OUT_OF_RANGE)
                 report.missing_days = _missing_days(con)
             except duckdb.Error as exc:
@@ -218,26 +226,27 @@ def _summarise(con: duckdb.DuckDBPyConnection) -> list[SourceBrandStatus]:
     ]
 
 
-def _rejections(con: duckdb.DuckDBPyConnection, containing: str = "") -> list[Rejection]:
+def _rejections(con: duckdb.DuckDBPyConnection, containing: str = "", status: str = "rejected") -> list[Rejection]:
+    """The newest manifest rows of `status` whose reason contains `containing`."""
     seen = _seen_at_expr(_columns(con))
     rows = con.execute(
         f"""
         SELECT path, coalesce(reason, ''), {seen} AS seen_at FROM {MANIFEST_TABLE}
-        WHERE status = 'rejected' AND contains(coalesce(reason, ''), ?)
+        WHERE status = ? AND contains(coalesce(reason, ''), ?)
         ORDER BY seen_at DESC NULLS LAST, path LIMIT {MAX_REJECTIONS_SHOWN}
         """,
-        [containing],
+        [status, containing],
     ).fetchall()
     return [Rejection(str(p), str(r), str(t)[:19] if t else None) for p, r, t in rows]
 
 
 def _missing_days(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Per expected daily source (catch_up.EXPECTED_DAILY) × brand × store: the days from its
+    """Per expected daily source (contract `every_day`) × brand × store: the days from its
     first loaded day to yesterday (Asia/Shanghai) without a loaded delivery."""
     from jd_pipeline.ingest.landing import business_today
-    from jd_pipeline.ops.catch_up import EXPECTED_DAILY
+    from jd_pipeline.contracts import load_contracts
 
-    sources = sorted({s for items in EXPECTED_DAILY.values() for s, _ in items})
+    sources = sorted(c.source for c in load_contracts().values() if c.every_day)
     rows = con.execute(
         f"""SELECT source, brand, store, list(DISTINCT period ORDER BY period) FROM {MANIFEST_TABLE}
             WHERE source IN (SELECT unnest(?)) AND status IN ('loaded', 'replaced', 'duplicate')
@@ -254,7 +263,7 @@ def _missing_days(con: duckdb.DuckDBPyConnection) -> list[str]:
                 gaps.append(day)
             day += timedelta(days=1)
         if gaps:
-            label = f"{source}/{store}" if source in ("jd_sz_sku", "jd_sz_traffic") else source
+            label = f"{source}/{store}" if load_contracts()[source].has_store_dir else source
             out.append(f"{label} {brand}: {len(gaps)} day(s): {_ranges(gaps)}")
     return out
 
