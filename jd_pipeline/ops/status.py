@@ -243,8 +243,8 @@ def _rejections(con: duckdb.DuckDBPyConnection, containing: str = "", status: st
 def _missing_days(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Per expected daily source (contract `every_day`) × brand × store: the days from its
     first loaded day to yesterday (Asia/Shanghai) without a loaded delivery."""
-    from jd_pipeline.ingest.landing import business_today
     from jd_pipeline.contracts import load_contracts
+    from jd_pipeline.ingest.landing import business_today
 
     sources = sorted(c.source for c in load_contracts().values() if c.every_day)
     rows = con.execute(
