@@ -2,8 +2,8 @@
 
 The JSON files are the suites (reviewed and versioned in git; the runner reads only them).
 This script writes their mechanical part from `jd_pipeline/contracts/*.yaml` (columns, types,
-not-null keys, unique grain, non-negative amounts, date within the file's period, row-count
-sanity) and the business rules below (value sets, ranges) from `/work/shared/sources.md`.
+not-null keys, unique grain, non-negative amounts, date within the file's period, volume) and
+the business rules below (value sets, ranges) from `/work/shared/sources.md`.
 Change a rule here, run `python great_expectations/build_suites.py`, review the JSON diff.
 """
 
@@ -268,16 +268,25 @@ def _period_expectations(c: Contract) -> list[dict[str, Any]]:
     return []
 
 
-def _row_count_expectation() -> dict[str, Any]:
-    return _exp("expect_table_row_count_to_be_between",
-                {"min_value": {"$PARAMETER": "min_rows"}, "max_value": {"$PARAMETER": "max_rows"}}, "warning",
-                "row-count sanity: 0.2x-5x the median of the source's last deliveries (runner parameters)")
+def _row_count_expectations(c: Contract) -> list[dict[str, Any]]:
+    """Volume. The minimum guards against a lost or near-empty day: blocking for the `every_day`
+    sources (their daily marts are what BI reads), a warning for the others, whose volume varies
+    by nature (changed PO lines only, snapshots, plan versions, a month in progress). The
+    maximum is a warning everywhere: promotion days legitimately run high."""
+    return [
+        _exp("expect_table_row_count_to_be_between", {"min_value": {"$PARAMETER": "min_rows"}, "max_value": None},
+             "critical" if c.every_day else "warning",
+             "volume: at least JD_HOLD_LOW_DAY (default 0.1) x the median rows of the last deliveries of each "
+             "file's brand and store; files accepted after a hold excepted (runner parameters)"),
+        _exp("expect_table_row_count_to_be_between", {"min_value": None, "max_value": {"$PARAMETER": "max_rows"}},
+             "warning", "volume: at most 5x the median rows of the last deliveries (runner parameters)"),
+    ]
 
 
 def build_suite(c: Contract) -> dict[str, Any]:
     expectations = (_schema_expectations(c) + _key_expectations(c) + _range_expectations(c)
                     + _period_expectations(c) + [_exp(*rule) for rule in RULES.get(c.source, [])]
-                    + [_row_count_expectation()])
+                    + _row_count_expectations(c))
     ratio_columns = [col.name for col in c.stored_columns if col.type == "percent"]
     return {
         "name": f"raw.{c.source}",

@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from jd_pipeline.config import GX_DIR
+from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, low_day_share
 from jd_pipeline.quality.results import CheckOutcome, Severity, to_json
 from jd_pipeline.quality.windows import Window, period_end_sql, period_start_sql
 
@@ -40,7 +41,7 @@ EXAMPLE_EXCLUDED_COLUMNS = frozenset({"buyer_key", "buyer_account", "customer_na
 DERIVED_COLUMNS = ("_period_start", "_period_end", "_period_first_month", "_period_last_month")
 INDEX_COLUMNS = ["_load_id", "_row_number"]
 ROW_COUNT_HISTORY = 30
-ROW_COUNT_LOW, ROW_COUNT_HIGH = 0.2, 5.0
+ROW_COUNT_HIGH = 5.0  # a warning: promotion days (618, 11.11) legitimately run high
 
 
 @dataclass(frozen=True)
@@ -140,24 +141,40 @@ def fetch_batch(conn: duckdb.DuckDBPyConnection, source: str, periods: list[str]
     return conn.execute(sql, [periods]).df()
 
 
-def row_count_parameters(
-    conn: duckdb.DuckDBPyConnection, source: str, exclude_load_ids: list[str], files: int
-) -> dict[str, int | None]:
-    """Bounds for the batch row count from the median of the source's last deliveries."""
-    default: dict[str, int | None] = {"min_rows": 1 if files else 0, "max_rows": None}
-    if not files or not _table_exists(conn, "ops", "load_manifest"):
+def row_count_parameters(conn: duckdb.DuckDBPyConnection, source: str, load_ids: list[str]) -> dict[str, int | None]:
+    """Bounds for the batch row count: per delivery of the batch, the median rows of the last
+    ROW_COUNT_HISTORY deliveries of its (brand, store) (a small brand is not measured against a
+    big one), times `JD_HOLD_LOW_DAY` (the loader's near-empty share, plausibility.py) for the
+    minimum and ROW_COUNT_HIGH for the maximum, summed over the batch. A delivery the operator
+    accepted after a hold sets no minimum (its volume was judged by a person); one without three
+    earlier deliveries sets none either, and leaves the maximum open."""
+    default: dict[str, int | None] = {"min_rows": 1 if load_ids else 0, "max_rows": None}
+    if not load_ids or not _table_exists(conn, "ops", "load_manifest"):
         return default
     rows = conn.execute(
-        "SELECT rows_loaded FROM ops.load_manifest WHERE source = ? AND status IN ('loaded', 'replaced') "
-        "AND rows_loaded > 0 AND load_id NOT IN (SELECT unnest(?)) ORDER BY delivered_at DESC LIMIT ?",
-        [source, exclude_load_ids, ROW_COUNT_HISTORY],
+        """WITH batch AS (
+               SELECT load_id, brand, store, contains(coalesce(reason, ''), ?) AS accepted FROM ops.load_manifest
+               WHERE load_id IN (SELECT unnest(?))),
+           history AS (
+               SELECT brand, store, rows_loaded,
+                      row_number() OVER (PARTITION BY brand, store ORDER BY delivered_at DESC) AS n
+               FROM ops.load_manifest
+               WHERE source = ? AND status IN ('loaded', 'replaced') AND rows_loaded > 0
+                 AND load_id NOT IN (SELECT unnest(?)))
+           SELECT b.load_id, b.accepted, (SELECT median(h.rows_loaded) FROM history h WHERE h.brand = b.brand
+                     AND h.store IS NOT DISTINCT FROM b.store AND h.n <= ?),
+                  (SELECT count(*) FROM history h WHERE h.brand = b.brand
+                     AND h.store IS NOT DISTINCT FROM b.store AND h.n <= ?)
+           FROM batch b""",
+        [ACCEPT_NOTE, load_ids, source, load_ids, ROW_COUNT_HISTORY, ROW_COUNT_HISTORY],
     ).fetchall()
-    if len(rows) < 3:
-        return default
-    median = float(pd.Series([r[0] for r in rows]).median())
+    share = low_day_share()
+    judged = [(float(median), accepted) for _, accepted, median, n in rows if n >= 3]
+    minimum = sum(median * share for median, accepted in judged if not accepted)
+    unaccepted = len(load_ids) - sum(1 for _, accepted, _, _ in rows if accepted)
     return {
-        "min_rows": max(1, math.floor(median * ROW_COUNT_LOW * files)),
-        "max_rows": math.ceil(median * ROW_COUNT_HIGH * files),
+        "min_rows": max(1, math.floor(minimum)) if unaccepted else 0,
+        "max_rows": math.ceil(sum(m for m, _ in judged) * ROW_COUNT_HIGH) if len(judged) == len(load_ids) else None,
     }
 
 
@@ -326,7 +343,7 @@ def run_suite_on_window(conn: duckdb.DuckDBPyConnection, source: str, window: Wi
     validated again: its last result stands. Yearly and monthly sources are re-run by every
     nightly run for the period in progress (the year's budget: 1.1 s a night at --scale 1) while
     their files change a few times a period. Only the row-count bounds, which follow the
-    source's newest deliveries, could have moved since; that expectation is a warning.
+    source's newest deliveries, could have moved since; the batch itself has not.
     """
     spec = load_suite_spec(source)
     started = time.perf_counter()
@@ -354,7 +371,7 @@ def run_suite_on_window(conn: duckdb.DuckDBPyConnection, source: str, window: Wi
         t0 = time.perf_counter()
         df = fetch_batch(conn, source, periods)
         load_ids = sorted(df["_load_id"].dropna().astype(str).unique().tolist())
-        params = row_count_parameters(conn, source, load_ids, len(load_ids))
+        params = row_count_parameters(conn, source, load_ids)
         chunk_failures = summarize_failures(df, validate_dataframe(source, df, params))
         paths = load_paths(conn, sorted({i for f in chunk_failures for i in f["load_ids"]}))
         for f in chunk_failures:

@@ -61,13 +61,13 @@ def _history(landing: Path, conn, n: int = 20, brand: str = "acme") -> None:
 
 def test_a_near_empty_day_is_held_until_accepted(landing: Path, conn) -> None:
     _history(landing, conn)
-    low = _deliver(landing, LOW_DAY, 3)  # 3 of a usual 20 rows: under 20 % of the median
+    low = _deliver(landing, LOW_DAY, 1)  # 1 of a usual 20 rows: under 10 % of the median
     summary = _load(conn, landing, LOW_DAY)
     (f,) = [f for f in summary.files if f.status != "skipped"]
     assert f.status == "held"
     assert f.reason == (
-        f"{low}: held: near-empty day: 3 rows against a median of 20 rows over the last 10 loaded days of "
-        "jd_pop_orders acme (2026-03-01..2026-03-10), under 20% of it. Nothing of the day is loaded; "
+        f"{low}: held: near-empty day: rows 1 against a median of 20 over the last 10 loaded days of "
+        "jd_pop_orders acme (2026-03-01..2026-03-10), under 10% of it. Nothing of the day is loaded; "
         f"accept with: jd-pipeline accept {low}")
     assert _per_day(conn) == {d: 20 for d in HISTORY}  # nothing of the day, the rest untouched
     _load(conn, landing, LOW_DAY)  # a re-run keeps it held
@@ -75,17 +75,17 @@ def test_a_near_empty_day_is_held_until_accepted(landing: Path, conn) -> None:
 
     assert accept(conn, low) == 1
     assert _statuses(_load(conn, landing, LOW_DAY)) == ["loaded"]
-    assert _per_day(conn)[LOW_DAY] == 3
+    assert _per_day(conn)[LOW_DAY] == 1
     assert conn.execute("SELECT status, reason, rows_loaded FROM ops.load_manifest WHERE path = ?",
-                        [low]).fetchall() == [("loaded", ACCEPT_NOTE, 3)]
+                        [low]).fetchall() == [("loaded", ACCEPT_NOTE, 1)]
 
 
 def test_a_normal_or_merely_quiet_day_is_not_held(landing: Path, conn) -> None:
     _history(landing, conn)
-    _deliver(landing, LOW_DAY, 4)  # 20 % of the median: a quiet day, not a near-empty one
+    _deliver(landing, LOW_DAY, 2)  # 10 % of the median: a quiet day (a holiday), not a near-empty one
     _deliver(landing, NEXT_DAY, 19)
     assert _statuses(_load(conn, landing, LOW_DAY, NEXT_DAY)) == ["loaded", "loaded"]
-    assert _per_day(conn)[LOW_DAY] == 4 and _per_day(conn)[NEXT_DAY] == 19
+    assert _per_day(conn)[LOW_DAY] == 2 and _per_day(conn)[NEXT_DAY] == 19
 
 
 def test_the_share_is_configured(landing: Path, conn, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,7 +93,7 @@ def test_the_share_is_configured(landing: Path, conn, monkeypatch: pytest.Monkey
     _history(landing, conn)
     _deliver(landing, LOW_DAY, 9)
     (f,) = [f for f in _load(conn, landing, LOW_DAY).files if f.status != "skipped"]
-    assert f.status == "held" and "9 rows against a median of 20 rows" in f.reason and "under 50% of it" in f.reason
+    assert f.status == "held" and "rows 9 against a median of 20 over" in f.reason and "under 50% of it" in f.reason
 
 
 def test_too_short_a_history_is_not_judged_and_volume_is_per_brand(landing: Path, conn) -> None:
@@ -146,7 +146,7 @@ def test_the_blocking_check_names_the_day_status_shows_it_and_the_cli_accepts_it
     db.parent.mkdir(parents=True)
     with duckdb.connect(str(db)) as conn:
         _load(conn, landing, HISTORY[0], HISTORY[-1])
-    low = _deliver(landing, LOW_DAY, 2)
+    low = _deliver(landing, LOW_DAY, 1)
     asset = next(a for a in ingest_assets if a.key == dg.AssetKey(["raw", "jd_pop_orders"]))
 
     def run() -> dg.AssetCheckEvaluation:
@@ -159,7 +159,7 @@ def test_the_blocking_check_names_the_day_status_shows_it_and_the_cli_accepts_it
     failed = run()
     assert not failed.passed and failed.severity == dg.AssetCheckSeverity.ERROR
     held = failed.metadata["held_files"].value
-    assert list(held) == [low] and "2 rows against a median of 20 rows" in held[low]
+    assert list(held) == [low] and "rows 1 against a median of 20 over" in held[low]
 
     text = format_status(collect_status(get_settings()))
     assert "Held deliveries, not loaded until accepted" in text and held[low] in text
@@ -170,6 +170,6 @@ def test_the_blocking_check_names_the_day_status_shows_it_and_the_cli_accepts_it
     assert "accepted " + low in capsys.readouterr().out
     assert run().passed
     with duckdb.connect(str(db), read_only=True) as conn:
-        assert _per_day(conn)[LOW_DAY] == 2
+        assert _per_day(conn)[LOW_DAY] == 1
         assert conn.execute("SELECT reason FROM ops.load_manifest WHERE path = ?", [low]).fetchone()[0] == ACCEPT_NOTE
     assert "Held deliveries" not in format_status(collect_status(get_settings()))

@@ -133,7 +133,15 @@ def _break_total_row(wh: Warehouse) -> None:
     wh.conn.execute("UPDATE ops.file_totals SET total_value = 301 WHERE source = 'jd_vc_sales'")
 
 
+def _near_empty_ads_day(wh: Warehouse) -> None:
+    """The day's 1 ads row against a usual 20 (four earlier deliveries of acme): a lost day."""
+    for i in range(1, 5):
+        wh.conn.execute("INSERT INTO ops.load_manifest (load_id, source, brand, status, rows_loaded, delivered_at) "
+                        "VALUES (?, 'jd_ads', 'acme', 'replaced', 20, now() - INTERVAL (?) DAY)", [f"old{i}", i])
+
+
 DAILY_BLOCKING: dict[str, tuple[str, Callable[[Warehouse], None]]] = {
+    "near-empty day (volume)": ("gx_jd_ads", _near_empty_ads_day),
     "unknown product_line": ("gx_jd_ads", _break_product_line),
     "order date outside the file's day": ("gx_jd_pop_orders", _break_order_date),
     "全国 != sum of RDCs": ("inventory_national_equals_rdc_sum", _break_national),
@@ -197,6 +205,36 @@ def test_closed_opex_month_change_closes_gate(wh) -> None:
     later = run(wh, DAILY_SOURCES, partition="2026-02-10", only=[GATE_KEY, *DOWNSTREAM])
     assert not result.success and not later.success and not materialized(later)
     assert dq_rows(wh, "opex_closed_months_unchanged")[-1][:2] == (False, "error")
+
+
+POP_ONLY_MART = dg.AssetKey(["marts", "fct_pop_sales_by_province_daily"])
+
+
+def test_a_failed_volume_check_holds_only_what_depends_on_its_source(wh) -> None:
+    """gx_jd_ads fails (blocking): the assets reading raw/jd_ads stay as they were, a mart reading
+    only POP orders is rebuilt; the gate closes, so nothing is published (BI keeps its copy)."""
+    load_good_day(wh)
+    _near_empty_ads_day(wh)
+
+    @dg.asset(key=POP_ONLY_MART, deps=[dg.AssetKey(["raw", "jd_pop_orders"])], partitions_def=daily_partitions)
+    def _pop_mart() -> None:
+        """Stand-in for a dbt mart built from POP orders only."""
+
+    wh.conn.close()
+    try:
+        result = dg.materialize(
+            [*(raw_standin(s) for s in DAILY_SOURCES), *checks_for(DAILY_SOURCES), mart_standin([]), _pop_mart,
+             dq_gate, *map(downstream_standin, DOWNSTREAM)],
+            partition_key=DAY, raise_on_error=False, resources={"warehouse": WarehouseResource(database=str(wh.path))})
+    finally:
+        import duckdb
+        wh.conn = duckdb.connect(str(wh.path))
+    done = materialized(result)
+    assert POP_ONLY_MART in done
+    assert not (done & {MART, GATE_KEY, *DOWNSTREAM})
+    (ads,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "gx_jd_ads"]
+    assert not ads.passed and ads.severity == dg.AssetCheckSeverity.ERROR
+    assert "expect_table_row_count_to_be_between(table) observed 1" in ads.description
 
 
 def test_next_good_delivery_recovers(wh) -> None:

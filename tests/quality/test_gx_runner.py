@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from jd_pipeline.ingest.plausibility import ACCEPT_NOTE
 from jd_pipeline.quality import period_window, run_suite_on_window
 from jd_pipeline.quality.gx_runner import available_suites, chunk_periods, load_suite_spec
 
-from .conftest import DAY, ads_rows, load_good_day, opex_rows, pop_order_lines, ts
+from .conftest import DAY, ads_rows, load_good_day, opex_rows, pop_order_lines, ts, vc_sales_rows
 
 
 def test_good_batches_pass(wh) -> None:
@@ -56,14 +57,52 @@ def test_warning_only_failure_is_warn(wh) -> None:
     assert not outcome.passed and outcome.severity == "warn"
 
 
-def test_row_count_sanity_against_last_deliveries(wh) -> None:
-    for i in range(1, 5):  # history: 4 deliveries of 20 rows
-        wh.conn.execute("INSERT INTO ops.load_manifest (load_id, source, status, rows_loaded, delivered_at) "
-                        "VALUES (?, 'jd_ads', 'loaded', 20, now())", [f"old{i}"])
-    wh.load("jd_ads", ads_rows())  # 1 row: < 0.2 x median
+def _history(wh, source: str, rows: int, brand: str = "acme", store: str | None = None, n: int = 4) -> None:
+    """n earlier deliveries of `rows` rows each of (source, brand, store) in the manifest."""
+    for i in range(1, n + 1):
+        wh.conn.execute("INSERT INTO ops.load_manifest (load_id, source, brand, store, status, rows_loaded, "
+                        "delivered_at) VALUES (?, ?, ?, ?, 'replaced', ?, now() - INTERVAL (?) DAY)",
+                        [f"old-{source}-{brand}-{i}", source, brand, store, rows, i])
+
+
+def _volume_failures(outcome) -> list[dict]:
+    return [f for f in outcome.details["failures"] if f["expectation"] == "expect_table_row_count_to_be_between"]
+
+
+def test_a_near_empty_day_of_a_daily_source_fails_the_blocking_volume_check(wh) -> None:
+    _history(wh, "jd_ads", 20)  # 1 row: under 10 % of the median 20
+    wh.load("jd_ads", ads_rows())
+    outcome = run_suite_on_window(wh.conn, "jd_ads", period_window(DAY))
+    assert not outcome.passed and outcome.severity == "error"
+    (failure,) = _volume_failures(outcome)
+    assert failure["kwargs"]["min_value"] == 2 and failure["observed"] == 1
+    assert outcome.details["batches"][0]["row_count_bounds"] == {"min_rows": 2, "max_rows": 100}
+
+
+def test_the_volume_minimum_is_per_brand_and_store_and_spares_accepted_days(wh) -> None:
+    _history(wh, "jd_ads", 20, brand="big")  # another brand's volume does not count for acme
+    _history(wh, "jd_ads", 1)
+    wh.load("jd_ads", ads_rows())
+    assert run_suite_on_window(wh.conn, "jd_ads", period_window(DAY)).passed
+
+    _history(wh, "jd_vc_sales", 60, store="self")
+    load_id = wh.load("jd_vc_sales", vc_sales_rows(), store="self")
+    assert _volume_failures(run_suite_on_window(wh.conn, "jd_vc_sales", period_window(DAY)))
+    wh.conn.execute("UPDATE ops.load_manifest SET reason = ? WHERE load_id = ?", [ACCEPT_NOTE, load_id])
+    outcome = run_suite_on_window(wh.conn, "jd_vc_sales", period_window(DAY))
+    assert outcome.passed, outcome.observed_value  # the operator accepted the day's volume after a hold
+
+
+def test_volume_is_a_warning_for_sources_of_varying_volume_and_above_the_median(wh) -> None:
+    _history(wh, "fin_opex_actuals", 100)  # a month in progress may be small: warn only
+    wh.load("fin_opex_actuals", opex_rows("2026-03"), period="2026-03")
+    outcome = run_suite_on_window(wh.conn, "fin_opex_actuals", period_window("2026-03"))
+    assert not outcome.passed and outcome.severity == "warn" and _volume_failures(outcome)
+    _history(wh, "jd_ads", 1, brand="acme", n=4)
+    wh.load("jd_ads", ads_rows() + [{**ads_rows()[0], "sku_id": f"S{i}"} for i in range(2, 8)])  # 7 rows > 5 x 1
     outcome = run_suite_on_window(wh.conn, "jd_ads", period_window(DAY))
     assert not outcome.passed and outcome.severity == "warn"
-    assert outcome.details["failures"][0]["expectation"] == "expect_table_row_count_to_be_between"
+    assert _volume_failures(outcome)[0]["kwargs"]["max_value"] == 5
 
 
 def test_currency_and_month_within_period(wh) -> None:
