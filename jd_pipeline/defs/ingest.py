@@ -61,8 +61,9 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         check_specs=[dg.AssetCheckSpec(
             HELD_CHECK, asset=dg.AssetKey(["raw", contract.source]), blocking=True,
             description="No delivery of the partition is held: a re-delivery shrinking its period by more than "
-            "JD_HOLD_SHRINK is held (the previous delivery stays live) until `jd-pipeline accept <path>`; "
-            "while one is, nothing downstream is rebuilt.")],
+            "JD_HOLD_SHRINK, or a near-empty day of a daily source (under JD_HOLD_LOW_DAY of its recent median), "
+            "is held (what was loaded stays live) until `jd-pipeline accept <path>`; while one is, nothing "
+            "downstream is rebuilt.")],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         window = context.partition_time_window
