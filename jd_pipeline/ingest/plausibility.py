@@ -23,8 +23,10 @@ is no delivery to hold: `jd-pipeline status` and the run summary list it as miss
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from statistics import median
 
 import duckdb
 
@@ -94,20 +96,25 @@ def held_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
     return out
 
 
-def recent_volume(conn: duckdb.DuckDBPyConnection, source: str, brand: str, store: str | None,
-                  period: str) -> tuple[float, int, str, str] | None:
-    """(median rows, days, first day, last day) of the last RECENT_DAYS loaded days of the
-    (source, brand, store) before `period`; None with fewer than MIN_RECENT_DAYS of them."""
-    row = conn.execute(
-        """SELECT median(rows_loaded), count(*), min(period), max(period) FROM (
-               SELECT period, sum(rows_loaded) AS rows_loaded FROM ops.load_manifest
-               WHERE source = ? AND brand = ? AND store IS NOT DISTINCT FROM ? AND period < ? AND status = 'loaded'
-               GROUP BY period ORDER BY period DESC LIMIT ?)""",
-        [source, brand, store, period, RECENT_DAYS]).fetchall()[0]
-    median, days, first, last = row
-    if days < MIN_RECENT_DAYS:
+def _loaded_days(conn: duckdb.DuckDBPyConnection, source: str,
+                 brands: Sequence[str]) -> dict[tuple[str, str | None], list[tuple[str, int]]]:
+    """Per (brand, store): (day, rows loaded) of every loaded day, in day order (one query a batch)."""
+    out: dict[tuple[str, str | None], list[tuple[str, int]]] = {}
+    for brand, store, period, rows in conn.execute(
+            "SELECT brand, store, period, sum(rows_loaded) FROM ops.load_manifest WHERE source = ? "
+            "AND status = 'loaded' AND brand IN (SELECT unnest(?)) GROUP BY ALL ORDER BY period",
+            [source, sorted(set(brands))]).fetchall():
+        out.setdefault((brand, store), []).append((period, int(rows or 0)))
+    return out
+
+
+def recent_volume(days: list[tuple[str, int]], period: str) -> tuple[float, int, str, str] | None:
+    """(median rows, days, first day, last day) of the last RECENT_DAYS of `days` (day order)
+    before `period`; None with fewer than MIN_RECENT_DAYS of them."""
+    recent = days[max(0, bisect_left(days, (period,)) - RECENT_DAYS):bisect_left(days, (period,))]
+    if len(recent) < MIN_RECENT_DAYS:
         return None
-    return float(median), int(days), str(first), str(last)
+    return float(median(r for _, r in recent)), len(recent), recent[0][0], recent[-1][0]
 
 
 def low_day_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
@@ -120,16 +127,17 @@ def low_day_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
     rows = dict(conn.execute(
         "SELECT _file, count(*) FROM _typed WHERE _reason IS NULL AND _total_level IS NULL "
         "AND _file IN (SELECT unnest(?)) GROUP BY _file", [[f[0] for f in files]]).fetchall())
+    loaded_days = _loaded_days(conn, contract.source, [f[2] for f in files])
     out: dict[int, str] = {}
     for index, path, brand, store, period in files:
-        recent = recent_volume(conn, contract.source, brand, store, period)
+        recent = recent_volume(loaded_days.get((brand, store), []), period)
         if recent is None:
             continue
-        median, days, first, last = recent
+        typical, days, first, last = recent
         loaded = rows.get(index, 0)
-        if loaded < median * share:
+        if loaded < typical * share:
             where = f"{contract.source} {brand}" + (f"/{store}" if contract.has_store_dir else "")
-            out[index] = (f"{path}: held: near-empty day: rows {loaded:,} against a median of {median:,.0f} "
+            out[index] = (f"{path}: held: near-empty day: rows {loaded:,} against a median of {typical:,.0f} "
                           f"over the last {days} loaded days of {where} ({first}..{last}), under "
                           f"{share:.0%} of it. Nothing of the day is loaded; accept with: jd-pipeline accept {path}")
     return out
