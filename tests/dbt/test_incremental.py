@@ -69,6 +69,21 @@ def test_unknown_product_line_fails_the_build(incremental_dir):
     assert "not_null_stg_jd_ads__sku_daily_product_line" in proc.stdout
 
 
+def test_inventory_check_ignores_the_totals_of_a_replaced_delivery(incremental_dir):
+    # A corrected re-delivery replaces the day: the first delivery's detail rows leave raw, its 全国
+    # totals stay in ops.file_totals (lineage). Counting them too doubled the national side.
+    conn = duckdb.connect(str(incremental_dir / "warehouse" / "warehouse.duckdb"))
+    conn.execute("insert into ops.file_totals by name select * replace ('replaced-delivery' as load_id, "
+                 "total_value + 5 as total_value) from ops.file_totals where source = 'jd_vc_inventory'")
+    conn.close()
+    try:
+        proc = run_dbt(incremental_dir, "test", "--select", "assert_inventory_rdc_sums_equal_national", check=False)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+    finally:
+        with duckdb.connect(str(incremental_dir / "warehouse" / "warehouse.duckdb")) as conn:
+            conn.execute("delete from ops.file_totals where load_id = 'replaced-delivery'")
+
+
 def test_inventory_national_mismatch_fails(incremental_dir):
     conn = duckdb.connect(str(incremental_dir / "warehouse" / "warehouse.duckdb"))
     conn.execute("update ops.file_totals set total_value = total_value + 1 "

@@ -43,13 +43,6 @@ def test_scenario_covers_every_restatement_kind(scenario) -> None:
     print("restatement kinds covered:", ", ".join(sorted(scenario.planted)))
 
 
-# Known failing on main (issue #13 stays open): a night of the replay does not succeed since the
-# restatement replay and the hold-on-shrink of re-deliveries (#22) landed together; the cause is being
-# traced. Not run, so CI stays within its time; remove the marker to reproduce (about 12 minutes).
-REPLAY_KNOWN_FAILING = pytest.mark.xfail(
-    run=False, strict=True, reason="issue #13 open: a nightly replay run fails on main; cause being traced")
-
-
 @pytest.fixture(scope="module")
 def outcomes(scenario, tmp_path_factory) -> dict[str, object]:
     full_root = tmp_path_factory.mktemp("full") / "data"
@@ -61,14 +54,12 @@ def outcomes(scenario, tmp_path_factory) -> dict[str, object]:
     return {"full": full, "nightly": nightly, "full_root": full_root, "nightly_root": nightly_root}
 
 
-@REPLAY_KNOWN_FAILING
 def test_every_run_succeeds(outcomes) -> None:
     assert outcomes["full"].report.success, outcomes["full"].report.render()
     failed = [r.render() for r in outcomes["nightly"].reports if not r.success]
     assert not failed, failed[0]
 
 
-@REPLAY_KNOWN_FAILING
 def test_marts_identical(outcomes) -> None:
     from jd_pipeline.ops.equality import compare, fingerprints
 
@@ -82,7 +73,6 @@ def test_marts_identical(outcomes) -> None:
           f"{len(outcomes['nightly'].reports)} nightly runs")
 
 
-@REPLAY_KNOWN_FAILING
 def test_verify_finds_the_nightly_warehouse_equal_to_a_rebuild(outcomes) -> None:
     from jd_pipeline.config import get_settings
     from jd_pipeline.ops.verify import verify
@@ -93,7 +83,6 @@ def test_verify_finds_the_nightly_warehouse_equal_to_a_rebuild(outcomes) -> None
     assert result.tables_compared >= 15
 
 
-@REPLAY_KNOWN_FAILING
 def test_verify_names_the_first_differing_keys(outcomes, tmp_path) -> None:
     import duckdb
 

@@ -24,18 +24,21 @@ national_raw as (
 national_totals as (
     {% if file_totals is not none %}
     select
-        cast(period as date) as date_day,
-        brand,
+        cast(ft.period as date) as date_day,
+        ft.brand,
         {{ dbt.split_part(dbt.split_part('total_label', "'SKU='", 2), "')'", 1) }} as sku_id,
         sum(case when column_name = 'on_hand' then total_value end)       as on_hand,
         sum(case when column_name = 'available' then total_value end)     as available,
         sum(case when column_name = 'inbound_open' then total_value end)  as inbound_open,
         sum(case when column_name = 'unsellable' then total_value end)    as unsellable,
         sum(case when column_name = 'shipped_units' then total_value end) as shipped_units
-    from {{ file_totals }}
-    where source = 'jd_vc_inventory'
-      and total_label like '配送中心=全国%'
-      and load_id in (select distinct load_id from {{ source('raw', 'jd_vc_inventory') }})
+    from {{ file_totals }} as ft
+    where ft.source = 'jd_vc_inventory'
+      and ft.total_label like '配送中心=全国%'
+      -- Only the live delivery's totals: a replaced delivery keeps its ops.file_totals rows (lineage)
+      -- while its detail rows left raw. Qualified names: raw's column is `_load_id`, and an unqualified
+      -- `load_id` inside the subquery would bind to ft and keep every delivery's totals.
+      and ft.load_id in (select distinct r._load_id from {{ source('raw', 'jd_vc_inventory') }} as r)
     group by 1, 2, 3
     {% else %}
     select * from national_raw where 1 = 0
