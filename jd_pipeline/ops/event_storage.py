@@ -24,15 +24,21 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from dagster import AssetKey, DagsterEventType, EventLogEntry, Field, StringSource
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.event_log import SqlEventLogStorageTable, SqliteEventLogStorage
 from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
+from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlalchemy_compat import db_fetch_mappings, db_select
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData, deserialize_value, serialize_value
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
 
 from jd_pipeline.config import ConfigError
 
@@ -43,6 +49,8 @@ BATCHED_EVENT_TYPES = frozenset({
     DagsterEventType.ASSET_OBSERVATION,
     DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
 })
+# Shards whose engine (and open connection) is kept: the index and the few runs being written.
+KEPT_SHARDS = 4
 # Events a batch should carry per write: Dagster buffers up to this many of one batch.
 EVENT_BATCH_SIZE = 1000
 
@@ -101,6 +109,42 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
 
     # Seconds this process spent writing events (the cost of recording; benchmarks/run.py reports it)
     write_seconds: float = 0.0
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self._engines: OrderedDict[str, Engine] = OrderedDict()  # Dagster's __init__ connects already
+        super().__init__(base_dir, inst_data)
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        """Dagster's connection to a shard (a run's database or the index), from an engine kept
+        for the shard. Dagster creates an engine and a connection for every write and closes
+        them after it; closing the last connection to a WAL database checkpoints it (copies the
+        log into the file), so every event paid a checkpoint. The kept engine holds one
+        connection (no lock while idle: other processes read and write as before); SQLite still
+        checkpoints on its own every 1000 pages."""
+        with self._db_lock:
+            engine = self._engines.get(shard)
+            if engine is None:
+                engine = create_engine(
+                    self.conn_string_for_shard(shard), poolclass=StaticPool,
+                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+                )
+                if shard not in self._initialized_dbs:
+                    self._initdb(engine)
+                    self._initialized_dbs.add(shard)
+                self._engines[shard] = engine
+                if len(self._engines) > KEPT_SHARDS:  # the index and the runs being written
+                    self._engines.popitem(last=False)[1].dispose()
+            self._engines.move_to_end(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def dispose(self) -> None:
+        with self._db_lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+        super().dispose()
 
     @property
     def supports_partition_subset_in_asset_materialization_planned_events(self) -> bool:
