@@ -18,16 +18,19 @@ from pathlib import Path
 
 import duckdb
 
-# The grain of each synthetic mart: (date_day, brand) cycle together through 2,100 values and
-# `sku_id` counts the cycles, so every row is unique on it.
+# The grain of each synthetic mart. Rows are laid out day after day (as incremental marts grow):
+# row i of a mart is day i // per_day; within a day, brand and sku_id number the rows, so every
+# row is unique on the grain.
 GRAINS: dict[str, tuple[str, ...]] = {
     "fct_sales_daily": ("date_day", "brand", "store_type", "sku_id"),
     "fct_ads_daily": ("date_day", "brand", "product_line", "campaign_id", "adgroup_id", "sku_id"),
     "fct_sku_funnel_daily": ("date_day", "brand", "store_type", "sku_id"),
 }
+FIRST_DAY = "2025-01-01"
 
 
-def build(path: Path, rows: int) -> None:
+def build(path: Path, rows: int, days: int = 700) -> None:
+    """`rows` rows over `days` days: sales 50 %, ads 30 %, funnel 20 %, and a load manifest."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         path.unlink()
@@ -35,30 +38,26 @@ def build(path: Path, rows: int) -> None:
     con = duckdb.connect(str(path))
     try:
         con.execute("CREATE SCHEMA marts; CREATE SCHEMA ops")
-        con.execute(f"""
-            CREATE TABLE marts.fct_sales_daily AS
-            SELECT DATE '2025-01-01' + CAST(i % 700 AS INTEGER) AS date_day, 'brand' || (i % 3) AS brand,
-                   CASE WHEN i % 3 = 0 THEN 'self' ELSE 'pop' END AS store_type, 'sku' || (i // 2100) AS sku_id,
-                   CAST(i % 9 AS BIGINT) AS units, CAST((i % 9973) * 1.37 AS DECIMAL(18,2)) AS gmv,
-                   CAST((i % 9973) * 1.21 AS DECIMAL(18,2)) AS net_sales, CAST(i % 5 AS BIGINT) AS orders,
-                   CAST(i % 4 AS BIGINT) AS buyers
-            FROM range({sales}) t(i)""")
-        con.execute(f"""
-            CREATE TABLE marts.fct_ads_daily AS
-            SELECT DATE '2025-01-01' + CAST(i % 700 AS INTEGER) AS date_day, 'brand' || (i % 3) AS brand,
-                   (['kuaiche','recommendation','smart','display'])[1 + i % 4] AS product_line,
-                   'c' || (i % 500) AS campaign_id, 'g' || (i % 5000) AS adgroup_id, 'sku' || (i // 2100) AS sku_id,
-                   'pop' AS store_type, i % 11 = 0 AS is_haitou, CAST(i % 1000 AS BIGINT) AS impressions,
-                   CAST(i % 50 AS BIGINT) AS clicks, CAST((i % 777) * 0.31 AS DECIMAL(18,2)) AS cost,
-                   CAST((i % 999) * 2.1 AS DECIMAL(18,2)) AS total_order_amount, CAST(i % 3 AS BIGINT) AS total_orders
-            FROM range({ads}) t(i)""")
-        con.execute(f"""
-            CREATE TABLE marts.fct_sku_funnel_daily AS
-            SELECT DATE '2025-01-01' + CAST(i % 700 AS INTEGER) AS date_day, 'brand' || (i % 3) AS brand,
-                   'pop' AS store_type, 'sku' || (i // 2100) AS sku_id, CAST(i % 300 AS BIGINT) AS visitors,
-                   CAST(i % 900 AS BIGINT) AS page_views, CAST(i % 20 AS BIGINT) AS deal_buyers,
-                   CAST((i % 5000) * 3.3 AS DECIMAL(18,2)) AS deal_amount
-            FROM range({funnel}) t(i)""")
+        for table, count, columns in (
+            ("fct_sales_daily", sales, """CASE WHEN r % 3 = 0 THEN 'self' ELSE 'pop' END AS store_type,
+                 'sku' || (r // 3) AS sku_id, CAST(i % 9 AS BIGINT) AS units,
+                 CAST((i % 9973) * 1.37 AS DECIMAL(18,2)) AS gmv, CAST((i % 9973) * 1.21 AS DECIMAL(18,2)) AS net_sales,
+                 CAST(i % 5 AS BIGINT) AS orders, CAST(i % 4 AS BIGINT) AS buyers"""),
+            ("fct_ads_daily", ads, """(['kuaiche','recommendation','smart','display'])[1 + i % 4] AS product_line,
+                 'c' || (i % 500) AS campaign_id, 'g' || (i % 5000) AS adgroup_id, 'sku' || (r // 3) AS sku_id,
+                 'pop' AS store_type, i % 11 = 0 AS is_haitou, CAST(i % 1000 AS BIGINT) AS impressions,
+                 CAST(i % 50 AS BIGINT) AS clicks, CAST((i % 777) * 0.31 AS DECIMAL(18,2)) AS cost,
+                 CAST((i % 999) * 2.1 AS DECIMAL(18,2)) AS total_order_amount, CAST(i % 3 AS BIGINT) AS total_orders"""),
+            ("fct_sku_funnel_daily", funnel, """'pop' AS store_type, 'sku' || (r // 3) AS sku_id,
+                 CAST(i % 300 AS BIGINT) AS visitors, CAST(i % 900 AS BIGINT) AS page_views,
+                 CAST(i % 20 AS BIGINT) AS deal_buyers, CAST((i % 5000) * 3.3 AS DECIMAL(18,2)) AS deal_amount"""),
+        ):
+            per_day = max(1, -(-count // days))
+            con.execute(f"""
+                CREATE TABLE marts.{table} AS
+                SELECT DATE '{FIRST_DAY}' + CAST(i // {per_day} AS INTEGER) AS date_day,
+                       'brand' || (r % 3) AS brand, {columns}
+                FROM (SELECT i, i % {per_day} AS r FROM range({count}) t(i))""")
         con.execute("""
             CREATE TABLE ops.load_manifest AS
             SELECT 'landing/x/' || i || '.csv' AS path, md5(i::VARCHAR) AS sha256, 'jd_pop_orders' AS source,
