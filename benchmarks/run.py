@@ -334,6 +334,36 @@ def equality_figure(mode: Mode) -> Figure:
                   f"kinds; full run {result['full_run_s']} s, night median {result['night_s_median']} s")
 
 
+def publish_figures(mode: Mode) -> list[Figure]:
+    """The publish figures of issues 17 and 19, each from its own script in a process of its own
+    (the PostgreSQL bench starts a server and sets JD_PG_* for itself)."""
+    full = mode.scale >= 1
+    history_out = RESULTS / f"publish_history_{mode.name}.json"
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_publish_history.py"),
+                    "--rows-per-day", "3000" if full else "300", "--nights", "3", "--out", str(history_out)],
+                   check=True)
+    history = json.loads(history_out.read_text())
+    short, long = (sorted(history[f"nightly_publish_seconds_{d}d"]) for d in (31, 1096))
+    ratio = history["ratio_nightly_3y_to_30d"]
+    figures = [Figure("nightly publish after 3 years ÷ after 30 days", ratio, "≤ 1.1", ratio <= 1.1,
+                      f"medians {long[1]:.2f}s vs {short[1]:.2f}s; copying every table: "
+                      f"{history['ratio_full_copy_3y_to_30d']}")]
+    pg_out = RESULTS / f"pg_publish_{mode.name}.json"
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_pg_publish.py"),
+                    "--rows", "4000000" if full else "200000", "--rounds", "3", "--readers", "20",
+                    "--publishes", "3" if full else "2", "--out", str(pg_out)], check=True)
+    pg = json.loads(pg_out.read_text())
+    ratio = pg["ratio_pg_first_to_duckdb"]
+    figures.append(Figure(f"PostgreSQL first publish ÷ DuckDB publish ({pg['rows']:,} rows)", ratio, "≤ 2",
+                          ratio <= 2, f"rounds {pg['ratio_pg_first_to_duckdb_rounds']}; medians "
+                          f"{pg['pg_first_publish_seconds']}s vs {pg['duckdb_publish_seconds']}s"))
+    bad = pg["reader_errors"] + pg["torn_reads"]
+    figures.append(Figure("BI readers during PostgreSQL publishes: errors + torn reads", bad, "0", bad == 0,
+                          f"{pg['readers']} readers, {pg['reader_queries']:,} queries, "
+                          f"{pg['generations_seen']} generations seen"))
+    return figures
+
+
 def print_table(figures: list[Figure]) -> None:
     width = max(len(f.name) for f in figures)
     print(f"\n{'figure':<{width}}  {'value':>10}  {'target':>8}  met")
@@ -346,7 +376,7 @@ def print_table(figures: list[Figure]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small scale, a few minutes")
-    parser.add_argument("--only", choices=["throughput", "pipeline", "equality"], help="run one group of figures")
+    parser.add_argument("--only", choices=["throughput", "pipeline", "equality", "publish"], help="run one group of figures")
     parser.add_argument("--days", type=int, help="history days instead of the mode's (e.g. --quick --days 365: "
                         "a year of partitions at the small scale, for the recording figure)")
     args = parser.parse_args()
@@ -364,6 +394,8 @@ def main() -> int:
         figures += pipeline_figures(landing, mode)
     if args.only in (None, "equality"):
         figures.append(equality_figure(mode))
+    if args.only in (None, "publish"):
+        figures += publish_figures(mode)
     print_table(figures)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{mode.name}.json"
