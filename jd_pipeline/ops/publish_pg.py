@@ -40,7 +40,7 @@ from jd_pipeline.ops.dbt_docs import TableDoc, load_table_docs
 from jd_pipeline.ops.pg_settings import PgSettings, pg_settings
 from jd_pipeline.ops.publish import PUBLISHED_SCHEMAS, PublishError
 
-FORMAT_VERSION = 1  # bump when the storage layout changes: every table is copied again
+FORMAT_VERSION = 2  # bump when the storage layout or the fingerprint changes: every table is copied again
 STORE_SCHEMA = "jd_store"
 META_SCHEMA = "jd_publish"
 NEXT_PREFIX = "jd_next__"
@@ -116,6 +116,7 @@ def publish_postgres(
     duck = duckdb.connect(str(served_db), read_only=True)
     try:
         generation = _served_generation(duck)
+        recorded = _recorded_contents(duck)
         sources = _source_tables(duck, schemas)
         if not sources:
             raise PublishError(f"{served_db} has no tables in schemas {', '.join(schemas)}")
@@ -124,7 +125,7 @@ def publish_postgres(
             _ensure_catalog(pg)
             _ensure_bi_role(pg, settings)
             copy_began = time.perf_counter()
-            published = _store_tables(duck, pg, settings, sources, docs)
+            published = _store_tables(duck, pg, settings, sources, docs, recorded)
             copy_seconds = round(time.perf_counter() - copy_began, 3)
             _swap_generation(pg, generation, published, sources, docs, settings.bi_role, list(schemas))
             published_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -202,20 +203,39 @@ def pg_type_for(duck_type: str, quoted: str) -> tuple[str, str]:
     return "text", f"CAST({quoted} AS VARCHAR)"  # ENUM and anything newer: its text
 
 
+def _recorded_contents(duck: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int]]:
+    """`schema.table -> (content fingerprint, rows)` as the DuckDB publish recorded them in
+    `ops.publish_info`; {} for a served file published before fingerprints were recorded."""
+    try:
+        row = duck.execute("SELECT fingerprints, tables FROM ops.publish_info").fetchone()
+    except duckdb.Error:
+        return {}
+    if not row or not row[0] or not row[1]:
+        return {}
+    fingerprints, counts = json.loads(row[0]), json.loads(row[1])
+    return {t: (str(f), int(counts[t])) for t, f in fingerprints.items() if f and t in counts}
+
+
 def _fingerprint(
-    duck: duckdb.DuckDBPyConnection, schema: str, name: str, columns: list[Column], grain: tuple[str, ...]
+    duck: duckdb.DuckDBPyConnection, schema: str, name: str, columns: list[Column], grain: tuple[str, ...],
+    recorded: tuple[str, int] | None = None,
 ) -> tuple[str, int]:
-    """Content hash (order-independent) and row count of a served table."""
-    count, rows_hash = duck.execute(
-        f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {_qi(schema)}.{_qi(name)} AS t"
-    ).fetchall()[0]
+    """Content hash (order-independent) and row count of a served table: the DuckDB publish's
+    recorded fingerprint when there is one (no scan of the table), else hashed here."""
+    if recorded is not None:
+        content, count = recorded
+    else:
+        count, rows_hash = duck.execute(
+            f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {_qi(schema)}.{_qi(name)} AS t"
+        ).fetchall()[0]
+        content = f"hash:{rows_hash}"
     described = {
         "format": FORMAT_VERSION,
         "table": [schema, name],
         "columns": [[c.name, c.duck_type, c.not_null] for c in columns],
         "grain": list(grain),
         "rows": int(count),
-        "hash": str(rows_hash),
+        "content": content,
     }
     digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
     return digest, int(count)
@@ -304,11 +324,13 @@ def publish_jobs() -> int:
 def _store_tables(
     duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection, settings: PgSettings,
     sources: dict[tuple[str, str], list[Column]], docs: dict[tuple[str, str], TableDoc],
+    recorded: dict[str, tuple[str, int]],
 ) -> list[PgTable]:
     """Every served table as a stored table: unchanged content is reused, changed tables are
     copied `publish_jobs()` at a time (largest first, so the last copy to finish is a short one).
     Each copy commits on its own connection; nothing is visible to readers before the swap."""
-    planned = [_plan_table(duck, pg, schema, name, columns, docs.get((schema, name), TableDoc()))
+    planned = [_plan_table(duck, pg, schema, name, columns, docs.get((schema, name), TableDoc()),
+                           recorded.get(f"{schema}.{name}"))
                for (schema, name), columns in sources.items()]
     results: dict[tuple[str, str], PgTable] = {
         (p.schema, p.name): PgTable(p.schema, p.name, p.storage, p.row_count, False, 0.0, p.grain,
@@ -335,10 +357,10 @@ def _store_tables(
 
 def _plan_table(
     duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection, schema: str, name: str, columns: list[Column],
-    doc: TableDoc,
+    doc: TableDoc, recorded: tuple[str, int] | None,
 ) -> _Planned:
     grain = tuple(c for c in doc.grain if any(col.name == c for col in columns))
-    fingerprint, count = _fingerprint(duck, schema, name, columns, grain)
+    fingerprint, count = _fingerprint(duck, schema, name, columns, grain, recorded)
     storage = storage_name(schema, name, fingerprint)
     existing = pg.execute(
         f"SELECT 1 FROM {META_SCHEMA}.stored_tables s JOIN pg_tables t "

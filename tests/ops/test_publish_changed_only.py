@@ -152,3 +152,32 @@ def test_a_served_file_without_fingerprints_is_replaced_whole(working_warehouse:
     result = pub.publish_serving(settings)
     assert {t.action for t in result.tables} == {"copied"}
     assert_served_equals_source(settings, ALL)
+
+
+def test_postgres_takes_the_recorded_fingerprints_and_copies_the_changed_table_only(
+    pg_env: dict, working_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from jd_pipeline.ops import publish_pg
+
+    settings = get_settings()
+    pub.publish_serving(settings)
+    first = publish_pg.publish_postgres(settings.serving_db, manifest_path=Path("/nonexistent"))
+    assert all(t.copied for t in first.tables)
+    change(working_warehouse, "UPDATE marts.fct_sales_daily SET gmv = gmv + 5 WHERE date_day = DATE '2026-11-09'")
+    pub.publish_serving(settings)
+
+    hashed: list[str] = []
+    real = publish_pg._fingerprint
+    monkeypatch.setattr(publish_pg, "_fingerprint", lambda duck, schema, name, columns, grain, recorded=None: (
+        hashed.append(name) if recorded is None else None) or real(duck, schema, name, columns, grain, recorded))
+    second = publish_pg.publish_postgres(settings.serving_db, manifest_path=Path("/nonexistent"))
+
+    assert hashed == ["publish_info"]  # stamped after the fingerprints: the only table hashed here
+    assert sorted(f"{t.schema}.{t.name}" for t in second.tables if t.copied) == ["marts.fct_sales_daily",
+                                                                                 "ops.publish_info"]
+    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
+        expected = con.execute("SELECT count(*), sum(gmv) FROM marts.fct_sales_daily").fetchone()
+    with psycopg.connect(pg_env["JD_PG_DSN"], password=pg_env["JD_PG_PASSWORD"], autocommit=True) as pg:
+        assert pg.execute("SELECT count(*), sum(gmv) FROM marts.fct_sales_daily").fetchone() == expected
