@@ -56,6 +56,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "pg_publish.json")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="jd-bench-pg-"))
+    try:
+        _bench(args, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _bench(args: argparse.Namespace, root: Path) -> None:
     os.environ["JD_DATA_DIR"] = str(root / "data")
     from jd_pipeline.config import get_settings
     from jd_pipeline.ops.pg_settings import pg_settings

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -60,18 +61,22 @@ def _measure(days: int, rows_per_day: int, nights: int) -> dict[str, object]:
 
     settings = get_settings()
     assert settings.warehouse_db.is_relative_to(root), settings.warehouse_db
-    build(settings.warehouse_db, rows_per_day * days, days=days)
-    full = publish_serving(settings)
-    seconds, written = [], []
-    for night in range(nights):
-        _play_night(settings.warehouse_db, night)
-        began = time.perf_counter()
-        result = publish_serving(settings)
-        seconds.append(round(time.perf_counter() - began, 3))
-        written.append(sum(t.written_rows for t in result.tables))
+    try:
+        build(settings.warehouse_db, rows_per_day * days, days=days)
+        full = publish_serving(settings)
+        seconds, written = [], []
+        for night in range(nights):
+            _play_night(settings.warehouse_db, night)
+            began = time.perf_counter()
+            result = publish_serving(settings)
+            seconds.append(round(time.perf_counter() - began, 3))
+            written.append(sum(t.written_rows for t in result.tables))
+        served_mb = round(settings.serving_db.stat().st_size / 1e6, 1)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
     return {
         f"rows_{days}d": full.total_rows,
-        f"served_file_mb_{days}d": round(settings.serving_db.stat().st_size / 1e6, 1),
+        f"served_file_mb_{days}d": served_mb,
         f"full_publish_seconds_{days}d": full.duration_seconds,
         f"nightly_publish_seconds_{days}d": seconds,
         f"nightly_written_rows_{days}d": written,
