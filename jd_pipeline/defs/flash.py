@@ -12,6 +12,7 @@ import dagster as dg
 from jd_pipeline.alerts.outbox import enqueue, open_outbox
 from jd_pipeline.config import get_settings
 from jd_pipeline.defs.alerts import ALERTS_KEY
+from jd_pipeline.defs.exposures import exposure
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.quality import GATE_KEY, require_gate_open
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
@@ -32,13 +33,10 @@ def flash_brands(conn, day: date) -> list[str]:
 @dg.asset(
     key=FLASH_KEY,
     group_name="reports",
-    description="Daily flash (日报) per brand for the last day of the window: GMV by store vs the plan's pace, top "
-    "movers, ads spend/ROI, open alerts, data quality (HTML + xlsx), and a text card with the link queued for "
-    "the WeCom/DingTalk/Feishu robots.",
+    description=exposure("daily_flash").description,
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[GATE_KEY, ALERTS_KEY, *(dg.AssetKey(["marts", m]) for m in (
-        "fct_sales_daily", "fct_plan_vs_actual_monthly", "fct_ads_daily", "dim_sku"))],
+    deps=[GATE_KEY, ALERTS_KEY, *exposure("daily_flash").upstream],
     pool=WAREHOUSE_POOL,
     kinds={"html", "excel", "duckdb"},
 )

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import dagster as dg
 
+from jd_pipeline.defs.exposures import exposure
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.quality import GATE_KEY, require_gate_open
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
@@ -82,12 +83,10 @@ def headline_metadata(rows: list[dict]) -> dict[str, dg.MetadataValue]:
 @dg.asset(
     key=HEADLINE_KEY,
     group_name="kpi",
-    description="Headline KPIs per brand and day: gmv, net sales, plan achievement MTD/QTD/YTD (current plan, "
-    "prorated by days), ads ROI, conversion, OPEX ratio YTD. Table kpi.headline_daily.",
+    description=exposure("headline_daily").description + " Table kpi.headline_daily.",
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[GATE_KEY, _mart("fct_sales_daily"), _mart("fct_ads_daily"), _mart("fct_traffic_daily"),
-          _mart("fct_opex_monthly")],
+    deps=[GATE_KEY, *exposure("headline_daily").upstream],
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "python"},
 )

@@ -12,59 +12,15 @@ from datetime import timedelta
 import dagster as dg
 
 from jd_pipeline.config import get_settings
+from jd_pipeline.defs.exposures import exposure
 from jd_pipeline.defs.partitions import monthly_partitions
 from jd_pipeline.defs.quality import GATE_KEY, require_gate_open
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.reporting.build import BuiltReport, build_kind, months_of_run, publish
 
-
-def _mart(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["marts", name])
-
-
-REPORTS: dict[str, tuple[str, list[str]]] = {
-    "monthly_business_review": (
-        (
-            "Monthly business review (HTML with charts + the same tables as xlsx): gmv vs plan and budget by store "
-            "and category, POP vs 自营, free vs paid traffic, ads by product line with ROI, top/bottom SKUs, customers "
-            "(new vs returning, repeat rate, cohort retention), regional budget vs actual, OPEX vs budget, P&L "
-            "waterfall, the month as forecast vs plan vs actual, forecast backtest accuracy by category and weak "
-            "series, data quality."
-        ),
-        ["fct_plan_vs_actual_monthly", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "fct_opex_monthly",
-         "fct_ecom_pnl_monthly", "dim_sku", "dim_cost_type", "fct_rolling_plan_3m", "fct_demand_forecast",
-         "fct_customer_monthly", "fct_customer_cohort", "fct_region_budget_vs_actual_monthly"],
-    ),
-    "campaign_recap": (
-        (
-            "Campaign recap for each tp_campaign_plan campaign ending in the month: warm-up and main days vs target "
-            "and last year's same campaign, by product and operation (traffic, ads), platform resources cost and return."
-        ),
-        ["fct_campaign_recap", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "dim_sku"],
-    ),
-    "opex": (
-        (
-            "OPEX report for the month, the quarter to date and the year to date vs budget (first version) and the "
-            "current plan, by cost type and cost centre."
-        ),
-        ["fct_opex_monthly", "dim_cost_type"],
-    ),
-    "agency_scorecard": (
-        (
-            "TP agency KPI scorecard report for the quarter and the year (measured KPIs, self-reported flagged, "
-            "capped attainment, weighted scores) with the 30-60-90 action plan status."
-        ),
-        ["fct_agency_kpi_scorecard", "fct_action_plan_status"],
-    ),
-    "rolling_plan": (
-        (
-            "Rolling 3-month plan: the current plan beside the demand forecast (80% band) for the next 3 months by "
-            "store and category, last month as forecast vs plan vs actual, backtest accuracy by category and the "
-            "weak series."
-        ),
-        ["fct_rolling_plan_3m", "fct_demand_forecast", "fct_plan_vs_actual_monthly", "dim_sku"],
-    ),
-}
+# The report kinds `jd_pipeline.reporting.build_kind` renders; what each reads (and its description)
+# is its dbt exposure of the same name (dbt_project/models/exposures.yml).
+REPORT_KINDS = ("monthly_business_review", "campaign_recap", "opex", "agency_scorecard", "rolling_plan")
 
 
 def _months(context: dg.AssetExecutionContext) -> list[str]:
@@ -101,15 +57,15 @@ def _metadata(built: list[BuiltReport], seconds: float) -> dict[str, object]:
 
 
 def build_report_asset(kind: str) -> dg.AssetsDefinition:
-    description, marts = REPORTS[kind]
+    reads = exposure(kind)
 
     @dg.asset(
         key=dg.AssetKey(["reports", kind]),
         group_name="reports",
-        description=description,
+        description=reads.description,
         partitions_def=monthly_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        deps=[GATE_KEY, *[_mart(m) for m in marts]],
+        deps=[GATE_KEY, *reads.upstream],
         pool=WAREHOUSE_POOL,
         kinds={"html", "excel", "pdf", "duckdb"},
     )
@@ -130,6 +86,6 @@ def build_report_asset(kind: str) -> dg.AssetsDefinition:
     return _report
 
 
-report_assets = [build_report_asset(kind) for kind in REPORTS]
+report_assets = [build_report_asset(kind) for kind in REPORT_KINDS]
 
 defs = dg.Definitions(assets=report_assets)
