@@ -1,7 +1,7 @@
 """`jd-pipeline dev` / `make dev`: the Dagster UI on 127.0.0.1:3000, stopped cleanly by Ctrl-C.
 
 - `$JD_DATA_DIR/dagster_home` is prepared as for `jd-pipeline run` (ops/instance.py): created,
-  `dagster.yaml` copied from the template (`jd_pipeline/ops/dagster.yaml`) if absent, the
+  `dagster.yaml` written from the template (`jd_pipeline/ops/dagster.yaml`) if absent, the
   `duckdb_warehouse` pool limited to 1, Dagster's event batching on.
 - `dagster dev -w workspace.yaml` runs in its own session/process group, with SIGINT and SIGTERM
   reset to their defaults (a parent started with `&` hands down *ignored* SIGINT, and dagster
