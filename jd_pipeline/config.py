@@ -24,7 +24,7 @@ DEFAULT_PARTITIONS_START = "2025-01-01"
 DEMO_BUYER_SALT = "jd-ops-warehouse-demo-salt-not-for-production"
 
 
-def duckdb_config() -> dict[str, str]:
+def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     """Settings for every warehouse connection. DuckDB's default memory limit is 80% of RAM; a
     bounded one makes big joins spill to disk instead of growing the process (JD_DUCKDB_MEMORY_LIMIT)."""
     return {"memory_limit": os.environ.get("JD_DUCKDB_MEMORY_LIMIT", "2GB")}

@@ -25,6 +25,7 @@ from dagster._core.utils import make_new_run_id
 
 from jd_pipeline.config import Settings, get_settings
 from jd_pipeline.ops.catch_up import CatchUp, missing_deliveries, pending_partitions, window_has_files
+from jd_pipeline.warehouse import fetch_value
 
 if TYPE_CHECKING:
     from jd_pipeline.console import RunConsole
@@ -482,7 +483,7 @@ def _served_table_counts(db_path: Path) -> Iterable[tuple[str, int]]:
             "where table_schema in ('marts', 'ops') order by 1, 2"
         ).fetchall()
         for schema, name in tables:
-            yield f"{schema}.{name}", conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            yield f"{schema}.{name}", fetch_value(conn, f'select count(*) from "{schema}"."{name}"')
 
 
 def print_demo_summary(settings: Settings) -> None:

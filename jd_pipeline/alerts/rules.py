@@ -17,6 +17,7 @@ import duckdb
 
 from jd_pipeline.alerts.config import RulesConfig
 from jd_pipeline.alerts.model import Candidate, severity_for
+from jd_pipeline.warehouse import fetch_value, table_exists
 
 Evaluator = Callable[[duckdb.DuckDBPyConnection, RulesConfig, date, datetime], "list[Candidate] | None"]
 STORE_LABEL = {"pop": "POP店", "self": "自营", "all": "全部"}
@@ -24,12 +25,6 @@ OPEN_PO_EXCLUDED = ("已完成", "已取消")
 OPEN_ACTION_CODES = ("not_started", "in_progress", "delayed")
 # A daily business day ends at 24:00 Asia/Shanghai = 16:00 UTC; delivered_at is stored in UTC.
 SHANGHAI_UTC_OFFSET = timedelta(hours=8)
-
-
-def _exists(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(conn.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchone()[0])
 
 
 def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -40,7 +35,7 @@ def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[
 
 def load_ids(conn: duckdb.DuckDBPyConnection, source: str, brand: str | None, first: str, last: str) -> tuple[str, ...]:
     """The loaded files of `source` (and brand) whose period label lies in [first, last] (ISO text order)."""
-    if not _exists(conn, "ops", "load_manifest"):
+    if not table_exists(conn, "ops", "load_manifest"):
         return ()
     rows = conn.execute(
         "select load_id from ops.load_manifest where status = 'loaded' and source = ? "
@@ -57,7 +52,7 @@ def _money(value: Any) -> float:
 # ------------------------------------------------------------------------------------------ gmv
 def gmv_pace(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date, now: datetime) -> list[Candidate] | None:
     """Month-to-date gmv per brand × store vs the current plan prorated to the days elapsed."""
-    if not (_exists(conn, "marts", "fct_plan_vs_actual_monthly") and _exists(conn, "marts", "fct_sales_daily")):
+    if not (table_exists(conn, "marts", "fct_plan_vs_actual_monthly") and table_exists(conn, "marts", "fct_sales_daily")):
         return None
     month_start = as_of.replace(day=1)
     days_in_month = calendar.monthrange(as_of.year, as_of.month)[1]
@@ -122,7 +117,7 @@ def _ads_rows(conn: duckdb.DuckDBPyConnection, as_of: date, days: int, scope: st
 
 def ads_roi_drop(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date, now: datetime) -> list[Candidate] | None:
     """ROI of the day per product line and per 海投 campaign vs the ROI of the trailing days."""
-    if not _exists(conn, "marts", "fct_ads_daily"):
+    if not table_exists(conn, "marts", "fct_ads_daily"):
         return None
     windows = sorted({int(cfg.for_brand("ads_roi_drop", b)["trailing_days"]) for b in [None, *cfg.brands]})
     out = []
@@ -160,7 +155,7 @@ def ads_roi_drop(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date,
 # ------------------------------------------------------------------------------------ inventory
 def days_of_cover(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date, now: datetime) -> list[Candidate] | None:
     """自营 top SKUs (by shipped units) whose available units cover fewer days than the threshold."""
-    if not _exists(conn, "marts", "fct_inventory_daily"):
+    if not table_exists(conn, "marts", "fct_inventory_daily"):
         return None
     windows = sorted({int(cfg.for_brand("days_of_cover", b)["ranking_days"]) for b in [None, *cfg.brands]})
     out = []
@@ -192,10 +187,11 @@ def _cover_candidates(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: 
             continue
         shipped_days = int(rule["shipped_days"])
         first = as_of - timedelta(days=shipped_days - 1)
-        shipped = conn.execute(
+        shipped = fetch_value(
+            conn,
             "select coalesce(sum(shipped_units), 0) from marts.fct_inventory_daily "
             "where brand = ? and sku_id = ? and date_day between ? and ?", [r["brand"], r["sku_id"], first, as_of]
-        ).fetchone()[0]
+        )
         if not shipped:
             continue  # nothing ships: no sell-out risk to measure
         per_day = float(shipped) / shipped_days
@@ -220,7 +216,7 @@ def _cover_candidates(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: 
 # ------------------------------------------------------------------------------------------- PO
 def po_past_eta(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date, now: datetime) -> list[Candidate] | None:
     """自营 POs whose newest state is still open (not 已完成/已取消) after their 预约到货日期."""
-    if not _exists(conn, "intermediate", "int_vc_purchase_orders__latest"):
+    if not table_exists(conn, "intermediate", "int_vc_purchase_orders__latest"):
         return None
     rows = _rows(conn, f"""
         select brand, po_id, min(eta_date) as eta_date, count(*) as lines, sum(qty_ordered) as qty_ordered,
@@ -253,7 +249,7 @@ def po_past_eta(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date, 
 # --------------------------------------------------------------------------------------- agency
 def action_overdue(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date, now: datetime) -> list[Candidate] | None:
     """Open action items of each brand's newest snapshot (on or before the day) past their due date."""
-    if not _exists(conn, "marts", "fct_action_plan_status"):
+    if not table_exists(conn, "marts", "fct_action_plan_status"):
         return None
     rows = _rows(conn, f"""
         with snaps as (
@@ -295,7 +291,7 @@ def _day_end_utc(period: str) -> datetime:
 
 def source_late(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date, now: datetime) -> list[Candidate] | None:
     """A daily source whose next day has not arrived by its usual lag plus grace (`now` is UTC, naive)."""
-    if not _exists(conn, "ops", "load_manifest"):
+    if not table_exists(conn, "ops", "load_manifest"):
         return None
     sources = sorted({s for b in [None, *cfg.brands] for s in cfg.for_brand("source_late", b)["sources"]})
     if not sources:
@@ -350,7 +346,7 @@ def check_failed(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date,
     from jd_pipeline.quality.gate import failed_blocking_checks
     from jd_pipeline.quality.windows import Window
 
-    if not _exists(conn, "ops", "dq_results"):
+    if not table_exists(conn, "ops", "dq_results"):
         return None
     rule = cfg.for_brand("check_failed", None)
     if not rule["enabled"]:

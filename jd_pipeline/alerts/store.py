@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from jd_pipeline.alerts.model import Candidate
+from jd_pipeline.warehouse import fetch_row, fetch_value
 
 ALERTS_TABLE = "marts.fct_alerts"
 EVENTS_TABLE = "ops.alert_events"
@@ -86,7 +87,7 @@ def _json(value: dict[str, Any]) -> str:
 
 def last_evaluated_day(conn: duckdb.DuckDBPyConnection) -> date | None:
     ensure_alert_tables(conn)
-    return conn.execute(f"select max(as_of_day) from {EVALUATIONS_TABLE}").fetchone()[0]
+    return fetch_value(conn, f"select max(as_of_day) from {EVALUATIONS_TABLE}")
 
 
 def _existing(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
@@ -131,7 +132,7 @@ def merge_evaluation(
     conn.execute("begin transaction")
     try:
         existing = _existing(conn)
-        next_id = int(conn.execute(f"select coalesce(max(event_id), 0) from {EVENTS_TABLE}").fetchone()[0]) + 1
+        next_id = int(fetch_value(conn, f"select coalesce(max(event_id), 0) from {EVENTS_TABLE}")) + 1
         for key, c in sorted(firing.items()):
             before = existing.get(key)
             if before is not None and before["status"] == "open":
@@ -150,11 +151,11 @@ def merge_evaluation(
                 continue
             conn.execute(f"update {ALERTS_TABLE} set status = 'resolved', resolved_at = ? where alert_key = ?",
                          [at, key])
-            row = conn.execute(
-                f"select alert_key, rule, brand, store_type, severity, title, figures from {ALERTS_TABLE} "
-                "where alert_key = ?", [key]).fetchone()
+            resolved = fetch_row(
+                conn, f"select alert_key, rule, brand, store_type, severity, title, figures from {ALERTS_TABLE} "
+                "where alert_key = ?", [key])
             names = ["alert_key", "rule", "brand", "store_type", "severity", "title", "figures"]
-            _event(conn, next_id, "resolved", dict(zip(names, row)), at, as_of)
+            _event(conn, next_id, "resolved", dict(zip(names, resolved)), at, as_of)
             result.resolved.append(key)
             result.event_ids.append(next_id)
             next_id += 1

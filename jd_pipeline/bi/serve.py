@@ -59,7 +59,7 @@ def main() -> int:
             raise SystemExit("JD_PG_BI_PASSWORD is not set: Superset logs in as the read-only BI role with it")
         dsn = conninfo_to_dict(pg.dsn)
         serving = ServingDatabase(
-            host=str(dsn.get("host", "127.0.0.1")), port=int(dsn.get("port", 5432)), dbname=str(dsn["dbname"]),
+            host=str(dsn.get("host", "127.0.0.1")), port=int(dsn.get("port") or 5432), dbname=str(dsn["dbname"]),
             user=pg.bi_role, password=pg.bi_password, duckdb_path=settings.serving_db,
         )
         site = open_site(bi_dir / "superset")

@@ -145,7 +145,7 @@ class Contract:
         """(name, SQL type) of the raw table's business columns, in contract order."""
         out: list[tuple[str, str]] = []
         for col in self.stored_columns:
-            out.append((col.name, col.sql_type))  # type: ignore[arg-type]
+            out.append((col.name, col.sql_type))  # type: ignore[arg-type]  # stored: name is not None
             out.extend((d.name, d.sql_type) for d in self.derived if d.source_column == col.name)
         return out
 

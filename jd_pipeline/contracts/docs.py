@@ -59,7 +59,7 @@ def _column_row(col: Column, described: dict[str, str]) -> str:
         notes.append("identifier: read as text, never as a number")
     if col.stored and not col.required:
         notes.append("optional")
-    if col.stored and described.get(col.name):
+    if col.stored and col.name and described.get(col.name):
         notes.insert(0, described[col.name].rstrip("."))
     col_type = col.type if col.stored else "—"
     return f"| {_cell(headers)} | {name} | {col_type} | {_cell('; '.join(notes))} |"

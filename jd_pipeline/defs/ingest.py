@@ -1,6 +1,7 @@
 """Ingest assets: one per source of sources.md (`raw/<source>`), built from the contracts."""
 
 from datetime import timedelta
+from typing import Any
 
 import dagster as dg
 
@@ -10,6 +11,7 @@ from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, quarter_label
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import LoadSummary, load_partition_range
 from jd_pipeline.ingest.sql import q
+from jd_pipeline.warehouse import fetch_value
 
 MAX_LISTED_FILES = 20
 HELD_CHECK = "no_held_delivery"
@@ -21,7 +23,7 @@ def _period_labels(contract: Contract, partition_keys: list[str]) -> list[str]:
     return list(partition_keys)
 
 
-def _metadata(summary: LoadSummary, row_count: int, contract: Contract, newest: str | None = None) -> dict[str, object]:
+def _metadata(summary: LoadSummary, row_count: int, contract: Contract, newest: str | None = None) -> dict[str, Any]:
     statuses = ("loaded", "replaced", "duplicate", "rejected", "skipped")
     files = [f for f in summary.files if f.status != "skipped"]
     return {
@@ -71,13 +73,13 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         labels = _period_labels(contract, context.partition_keys)
         with warehouse.get_connection() as conn:
             summary = load_partition_range(conn, contract.source, start, end, get_settings().landing_dir)
-            row_count = conn.execute(
-                f"SELECT count(*) FROM raw.{q(contract.source)} WHERE _period IN (SELECT unnest(?))", [labels]
-            ).fetchone()[0]  # type: ignore[index]
+            row_count = fetch_value(
+                conn, f"SELECT count(*) FROM raw.{q(contract.source)} WHERE _period IN (SELECT unnest(?))", [labels]
+            )
             held = dict(conn.execute(
                 "SELECT path, reason FROM ops.load_manifest WHERE source = ? AND status = 'held' "
                 "AND period IN (SELECT unnest(?)) ORDER BY path", [contract.source, labels]).fetchall())
-            newest = conn.execute(f"SELECT max(_period) FROM raw.{q(contract.source)}").fetchone()[0]  # type: ignore[index]
+            newest = fetch_value(conn, f"SELECT max(_period) FROM raw.{q(contract.source)}")
         for path, reason in summary.rejected.items():
             context.log.warning(f"rejected {path}: {reason}")
         context.log.info(

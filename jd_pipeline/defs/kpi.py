@@ -11,6 +11,7 @@
 import time
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import dagster as dg
 
@@ -22,6 +23,7 @@ from jd_pipeline.forecast.data import FORECAST_TABLE, horizon_for, load_panel, l
 from jd_pipeline.forecast.model import ForecastOutput
 from jd_pipeline.forecast.pipeline import make_forecast
 from jd_pipeline.reporting.headline import HEADLINE_TABLE, latest_headline, refresh_headline
+from jd_pipeline.warehouse import fetch_value, table_exists
 
 HEADLINE_KEY = dg.AssetKey(["kpi", "headline_daily"])
 FORECAST_KEY = dg.AssetKey(["marts", "fct_demand_forecast"])
@@ -37,19 +39,19 @@ def _window(context: dg.AssetExecutionContext) -> tuple[date, date]:
     return tw.start.date(), (tw.end - timedelta(days=1)).date()
 
 
-def _plain(value: object) -> str | int | float | bool | None:
+def _plain(value: str | float | bool | Decimal | date | None) -> str | int | float | bool | None:
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, date):
         return value.isoformat()
-    return value  # type: ignore[return-value]
+    return value
 
 
-def _pct(value: object) -> str:
+def _pct(value: float | Decimal | None) -> str:
     return "–" if value is None else f"{float(value):.1%}"
 
 
-def _money(value: object) -> str:
+def _money(value: float | Decimal | None) -> str:
     return "–" if value is None else f"¥{float(value):,.0f}"
 
 
@@ -106,7 +108,7 @@ def headline_daily(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     )
 
 
-def forecast_metadata(output: ForecastOutput, as_of: date, rows: int, seconds: float) -> dict[str, object]:
+def forecast_metadata(output: ForecastOutput, as_of: date, rows: int, seconds: float) -> dict[str, Any]:
     groups = dg.MetadataValue.table(
         records=[
             dg.TableRecord({
@@ -142,13 +144,9 @@ def forecast_metadata(output: ForecastOutput, as_of: date, rows: int, seconds: f
 
 
 def _latest_forecast_as_of(conn) -> date | None:
-    exists = conn.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = 'fct_demand_forecast'"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(conn, "marts", "fct_demand_forecast"):
         return None
-    return conn.execute("select max(as_of_date) from marts.fct_demand_forecast").fetchone()[0]
+    return fetch_value(conn, "select max(as_of_date) from marts.fct_demand_forecast")
 
 
 @dg.asset(
@@ -169,7 +167,7 @@ def fct_demand_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseR
     require_gate_open(context, warehouse)
     _, end = _window(context)
     with warehouse.get_connection() as conn:
-        max_day = conn.execute("select max(date_day) from marts.fct_sales_daily").fetchone()[0]
+        max_day = fetch_value(conn, "select max(date_day) from marts.fct_sales_daily")
         if max_day is None:
             context.log.warning("marts.fct_sales_daily is empty: no forecast")
             return dg.MaterializeResult(metadata={"dagster/row_count": 0})

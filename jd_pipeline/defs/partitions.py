@@ -24,7 +24,7 @@ yearly_partitions = dg.TimeWindowPartitionsDefinition(
     cron_schedule="0 0 1 1 *", start=_START[:4], fmt="%Y", timezone=BUSINESS_TIMEZONE, end_offset=1
 )
 
-PARTITIONS_BY_PERIOD_KIND: dict[str, dg.PartitionsDefinition] = {
+PARTITIONS_BY_PERIOD_KIND: dict[str, dg.TimeWindowPartitionsDefinition] = {
     "daily": daily_partitions,
     "monthly": monthly_partitions,
     "quarterly": quarterly_partitions,

@@ -8,6 +8,7 @@ the marts (read-only connection); builders are in `jd_pipeline.reporting`.
 
 import time
 from datetime import timedelta
+from typing import Any
 
 import dagster as dg
 
@@ -32,8 +33,8 @@ def _months(context: dg.AssetExecutionContext) -> list[str]:
     return months
 
 
-def _metadata(built: list[BuiltReport], seconds: float) -> dict[str, object]:
-    meta: dict[str, object] = {
+def _metadata(built: list[BuiltReport], seconds: float) -> dict[str, Any]:
+    meta: dict[str, Any] = {
         "reports": len(built),
         "build_seconds": round(seconds, 2),
         "dagster/row_count": len(built),

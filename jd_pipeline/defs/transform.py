@@ -25,6 +25,7 @@ from jd_pipeline.config import DBT_PROJECT_DIR, get_settings
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import ensure_warehouse_tables
+from jd_pipeline.warehouse import fetch_value
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 # Models that read the forecast written by a Python asset downstream of the quality gate; they
@@ -175,7 +176,7 @@ def _row_counts(warehouse: WarehouseResource, keys: set[dg.AssetKey]) -> dict[dg
         for key in keys:
             schema, name = key.path[0], key.path[-1]
             if (schema, name) in tables:
-                counts[key] = conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+                counts[key] = fetch_value(conn, f'select count(*) from "{schema}"."{name}"')
     return counts
 
 
@@ -243,7 +244,7 @@ def _has_after_forecast_models() -> bool:
 
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
     ensure_dbt_manifest()
-    common = {
+    common: dict[str, Any] = {
         "manifest": MANIFEST_PATH,
         "dagster_dbt_translator": TRANSLATOR,
         "partitions_def": daily_partitions,

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from jd_pipeline.forecast.model import HORIZON, LEVEL, ForecastOutput
+from jd_pipeline.warehouse import table_exists
 
 FORECAST_TABLE = "marts.fct_demand_forecast"
 
@@ -76,21 +77,15 @@ def horizon_for(as_of_date: date, horizon: int = HORIZON) -> Horizon:
     return Horizon(as_of_date, first, tuple(months))
 
 
-def _relation_exists(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(conn.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchone()[0])
-
-
 def _campaign_sql(conn: duckdb.DuckDBPyConnection) -> str:
     """Campaign spans (brand, store_scope, first_day, last_day) from what exists in the warehouse."""
     parts = []
-    if _relation_exists(conn, "staging", "stg_tp_campaign_plan__campaign_resources"):
+    if table_exists(conn, "staging", "stg_tp_campaign_plan__campaign_resources"):
         parts.append(
             "select distinct brand, coalesce(store_type, 'all') as scope, coalesce(warmup_start, start_date) as d0, "
             "end_date as d1 from staging.stg_tp_campaign_plan__campaign_resources where end_date is not null"
         )
-    if _relation_exists(conn, "reference", "jd_campaign_calendar"):
+    if table_exists(conn, "reference", "jd_campaign_calendar"):
         parts.append(
             "select b.brand, 'all', cast(c.warmup_start as date), cast(c.end_date as date) "
             "from reference.jd_campaign_calendar c cross join (select distinct brand from marts.fct_sales_daily) b"
@@ -103,7 +98,7 @@ def _campaign_sql(conn: duckdb.DuckDBPyConnection) -> str:
 def load_series(conn: duckdb.DuckDBPyConnection, history: pd.DataFrame) -> pd.DataFrame:
     """Product master per series (index unique_id): brand, store_type, sku_id, category, subcategory,
     launch_date, delist_date, status. SKUs of the master without sales are included (new SKUs)."""
-    if not _relation_exists(conn, "marts", "dim_sku"):
+    if not table_exists(conn, "marts", "dim_sku"):
         return _unmapped(pd.Index(history["unique_id"].unique()))
     frame = conn.execute("""
         select brand || '|' || store_type || '|' || sku_id as unique_id, brand, store_type, sku_id,

@@ -242,14 +242,14 @@ def plant_sheet(sheet: Sheet, roles: Roles, log: FaultLog, file: str, source: st
         v = sheet.col(roles.date).values[r].as_py() or ""
         if roles.date_kind == "month":  # a monthly period: the month before
             y, m = int(v[:4]), int(v[5:7])
-            new = f"{y - 1 if m == 1 else y}-{12 if m == 1 else m - 1:02d}"
+            shifted = f"{y - 1 if m == 1 else y}-{12 if m == 1 else m - 1:02d}"
         elif roles.date_kind == "month_of_year":  # a yearly period: the same month a year before
-            new = f"{int(v[:4]) - 1}{v[4:]}"
+            shifted = f"{int(v[:4]) - 1}{v[4:]}"
         else:
-            new = shift_date(v, -1) if v[:4].isdigit() and v[4:5] == "-" else v
-        if new != v:  # (a date already rendered as an Excel serial is left alone)
-            set_cell(sheet, roles.date, r, new)
-            rec("date_outside_period", r, f"{roles.date}: {new}")
+            shifted = shift_date(v, -1) if v[:4].isdigit() and v[4:5] == "-" else v
+        if shifted != v:  # (a date already rendered as an Excel serial is left alone)
+            set_cell(sheet, roles.date, r, shifted)
+            rec("date_outside_period", r, f"{roles.date}: {shifted}")
     if roles.name and log.hit("html_entity") and (r := row()) >= 0:
         set_cell(sheet, roles.name, r, (sheet.col(roles.name).values[r].as_py() or "") + " 套装&amp;礼盒")
         rec("html_entity", r, roles.name)

@@ -184,7 +184,7 @@ class Products:
     price_cents: np.ndarray  # POP: 京东价; self: JD's retail price
     sell_in_cents: np.ndarray  # self: the brand's sell-in price to JD (采购价)
     popularity: np.ndarray
-    brand: Brand = field(repr=False, default=None)  # type: ignore[assignment]
+    brand: Brand = field(repr=False)
 
     def __len__(self) -> int:
         return len(self.sku_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -262,7 +263,7 @@ ACTION_ROLES = Roles(ids=("负责人工号",), required="计划编号", numeric=
 def write_action_plans(cfg: Config, brand: Brand, sink: Sink) -> None:
     staff = roster(brand)
     rng = cfg.rng(SOURCE_CODES["tp"], brand.index, 2)
-    actions = []
+    actions: list[dict[str, Any]] = []
     p = cfg.start
     while p <= cfg.end:
         for k, horizon in enumerate([30] * 4 + [60] * 3 + [90] * 3):

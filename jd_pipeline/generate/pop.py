@@ -89,7 +89,12 @@ def generate_pop(cfg: Config, brand: Brand, products: Products, sink: Sink, days
     shares = demand_shares(products, days, POP)
     pix = products.idx(POP)
     n_sku = len(pix)
-    agg = PopAgg(*(np.zeros((len(days), n_sku), np.int64) for _ in range(8)), np.zeros(len(days), np.int64))
+    def per_sku() -> np.ndarray:
+        return np.zeros((len(days), n_sku), np.int64)
+
+    agg = PopAgg(deal_units=per_sku(), deal_gmv=per_sku(), deal_net=per_sku(), deal_orders=per_sku(),
+                 order_units=per_sku(), order_orders=per_sku(), order_amount=per_sku(), refund=per_sku(),
+                 day_orders=np.zeros(len(days), np.int64))
     camps = campaigns_between(cfg.start, cfg.end, brand)
     mean_lines = LINES_PER_DAY * cfg.scale / fac.mean()
     pool = _buyer_pool(cfg)

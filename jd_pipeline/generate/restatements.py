@@ -31,6 +31,7 @@ import os
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -92,7 +93,7 @@ def _write_csv(path: Path, encoding: str, header: list[str], rows: list[list[str
     deliver_at(path, day)
 
 
-def _edit_xlsx(path: Path, target: Path, edit: Callable[[list[list[object]]], list[list[object]]], day: date) -> None:
+def _edit_xlsx(path: Path, target: Path, edit: Callable[[list[list[Any]]], list[list[Any]]], day: date) -> None:
     book = openpyxl.load_workbook(path)
     sheet = book.active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
@@ -224,7 +225,7 @@ def _plan_revision(landing: Path, brand: str, start: date, asof: date) -> list[s
             continue
         first_month = f"{published.year}-{((published.month - 1) // 3 + 1) * 3 + 1:02d}"
 
-        def remaining(rows: list[list[object]], first_month: str = first_month) -> list[list[object]]:
+        def remaining(rows: list[list[Any]], first_month: str = first_month) -> list[list[Any]]:
             month = rows[0].index("年月")
             return [rows[0], *[r for r in rows[1:] if str(r[month]) >= first_month]]
 
@@ -239,7 +240,7 @@ def _master_change(landing: Path, brand: str, asof: date) -> list[str]:
     if not files:
         return []
 
-    def change(rows: list[list[object]]) -> list[list[object]]:
+    def change(rows: list[list[Any]]) -> list[list[Any]]:
         header = rows[0]
         category, cost = header.index("品类"), header.index("单位成本")
         categories = sorted({r[category] for r in rows[1:]})
@@ -259,7 +260,7 @@ def _inventory_redelivered(landing: Path, brand: str, asof: date) -> list[str]:
     if not files:
         return []
 
-    def correct(rows: list[list[object]]) -> list[list[object]]:
+    def correct(rows: list[list[Any]]) -> list[list[Any]]:
         header = rows[0]
         sku, dc, on_hand = header.index("SKU"), header.index("配送中心"), header.index("库存件数")
         first = next(r for r in rows[1:] if r[dc] != "全国")

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from jd_pipeline.lineage.feeds import LINEAGE, Feed, MartLineage
+from jd_pipeline.warehouse import fetch_row, table_exists
 
 
 class ExplainError(ValueError):
@@ -104,15 +105,14 @@ def _mart_totals(conn: duckdb.DuckDBPyConnection, mart: str, filters: dict[str, 
                and c not in filters]
     where = " and ".join(f'cast("{c}" as varchar) = ?' for c in filters)
     sums = ", ".join(f'sum("{c}")' for c in numeric)
-    row = conn.execute(f"select count(*){', ' + sums if sums else ''} from marts.{mart} where {where}",
-                       list(filters.values())).fetchone()
+    row = fetch_row(conn, f"select count(*){', ' + sums if sums else ''} from marts.{mart} where {where}",
+                    list(filters.values()))
     return int(row[0]), dict(zip(numeric, row[1:]))
 
 
 def _relation_exists(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
     schema, name = relation.split(".")
-    return bool(conn.execute("select count(*) from information_schema.tables where table_schema = ? "
-                             "and table_name = ?", [schema, name]).fetchone()[0])
+    return table_exists(conn, schema, name)
 
 
 def _feed_rows(conn: duckdb.DuckDBPyConnection, feed: Feed, filters: dict[str, str]) -> list[tuple[str, int, int, int]]:

@@ -4,8 +4,8 @@
 - landing-zone fingerprints per (source, partition) and what changed since the last look,
 - the window of business days the downstream (warehouse) job must rebuild after ingest.
 
-The landing zone is read through `jd_pipeline.ingest.landing.scan_landing(landing_dir)` (owned by
-ingest). Until that exists, `fallback_scan_landing` walks the layout of sources.md itself. Only
+The landing zone is read through `jd_pipeline.ingest.landing.scan_landing(landing_dir)`, the
+loader's own reading of the layout, so the sensor sees exactly the files a load would take. Only
 the attributes of `LandingItem` are used.
 """
 
@@ -37,20 +37,15 @@ _PERIOD_PATTERNS = {"daily": _DAILY, "monthly": _MONTHLY, "quarterly": _QUARTERL
 
 
 class LandingItem(Protocol):
-    """What the sensor needs from one file of the landing zone."""
+    """What the sensor needs from one file of the landing zone (read-only: scanners return frozen
+    dataclasses)."""
 
-    source: str
-    period: str
-    path: Path
-
-
-@dataclass(frozen=True)
-class FallbackLandingItem:
-    source: str
-    brand: str
-    store: str | None
-    period: str
-    path: Path
+    @property
+    def source(self) -> str: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def path(self) -> Path: ...
 
 
 # ------------------------------------------------------------------------------------ sources
@@ -137,30 +132,10 @@ def nightly_plan(scheduled_time: datetime, partitions_start: str) -> NightlyPlan
 # ------------------------------------------------------------------------------------ landing zone
 
 
-def fallback_scan_landing(landing_dir: Path) -> Iterable[FallbackLandingItem]:
-    """Files laid out as sources.md says; anything else is skipped (ingest reports it)."""
-    contracts = load_contracts()
-    if not landing_dir.is_dir():
-        return
-    for source_dir in sorted(p for p in landing_dir.iterdir() if p.is_dir() and p.name in contracts):
-        contract = contracts[source_dir.name]
-        depth = 3 if contract.has_store_dir else 2
-        for path in sorted(source_dir.rglob("*")):
-            if not path.is_file() or path.is_symlink() or path.name.startswith("."):
-                continue
-            parts = path.relative_to(source_dir).parts
-            if len(parts) != depth + 1:
-                continue
-            store = parts[1] if contract.has_store_dir else None
-            yield FallbackLandingItem(contract.source, parts[0], store, parts[depth - 1], path)
-
-
 def default_scanner() -> Callable[[Path], Iterable[LandingItem]]:
-    """`jd_pipeline.ingest.landing.scan_landing` when it exists, else the fallback."""
-    try:
-        from jd_pipeline.ingest.landing import scan_landing  # type: ignore[import-not-found]
-    except ImportError:
-        return fallback_scan_landing
+    """The loader's scanner (imported when asked for: this module stays free of ingest's imports)."""
+    from jd_pipeline.ingest.landing import scan_landing
+
     return scan_landing
 
 

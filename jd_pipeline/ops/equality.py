@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from jd_pipeline.warehouse import fetch_row, fetch_value
+
 KEY_COLUMNS_SHOWN = 4
 
 
@@ -61,9 +63,9 @@ def _normalised(conn: duckdb.DuckDBPyConnection, qualified: str) -> str:
 
 
 def fingerprint(conn: duckdb.DuckDBPyConnection, qualified: str) -> TableFingerprint:
-    rows, checksum = conn.execute(
-        f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from ({_normalised(conn, qualified)}) as t"
-    ).fetchone()
+    rows, checksum = fetch_row(
+        conn, f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from ({_normalised(conn, qualified)}) as t"
+    )
     return TableFingerprint(int(rows), int(checksum))
 
 
@@ -86,7 +88,7 @@ def compare(left_db: str, right_db: str, schema: str = "marts", limit: int = 3,
     """Every table of `schema` in either warehouse that differs, with its first differing keys."""
     with duckdb.connect(left_db, read_only=True) as conn:
         conn.execute(f"attach '{right_db}' as other (read_only)")
-        left_tables = set(tables(conn, schema, catalog=conn.execute("select current_database()").fetchone()[0]))
+        left_tables = set(tables(conn, schema, catalog=fetch_value(conn, "select current_database()")))
         right_tables = set(tables(conn, schema, catalog="other"))
         differences: list[TableDifference] = []
         for name in sorted((left_tables | right_tables) - skip):

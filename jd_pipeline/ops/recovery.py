@@ -45,8 +45,8 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> RecoveryReport:
     storage = instance.event_log_storage
     if storage.supports_global_concurrency_limits:
         for run_id in storage.get_concurrency_run_ids():
-            run = instance.get_run_by_id(run_id)
-            if run is None or run.status in _TERMINAL_STATUSES:
+            holder = instance.get_run_by_id(run_id)
+            if holder is None or holder.status in _TERMINAL_STATUSES:
                 storage.free_concurrency_slots_for_run(run_id)
                 report.freed_slot_runs.append(run_id)
     return report

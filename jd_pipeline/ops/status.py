@@ -17,6 +17,7 @@ import duckdb
 from jd_pipeline.config import Settings, get_settings
 from jd_pipeline.ops.held import read_held
 from jd_pipeline.ops.publish import read_publish_info
+from jd_pipeline.warehouse import fetch_value
 
 MANIFEST_TABLE = "ops.load_manifest"
 MAX_REJECTIONS_SHOWN = 10
@@ -184,9 +185,9 @@ def _read_manifest(settings: Settings) -> StatusReport:
 
 def _has_manifest(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(
-        con.execute(
+        fetch_value(con, 
             "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = 'load_manifest'"
-        ).fetchone()[0]
+        )
     )
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.model import Chart, Format, KeyNumber, Report, Section, Table
-from jd_pipeline.reporting.queries import brand_name, df, exists, month_bounds, store_label
+from jd_pipeline.reporting.queries import brand_name, df, month_bounds, store_label
+from jd_pipeline.warehouse import table_exists
 
 MODEL = "fct_agency_kpi_scorecard"
 # How a KPI's target and actual read (the mart keeps ratios as ratios, ROI as a multiple).
@@ -23,7 +24,7 @@ SOURCE_LABELS = {"measured": "数仓计量", "self_reported": "自报"}
 
 def scorecard_periods(conn: duckdb.DuckDBPyConnection, brand: str, periods: list[str]) -> list[str]:
     """The periods among `periods` that have scorecard rows for the brand (none before the mart exists)."""
-    if not exists(conn, "marts", "fct_agency_kpi_scorecard"):
+    if not table_exists(conn, "marts", "fct_agency_kpi_scorecard"):
         return []
     rows = conn.execute(
         "select distinct period from marts.fct_agency_kpi_scorecard where brand = ? and period in (select unnest(?))",

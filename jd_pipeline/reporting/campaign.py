@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import duckdb
@@ -11,8 +12,9 @@ from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.formatting import cn_day
 from jd_pipeline.reporting.layout import transposed
-from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
-from jd_pipeline.reporting.queries import brand_name, df, exists, ratio, store_label
+from jd_pipeline.reporting.model import Chart, Format, KeyNumber, Report, Section, Table
+from jd_pipeline.reporting.queries import brand_name, df, ratio, store_label
+from jd_pipeline.warehouse import table_exists
 
 MODEL = "fct_campaign_recap"
 OVERVIEW = ("target_gmv", "gmv_warmup", "gmv_during", "achievement_vs_target", "units_during", "gmv_pre_period",
@@ -61,7 +63,7 @@ def _daily(conn: duckdb.DuckDBPyConnection, brand: str, stores: list[str], first
 
 def _daily_chart(daily: pd.DataFrame, stores: list[str], warm: date, start: date, end: date) -> bytes:
     days = [pd.Timestamp(d).date() for d in daily["date_day"]]
-    series: dict[str, object] = {}
+    series: dict[str, Sequence[object]] = {}
     if "pop" in stores:
         series["POP店"] = daily["pop_gmv"]
     if "self" in stores:
@@ -75,7 +77,7 @@ def _daily_chart(daily: pd.DataFrame, stores: list[str], warm: date, start: date
         windows.append(charts.Window(days.index(warm), days.index(start - timedelta(days=1)), "预热期",
                                      charts.WARMUP_SHADE))
     windows.append(charts.Window(days.index(start), days.index(end), "正式期", charts.MAIN_SHADE))
-    return charts.lines([d.strftime("%m-%d") for d in days], series,  # type: ignore[arg-type]
+    return charts.lines([d.strftime("%m-%d") for d in days], series,
                         f"每日 GMV (预热 {cn_day(warm)} · 正式 {cn_day(start)} – {cn_day(end)})",
                         windows=windows, dashed=dashed)
 
@@ -108,22 +110,22 @@ def build_campaign_recap(conn: duckdb.DuckDBPyConnection, brand: str, code: str)
             select resource_slot, resource_terms, store_type, sum(resource_cost) as resource_cost
             from staging.stg_tp_campaign_plan__campaign_resources where brand = ? and campaign_code = ?
             group by all order by resource_cost desc""", [brand, code])
-        if exists(conn, "staging", "stg_tp_campaign_plan__campaign_resources") else
+        if table_exists(conn, "staging", "stg_tp_campaign_plan__campaign_resources") else
         pd.DataFrame(columns=["resource_slot", "resource_terms", "store_type", "resource_cost"])
     )
-    totals: dict[str, object] = {c: float(ov[c].astype(float).sum()) for c in SUMMED}
-    ly = ov["ly_gmv"].astype(float).sum(min_count=1)
-    ly = None if pd.isna(ly) else float(ly)
-    totals["ly_gmv"] = ly
-    totals["achievement_vs_target"] = ratio(totals["gmv_during"], totals["target_gmv"])
-    totals["yoy"] = ratio(float(totals["gmv_during"]) - ly, ly) if ly else None  # type: ignore[arg-type]
-    totals["roi"] = ratio(totals["ads_order_amount"], totals["ads_cost"])
+    sums = {c: float(ov[c].astype(float).sum()) for c in SUMMED}
+    ly_sum = ov["ly_gmv"].astype(float).sum(min_count=1)
+    ly = None if pd.isna(ly_sum) else float(ly_sum)
+    achievement = ratio(sums["gmv_during"], sums["target_gmv"])
+    roi = ratio(sums["ads_order_amount"], sums["ads_cost"])
+    totals: dict[str, object] = {**sums, "ly_gmv": ly, "achievement_vs_target": achievement,
+                                 "yoy": ratio(sums["gmv_during"] - ly, ly) if ly else None, "roi": roi}
     target_chart = charts.grouped_bars(
         [str(s) for s in store_label(ov[["store_type"]].copy())["store_type"]],
         {"目标": ov["target_gmv"], "预热期": ov["gmv_warmup"], "正式期": ov["gmv_during"], "去年同期": ov["ly_gmv"]},
         "目标 vs 实际 vs 去年", sort=False)
-    money = "money"
-    ov_fmt = {"target_gmv": money, "gmv_warmup": money, "gmv_during": money, "achievement_vs_target": "pct",
+    money: Format = "money"
+    ov_fmt: dict[str, Format] = {"target_gmv": money, "gmv_warmup": money, "gmv_during": money, "achievement_vs_target": "pct",
               "units_during": "int", "gmv_pre_period": money, "ly_gmv": money, "yoy": "pct", "ads_budget": money,
               "ads_cost": money, "ads_order_amount": money, "roi": "ratio", "resource_cost": money}
     overview = transposed("活动总览", "按店铺", store_label(ov.copy()), "store_type", OVERVIEW, ov_fmt, model=MODEL,
@@ -131,14 +133,14 @@ def build_campaign_recap(conn: duckdb.DuckDBPyConnection, brand: str, code: str)
     basis = "、".join(sorted({LY_BASIS.get(b, b) for b in ov["ly_basis"].dropna()})) or "无去年数据"
     dq, dq_keys = dq_section(conn, brand, warm, end)
     keys = [
-        KeyNumber("gmv_during", "正式期 GMV", float(totals["gmv_during"])),  # type: ignore[arg-type]
-        KeyNumber("target_gmv", "目标 GMV", float(totals["target_gmv"])),  # type: ignore[arg-type]
-        KeyNumber("achievement_vs_target", "目标达成率", totals["achievement_vs_target"], "pct"),  # type: ignore[arg-type]
-        KeyNumber("gmv_warmup", "预热期 GMV", float(totals["gmv_warmup"])),  # type: ignore[arg-type]
+        KeyNumber("gmv_during", "正式期 GMV", sums["gmv_during"]),
+        KeyNumber("target_gmv", "目标 GMV", sums["target_gmv"]),
+        KeyNumber("achievement_vs_target", "目标达成率", achievement, "pct"),
+        KeyNumber("gmv_warmup", "预热期 GMV", sums["gmv_warmup"]),
         KeyNumber("ly_gmv", "去年同期 GMV", ly, note=basis),
-        KeyNumber("ads_cost", "广告花费", float(totals["ads_cost"]), note="预热至结束"),  # type: ignore[arg-type]
-        KeyNumber("roi", "广告ROI", totals["roi"], "ratio"),  # type: ignore[arg-type]
-        KeyNumber("resource_cost", "资源位成本", float(totals["resource_cost"])),  # type: ignore[arg-type]
+        KeyNumber("ads_cost", "广告花费", sums["ads_cost"], note="预热至结束"),
+        KeyNumber("roi", "广告ROI", roi, "ratio"),
+        KeyNumber("resource_cost", "资源位成本", sums["resource_cost"]),
         *dq_keys,
     ]
     top = [t for t in ov["top_skus"].dropna()]

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from jd_pipeline.reporting.fonts import configure_matplotlib
-from jd_pipeline.reporting.formatting import axis_label, axis_unit
+from jd_pipeline.reporting.formatting import axis_label, axis_unit, to_float
 
 POP_COLOR = "#c81623"   # JD red
 SELF_COLOR = "#2f6fb3"  # blue
@@ -70,7 +70,7 @@ def _values(series: Sequence[object]) -> np.ndarray:
     out = []
     for v in series:
         try:
-            out.append(np.nan if v is None else float(v))  # type: ignore[arg-type]
+            out.append(np.nan if v is None else to_float(v))
         except (TypeError, ValueError):
             out.append(np.nan)
     return np.array(out, dtype=float)
@@ -207,13 +207,13 @@ def percent_hbars(labels: Sequence[str], values: Sequence[object], title: str, r
     return _png(fig)
 
 
-def waterfall(steps: Sequence[tuple[str, object]], title: str, total_label: str) -> bytes:
+def waterfall(steps: Sequence[tuple[str, float | None]], title: str, total_label: str) -> bytes:
     """Start at the first step, add the others (negative = a cost), end with a total bar."""
     fig, ax = _figure(max(8.0, min(12.0, 0.7 * len(steps) + 3)), 3.8)
     running = 0.0
     labels, bottoms, heights, colors = [], [], [], []
     for i, (label, value) in enumerate(steps):
-        v = 0.0 if value is None else float(value)  # type: ignore[arg-type]
+        v = 0.0 if value is None else to_float(value)
         labels.append(label)
         if i == 0:
             bottoms.append(0.0)
@@ -242,7 +242,7 @@ def waterfall(steps: Sequence[tuple[str, object]], title: str, total_label: str)
     return _png(fig)
 
 
-def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[object]], title: str,
+def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[float | None]], title: str,
             xlabel: str = "", ylabel: str = "") -> bytes:
     """A ratio matrix (0..1) as coloured cells with their percentage; None cells stay blank."""
     fig, ax = _figure(max(6.0, 0.55 * len(cols) + 2.5), max(2.4, 0.32 * len(rows) + 1.4))

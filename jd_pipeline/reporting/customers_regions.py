@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 
 from jd_pipeline.reporting import charts
-from jd_pipeline.reporting.model import Chart, KeyNumber, Section, Table
+from jd_pipeline.reporting.model import Chart, Format, KeyNumber, Section, Table
 from jd_pipeline.reporting.queries import df, ratio, store_label
 
 SEGMENT_LABELS = {"new": "新客", "returning": "老客"}
@@ -94,12 +94,12 @@ def customers_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -
     ]
     if len(cohorts):
         charts_out.append(Chart("cohort heat map", _heatmap(cohorts, month)))
-    seg_fmt = {"buyers": "int", "orders": "int", "units": "int", "gmv": "money", "net_sales": "money",
+    seg_fmt: dict[str, Format] = {"buyers": "int", "orders": "int", "units": "int", "gmv": "money", "net_sales": "money",
                "multi_order_buyers": "int", "repeat_rate": "pct", "gmv_per_buyer": "money", "history_months": "int",
                "is_history_short": "bool"}
-    trend_fmt = {"new_buyers": "int", "returning_buyers": "int", "buyers": "int", "new_gmv": "money",
+    trend_fmt: dict[str, Format] = {"new_buyers": "int", "returning_buyers": "int", "buyers": "int", "new_gmv": "money",
                  "returning_gmv": "money", "repeat_rate": "pct", "returning_share": "pct", "is_history_short": "bool"}
-    cohort_fmt = {"months_since": "int", "cohort_buyers": "int", "active_buyers": "int", "retention_rate": "pct",
+    cohort_fmt: dict[str, Format] = {"months_since": "int", "cohort_buyers": "int", "active_buyers": "int", "retention_rate": "pct",
                   "gmv": "money", "is_history_short": "bool"}
     section = Section(
         "客户: 新客 vs 老客, 复购与留存 (POP店)",
@@ -135,7 +135,7 @@ def regions_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> 
         f"{month} 大区 GMV 实际 vs 计划 vs 预算 (两店合计)")
     out = frame.copy()
     store_label(out)
-    fmt = {"budget_gmv": "money", "plan_gmv": "money", "actual_gmv": "money", "achievement_vs_plan": "pct",
+    fmt: dict[str, Format] = {"budget_gmv": "money", "plan_gmv": "money", "actual_gmv": "money", "achievement_vs_plan": "pct",
            "achievement_vs_budget": "pct", "is_estimate": "bool"}
     notes = [("预算 = 区域预算第一个版本; 计划 = 最新发布的版本。自营的大区实际为估算: 各配送中心出库件数 × 当月该SKU"
               "平均单件收入 (京东不提供自营零售的地区)。")]

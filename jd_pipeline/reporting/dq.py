@@ -17,7 +17,7 @@ import pandas as pd
 
 from jd_pipeline.reporting.formatting import as_date, cn_day
 from jd_pipeline.reporting.model import KeyNumber, Section, Table
-from jd_pipeline.reporting.queries import exists
+from jd_pipeline.warehouse import table_exists
 
 SOURCE_NAMES = {
     "jd_pop_orders": "POP 订单", "jd_sz_sku": "商智 商品明细", "jd_sz_traffic": "商智 流量来源",
@@ -66,7 +66,7 @@ def _period_text(period: str) -> str:
 
 def rejected_files(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: date) -> list[str]:
     """Sentences for the brand's files of the period that were rejected and not re-delivered."""
-    if not exists(conn, "ops", "load_manifest"):
+    if not table_exists(conn, "ops", "load_manifest"):
         return []
     from jd_pipeline.quality.windows import period_end_sql, period_start_sql
 
@@ -90,7 +90,7 @@ def rejected_files(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end
 def _latest_details(conn: duckdb.DuckDBPyConnection, name: str, asset: str | None, start: date,
                     end: date) -> list[dict[str, Any]]:
     """Details of the latest result of a check per window overlapping [start, end]."""
-    if not exists(conn, "ops", "dq_results"):
+    if not table_exists(conn, "ops", "dq_results"):
         return []
     rows = conn.execute("""
         select details from ops.dq_results
@@ -113,11 +113,13 @@ def sz_sentences(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: 
     missing: dict[date, str] = {}
     for details in _latest_details(conn, SZ_CHECK, None, start, end):
         for r in details.get("days_beyond_tolerance", []):
-            if _in_scope(r, brand, start, end) and r.get("gap_pct") is not None:
-                gaps[as_date(r["day"])] = float(r["gap_pct"])  # type: ignore[index]
+            day = as_date(r.get("day"))
+            if day is not None and _in_scope(r, brand, start, end) and r.get("gap_pct") is not None:
+                gaps[day] = float(r["gap_pct"])
         for r in details.get("days_not_comparable", []):
-            if _in_scope(r, brand, start, end):
-                missing[as_date(r["day"])] = r.get("missing", "")  # type: ignore[index]
+            day = as_date(r.get("day"))
+            if day is not None and _in_scope(r, brand, start, end):
+                missing[day] = r.get("missing", "")
     out = []
     if gaps:
         days = "、".join(f"{cn_day(d)} (差 {g:.1%})" for d, g in sorted(gaps.items()))

@@ -20,7 +20,8 @@ import pandas as pd
 
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.model import KeyNumber, Report, Section, Table
-from jd_pipeline.reporting.queries import df, exists, ratio, scalar, store_label
+from jd_pipeline.reporting.queries import df, ratio, scalar, store_label
+from jd_pipeline.warehouse import table_exists
 
 KIND = "daily_flash"
 FILE_STEM = "daily_flash"
@@ -43,7 +44,7 @@ def _stores(conn: duckdb.DuckDBPyConnection, brand: str, day: date) -> pd.DataFr
     elapsed = day.day / calendar.monthrange(day.year, day.month)[1]
     plan = "marts.fct_plan_vs_actual_monthly"
     plan_cte = (f"select store_type, sum(plan_gmv) as plan_month from {plan} "
-                "where brand = $brand and month_start = $first group by 1") if exists(
+                "where brand = $brand and month_start = $first group by 1") if table_exists(
         conn, "marts", "fct_plan_vs_actual_monthly") else "select null::varchar as store_type, null::decimal as plan_month where false"
     return df(conn, f"""
         with sales as (
@@ -78,7 +79,7 @@ def _movers(conn: duckdb.DuckDBPyConnection, brand: str, day: date) -> pd.DataFr
         from ranked as r left join marts.dim_sku as s on s.sku_id = r.sku_id and s.brand = $brand
         where (up_rank <= $n and change > 0) or (down_rank <= $n and change < 0)
         order by direction = '上升' desc, abs(change) desc, r.sku_id""",
-        {"brand": brand, "day": day, "week_ago": day - timedelta(days=7), "n": TOP_MOVERS}) if exists(
+        {"brand": brand, "day": day, "week_ago": day - timedelta(days=7), "n": TOP_MOVERS}) if table_exists(
         conn, "marts", "dim_sku") else pd.DataFrame()
 
 
@@ -97,7 +98,7 @@ def _ads(conn: duckdb.DuckDBPyConnection, brand: str, day: date) -> pd.DataFrame
 
 
 def _alerts(conn: duckdb.DuckDBPyConnection, brand: str) -> pd.DataFrame:
-    if not exists(conn, "marts", "fct_alerts"):
+    if not table_exists(conn, "marts", "fct_alerts"):
         return pd.DataFrame(columns=["severity", "rule", "title", "first_seen"])
     return df(conn, """
         select severity, rule, title, first_seen from marts.fct_alerts

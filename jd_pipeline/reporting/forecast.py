@@ -8,8 +8,9 @@ from datetime import date
 import duckdb
 
 from jd_pipeline.reporting import charts
-from jd_pipeline.reporting.model import Chart, Section, Table
-from jd_pipeline.reporting.queries import df, exists, month_bounds, store_label
+from jd_pipeline.reporting.model import Chart, Format, Section, Table
+from jd_pipeline.reporting.queries import df, month_bounds, store_label
+from jd_pipeline.warehouse import fetch_value, table_exists
 
 # A series is flagged when its backtest WAPE is above this, or above its own baseline's.
 WEAK_WAPE = 0.5
@@ -17,11 +18,11 @@ WEAK_ROWS = 20
 
 
 def _has_forecast(conn: duckdb.DuckDBPyConnection) -> bool:
-    return exists(conn, "marts", "fct_demand_forecast") and exists(conn, "marts", "fct_rolling_plan_3m")
+    return table_exists(conn, "marts", "fct_demand_forecast") and table_exists(conn, "marts", "fct_rolling_plan_3m")
 
 
 def latest_as_of(conn: duckdb.DuckDBPyConnection, brand: str, on_or_before: date) -> date | None:
-    if not exists(conn, "marts", "fct_demand_forecast"):
+    if not table_exists(conn, "marts", "fct_demand_forecast"):
         return None
     row = conn.execute("select max(as_of_date) from marts.fct_demand_forecast where brand = ? and as_of_date <= ?",
                        [brand, on_or_before]).fetchone()
@@ -52,13 +53,13 @@ def forecast_vs_actual_section(conn: duckdb.DuckDBPyConnection, brand: str, mont
                a.actual_gmv between f.forecast_gmv_lower and f.forecast_gmv_upper as within_interval
         from fc f full join actual a on a.store_type = f.store_type and a.category = f.category
         order by 1, 2""", [brand, month, start, brand, month])
-    as_of = conn.execute("select max(as_of_date) from marts.fct_rolling_plan_3m where brand = ? and month = ? "
-                         "and as_of_date < ?", [brand, month, start]).fetchone()[0]
+    as_of = fetch_value(conn, "select max(as_of_date) from marts.fct_rolling_plan_3m where brand = ? and month = ? "
+                         "and as_of_date < ?", [brand, month, start])
     store_label(frame)
     labels = [f"{s}·{c}" for s, c in zip(frame["store_type"], frame["category"])]
     chart = charts.grouped_bars(labels, {"实际": frame["actual_gmv"], "预测": frame["forecast_gmv"],
                                          "计划": frame["plan_gmv"]}, f"{month} GMV 预测 vs 计划 vs 实际")
-    fmt = {"plan_gmv": "money", "forecast_gmv": "money", "forecast_gmv_lower": "money",
+    fmt: dict[str, Format] = {"plan_gmv": "money", "forecast_gmv": "money", "forecast_gmv_lower": "money",
            "forecast_gmv_upper": "money", "actual_gmv": "money", "forecast_error": "pct",
            "achievement_vs_plan": "pct", "within_interval": "bool"}
     made = f"预测于 {as_of} 做出 (月初之前的最新一次)" if as_of else "本月开始之前没有预测"
@@ -83,7 +84,7 @@ def rolling_plan_section(conn: duckdb.DuckDBPyConnection, brand: str, as_of: dat
     chart = charts.grouped_bars(totals["month"], {"计划": totals["plan_gmv"], "预测": totals["forecast_gmv"]},
                                 "未来3个月 GMV: 计划 vs 预测 (两店合计)", sort=False)
     store_label(frame)
-    fmt = {"plan_gmv": "money", "forecast_gmv": "money", "forecast_gmv_lower": "money", "forecast_gmv_upper": "money",
+    fmt: dict[str, Format] = {"plan_gmv": "money", "forecast_gmv": "money", "forecast_gmv_lower": "money", "forecast_gmv_upper": "money",
            "gap": "money", "gap_pct": "pct", "forecast_units": "int"}
     return Section("未来3个月: 计划 vs 预测 (滚动计划)",
                    [Table("滚动计划", "滚动3个月计划 vs 预测", frame, fmt, model="fct_rolling_plan_3m")],
@@ -113,14 +114,14 @@ def accuracy_section(conn: duckdb.DuckDBPyConnection, brand: str, as_of: date) -
         where f.brand = ? and f.as_of_date = ? and f.forecast_kind = 'model'
           and (f.backtest_wape > {WEAK_WAPE} or f.backtest_wape > f.baseline_wape)
         group by all order by forecast_units_3m desc limit {WEAK_ROWS}""", [brand, fc_as_of])
-    n_weak = conn.execute(f"""
+    n_weak = fetch_value(conn, f"""
         select count(distinct store_type || sku_id) from marts.fct_demand_forecast
         where brand = ? and as_of_date = ? and forecast_kind = 'model'
-          and (backtest_wape > {WEAK_WAPE} or backtest_wape > baseline_wape)""", [brand, fc_as_of]).fetchone()[0]
+          and (backtest_wape > {WEAK_WAPE} or backtest_wape > baseline_wape)""", [brand, fc_as_of])
     store_label(groups)
     store_label(weak)
-    fmt = {"series": "int", "windows": "int", "backtest_wape": "pct", "baseline_wape": "pct", "coverage_80": "pct"}
-    weak_fmt = {"backtest_wape": "pct", "baseline_wape": "pct", "forecast_units_3m": "int"}
+    fmt: dict[str, Format] = {"series": "int", "windows": "int", "backtest_wape": "pct", "baseline_wape": "pct", "coverage_80": "pct"}
+    weak_fmt: dict[str, Format] = {"backtest_wape": "pct", "baseline_wape": "pct", "forecast_units_3m": "int"}
     return Section(
         "预测准确度 (回测, 按品类) 与弱预测 SKU",
         [Table("预测准确度", f"滚动回测 WAPE vs 基准 (预测于 {fc_as_of})", groups, fmt, model="fct_sales_daily"),

@@ -28,9 +28,17 @@ def is_missing(value: object) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     try:
-        return isinstance(value, float) and math.isnan(value) or bool(pd.isna(value))  # type: ignore[arg-type]
+        return isinstance(value, float) and math.isnan(value) or bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def to_float(value: object) -> float:
+    """`float(value)` of a cell of any type (Decimal, numpy, pandas and Python numbers, numeric text);
+    TypeError or ValueError when it is not a number, as `float` itself decides."""
+    # `float` accepts any object with __float__ or __index__ or numeric text; the cells come from
+    # pandas and DuckDB typed as `object`, so the check is float's own at run time.
+    return float(value)  # type: ignore[arg-type]
 
 
 def money_scale(values: list[object]) -> tuple[float, str]:
@@ -38,7 +46,7 @@ def money_scale(values: list[object]) -> tuple[float, str]:
     numbers = []
     for v in values:
         try:
-            numbers.append(abs(float(v)))  # type: ignore[arg-type]
+            numbers.append(abs(to_float(v)))
         except (TypeError, ValueError):
             continue  # missing, or a pending marker (待总账)
     biggest = max((n for n in numbers if not math.isnan(n)), default=0.0)
@@ -87,7 +95,7 @@ def fmt_value(value: object, fmt: Format, divisor: float = 1) -> str:
     if fmt == "bool":
         return "是" if bool(value) else "否"
     try:
-        v = float(value)  # type: ignore[arg-type]  # Decimal, numpy and Python numbers
+        v = to_float(value)
     except (TypeError, ValueError):
         return str(value)
     if fmt == "money":

@@ -20,6 +20,8 @@ from datetime import date
 
 import duckdb
 
+from jd_pipeline.warehouse import fetch_value, table_exists
+
 HEADLINE_TABLE = "kpi.headline_daily"
 
 COLUMNS = (
@@ -30,24 +32,18 @@ COLUMNS = (
 )
 
 
-def _exists(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(conn.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchone()[0])
-
-
 def headline_sql(conn: duckdb.DuckDBPyConnection) -> str:
     """SELECT of the headline rows for days in [$start, $end] (params: start, end)."""
     plan_src = (
         "select brand, month_start, sum(target_gmv) as plan_gmv from intermediate.int_sales_plan__versions "
         "where is_current group by all"
-        if _exists(conn, "intermediate", "int_sales_plan__versions")
+        if table_exists(conn, "intermediate", "int_sales_plan__versions")
         else "select null::varchar brand, null::date month_start, null::decimal(18,2) plan_gmv where false"
     )
     opex_src = (
         "select brand, month_start, sum(actual) as actual from marts.fct_opex_monthly group by all "
         "having sum(abs(actual)) > 0"
-        if _exists(conn, "marts", "fct_opex_monthly")
+        if table_exists(conn, "marts", "fct_opex_monthly")
         else "select null::varchar brand, null::date month_start, null::decimal(18,2) actual where false"
     )
     return f"""
@@ -161,9 +157,10 @@ def refresh_headline(conn: duckdb.DuckDBPyConnection, start: date, end: date) ->
     except Exception:
         conn.execute("rollback")
         raise
-    return conn.execute(
+    return fetch_value(
+        conn,
         f"select count(*) from {HEADLINE_TABLE} where date_day between ? and ?", [start, end]
-    ).fetchone()[0]
+    )
 
 
 def latest_headline(conn: duckdb.DuckDBPyConnection, end: date) -> list[dict]:

@@ -26,7 +26,8 @@ def transposed(
     labels = labels or {}
     rows = []
     for metric in metrics:
-        label = labels.get(metric) or (column_label(metric, model).label_zh if column_label(metric, model) else metric)
+        dictionary_label = column_label(metric, model)
+        label = labels.get(metric) or (dictionary_label.label_zh if dictionary_label else metric)
         row: dict[str, object] = {"item": label}
         for key, value in zip(frame[key_col], frame[metric]):
             row[str(key)] = value
@@ -36,6 +37,7 @@ def transposed(
     out = pd.DataFrame(rows)
     value_cols = [c for c in out.columns if c != "item"]
     row_formats: list[Format] = [formats.get(m, "text") for m in metrics]
-    return Table(sheet, title, out, {c: "text" for c in value_cols} | {"item": "text"}, model=None,
+    text: dict[str, Format] = {c: "text" for c in [*value_cols, "item"]}
+    return Table(sheet, title, out, text, model=None,
                  labels={"item": "项目", **{c: c for c in value_cols}},
                  cell_formats={c: row_formats for c in value_cols}, note=note)

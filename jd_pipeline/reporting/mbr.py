@@ -18,9 +18,10 @@ from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.forecast import accuracy_section, forecast_vs_actual_section
 from jd_pipeline.reporting.formatting import PENDING
 from jd_pipeline.reporting.layout import transposed
-from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
+from jd_pipeline.reporting.model import Chart, Format, KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.periods import ledger_months, month_to_date_note, open_month_banner
 from jd_pipeline.reporting.queries import STORE_LABELS, brand_name, df, month_bounds, ratio, store_label
+from jd_pipeline.warehouse import fetch_value
 
 PNL_LINES = (
     ("cogs", "商品成本"), ("commission", "佣金扣点"), ("platform_fee", "平台使用费"), ("ads", "广告费"),
@@ -45,7 +46,7 @@ def _plan_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> tu
                  "去年同月": frame["ly_actual_gmv"]},
         f"{month} GMV: 实际 vs 计划 vs 预算 vs 去年 (店铺·品类)",
     )
-    fmt = {"actual_gmv": "money", "plan_gmv": "money", "budget_gmv": "money", "achievement_vs_plan": "pct",
+    fmt: dict[str, Format] = {"actual_gmv": "money", "plan_gmv": "money", "budget_gmv": "money", "achievement_vs_plan": "pct",
            "achievement_vs_budget": "pct", "ly_actual_gmv": "money", "yoy_growth": "pct"}
     section = Section(
         "GMV vs 计划与预算 (按店铺与品类)",
@@ -75,7 +76,7 @@ def _store_trend_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str
             dashed.append(name)
     series["计划 (两店合计)"] = frame["plan_gmv"]
     chart = charts.lines(frame["month"], series, "POP店 vs 自营 GMV (近12个月, 虚线 = 去年同月)", dashed=dashed)
-    fmt = {c: "money" for c in ("pop_gmv", "self_gmv", "ly_pop_gmv", "ly_self_gmv", "plan_gmv")}
+    fmt: dict[str, Format] = {c: "money" for c in ("pop_gmv", "self_gmv", "ly_pop_gmv", "ly_self_gmv", "plan_gmv")}
     return Section("POP店 vs 自营", [Table("店铺趋势", "近12个月 GMV 按店铺", frame, fmt,
                                           model="fct_plan_vs_actual_monthly")], [Chart("stores", chart)])
 
@@ -124,7 +125,7 @@ def _ads_section(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: 
         group by all order by cost desc""", [brand, start, end])
     chart = charts.grouped_bars(frame["product_line"], {"花费": frame["cost"], "订单金额": frame["total_order_amount"]},
                                 "京准通 按产品线: 花费 vs 订单金额")
-    fmt = {"impressions": "int", "clicks": "int", "cost": "money", "total_order_amount": "money",
+    fmt: dict[str, Format] = {"impressions": "int", "clicks": "int", "cost": "money", "total_order_amount": "money",
            "total_orders": "int", "roi": "ratio", "ctr": "pct"}
     return Section("广告: 按产品线与ROI", [Table("广告产品线", "京准通按产品线 (ROI = 总订单金额 ÷ 花费)", frame, fmt,
                                                  model="fct_ads_daily")],
@@ -148,7 +149,7 @@ def _sku_section(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: 
         left join prev p using (store_type, sku_id)
         left join marts.dim_sku d on d.brand = c.brand and d.sku_id = c.sku_id
         where c.units > 0""", [brand, start, end, brand, start, start])
-    fmt = {"units": "int", "gmv": "money", "prev_gmv": "money", "mom": "pct"}
+    fmt: dict[str, Format] = {"units": "int", "gmv": "money", "prev_gmv": "money", "mom": "pct"}
     top = frame.sort_values("gmv", ascending=False).head(10).reset_index(drop=True)
     bottom = frame.sort_values("gmv", ascending=True).head(10).reset_index(drop=True)
     colors = [charts.series_color(STORE_LABELS.get(s, s), 0) for s in top["store_type"]]
@@ -181,7 +182,7 @@ def _opex_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str, has_l
         notes.append(f"{int(month[5:7])}月总账未到: 实际与差异待总账 (不是 0); 年度累计实际只含已到总账的月份。")
     chart = charts.grouped_bars(frame["cost_type_name"], series, f"{month} OPEX: 实际 vs 预算 vs 计划"
                                 if has_ledger else f"{month} OPEX: 预算 vs 计划 (实际待总账)")
-    fmt = {c: "money" for c in ("actual", "budget", "plan", "variance", "ytd_actual", "ytd_budget")}
+    fmt: dict[str, Format] = {c: "money" for c in ("actual", "budget", "plan", "variance", "ytd_actual", "ytd_budget")}
     return Section("OPEX vs 预算", [Table("OPEX", "OPEX 按费用类型", frame, fmt, model="fct_opex_monthly")],
                    [Chart("opex", chart)], notes)
 
@@ -201,14 +202,14 @@ def _pnl_section(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> tup
     frame = df(conn, f"""
         select store_type, {', '.join(cols)}, contribution_margin_pct, is_estimate
         from marts.fct_ecom_pnl_monthly where brand = ? and month = ? order by store_type""", [brand, month])
-    totals: dict[str, object] = {c: float(frame[c].astype(float).sum()) for c in cols}
-    totals["contribution_margin_pct"] = ratio(totals["contribution"], totals["revenue"])
+    sums = {c: float(frame[c].astype(float).sum()) for c in cols}
+    totals: dict[str, object] = {**sums, "contribution_margin_pct": ratio(sums["contribution"], sums["revenue"])}
     estimate = bool(frame["is_estimate"].any())
-    steps = [("收入", totals["revenue"])] + [(label, -float(totals[c])) for c, label in PNL_LINES]  # type: ignore[arg-type]
+    steps = [("收入", sums["revenue"])] + [(label, -sums[c]) for c, label in PNL_LINES]
     title = f"{month} 电商 P&L 瀑布图 (两店合计{', 估算' if estimate else ''})"
     chart = charts.waterfall(steps, title, "贡献利润")
     shown = store_label(frame.copy())
-    fmt = {c: "money" for c in cols} | {"contribution_margin_pct": "pct"}
+    fmt: dict[str, Format] = {**{c: "money" for c in cols}, "contribution_margin_pct": "pct"}
     table = transposed("PnL", "电商 P&L 按店铺" + (" (估算)" if estimate else ""), shown, "store_type",
                        [*cols, "contribution_margin_pct"], fmt, model="fct_ecom_pnl_monthly", total=totals)
     notes = ["收入: POP店 = 净销售额; 自营 = 采购入库金额 (sell-in)。贡献利润率 = 贡献利润 ÷ 收入。"]
@@ -226,9 +227,10 @@ def build_mbr(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Report
     plan_section, plan = _plan_section(conn, brand, month)
     ads_section, ads = _ads_section(conn, brand, start, end)
     pnl_section, pnl = _pnl_section(conn, brand, month)
-    net_sales = conn.execute(
+    net_sales = fetch_value(
+        conn,
         "select sum(net_sales) from marts.fct_sales_daily where brand = ? and date_day between ? and ?",
-        [brand, start, end]).fetchone()[0]
+        [brand, start, end])
     gmv = float(plan["actual_gmv"].astype(float).sum())
     plan_gmv = float(plan["plan_gmv"].astype(float).sum())
     budget_gmv = float(plan["budget_gmv"].astype(float).sum())

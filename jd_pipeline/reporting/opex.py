@@ -12,7 +12,7 @@ import pandas as pd
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.formatting import PENDING
-from jd_pipeline.reporting.model import Chart, KeyNumber, Report, Section, Table
+from jd_pipeline.reporting.model import Chart, Format, KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.periods import ESTIMATE_BANNER, ledger_months
 from jd_pipeline.reporting.queries import (
     brand_name,
@@ -126,7 +126,7 @@ def build_opex(conn: duckdb.DuckDBPyConnection, brand: str, month: str, scope: s
 
     shown = [c for c in MONEY]
     tables_pending = ("actual", "variance", "variance_vs_plan") if not any_ledger else ()
-    fmt = {c: "money" for c in MONEY}
+    fmt: dict[str, Format] = {c: "money" for c in MONEY}
     by_type_out = _pending(by_type[["cost_type_name", *shown]], tables_pending)
     by_center_out = _pending(store_label(by_center[["cost_center", *shown]].copy(), "cost_center"), tables_pending)
     detail_out = _pending(store_label(detail[["cost_center", "cost_type_name", *shown]].copy(), "cost_center"),

@@ -13,14 +13,15 @@ from datetime import date
 import duckdb
 
 from jd_pipeline.reporting.formatting import cn_day
-from jd_pipeline.reporting.queries import exists, month_bounds
+from jd_pipeline.reporting.queries import month_bounds
+from jd_pipeline.warehouse import fetch_value, table_exists
 
 ESTIMATE_BANNER = "总账未到: 以下为估算"
 
 
 def ledger_months(conn: duckdb.DuckDBPyConnection, brand: str, months: list[str]) -> dict[str, bool]:
     """month → whether its ledger has arrived (False for a month the mart has no row of)."""
-    if not months or not exists(conn, "marts", "fct_ecom_pnl_monthly"):
+    if not months or not table_exists(conn, "marts", "fct_ecom_pnl_monthly"):
         return {m: False for m in months}
     rows = conn.execute(
         "select month, bool_or(not is_estimate) from marts.fct_ecom_pnl_monthly "
@@ -31,9 +32,10 @@ def ledger_months(conn: duckdb.DuckDBPyConnection, brand: str, months: list[str]
 
 def data_through(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: date) -> date | None:
     """The last day in [start, end] with sales data for the brand (None: none)."""
-    value = conn.execute(
+    value = fetch_value(
+        conn,
         "select max(date_day) from marts.fct_sales_daily where brand = ? and date_day between ? and ?",
-        [brand, start, end]).fetchone()[0]
+        [brand, start, end])
     return value
 
 

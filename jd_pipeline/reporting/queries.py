@@ -7,6 +7,9 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from jd_pipeline.reporting.formatting import to_float
+from jd_pipeline.warehouse import table_exists
+
 STORE_LABELS = {"pop": "POP店", "self": "自营", "all": "全部", "shared": "共享"}
 
 
@@ -19,12 +22,6 @@ def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
     if row is None or row[0] is None:
         return None
     return float(row[0])
-
-
-def exists(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(conn.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchone()[0])
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -47,8 +44,8 @@ def quarter_months(month: str) -> list[str]:
 def ratio(num: object, den: object) -> float | None:
     if num is None or den is None:
         return None
-    d = float(den)  # type: ignore[arg-type]
-    return None if d == 0 else float(num) / d  # type: ignore[arg-type]
+    d = to_float(den)
+    return None if d == 0 else to_float(num) / d
 
 
 def store_label(frame: pd.DataFrame, col: str = "store_type") -> pd.DataFrame:
@@ -59,7 +56,7 @@ def store_label(frame: pd.DataFrame, col: str = "store_type") -> pd.DataFrame:
 
 def brand_name(conn: duckdb.DuckDBPyConnection, brand: str) -> str:
     """The brand's name as the reader knows it (dim_brand.jd_brand_name), else its folder code."""
-    if not exists(conn, "marts", "dim_brand"):
+    if not table_exists(conn, "marts", "dim_brand"):
         return brand
     row = conn.execute("select max(jd_brand_name) from marts.dim_brand where brand = ?", [brand]).fetchone()
     return str(row[0]) if row and row[0] else brand

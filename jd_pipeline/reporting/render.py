@@ -19,6 +19,7 @@ from jd_pipeline.reporting.formatting import (
     fmt_value,
     is_missing,
     money_scale,
+    to_float,
 )
 from jd_pipeline.reporting.labels import column_label
 from jd_pipeline.reporting.model import Format, KeyNumber, Report, Section, Table
@@ -57,7 +58,7 @@ def column_header(table: Table, column: str, money_unit: str = "元") -> str:
 
 def _raw(value: object) -> str:
     try:
-        return repr(float(value))  # type: ignore[arg-type]
+        return repr(to_float(value))
     except (TypeError, ValueError):
         return ""
 
@@ -114,10 +115,10 @@ def card_parts(k: KeyNumber) -> tuple[str, str]:
     """(value text, unit) of a key-number card."""
     if k.pending:
         return PENDING, ""
-    if is_missing(k.value):
+    if k.value is None or is_missing(k.value):
         return MISSING, ""
     if k.fmt == "money":
-        return card_money(float(k.value))  # type: ignore[arg-type]
+        return card_money(float(k.value))
     return fmt_value(k.value, k.fmt), ""
 
 

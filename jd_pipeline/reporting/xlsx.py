@@ -12,7 +12,7 @@ import unicodedata
 
 import xlsxwriter
 
-from jd_pipeline.reporting.formatting import PENDING, as_date, fmt_value, is_missing
+from jd_pipeline.reporting.formatting import PENDING, as_date, fmt_value, is_missing, to_float
 from jd_pipeline.reporting.model import Format, Report, Table
 
 EXCEL_FORMATS: dict[Format, str] = {
@@ -55,7 +55,7 @@ def _write(ws, row: int, col: int, value: object, fmt: Format, formats: _Formats
             return d.isoformat()
     if fmt in ("money", "int", "pct", "ratio", "num"):
         try:
-            number = float(value)  # type: ignore[arg-type]
+            number = to_float(value)
         except (TypeError, ValueError):
             ws.write_string(row, col, str(value))
             return str(value)
