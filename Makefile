@@ -56,8 +56,11 @@ bench-quick: $(STAMP)
 bench-forecast: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python benchmarks/forecast_bench.py
 
+# ruff, mypy on jd_pipeline/ ([tool.mypy] in pyproject.toml), sqlfluff on the dbt models (.sqlfluff).
 lint: $(STAMP)
-	$(BIN)/ruff check jd_pipeline tests benchmarks
+	$(BIN)/ruff check jd_pipeline tests benchmarks dbt_project/sqlfluff_libs
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint dbt_project/models --processes 2
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

@@ -29,7 +29,7 @@ order_totals as (
         max(line_order_net_cents) over (partition by brand, order_id)  as order_net_cents,
         sum(line_gmv_cents) over (partition by brand, order_id)        as order_gmv_cents,
         count(*) over (partition by brand, order_id)                   as n_lines,
-        row_number() over (partition by brand, order_id order by line_gmv_cents desc, sku_id) as gmv_rank
+        row_number() over (partition by brand, order_id order by line_gmv_cents desc, sku_id asc) as gmv_rank
     from narrow
 ),
 rounded as (

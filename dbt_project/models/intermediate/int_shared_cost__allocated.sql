@@ -30,7 +30,7 @@ shares as (
         *,
         sum(gmv) over (partition by brand, month_start) as total_gmv,
         count(*) over (partition by brand, month_start) as n_stores,
-        row_number() over (partition by brand, month_start order by gmv desc, store_type) as gmv_rank
+        row_number() over (partition by brand, month_start order by gmv desc, store_type asc) as gmv_rank
     from grid
 ),
 cents as (

@@ -37,7 +37,8 @@ kpi_meta as (
         ('付费流量占比', 'measured', true, true),
         ('行动项按时完成率', 'measured', true, true),
         ('客服响应时长', 'self_reported', false, false)
-    ) as t(kpi, source, higher_is_better, is_ratio)
+    -- the alias exists to name the VALUES columns
+    ) as t(kpi, source, higher_is_better, is_ratio)  -- noqa: AL05
 ),
 periods as (
     select distinct brand, staff_id, store_type, 'quarter' as period_type, quarter as period, period_start,

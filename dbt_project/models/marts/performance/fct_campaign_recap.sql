@@ -104,7 +104,7 @@ sku_rank as (
     group by 1, 2, 3, 4
 ),
 sku_ranked as (
-    select *, row_number() over (partition by brand, campaign_code, store_type order by sku_gmv desc, sku_id) as rn
+    select *, row_number() over (partition by brand, campaign_code, store_type order by sku_gmv desc, sku_id asc) as rn
     from sku_rank
 ),
 top_skus as (

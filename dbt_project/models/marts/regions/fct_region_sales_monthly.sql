@@ -98,7 +98,7 @@ self_op as (
 unioned as (
     select brand, month_start, store_type, region, units, gmv, net_sales, orders, buyers, is_estimate from pop
     union all
-    select brand, month_start, store_type, region, units, gmv, gmv, null, null, true from self_op
+    select brand, month_start, store_type, region, units, gmv, gmv as net_sales, null, null, true from self_op
 )
 select
     cast({{ format_month('u.month_start') }} as varchar) as month,
