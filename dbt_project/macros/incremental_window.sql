@@ -73,7 +73,7 @@
   A per-run setting: var(name) when given (`dbt build --vars ...` by hand), else the environment
   variable env_name, read at execution time only. Dagster passes its partition window through the
   environment because `--vars` that change every run invalidate dbt's partial parsing (a full
-  re-parse of the project, ~2.5 s, on every invocation); an env_var() read only when `execute` is
+  re-parse of the project on every invocation); an env_var() read only when `execute` is
   true is not recorded by the parser, so it does not. Unit tests pin it with `overrides: env_vars`.
 -#}
 {% macro run_setting(name, env_name) -%}

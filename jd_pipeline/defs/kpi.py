@@ -176,7 +176,7 @@ def fct_demand_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseR
         current = _latest_forecast_as_of(conn)
         if current is not None and current <= as_of and horizon_for(current).months == hz.months:
             # Monthly models on fully observed months: until a month closes, a refit gives the
-            # same forecast (it took ~35 s of a ~100 s nightly run at --scale 1).
+            # same forecast, so the nightly run does not pay for one (benchmarks/README.md).
             context.log.info(f"forecast as of {current} already covers the observed months of {as_of}")
             return dg.MaterializeResult(metadata={
                 "as_of_date": current.isoformat(), "refit": False,

@@ -61,7 +61,7 @@ def _keep_partial_parse_cache(invocation: Any) -> None:
     """Make this invocation's parse cache the one the next invocation starts from.
 
     dagster-dbt copies target/partial_parse.msgpack into every invocation. dbt throws a cache
-    away (a full re-parse, ~2.5 s) when the profile renders differently, e.g. another data dir
+    away (a full re-parse of the project) when the profile renders differently, e.g. another data dir
     than the `dbt parse` that made it; the invocation that just ran parsed with the current one.
     """
     source = Path(invocation.target_path) / "partial_parse.msgpack"

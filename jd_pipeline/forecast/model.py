@@ -56,7 +56,8 @@ MIN_CONFORMAL = 30
 REFIT = False
 EXOG = "campaign_days"
 COMBO = "Combo"
-# Below this many series a process pool costs more than it saves (pool start-up ~0.5 s per fit).
+# Below this many series a process pool costs more than it saves: starting the pool is paid on
+# every fit (benchmarks/README.md).
 PARALLEL_MIN_SERIES = 200
 CLASSES = ("seasonal", "annual", "short", "tiny")
 
@@ -120,8 +121,8 @@ def wape(actual: pd.Series | np.ndarray, forecast: pd.Series | np.ndarray) -> fl
 
 
 def forecast_jobs(n_series: int) -> int:
-    """Worker processes for statsforecast: JD_FORECAST_JOBS, default every core (measured at
-    --scale 1, 1,513 series on 2 cores: 32.6 s with one process, 17.3 s with two, same forecast)."""
+    """Worker processes for statsforecast: JD_FORECAST_JOBS, default every core (the series fit
+    independently, so the forecast is the same with any number; timings in benchmarks/README.md)."""
     if n_series < PARALLEL_MIN_SERIES:
         return 1
     configured = os.environ.get("JD_FORECAST_JOBS", "")
