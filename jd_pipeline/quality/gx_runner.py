@@ -18,11 +18,13 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from jd_pipeline.config import GX_DIR
@@ -73,8 +75,14 @@ class SuiteSpec:
         return f"gx_{self.source}"
 
     @property
+    def column_types(self) -> dict[str, str]:
+        """Stored column -> pandas dtype name (`str`, `int64`, `int32`, `float64`, `datetime64`)."""
+        return dict(self.meta.get("column_types", {}))
+
+    @property
     def expectation_count(self) -> int:
-        return len(self.suite.get("expectations", []))
+        """The GX expectations plus the runner's column-types check."""
+        return len(self.suite.get("expectations", [])) + (1 if self.column_types else 0)
 
 
 def suite_path(source: str) -> Path:
@@ -285,6 +293,44 @@ def _observed(result: dict[str, Any]) -> Any:
     }
 
 
+# Python types a value of an object-dtype column may have, by expected dtype (pandas leaves a column
+# as object when it is all NULL or mixes types; GX then checks the values one by one, and so do we).
+_VALUE_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,), "int64": (int, np.integer), "int32": (int, np.integer), "float64": (float, np.floating),
+    "datetime64": (datetime, date, pd.Timestamp),
+}
+COLUMN_TYPES_CHECK = "expect_column_dtypes_to_match_contract"
+
+
+def _dtype_matches(series: pd.Series, expected: str) -> bool:
+    dtype = series.dtype
+    if dtype == object:
+        return bool(series.dropna().map(lambda v: isinstance(v, _VALUE_TYPES[expected])).all())
+    if expected == "str":
+        return pd.api.types.is_string_dtype(dtype)
+    if expected == "datetime64":
+        return pd.api.types.is_datetime64_dtype(dtype)
+    return dtype == np.dtype(expected)
+
+
+def column_type_failures(df: pd.DataFrame, spec: SuiteSpec) -> list[dict[str, Any]]:
+    """The batch's columns whose dtype is not the contract's, as one critical failure (the suite's
+    column-list expectation reports missing or extra columns)."""
+    wrong = {column: str(df[column].dtype) for column, expected in spec.column_types.items()
+             if column in df.columns and not _dtype_matches(df[column], expected)}
+    if not wrong:
+        return []
+    return [{
+        "expectation": COLUMN_TYPES_CHECK,
+        "kwargs": {"column_list": sorted(wrong), "expected": {c: spec.column_types[c] for c in sorted(wrong)}},
+        "severity": "critical",
+        "observed": wrong,
+        "exception": None,
+        "examples": [],
+        "load_ids": [],
+    }]
+
+
 def summarize_failures(df: pd.DataFrame, failed: list[Any]) -> list[dict[str, Any]]:
     """Structured failures: expectation, column(s), severity, observed value, example rows."""
     failures = []
@@ -372,7 +418,7 @@ def run_suite_on_window(conn: duckdb.DuckDBPyConnection, source: str, window: Wi
         df = fetch_batch(conn, source, periods)
         load_ids = sorted(df["_load_id"].dropna().astype(str).unique().tolist())
         params = row_count_parameters(conn, source, load_ids)
-        chunk_failures = summarize_failures(df, validate_dataframe(source, df, params))
+        chunk_failures = column_type_failures(df, spec) + summarize_failures(df, validate_dataframe(source, df, params))
         paths = load_paths(conn, sorted({i for f in chunk_failures for i in f["load_ids"]}))
         for f in chunk_failures:
             f["files"] = [paths.get(i, i) for i in f["load_ids"]]
