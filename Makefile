@@ -58,7 +58,8 @@ bench-forecast: $(STAMP)
 
 # ruff, mypy on jd_pipeline/ ([tool.mypy] in pyproject.toml), sqlfluff on the dbt models (.sqlfluff).
 lint: $(STAMP)
-	$(BIN)/ruff check jd_pipeline tests benchmarks dbt_project/sqlfluff_libs
+	$(BIN)/ruff check jd_pipeline tests benchmarks great_expectations scripts dbt_project/sqlfluff_libs
+	$(BIN)/ruff format --check jd_pipeline tests benchmarks great_expectations scripts dbt_project/sqlfluff_libs
 	$(BIN)/mypy
 	$(BIN)/sqlfluff lint dbt_project/models --processes 2
 

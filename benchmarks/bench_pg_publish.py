@@ -46,12 +46,16 @@ READER_SQL = """
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--readers", type=int, default=20)
     parser.add_argument("--publishes", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="full DuckDB + PostgreSQL publishes compared")
-    parser.add_argument("--source", type=Path, help="a warehouse the pipeline built, instead of the synthetic one")
+    parser.add_argument(
+        "--source", type=Path, help="a warehouse the pipeline built, instead of the synthetic one"
+    )
     parser.add_argument("--manifest", type=Path, help="with --source: its dbt manifest (grains, comments)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "pg_publish.json")
     args = parser.parse_args()
@@ -70,7 +74,11 @@ def _bench(args: argparse.Namespace, root: Path) -> None:
     from jd_pipeline.ops.publish_pg import publish_jobs, publish_postgres
 
     settings = get_settings()
-    figures: dict[str, object] = {"rows": args.rows, "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
+    figures: dict[str, object] = {
+        "rows": args.rows,
+        "cpus": os.cpu_count(),
+        "load_before": os.getloadavg()[0],
+    }
     began = time.perf_counter()
     if args.source:
         # A warehouse the pipeline built (a served file holds the same `marts` and `ops`).
@@ -165,7 +173,9 @@ def _empty_serving_database(server, pg) -> None:
 def _change_one_day(warehouse: Path, delta: int) -> None:
     con = duckdb.connect(str(warehouse))
     try:
-        con.execute(f"UPDATE marts.fct_sales_daily SET gmv = gmv + {delta} WHERE date_day = DATE '2025-03-01'")
+        con.execute(
+            f"UPDATE marts.fct_sales_daily SET gmv = gmv + {delta} WHERE date_day = DATE '2025-03-01'"
+        )
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -175,7 +185,9 @@ def _served_total(served: Path) -> tuple[str, Decimal]:
     con = duckdb.connect(str(served), read_only=True)
     try:
         generation = con.execute("SELECT generation FROM ops.publish_info").fetchall()[0][0]
-        total = con.execute("SELECT sum(gmv) FROM marts.fct_sales_daily WHERE store_type = 'self'").fetchall()[0][0]
+        total = con.execute(
+            "SELECT sum(gmv) FROM marts.fct_sales_daily WHERE store_type = 'self'"
+        ).fetchall()[0][0]
         return str(generation), Decimal(total)
     finally:
         con.close()
@@ -211,7 +223,9 @@ def _readers_during_publishes(settings, server, pg, args, manifest) -> dict[str,
             publish_serving(settings, write_parquet=False)
             generation, total = _served_total(settings.serving_db)
             expected[generation] = total
-            publish_seconds.append(publish_postgres(settings.serving_db, pg, manifest_path=manifest).duration_seconds)
+            publish_seconds.append(
+                publish_postgres(settings.serving_db, pg, manifest_path=manifest).duration_seconds
+            )
             time.sleep(1.0)
     finally:
         stop.set()

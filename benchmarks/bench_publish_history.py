@@ -32,13 +32,20 @@ HISTORIES = (31, 1096)  # about 30 days and 3 years; not multiples of 3, as the 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows-per-day", type=int, default=3000)
     parser.add_argument("--nights", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "publish_history.json")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).parent / "results" / "publish_history.json"
+    )
     args = parser.parse_args()
-    figures: dict[str, object] = {"rows_per_day": args.rows_per_day, "cpus": os.cpu_count(),
-                                  "load_before": round(os.getloadavg()[0], 1)}
+    figures: dict[str, object] = {
+        "rows_per_day": args.rows_per_day,
+        "cpus": os.cpu_count(),
+        "load_before": round(os.getloadavg()[0], 1),
+    }
     for days in HISTORIES:
         figures.update(_measure(days, args.rows_per_day, args.nights))
     short, long = (statistics.median(figures[f"nightly_publish_seconds_{d}d"]) for d in HISTORIES)
@@ -90,11 +97,19 @@ def _play_night(warehouse: Path, night: int) -> None:
     try:
         for table in GRAINS:
             last = con.execute(f"SELECT max(date_day) FROM marts.{table}").fetchone()[0]
-            measure = {"fct_sales_daily": "gmv", "fct_ads_daily": "cost", "fct_sku_funnel_daily": "deal_amount"}[table]
-            con.execute(f"UPDATE marts.{table} SET {measure} = {measure} + {night + 1} "
-                        f"WHERE date_day > DATE '{last}' - INTERVAL 3 DAY")
-            con.execute(f"INSERT INTO marts.{table} SELECT * REPLACE (date_day + 1 AS date_day) "
-                        f"FROM marts.{table} WHERE date_day = DATE '{last}'")
+            measure = {
+                "fct_sales_daily": "gmv",
+                "fct_ads_daily": "cost",
+                "fct_sku_funnel_daily": "deal_amount",
+            }[table]
+            con.execute(
+                f"UPDATE marts.{table} SET {measure} = {measure} + {night + 1} "
+                f"WHERE date_day > DATE '{last}' - INTERVAL 3 DAY"
+            )
+            con.execute(
+                f"INSERT INTO marts.{table} SELECT * REPLACE (date_day + 1 AS date_day) "
+                f"FROM marts.{table} WHERE date_day = DATE '{last}'"
+            )
         con.execute("CHECKPOINT")
     finally:
         con.close()

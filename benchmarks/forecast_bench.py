@@ -61,17 +61,22 @@ def _generate(scale: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, f
     from jd_pipeline.generate.sink import Sink
 
     class DiscardSink(Sink):
-        def emit(self, source, sheet, *, period, filename, delivered, store=None, roles=None, hour=6, plant=True):
+        def emit(
+            self, source, sheet, *, period, filename, delivered, store=None, roles=None, hour=6, plant=True
+        ):
             return self.path(source, store, period, filename)
 
     started = time.perf_counter()
-    cfg = Config(out=CACHE / "discard", brands=1, start=START, end=END, scale=scale, seed=SEED, faults=0.0,
-                 ads_pulls=1)
+    cfg = Config(
+        out=CACHE / "discard", brands=1, start=START, end=END, scale=scale, seed=SEED, faults=0.0, ads_pulls=1
+    )
     brand = make_brand(0)
     products = make_products(cfg, brand)
     sink = DiscardSink(out=cfg.out, brand=brand.code, log=FaultLog(0.0, np.random.default_rng(0)))
-    units = {POP: pop.generate_pop(cfg, brand, products, sink).deal_units,
-             SELF: vc.generate_vc(cfg, brand, products, sink).units}
+    units = {
+        POP: pop.generate_pop(cfg, brand, products, sink).deal_units,
+        SELF: vc.generate_vc(cfg, brand, products, sink).units,
+    }
     months = pd.to_datetime(cfg.days.astype("datetime64[M]"))
     frames = []
     for store, daily in units.items():
@@ -83,11 +88,16 @@ def _generate(scale: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, f
         frames.append(long)
     sales = pd.concat(frames, ignore_index=True)
     cats = brand.cats
-    master = pd.DataFrame({
-        "sku_id": products.sku_id, "store_type": [STORE_CODES[s] for s in products.store],
-        "category": [cats[c].l1 for c in products.cat], "subcategory": [cats[c].l3 for c in products.cat],
-        "launch_date": pd.to_datetime(products.launch), "delist_date": pd.to_datetime(products.delist),
-    })
+    master = pd.DataFrame(
+        {
+            "sku_id": products.sku_id,
+            "store_type": [STORE_CODES[s] for s in products.store],
+            "category": [cats[c].l1 for c in products.cat],
+            "subcategory": [cats[c].l3 for c in products.cat],
+            "launch_date": pd.to_datetime(products.launch),
+            "delist_date": pd.to_datetime(products.delist),
+        }
+    )
     master.loc[master["delist_date"] >= pd.Timestamp("2099-01-01"), "delist_date"] = pd.NaT
     days = pd.date_range(date(START.year, 1, 1), date(END.year + 1, 12, 31), freq="D")
     covered = set()
@@ -115,7 +125,9 @@ def _uid(frame: pd.DataFrame) -> pd.Series:
     return "b|" + frame["store_type"] + "|" + frame["sku_id"]
 
 
-def panel_for(sales: pd.DataFrame, campaign: pd.DataFrame, origin: pd.Timestamp, months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def panel_for(
+    sales: pd.DataFrame, campaign: pd.DataFrame, origin: pd.Timestamp, months: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What load_panel returns at `origin` with `months` of history: each series from its first
     selling month inside the window, gaps as 0, campaign days; and the 3 future months' campaign days."""
     start = origin - pd.DateOffset(months=months)
@@ -131,7 +143,9 @@ def panel_for(sales: pd.DataFrame, campaign: pd.DataFrame, origin: pd.Timestamp,
     return history[["unique_id", "ds", "y", "campaign_days"]].reset_index(drop=True), future
 
 
-def evaluate(sales: pd.DataFrame, master: pd.DataFrame, forecast: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+def evaluate(
+    sales: pd.DataFrame, master: pd.DataFrame, forecast: pd.DataFrame, origin: pd.Timestamp
+) -> pd.DataFrame:
     """One row per SKU × month of the 3 months: actual, forecast (0 when not forecast), seasonal naive."""
     months = pd.date_range(origin, periods=3, freq="MS")
     s = sales.assign(unique_id=_uid(sales))
@@ -140,7 +154,9 @@ def evaluate(sales: pd.DataFrame, master: pd.DataFrame, forecast: pd.DataFrame, 
     ly = ly.assign(ds=ly["ds"] + pd.DateOffset(years=1)).rename(columns={"y": "seasonal_naive"})
     out = actual.merge(ly, on=["unique_id", "ds"], how="outer").merge(
         forecast[["unique_id", "ds", "forecast_units", "lower", "upper", "forecast_kind"]],
-        on=["unique_id", "ds"], how="outer")
+        on=["unique_id", "ds"],
+        how="outer",
+    )
     out = out.fillna({"y": 0.0, "seasonal_naive": 0.0, "forecast_units": 0.0})
     out = out[(out["y"] > 0) | (out["forecast_units"] > 0) | (out["seasonal_naive"] > 0)]
     meta = master.assign(unique_id=_uid(master)).set_index("unique_id")[["store_type", "category"]]
@@ -160,8 +176,13 @@ def _bias(a: pd.Series, f: pd.Series) -> float | None:
 def run(scale: float, origins: tuple[date, ...]) -> dict:
     sales, master, campaign, gen_seconds = load_world(scale)
     series = master.assign(unique_id=_uid(master), brand="b").set_index("unique_id")
-    results = {"scale": scale, "origins": [o.isoformat() for o in origins], "generation_seconds": gen_seconds,
-               "series": len(series), "histories": {}}
+    results = {
+        "scale": scale,
+        "origins": [o.isoformat() for o in origins],
+        "generation_seconds": gen_seconds,
+        "series": len(series),
+        "histories": {},
+    }
     for months in HISTORIES:
         evals, fit, cpu, backtests = [], [], [], []
         for o in origins:
@@ -174,28 +195,39 @@ def run(scale: float, origins: tuple[date, ...]) -> dict:
             cpu.append(_cpu() - cpu0)
             evals.append(evaluate(sales, master, out.forecasts, origin))
             backtests.append((out.backtest_wape, out.baseline_wape, out.coverage))
-            print(f"  H={months} origin={o}: {history['unique_id'].nunique()} series, fit {fit[-1]:.1f} s "
-                  f"wall, {cpu[-1]:.1f} s CPU", flush=True)
+            print(
+                f"  H={months} origin={o}: {history['unique_id'].nunique()} series, fit {fit[-1]:.1f} s "
+                f"wall, {cpu[-1]:.1f} s CPU",
+                flush=True,
+            )
         ev = pd.concat(evals, ignore_index=True)
         scored = ev.dropna(subset=["lower", "upper"])
         cats = {}
         for (store, cat), g in ev.groupby(["store_type", "category"]):
-            cats[f"{store}·{cat}"] = {"wape": wape(g["y"], g["forecast_units"]),
-                                      "seasonal_naive_wape": wape(g["y"], g["seasonal_naive"]),
-                                      "units": float(g["y"].sum())}
+            cats[f"{store}·{cat}"] = {
+                "wape": wape(g["y"], g["forecast_units"]),
+                "seasonal_naive_wape": wape(g["y"], g["seasonal_naive"]),
+                "units": float(g["y"].sum()),
+            }
         results["histories"][str(months)] = {
             "wape": wape(ev["y"], ev["forecast_units"]),
             "seasonal_naive_wape": wape(ev["y"], ev["seasonal_naive"]),
             "bias": _bias(ev["y"], ev["forecast_units"]),
             "seasonal_naive_bias": _bias(ev["y"], ev["seasonal_naive"]),
-            "coverage_80": float(((scored["y"] >= scored["lower"] - 1e-9) & (scored["y"] <= scored["upper"] + 1e-9)).mean()),
+            "coverage_80": float(
+                ((scored["y"] >= scored["lower"] - 1e-9) & (scored["y"] <= scored["upper"] + 1e-9)).mean()
+            ),
             "internal_backtest": [{"wape": b[0], "baseline_wape": b[1], "coverage": b[2]} for b in backtests],
             "fit_seconds": fit,
             "fit_cpu_seconds": cpu,
             "categories": cats,
             "categories_at_or_below_seasonal_naive": sum(
-                1 for c in cats.values() if c["wape"] is not None and c["seasonal_naive_wape"] is not None
-                and c["wape"] <= c["seasonal_naive_wape"] + 1e-12),
+                1
+                for c in cats.values()
+                if c["wape"] is not None
+                and c["seasonal_naive_wape"] is not None
+                and c["wape"] <= c["seasonal_naive_wape"] + 1e-12
+            ),
             "categories_scored": sum(1 for c in cats.values() if c["seasonal_naive_wape"] is not None),
         }
     return results
@@ -208,18 +240,29 @@ def _fmt(v: float | None, pct: bool = False) -> str:
 
 
 def render(res: dict) -> str:
-    lines = [f"forecast bench, --scale {res['scale']:g}, origins {', '.join(res['origins'])} (3 months each)",
-             "", "| history | WAPE | seasonal naive WAPE | bias | SN bias | 80% coverage | categories ≤ SN | fit s wall (mean) | fit s CPU (mean) |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"forecast bench, --scale {res['scale']:g}, origins {', '.join(res['origins'])} (3 months each)",
+        "",
+        "| history | WAPE | seasonal naive WAPE | bias | SN bias | 80% coverage | categories ≤ SN | fit s wall (mean) | fit s CPU (mean) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for h, r in res["histories"].items():
-        lines.append(f"| {h} months | {_fmt(r['wape'])} | {_fmt(r['seasonal_naive_wape'])} | {_fmt(r['bias'], True)} | "
-                     f"{_fmt(r['seasonal_naive_bias'], True)} | {r['coverage_80']:.1%} | "
-                     f"{r['categories_at_or_below_seasonal_naive']}/{r['categories_scored']} | "
-                     f"{np.mean(r['fit_seconds']):.1f} | {np.mean(r['fit_cpu_seconds']):.1f} |")
-    lines += ["", "| history | store·category | WAPE | seasonal naive WAPE | actual units |", "| --- | --- | --- | --- | --- |"]
+        lines.append(
+            f"| {h} months | {_fmt(r['wape'])} | {_fmt(r['seasonal_naive_wape'])} | {_fmt(r['bias'], True)} | "
+            f"{_fmt(r['seasonal_naive_bias'], True)} | {r['coverage_80']:.1%} | "
+            f"{r['categories_at_or_below_seasonal_naive']}/{r['categories_scored']} | "
+            f"{np.mean(r['fit_seconds']):.1f} | {np.mean(r['fit_cpu_seconds']):.1f} |"
+        )
+    lines += [
+        "",
+        "| history | store·category | WAPE | seasonal naive WAPE | actual units |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for h, r in res["histories"].items():
         for cat, c in r["categories"].items():
-            lines.append(f"| {h} | {cat} | {_fmt(c['wape'])} | {_fmt(c['seasonal_naive_wape'])} | {c['units']:,.0f} |")
+            lines.append(
+                f"| {h} | {cat} | {_fmt(c['wape'])} | {_fmt(c['seasonal_naive_wape'])} | {c['units']:,.0f} |"
+            )
     return "\n".join(lines)
 
 

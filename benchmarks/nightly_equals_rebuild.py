@@ -40,15 +40,20 @@ def measure(scale: float, nights: int) -> dict[str, object]:
         generated = time.perf_counter() - began
         full = _in_data_dir(work / "full", lambda: run_full(scenario, work / "full"))
         first_night = END + timedelta(days=1) - timedelta(days=nights)
-        nightly = _in_data_dir(work / "nightly", lambda: replay_nightly(scenario, work / "nightly", first_night))
+        nightly = _in_data_dir(
+            work / "nightly", lambda: replay_nightly(scenario, work / "nightly", first_night)
+        )
         full_db = str(work / "full" / "warehouse" / "warehouse.duckdb")
         figures = fingerprints(full_db)
         differences = compare(full_db, str(work / "nightly" / "warehouse" / "warehouse.duckdb"))
         return {
-            "restatement_kinds": sorted(scenario.planted), "kinds_missing": sorted(set(RESTATEMENT_KINDS) - set(scenario.planted)),
-            "tables": len(figures), "rows": sum(f.rows for f in figures.values()),
+            "restatement_kinds": sorted(scenario.planted),
+            "kinds_missing": sorted(set(RESTATEMENT_KINDS) - set(scenario.planted)),
+            "tables": len(figures),
+            "rows": sum(f.rows for f in figures.values()),
             "differing_tables": [d.describe("full", "nightly") for d in differences],
-            "full_run_s": round(full.seconds, 1), "nights": len(nightly.reports) - 1,
+            "full_run_s": round(full.seconds, 1),
+            "nights": len(nightly.reports) - 1,
             "night_s_median": round(sorted(nightly.seconds[1:])[len(nightly.seconds[1:]) // 2], 1),
             "all_runs_ok": full.report.success and all(r.success for r in nightly.reports),
             "generate_s": round(generated, 1),

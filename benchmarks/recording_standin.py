@@ -23,21 +23,30 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 def stand_in_job(outputs: int, days: dg.DailyPartitionsDefinition) -> dg.JobDefinition:
     keys = [dg.AssetKey(["marts", f"m{i}"]) for i in range(outputs)]
 
-    @dg.multi_asset(specs=[dg.AssetSpec(key, skippable=True) for key in keys], partitions_def=days,
-                    backfill_policy=dg.BackfillPolicy.single_run(),
-                    check_specs=[dg.AssetCheckSpec("ok", asset=key) for key in keys])
+    @dg.multi_asset(
+        specs=[dg.AssetSpec(key, skippable=True) for key in keys],
+        partitions_def=days,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        check_specs=[dg.AssetCheckSpec("ok", asset=key) for key in keys],
+    )
     def many(context):
         for key in keys:
             yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": 100, "note": "x" * 200})
         for key in keys:
-            yield dg.AssetCheckResult(asset_key=key, check_name="ok", passed=True, metadata={"observed_value": 1})
+            yield dg.AssetCheckResult(
+                asset_key=key, check_name="ok", passed=True, metadata={"observed_value": 1}
+            )
 
-    defs = dg.Definitions(assets=[many], jobs=[dg.define_asset_job("stand_in", selection=dg.AssetSelection.all())])
+    defs = dg.Definitions(
+        assets=[many], jobs=[dg.define_asset_job("stand_in", selection=dg.AssetSelection.all())]
+    )
     return defs.resolve_job_def("stand_in")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--outputs", type=int, default=62)
     parser.add_argument("--days", type=int, default=60)
     args = parser.parse_args()
@@ -54,15 +63,22 @@ def main() -> None:
         os.environ["DAGSTER_HOME"] = str(home)
         os.environ["DAGSTER_EVENT_BATCH_SIZE"] = str(EVENT_BATCH_SIZE)
         result, wall, cpu, writes = _run(job, keys[0], keys[args.days - 1])
-    print(f"{args.outputs} outputs x {args.days} days: success={result.success} wall {wall:.1f}s, "
-          f"cpu {cpu:.1f}s, event-log writes {writes:.1f}s")
+    print(
+        f"{args.outputs} outputs x {args.days} days: success={result.success} wall {wall:.1f}s, "
+        f"cpu {cpu:.1f}s, event-log writes {writes:.1f}s"
+    )
 
 
-def _run(job: dg.JobDefinition, first: str, last: str) -> tuple[dg.ExecuteInProcessResult, float, float, float]:
+def _run(
+    job: dg.JobDefinition, first: str, last: str
+) -> tuple[dg.ExecuteInProcessResult, float, float, float]:
     with dg.DagsterInstance.get() as instance:
         wall, cpu = time.perf_counter(), time.process_time()
-        result = job.execute_in_process(instance=instance, raise_on_error=False, tags={
-            ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last})
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        )
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         return result, wall, cpu, instance.event_log_storage.write_seconds
 

@@ -81,7 +81,9 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, sub
     script = probe.with_suffix(".py")
     script.write_text(MEASURE)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, str(script), *cmd], env=env, cwd=REPO, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), *cmd], env=env, cwd=REPO, capture_output=True, text=True, check=False
+    )
     wall = time.perf_counter() - started
     peak_kib = int(Path(str(script) + ".rss").read_text().strip())
     if done.returncode != 0:
@@ -90,8 +92,13 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, sub
 
 
 def pipeline_env(data_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "JD_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(data_dir / "dagster_home"),
-           "JD_DEMO_MODE": "1", "JD_PARTITIONS_START": "2025-01-01"}
+    env = {
+        **os.environ,
+        "JD_DATA_DIR": str(data_dir),
+        "DAGSTER_HOME": str(data_dir / "dagster_home"),
+        "JD_DEMO_MODE": "1",
+        "JD_PARTITIONS_START": "2025-01-01",
+    }
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 
@@ -114,8 +121,21 @@ def cached_landing(mode: Mode) -> tuple[Path, float | None, float | None]:
     root.mkdir(parents=True)
     print(f"generating {key} ...", flush=True)
     wall, peak, done = run_measured(
-        jd("generate", "--out", str(landing), "--brands", str(mode.brands), "--start", str(mode.start),
-           "--end", str(mode.end), "--scale", str(mode.scale), "--ads-pulls", str(mode.ads_pulls)),
+        jd(
+            "generate",
+            "--out",
+            str(landing),
+            "--brands",
+            str(mode.brands),
+            "--start",
+            str(mode.start),
+            "--end",
+            str(mode.end),
+            "--scale",
+            str(mode.scale),
+            "--ads-pulls",
+            str(mode.ads_pulls),
+        ),
         pipeline_env(root),
     )
     if done.returncode != 0:
@@ -156,7 +176,9 @@ def bare_duckdb_load(files: list[Path], db: Path) -> tuple[float, int]:
     started = time.perf_counter()
     with duckdb.connect(str(db)) as conn:
         listing = ", ".join(f"'{f}'" for f in files)
-        conn.execute(f"create or replace table bare as select * from read_csv([{listing}], union_by_name=true)")
+        conn.execute(
+            f"create or replace table bare as select * from read_csv([{listing}], union_by_name=true)"
+        )
         rows = conn.execute("select count(*) from bare").fetchone()[0]
     return time.perf_counter() - started, rows
 
@@ -202,11 +224,17 @@ def throughput_figures(landing: Path, mode: Mode) -> list[Figure]:
     project_s, project_rows = project_load(data_dir, files)
     ratio_bare = (project_rows / project_s) / (bare_rows / bare_s)
     ratio_pandas = project_s / pandas_s
-    note = (f"{len(files)} jd_ads CSVs, {bare_rows:,} rows; bare {bare_rows / bare_s:,.0f} rows/s, "
-            f"project {project_rows / project_s:,.0f} rows/s (read {project_rows:,}), pandas {pandas_s:.1f}s")
+    note = (
+        f"{len(files)} jd_ads CSVs, {bare_rows:,} rows; bare {bare_rows / bare_s:,.0f} rows/s, "
+        f"project {project_rows / project_s:,.0f} rows/s (read {project_rows:,}), pandas {pandas_s:.1f}s"
+    )
     return [
-        Figure("ingest throughput ÷ DuckDB bare read_csv", round(ratio_bare, 3), "≥ 0.6", ratio_bare >= 0.6, note),
-        Figure("project loader ÷ pandas loader (wall)", round(ratio_pandas, 3), "≤ 0.33", ratio_pandas <= 0.33),
+        Figure(
+            "ingest throughput ÷ DuckDB bare read_csv", round(ratio_bare, 3), "≥ 0.6", ratio_bare >= 0.6, note
+        ),
+        Figure(
+            "project loader ÷ pandas loader (wall)", round(ratio_pandas, 3), "≤ 0.33", ratio_pandas <= 0.33
+        ),
     ]
 
 
@@ -237,7 +265,9 @@ def check_seconds(report: dict, since: float) -> tuple[float, float]:
     checks = check_step_keys()
     total = sum(stage["seconds"] for stage in report["stages"])
     in_checks = sum(
-        seconds for stage in report["stages"] for step, seconds in stage["step_seconds"].items()
+        seconds
+        for stage in report["stages"]
+        for step, seconds in stage["step_seconds"].items()
         if step in checks or step == "quality__dq_gate"
     )
     return in_checks + dbt_test_seconds(since), total
@@ -248,11 +278,19 @@ def row_number_integrity(data_dir: Path) -> Figure:
     rows), over every raw table: must be 0. At this volume DuckDB once renumbered staged rows
     under the loader (an undone grouped read), which small test files do not reproduce."""
     with duckdb.connect(str(data_dir / "warehouse" / "warehouse.duckdb"), read_only=True) as conn:
-        tables = [t for (t,) in conn.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()]
-        bad = sum(conn.execute(
-            f"SELECT count(*) FROM raw.{t} r JOIN ops.load_manifest m ON m.load_id = r._load_id "
-            "WHERE r._row_number < 1 OR r._row_number > m.rows_read + m.rows_total").fetchone()[0] for t in tables)
+        tables = [
+            t
+            for (t,) in conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'"
+            ).fetchall()
+        ]
+        bad = sum(
+            conn.execute(
+                f"SELECT count(*) FROM raw.{t} r JOIN ops.load_manifest m ON m.load_id = r._load_id "
+                "WHERE r._row_number < 1 OR r._row_number > m.rows_read + m.rows_total"
+            ).fetchone()[0]
+            for t in tables
+        )
         rows = sum(conn.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in tables)
     return Figure("loaded rows with an impossible row number", bad, "= 0", bad == 0, f"of {rows:,} raw rows")
 
@@ -264,19 +302,40 @@ def recording_share(report_path: Path, wall: float, what: str) -> Figure:
         return Figure(f"recording in the UI's instance ÷ {what}", None, "≤ 0.10", False, "no run report")
     seconds = json.loads(report_path.read_text()).get("event_log_seconds", 0.0)
     share = seconds / wall if wall else 0.0
-    return Figure(f"recording in the UI's instance ÷ {what}", round(share, 3), "≤ 0.10", share <= 0.10,
-                  f"{seconds:.1f}s of event-log writes in {wall:.1f}s")
+    return Figure(
+        f"recording in the UI's instance ÷ {what}",
+        round(share, 3),
+        "≤ 0.10",
+        share <= 0.10,
+        f"{seconds:.1f}s of event-log writes in {wall:.1f}s",
+    )
 
 
 def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
     history_end = mode.nightly_day - timedelta(days=1)
     figures = []
     full_dir = data_dir_with(landing, f"{mode.name}-full")
-    wall, peak, done = run_measured(jd("run", "--start", str(mode.start), "--end", str(history_end),
-                                       "--report-json", str(full_dir / "full.json")),
-                                    pipeline_env(full_dir))
-    figures.append(Figure(f"full rebuild, {mode.days} days (wall s)", round(wall, 1), "≤ 300",
-                          done.returncode == 0 and wall <= 300, "" if done.returncode == 0 else "RUN FAILED"))
+    wall, peak, done = run_measured(
+        jd(
+            "run",
+            "--start",
+            str(mode.start),
+            "--end",
+            str(history_end),
+            "--report-json",
+            str(full_dir / "full.json"),
+        ),
+        pipeline_env(full_dir),
+    )
+    figures.append(
+        Figure(
+            f"full rebuild, {mode.days} days (wall s)",
+            round(wall, 1),
+            "≤ 300",
+            done.returncode == 0 and wall <= 300,
+            "" if done.returncode == 0 else "RUN FAILED",
+        )
+    )
     figures.append(recording_share(full_dir / "full.json", wall, "full rebuild"))
     figures.append(Figure("full rebuild peak memory (MiB)", round(peak), "≤ 3072", peak <= 3072))
     figures.append(row_number_integrity(full_dir))
@@ -284,40 +343,83 @@ def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
     report_path = full_dir / "nightly.json"
     nightly_started = time.time()
     wall_long, _, done = run_measured(
-        jd("run", "--date", str(mode.nightly_day), "--report-json", str(report_path)), pipeline_env(full_dir))
-    figures.append(Figure(f"nightly run after {mode.days} days (wall s)", round(wall_long, 1), "≤ 60",
-                          done.returncode == 0 and wall_long <= 60))
+        jd("run", "--date", str(mode.nightly_day), "--report-json", str(report_path)), pipeline_env(full_dir)
+    )
+    figures.append(
+        Figure(
+            f"nightly run after {mode.days} days (wall s)",
+            round(wall_long, 1),
+            "≤ 60",
+            done.returncode == 0 and wall_long <= 60,
+        )
+    )
     if report_path.exists():
         in_checks, total = check_seconds(json.loads(report_path.read_text()), nightly_started)
         share = in_checks / total if total else 0.0
-        figures.append(Figure("checks' share of the nightly run", round(share, 3), "≤ 0.20", share <= 0.20,
-                              f"{in_checks:.1f}s of {total:.1f}s in stages"))
+        figures.append(
+            Figure(
+                "checks' share of the nightly run",
+                round(share, 3),
+                "≤ 0.20",
+                share <= 0.20,
+                f"{in_checks:.1f}s of {total:.1f}s in stages",
+            )
+        )
 
     # The weekly run whose dbt tests read whole tables (schedule weekly_whole_table_tests; not part
     # of the nightly run): measured as the same day run again with JD_DQ_FULL_SCOPE=1 (full mode
     # only: it would take --quick past its 3 minutes).
     whole_report = full_dir / "nightly-whole-tables.json"
     whole_started = time.time()
-    wall_whole, _, done = (0.0, 0.0, None) if mode.scale < 1 else run_measured(
-        jd("run", "--date", str(mode.nightly_day), "--report-json", str(whole_report)),
-        {**pipeline_env(full_dir), "JD_DQ_FULL_SCOPE": "1"})
+    wall_whole, _, done = (
+        (0.0, 0.0, None)
+        if mode.scale < 1
+        else run_measured(
+            jd("run", "--date", str(mode.nightly_day), "--report-json", str(whole_report)),
+            {**pipeline_env(full_dir), "JD_DQ_FULL_SCOPE": "1"},
+        )
+    )
     if done is not None and whole_report.exists():
         in_checks, total = check_seconds(json.loads(whole_report.read_text()), whole_started)
-        figures.append(Figure("weekly whole-table test run: check seconds", round(in_checks, 1), "info",
-                              None if done.returncode == 0 else False,
-                              f"{in_checks / total if total else 0:.2f} of its {total:.1f}s in stages, "
-                              f"wall {wall_whole:.1f}s (same day re-run)"))
+        figures.append(
+            Figure(
+                "weekly whole-table test run: check seconds",
+                round(in_checks, 1),
+                "info",
+                None if done.returncode == 0 else False,
+                f"{in_checks / total if total else 0:.2f} of its {total:.1f}s in stages, "
+                f"wall {wall_whole:.1f}s (same day re-run)",
+            )
+        )
 
     if mode.scale < 1:  # at 1/50 of the volume both nightly runs are fixed costs: the ratio says nothing
         return figures
     short_dir = data_dir_with(landing, f"{mode.name}-short")
-    subprocess.run(jd("run", "--start", str(mode.nightly_day - timedelta(days=mode.short_days)), "--end",
-                      str(history_end)),
-                   env=pipeline_env(short_dir), cwd=REPO, capture_output=True, text=True, check=False)
+    subprocess.run(
+        jd(
+            "run",
+            "--start",
+            str(mode.nightly_day - timedelta(days=mode.short_days)),
+            "--end",
+            str(history_end),
+        ),
+        env=pipeline_env(short_dir),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall_short, _, done = run_measured(jd("run", "--date", str(mode.nightly_day)), pipeline_env(short_dir))
     ratio = wall_long / wall_short if wall_short else float("nan")
-    figures.append(Figure(f"nightly after {mode.days} days ÷ after {mode.short_days} days", round(ratio, 2), "≤ 1.3",
-                          ratio <= 1.3, f"{wall_long:.1f}s vs {wall_short:.1f}s"))
+    figures.append(
+        Figure(
+            f"nightly after {mode.days} days ÷ after {mode.short_days} days",
+            round(ratio, 2),
+            "≤ 1.3",
+            ratio <= 1.3,
+            f"{wall_long:.1f}s vs {wall_short:.1f}s",
+        )
+    )
     return figures
 
 
@@ -328,10 +430,14 @@ def equality_figure(mode: Mode) -> Figure:
 
     result = measure(scale=0.01 if mode.scale < 1 else 0.1, nights=8)
     differing = len(result["differing_tables"])
-    return Figure("nightly ≡ rebuild: marts differing", differing, "0",
-                  differing == 0 and result["all_runs_ok"] and not result["kinds_missing"],
-                  f"{result['tables']} marts, {result['rows']:,} rows, {len(result['restatement_kinds'])} restatement "
-                  f"kinds; full run {result['full_run_s']} s, night median {result['night_s_median']} s")
+    return Figure(
+        "nightly ≡ rebuild: marts differing",
+        differing,
+        "0",
+        differing == 0 and result["all_runs_ok"] and not result["kinds_missing"],
+        f"{result['tables']} marts, {result['rows']:,} rows, {len(result['restatement_kinds'])} restatement "
+        f"kinds; full run {result['full_run_s']} s, night median {result['night_s_median']} s",
+    )
 
 
 def publish_figures(mode: Mode) -> list[Figure]:
@@ -339,28 +445,73 @@ def publish_figures(mode: Mode) -> list[Figure]:
     (the PostgreSQL bench starts a server and sets JD_PG_* for itself)."""
     full = mode.scale >= 1
     history_out = RESULTS / f"publish_history_{mode.name}.json"
-    subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_publish_history.py"),
-                    "--rows-per-day", "3000" if full else "300", "--nights", "3", "--out", str(history_out)],
-                   check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "bench_publish_history.py"),
+            "--rows-per-day",
+            "3000" if full else "300",
+            "--nights",
+            "3",
+            "--out",
+            str(history_out),
+        ],
+        check=True,
+    )
     history = json.loads(history_out.read_text())
     short, long = (sorted(history[f"nightly_publish_seconds_{d}d"]) for d in (31, 1096))
     ratio = history["ratio_nightly_3y_to_30d"]
-    figures = [Figure("nightly publish after 3 years ÷ after 30 days", ratio, "≤ 1.1", ratio <= 1.1,
-                      f"medians {long[1]:.2f}s vs {short[1]:.2f}s; copying every table: "
-                      f"{history['ratio_full_copy_3y_to_30d']}")]
+    figures = [
+        Figure(
+            "nightly publish after 3 years ÷ after 30 days",
+            ratio,
+            "≤ 1.1",
+            ratio <= 1.1,
+            f"medians {long[1]:.2f}s vs {short[1]:.2f}s; copying every table: "
+            f"{history['ratio_full_copy_3y_to_30d']}",
+        )
+    ]
     pg_out = RESULTS / f"pg_publish_{mode.name}.json"
-    subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_pg_publish.py"),
-                    "--rows", "4000000" if full else "200000", "--rounds", "3", "--readers", "20",
-                    "--publishes", "3" if full else "2", "--out", str(pg_out)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "bench_pg_publish.py"),
+            "--rows",
+            "4000000" if full else "200000",
+            "--rounds",
+            "3",
+            "--readers",
+            "20",
+            "--publishes",
+            "3" if full else "2",
+            "--out",
+            str(pg_out),
+        ],
+        check=True,
+    )
     pg = json.loads(pg_out.read_text())
     ratio = pg["ratio_pg_first_to_duckdb"]
-    figures.append(Figure(f"PostgreSQL first publish ÷ DuckDB publish ({pg['rows']:,} rows)", ratio, "≤ 2",
-                          ratio <= 2, f"rounds {pg['ratio_pg_first_to_duckdb_rounds']}; medians "
-                          f"{pg['pg_first_publish_seconds']}s vs {pg['duckdb_publish_seconds']}s"))
+    figures.append(
+        Figure(
+            f"PostgreSQL first publish ÷ DuckDB publish ({pg['rows']:,} rows)",
+            ratio,
+            "≤ 2",
+            ratio <= 2,
+            f"rounds {pg['ratio_pg_first_to_duckdb_rounds']}; medians "
+            f"{pg['pg_first_publish_seconds']}s vs {pg['duckdb_publish_seconds']}s",
+        )
+    )
     bad = pg["reader_errors"] + pg["torn_reads"]
-    figures.append(Figure("BI readers during PostgreSQL publishes: errors + torn reads", bad, "0", bad == 0,
-                          f"{pg['readers']} readers, {pg['reader_queries']:,} queries, "
-                          f"{pg['generations_seen']} generations seen"))
+    figures.append(
+        Figure(
+            "BI readers during PostgreSQL publishes: errors + torn reads",
+            bad,
+            "0",
+            bad == 0,
+            f"{pg['readers']} readers, {pg['reader_queries']:,} queries, "
+            f"{pg['generations_seen']} generations seen",
+        )
+    )
     return figures
 
 
@@ -374,20 +525,33 @@ def print_table(figures: list[Figure]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small scale, a few minutes")
-    parser.add_argument("--only", choices=["throughput", "pipeline", "equality", "publish"], help="run one group of figures")
-    parser.add_argument("--days", type=int, help="history days instead of the mode's (e.g. --quick --days 365: "
-                        "a year of partitions at the small scale, for the recording figure)")
+    parser.add_argument(
+        "--only", choices=["throughput", "pipeline", "equality", "publish"], help="run one group of figures"
+    )
+    parser.add_argument(
+        "--days",
+        type=int,
+        help="history days instead of the mode's (e.g. --quick --days 365: "
+        "a year of partitions at the small scale, for the recording figure)",
+    )
     args = parser.parse_args()
     mode = QUICK if args.quick else FULL
     if args.days:
         mode = replace(mode, name=f"{mode.name}-{args.days}d", days=args.days)
     landing, gen_wall, gen_peak = cached_landing(mode)
-    figures = [Figure(f"generate --scale {mode.scale}, {mode.days + 1} days (wall s)",
-                      round(gen_wall, 1) if gen_wall else None, "≤ 180",
-                      gen_wall <= 180 if gen_wall and mode is FULL else None,
-                      f"peak {gen_peak:.0f} MiB" if gen_peak else "")]
+    figures = [
+        Figure(
+            f"generate --scale {mode.scale}, {mode.days + 1} days (wall s)",
+            round(gen_wall, 1) if gen_wall else None,
+            "≤ 180",
+            gen_wall <= 180 if gen_wall and mode is FULL else None,
+            f"peak {gen_peak:.0f} MiB" if gen_peak else "",
+        )
+    ]
     if args.only in (None, "throughput"):
         figures += throughput_figures(landing, mode)
     if args.only in (None, "pipeline"):

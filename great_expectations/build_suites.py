@@ -18,25 +18,84 @@ from jd_pipeline.contracts import Contract, load_contracts
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 SUITE_VERSION = 1
 
-META_COLUMNS = [("_load_id", "VARCHAR"), ("_brand", "VARCHAR"), ("_store", "VARCHAR"),
-                ("_period", "VARCHAR"), ("_row_number", "INTEGER")]
+META_COLUMNS = [
+    ("_load_id", "VARCHAR"),
+    ("_brand", "VARCHAR"),
+    ("_store", "VARCHAR"),
+    ("_period", "VARCHAR"),
+    ("_row_number", "INTEGER"),
+]
 DERIVED_COLUMNS = ["_period_start", "_period_end", "_period_first_month", "_period_last_month"]
 # pandas dtype names GX reports for DuckDB types fetched with `.df()`.
-PANDAS_TYPES = {"VARCHAR": "str", "BIGINT": "int64", "INTEGER": "int32", "DOUBLE": "float64",
-                "DECIMAL(18,2)": "float64", "DECIMAL(18,4)": "float64", "DATE": "datetime64",
-                "TIMESTAMP": "datetime64"}
-PERIOD_REGEX = {"daily": r"^\d{4}-\d{2}-\d{2}$", "monthly": r"^\d{4}-\d{2}$",
-                "quarterly": r"^\d{4}Q[1-4]$", "yearly": r"^\d{4}$"}
+PANDAS_TYPES = {
+    "VARCHAR": "str",
+    "BIGINT": "int64",
+    "INTEGER": "int32",
+    "DOUBLE": "float64",
+    "DECIMAL(18,2)": "float64",
+    "DECIMAL(18,4)": "float64",
+    "DATE": "datetime64",
+    "TIMESTAMP": "datetime64",
+}
+PERIOD_REGEX = {
+    "daily": r"^\d{4}-\d{2}-\d{2}$",
+    "monthly": r"^\d{4}-\d{2}$",
+    "quarterly": r"^\d{4}Q[1-4]$",
+    "yearly": r"^\d{4}$",
+}
 # Sanity ceilings (warning): a value above them is almost surely a unit or parsing error.
 MONEY_CEILING = 1_000_000_000
 COUNT_CEILING = 1_000_000_000
 
-ORDER_STATUSES = ["等待付款", "等待付款确认", "等待出库", "(锁定)等待出库", "等待确认收货", "完成", "锁定", "暂停", "已取消"]
-PRODUCT_LINES = ["京东快车", "快车", "推荐广告", "推荐广告（原购物触点）", "推荐广告(原购物触点)", "购物触点",
-                 "智能投放", "智能投放（原京速推）", "智能投放(原京速推)", "京速推", "京东展位", "品牌聚效",
-                 "站外广告", "站外广告（原京东直投）", "站外广告(原京东直投)", "京东直投"]
-COST_TYPES = ["广告费", "代运营服务费", "平台使用费", "佣金扣点", "物流仓储", "营销活动", "样品赠品", "人员", "其他",
-              "ads", "agency_fee", "platform_fee", "commission", "logistics", "campaign", "samples", "staff", "other"]
+ORDER_STATUSES = [
+    "等待付款",
+    "等待付款确认",
+    "等待出库",
+    "(锁定)等待出库",
+    "等待确认收货",
+    "完成",
+    "锁定",
+    "暂停",
+    "已取消",
+]
+PRODUCT_LINES = [
+    "京东快车",
+    "快车",
+    "推荐广告",
+    "推荐广告（原购物触点）",
+    "推荐广告(原购物触点)",
+    "购物触点",
+    "智能投放",
+    "智能投放（原京速推）",
+    "智能投放(原京速推)",
+    "京速推",
+    "京东展位",
+    "品牌聚效",
+    "站外广告",
+    "站外广告（原京东直投）",
+    "站外广告(原京东直投)",
+    "京东直投",
+]
+COST_TYPES = [
+    "广告费",
+    "代运营服务费",
+    "平台使用费",
+    "佣金扣点",
+    "物流仓储",
+    "营销活动",
+    "样品赠品",
+    "人员",
+    "其他",
+    "ads",
+    "agency_fee",
+    "platform_fee",
+    "commission",
+    "logistics",
+    "campaign",
+    "samples",
+    "staff",
+    "other",
+]
 ACCOUNTS = ["6601.01", "6601.02", "6601.03", "6601.04", "6601.05", "6601.06", "6601.07", "6601.08", "6601.99"]
 COST_CENTERS = ["JD-POP", "JD-自营", "JD-共享"]
 TP_STORES = ["POP", "自营", "全部"]
@@ -50,138 +109,381 @@ def _regex_escape_status(statuses: list[str]) -> str:
 # source -> list of (expectation type, kwargs, severity, notes)
 RULES: dict[str, list[tuple[str, dict[str, Any], str, str]]] = {
     "jd_pop_orders": [
-        ("expect_column_values_to_match_regex", {"column": "order_status", "regex": _regex_escape_status(ORDER_STATUSES)},
-         "critical", "订单状态 of sources.md, optional (删除) prefix"),
-        ("expect_column_values_to_be_in_set", {"column": "payment_method", "value_set": ["在线支付", "货到付款"]},
-         "warning", "支付方式"),
+        (
+            "expect_column_values_to_match_regex",
+            {"column": "order_status", "regex": _regex_escape_status(ORDER_STATUSES)},
+            "critical",
+            "订单状态 of sources.md, optional (删除) prefix",
+        ),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "payment_method", "value_set": ["在线支付", "货到付款"]},
+            "warning",
+            "支付方式",
+        ),
         ("expect_column_values_to_not_be_null", {"column": "order_status"}, "critical", ""),
         ("expect_column_values_to_not_be_null", {"column": "unit_price"}, "critical", "gmv needs 京东价"),
         ("expect_column_values_to_not_be_null", {"column": "qty"}, "critical", ""),
-        ("expect_column_values_to_be_between", {"column": "qty", "min_value": 1, "max_value": 10_000}, "warning",
-         "a line of more than 10k units is implausible"),
-        ("expect_column_pair_values_a_to_be_greater_than_b",
-         {"column_A": "payable_amount", "column_B": "freight", "or_equal": True,
-          "ignore_row_if": "either_value_is_missing"}, "warning", "应付金额 includes 运费"),
+        (
+            "expect_column_values_to_be_between",
+            {"column": "qty", "min_value": 1, "max_value": 10_000},
+            "warning",
+            "a line of more than 10k units is implausible",
+        ),
+        (
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {
+                "column_A": "payable_amount",
+                "column_B": "freight",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+            "warning",
+            "应付金额 includes 运费",
+        ),
     ],
     "jd_vc_sales": [
-        ("expect_column_values_to_not_be_null", {"column": "revenue"}, "critical", "收入 = gmv of self-operated"),
+        (
+            "expect_column_values_to_not_be_null",
+            {"column": "revenue"},
+            "critical",
+            "收入 = gmv of self-operated",
+        ),
         ("expect_column_values_to_not_be_null", {"column": "units"}, "critical", ""),
     ],
     "jd_vc_inventory": [
-        ("expect_column_values_to_not_be_in_set", {"column": "dc", "value_set": ["全国", "合计", "总计", "汇总"]},
-         "critical", "the 全国 national total must be dropped by the loader, never summed with RDCs"),
+        (
+            "expect_column_values_to_not_be_in_set",
+            {"column": "dc", "value_set": ["全国", "合计", "总计", "汇总"]},
+            "critical",
+            "the 全国 national total must be dropped by the loader, never summed with RDCs",
+        ),
         ("expect_column_values_to_not_be_null", {"column": "dc"}, "critical", ""),
     ],
     "jd_vc_purchase_orders": [
-        ("expect_column_values_to_be_in_set",
-         {"column": "po_status", "value_set": ["待回告", "已回告", "部分收货", "已完成", "已取消"]}, "critical", ""),
-        ("expect_column_pair_values_a_to_be_greater_than_b",
-         {"column_A": "qty_ordered", "column_B": "qty_received", "or_equal": True,
-          "ignore_row_if": "either_value_is_missing"}, "warning", "received more than ordered"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "po_status", "value_set": ["待回告", "已回告", "部分收货", "已完成", "已取消"]},
+            "critical",
+            "",
+        ),
+        (
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {
+                "column_A": "qty_ordered",
+                "column_B": "qty_received",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+            "warning",
+            "received more than ordered",
+        ),
     ],
     "jd_sz_sku": [
-        ("expect_column_values_to_be_in_set", {"column": "_store", "value_set": ["pop", "self"]}, "critical", ""),
-        ("expect_column_values_to_not_be_null", {"column": "_store"}, "critical", "store comes from the path"),
-        ("expect_column_values_to_be_between", {"column": "deal_conversion", "min_value": 0, "max_value": 1},
-         "warning", "a ratio"),
-        ("expect_column_pair_values_a_to_be_greater_than_b",
-         {"column_A": "visitors", "column_B": "deal_buyers", "or_equal": True,
-          "ignore_row_if": "either_value_is_missing"}, "warning", "buyers are visitors"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "_store", "value_set": ["pop", "self"]},
+            "critical",
+            "",
+        ),
+        (
+            "expect_column_values_to_not_be_null",
+            {"column": "_store"},
+            "critical",
+            "store comes from the path",
+        ),
+        (
+            "expect_column_values_to_be_between",
+            {"column": "deal_conversion", "min_value": 0, "max_value": 1},
+            "warning",
+            "a ratio",
+        ),
+        (
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {
+                "column_A": "visitors",
+                "column_B": "deal_buyers",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+            "warning",
+            "buyers are visitors",
+        ),
     ],
     "jd_sz_traffic": [
-        ("expect_column_values_to_be_in_set", {"column": "_store", "value_set": ["pop", "self"]}, "critical", ""),
-        ("expect_column_values_to_not_be_null", {"column": "_store"}, "critical", "store comes from the path"),
-        ("expect_column_values_to_be_in_set",
-         {"column": "source_l1", "value_set": ["免费流量", "付费流量", "自主访问", "站外流量", "其他"]}, "critical",
-         "paid traffic = 付费流量; an unknown 一级来源 would mis-classify traffic"),
-        ("expect_column_values_to_not_be_in_set", {"column": "source_l2", "value_set": ["合计", "总计", "汇总"]},
-         "critical", "subtotal rows must be dropped by the loader"),
-        ("expect_column_values_to_be_between", {"column": "deal_conversion", "min_value": 0, "max_value": 1},
-         "warning", "a ratio"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "_store", "value_set": ["pop", "self"]},
+            "critical",
+            "",
+        ),
+        (
+            "expect_column_values_to_not_be_null",
+            {"column": "_store"},
+            "critical",
+            "store comes from the path",
+        ),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "source_l1", "value_set": ["免费流量", "付费流量", "自主访问", "站外流量", "其他"]},
+            "critical",
+            "paid traffic = 付费流量; an unknown 一级来源 would mis-classify traffic",
+        ),
+        (
+            "expect_column_values_to_not_be_in_set",
+            {"column": "source_l2", "value_set": ["合计", "总计", "汇总"]},
+            "critical",
+            "subtotal rows must be dropped by the loader",
+        ),
+        (
+            "expect_column_values_to_be_between",
+            {"column": "deal_conversion", "min_value": 0, "max_value": 1},
+            "warning",
+            "a ratio",
+        ),
     ],
     "jd_sz_industry": [
-        ("expect_column_values_to_be_between", {"column": "rank", "min_value": 1, "max_value": 1000}, "critical", ""),
-        ("expect_column_pair_values_a_to_be_greater_than_b",
-         {"column_A": "deal_amount_high", "column_B": "deal_amount_low", "or_equal": True,
-          "ignore_row_if": "either_value_is_missing"}, "critical", "range bounds in order"),
-        ("expect_column_values_to_match_regex",
-         {"column": "deal_amount_range", "regex": r"^[0-9.]+(?:万|亿)?(?:~[0-9.]+(?:万|亿)?|以上|以下)$"}, "warning",
-         "成交金额区间 like 100万~250万, 1000万以上"),
+        (
+            "expect_column_values_to_be_between",
+            {"column": "rank", "min_value": 1, "max_value": 1000},
+            "critical",
+            "",
+        ),
+        (
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {
+                "column_A": "deal_amount_high",
+                "column_B": "deal_amount_low",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+            "critical",
+            "range bounds in order",
+        ),
+        (
+            "expect_column_values_to_match_regex",
+            {"column": "deal_amount_range", "regex": r"^[0-9.]+(?:万|亿)?(?:~[0-9.]+(?:万|亿)?|以上|以下)$"},
+            "warning",
+            "成交金额区间 like 100万~250万, 1000万以上",
+        ),
     ],
     "jd_ads": [
-        ("expect_column_values_to_be_in_set", {"column": "product_line", "value_set": PRODUCT_LINES}, "critical",
-         "产品线 raw names incl. old names; an unknown 产品线 is a data-quality failure"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "product_line", "value_set": PRODUCT_LINES},
+            "critical",
+            "产品线 raw names incl. old names; an unknown 产品线 is a data-quality failure",
+        ),
         ("expect_column_values_to_not_be_null", {"column": "product_line"}, "critical", ""),
-        ("expect_column_pair_values_a_to_be_greater_than_b",
-         {"column_A": "impressions", "column_B": "clicks", "or_equal": True,
-          "ignore_row_if": "either_value_is_missing"}, "warning", "clicks need impressions"),
-        ("expect_column_values_to_match_regex", {"column": "attribution_days", "regex": r"^\d+天$"}, "warning",
-         "转化周期 like 15天"),
+        (
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {
+                "column_A": "impressions",
+                "column_B": "clicks",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+            "warning",
+            "clicks need impressions",
+        ),
+        (
+            "expect_column_values_to_match_regex",
+            {"column": "attribution_days", "regex": r"^\d+天$"},
+            "warning",
+            "转化周期 like 15天",
+        ),
     ],
     "tp_action_plan": [
-        ("expect_column_values_to_be_in_set", {"column": "horizon", "value_set": ["30天", "60天", "90天"]}, "critical", ""),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "horizon", "value_set": ["30天", "60天", "90天"]},
+            "critical",
+            "",
+        ),
         ("expect_column_values_to_be_in_set", {"column": "store", "value_set": TP_STORES}, "critical", ""),
-        ("expect_column_values_to_be_in_set",
-         {"column": "status", "value_set": ["未开始", "进行中", "已完成", "已延期", "已取消"]}, "critical", ""),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "status", "value_set": ["未开始", "进行中", "已完成", "已延期", "已取消"]},
+            "critical",
+            "",
+        ),
         ("expect_column_values_to_not_be_null", {"column": "due_date"}, "critical", ""),
     ],
     "tp_team_kpi": [
-        ("expect_column_values_to_be_in_set",
-         {"column": "role", "value_set": ["店长", "运营", "推广", "客服", "设计", "数据"]}, "critical", ""),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "role", "value_set": ["店长", "运营", "推广", "客服", "设计", "数据"]},
+            "critical",
+            "",
+        ),
         ("expect_column_values_to_be_in_set", {"column": "store", "value_set": TP_STORES}, "critical", ""),
-        ("expect_column_values_to_be_in_set",
-         {"column": "kpi", "value_set": ["GMV达成率", "广告ROI", "成交转化率", "付费流量占比", "行动项按时完成率",
-                                         "客服响应时长"]}, "critical", "KPIs the scorecard can measure"),
-        ("expect_column_values_to_be_between", {"column": "weight", "min_value": 0, "max_value": 1}, "critical",
-         "权重 is a ratio"),
+        (
+            "expect_column_values_to_be_in_set",
+            {
+                "column": "kpi",
+                "value_set": [
+                    "GMV达成率",
+                    "广告ROI",
+                    "成交转化率",
+                    "付费流量占比",
+                    "行动项按时完成率",
+                    "客服响应时长",
+                ],
+            },
+            "critical",
+            "KPIs the scorecard can measure",
+        ),
+        (
+            "expect_column_values_to_be_between",
+            {"column": "weight", "min_value": 0, "max_value": 1},
+            "critical",
+            "权重 is a ratio",
+        ),
     ],
     "tp_campaign_plan": [
-        ("expect_column_values_to_be_in_set",
-         {"column": "campaign_type", "value_set": ["618", "双11", "年货节", "超级品牌日", "品类日", "其他"]}, "critical", ""),
+        (
+            "expect_column_values_to_be_in_set",
+            {
+                "column": "campaign_type",
+                "value_set": ["618", "双11", "年货节", "超级品牌日", "品类日", "其他"],
+            },
+            "critical",
+            "",
+        ),
         ("expect_column_values_to_be_in_set", {"column": "store", "value_set": TP_STORES}, "critical", ""),
-        ("expect_column_values_to_be_in_set", {"column": "resource_terms", "value_set": ["付费", "置换", "免费"]},
-         "warning", ""),
-        ("expect_column_pair_values_a_to_be_greater_than_b",
-         {"column_A": "end_date", "column_B": "start_date", "or_equal": True,
-          "ignore_row_if": "either_value_is_missing"}, "critical", "a campaign ends after it starts"),
-        ("expect_column_pair_values_a_to_be_greater_than_b",
-         {"column_A": "start_date", "column_B": "warmup_start", "or_equal": True,
-          "ignore_row_if": "either_value_is_missing"}, "warning", "warm-up precedes the start"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "resource_terms", "value_set": ["付费", "置换", "免费"]},
+            "warning",
+            "",
+        ),
+        (
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {
+                "column_A": "end_date",
+                "column_B": "start_date",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+            "critical",
+            "a campaign ends after it starts",
+        ),
+        (
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {
+                "column_A": "start_date",
+                "column_B": "warmup_start",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+            "warning",
+            "warm-up precedes the start",
+        ),
     ],
     "fin_sales_plan": [
-        ("expect_column_values_to_be_in_set", {"column": "store", "value_set": ["POP", "自营"]}, "critical", ""),
-        ("expect_column_values_to_not_be_null", {"column": "published_on"}, "critical", "budget = first version"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "store", "value_set": ["POP", "自营"]},
+            "critical",
+            "",
+        ),
+        (
+            "expect_column_values_to_not_be_null",
+            {"column": "published_on"},
+            "critical",
+            "budget = first version",
+        ),
     ],
     "fin_opex_budget": [
-        ("expect_column_values_to_be_in_set", {"column": "cost_center", "value_set": COST_CENTERS}, "critical", ""),
-        ("expect_column_values_to_be_in_set", {"column": "cost_type", "value_set": COST_TYPES}, "critical",
-         "费用类型 names or codes"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "cost_center", "value_set": COST_CENTERS},
+            "critical",
+            "",
+        ),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "cost_type", "value_set": COST_TYPES},
+            "critical",
+            "费用类型 names or codes",
+        ),
         ("expect_column_values_to_not_be_null", {"column": "published_on"}, "critical", ""),
     ],
     "fin_opex_actuals": [
-        ("expect_column_values_to_be_in_set", {"column": "currency", "value_set": ["CNY"]}, "critical",
-         "币种: anything else is a data-quality failure"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "currency", "value_set": ["CNY"]},
+            "critical",
+            "币种: anything else is a data-quality failure",
+        ),
         ("expect_column_values_to_not_be_null", {"column": "currency"}, "critical", ""),
-        ("expect_column_values_to_be_in_set", {"column": "cost_center", "value_set": COST_CENTERS}, "critical", ""),
-        ("expect_column_values_to_be_in_set", {"column": "account_code", "value_set": ACCOUNTS}, "critical",
-         "an account outside the chart of accounts is a data-quality failure"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "cost_center", "value_set": COST_CENTERS},
+            "critical",
+            "",
+        ),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "account_code", "value_set": ACCOUNTS},
+            "critical",
+            "an account outside the chart of accounts is a data-quality failure",
+        ),
     ],
     "fin_region_budget": [
-        ("expect_column_values_to_be_in_set", {"column": "store", "value_set": ["POP", "自营"]}, "critical", ""),
-        ("expect_column_values_to_not_be_null", {"column": "published_on"}, "critical", "budget = first version"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "store", "value_set": ["POP", "自营"]},
+            "critical",
+            "",
+        ),
+        (
+            "expect_column_values_to_not_be_null",
+            {"column": "published_on"},
+            "critical",
+            "budget = first version",
+        ),
         ("expect_column_values_to_not_be_null", {"column": "region"}, "critical", "大区 is the grain"),
-        ("expect_column_values_to_not_be_in_set", {"column": "region", "value_set": ["未分配"]}, "warning",
-         "未分配 is the warehouse's bucket for unmapped sales, not a region to budget"),
+        (
+            "expect_column_values_to_not_be_in_set",
+            {"column": "region", "value_set": ["未分配"]},
+            "warning",
+            "未分配 is the warehouse's bucket for unmapped sales, not a region to budget",
+        ),
     ],
     "ref_regions": [
-        ("expect_column_values_to_be_in_set", {"column": "kind", "value_set": ["省份", "配送中心"]}, "critical",
-         "类型: 省份 maps POP orders, 配送中心 maps self-operated shipments"),
-        ("expect_column_values_to_not_be_null", {"column": "region"}, "critical", "a mapped name needs its 大区"),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "kind", "value_set": ["省份", "配送中心"]},
+            "critical",
+            "类型: 省份 maps POP orders, 配送中心 maps self-operated shipments",
+        ),
+        (
+            "expect_column_values_to_not_be_null",
+            {"column": "region"},
+            "critical",
+            "a mapped name needs its 大区",
+        ),
     ],
     "ref_products": [
-        ("expect_column_values_to_be_in_set", {"column": "store", "value_set": ["POP", "自营"]}, "critical", ""),
-        ("expect_column_values_to_be_in_set", {"column": "status", "value_set": ["在售", "停售"]}, "critical", ""),
-        ("expect_column_values_to_match_regex", {"column": "gtm_season", "regex": r"^\d{4}(?:SS|AW)$"}, "warning", ""),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "store", "value_set": ["POP", "自营"]},
+            "critical",
+            "",
+        ),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "status", "value_set": ["在售", "停售"]},
+            "critical",
+            "",
+        ),
+        (
+            "expect_column_values_to_match_regex",
+            {"column": "gtm_season", "regex": r"^\d{4}(?:SS|AW)$"},
+            "warning",
+            "",
+        ),
         ("expect_column_values_to_not_be_null", {"column": "unit_cogs"}, "warning", "cogs of the P&L"),
     ],
 }
@@ -196,9 +498,13 @@ def _exp(kind: str, kwargs: dict[str, Any], severity: str = "critical", notes: s
 
 def _schema_expectations(c: Contract) -> list[dict[str, Any]]:
     columns = META_COLUMNS + c.output_columns()
-    exps = [_exp("expect_table_columns_to_match_ordered_list",
-                 {"column_list": [n for n, _ in columns] + DERIVED_COLUMNS},
-                 notes="raw table convention + the runner's derived _period columns")]
+    exps = [
+        _exp(
+            "expect_table_columns_to_match_ordered_list",
+            {"column_list": [n for n, _ in columns] + DERIVED_COLUMNS},
+            notes="raw table convention + the runner's derived _period columns",
+        )
+    ]
     return exps
 
 
@@ -214,13 +520,24 @@ def _key_expectations(c: Contract) -> list[dict[str, Any]]:
     keys = ["_load_id", "_brand", "_period", "_row_number", *c.grain]
     keys += [col.name for col in c.stored_columns if col.id and col.name not in keys and col.required]
     exps = [_exp("expect_column_values_to_not_be_null", {"column": k}) for k in dict.fromkeys(keys)]
-    exps.append(_exp("expect_column_values_to_match_regex", {"column": "_brand", "regex": r"^[a-z0-9_]{2,32}$"}))
-    exps.append(_exp("expect_column_values_to_match_regex",
-                     {"column": "_period", "regex": PERIOD_REGEX[c.period_kind]}))
+    exps.append(
+        _exp("expect_column_values_to_match_regex", {"column": "_brand", "regex": r"^[a-z0-9_]{2,32}$"})
+    )
+    exps.append(
+        _exp(
+            "expect_column_values_to_match_regex", {"column": "_period", "regex": PERIOD_REGEX[c.period_kind]}
+        )
+    )
     if c.fixed_store():
-        exps.append(_exp("expect_column_values_to_be_in_set", {"column": "_store", "value_set": [c.fixed_store()]}))
+        exps.append(
+            _exp("expect_column_values_to_be_in_set", {"column": "_store", "value_set": [c.fixed_store()]})
+        )
     grain = ["_brand", "_period", *c.grain] + (["_store"] if c.has_store_dir else [])
-    exps.append(_exp("expect_compound_columns_to_be_unique", {"column_list": grain}, notes="unique grain per delivery"))
+    exps.append(
+        _exp(
+            "expect_compound_columns_to_be_unique", {"column_list": grain}, notes="unique grain per delivery"
+        )
+    )
     exps.append(_exp("expect_compound_columns_to_be_unique", {"column_list": ["_load_id", "_row_number"]}))
     return exps
 
@@ -234,13 +551,22 @@ def _range_expectations(c: Contract) -> list[dict[str, Any]]:
             continue
         ceiling = MONEY_CEILING if col.type == "money" else COUNT_CEILING
         if col.name in c.allow_negative:
-            exps.append(_exp("expect_column_values_to_be_between",
-                             {"column": col.name, "min_value": -ceiling, "max_value": ceiling}, "warning",
-                             "may be negative (returns, credits); sanity ceiling"))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_between",
+                    {"column": col.name, "min_value": -ceiling, "max_value": ceiling},
+                    "warning",
+                    "may be negative (returns, credits); sanity ceiling",
+                )
+            )
         else:
-            exps.append(_exp("expect_column_values_to_be_between",
-                             {"column": col.name, "min_value": 0, "max_value": ceiling},
-                             notes="never negative here; sanity ceiling"))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_between",
+                    {"column": col.name, "min_value": 0, "max_value": ceiling},
+                    notes="never negative here; sanity ceiling",
+                )
+            )
     return exps
 
 
@@ -251,27 +577,47 @@ def _period_expectations(c: Contract) -> list[dict[str, Any]]:
     kind = c.column(col).type
     if kind in ("date", "timestamp"):
         return [
-            _exp("expect_column_pair_values_a_to_be_greater_than_b",
-                 {"column_A": col, "column_B": "_period_start", "or_equal": True,
-                  "ignore_row_if": "either_value_is_missing"}, notes="date within the file's period"),
-            _exp("expect_column_pair_values_a_to_be_greater_than_b",
-                 {"column_A": "_period_end", "column_B": col, "ignore_row_if": "either_value_is_missing"},
-                 notes="date within the file's period"),
+            _exp(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                {
+                    "column_A": col,
+                    "column_B": "_period_start",
+                    "or_equal": True,
+                    "ignore_row_if": "either_value_is_missing",
+                },
+                notes="date within the file's period",
+            ),
+            _exp(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                {"column_A": "_period_end", "column_B": col, "ignore_row_if": "either_value_is_missing"},
+                notes="date within the file's period",
+            ),
             _exp("expect_column_values_to_not_be_null", {"column": col}),
         ]
     if kind == "month":
         return [
-            _exp("expect_column_values_to_match_regex", {"column": col, "regex": r"^\d{4}-(?:0[1-9]|1[0-2])$"}),
-            _exp("expect_column_pair_values_a_to_be_greater_than_b",
-                 {"column_A": col, "column_B": "_period_first_month", "or_equal": True},
-                 notes="month within the file's period"),
-            _exp("expect_column_pair_values_a_to_be_greater_than_b",
-                 {"column_A": "_period_last_month", "column_B": col, "or_equal": True},
-                 notes="month within the file's period"),
+            _exp(
+                "expect_column_values_to_match_regex", {"column": col, "regex": r"^\d{4}-(?:0[1-9]|1[0-2])$"}
+            ),
+            _exp(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                {"column_A": col, "column_B": "_period_first_month", "or_equal": True},
+                notes="month within the file's period",
+            ),
+            _exp(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                {"column_A": "_period_last_month", "column_B": col, "or_equal": True},
+                notes="month within the file's period",
+            ),
         ]
     if kind == "quarter":
-        return [_exp("expect_column_pair_values_to_be_equal", {"column_A": col, "column_B": "_period"},
-                     notes="the quarter of the file's folder")]
+        return [
+            _exp(
+                "expect_column_pair_values_to_be_equal",
+                {"column_A": col, "column_B": "_period"},
+                notes="the quarter of the file's folder",
+            )
+        ]
     return []
 
 
@@ -281,19 +627,31 @@ def _row_count_expectations(c: Contract) -> list[dict[str, Any]]:
     by nature (changed PO lines only, snapshots, plan versions, a month in progress). The
     maximum is a warning everywhere: promotion days legitimately run high."""
     return [
-        _exp("expect_table_row_count_to_be_between", {"min_value": {"$PARAMETER": "min_rows"}, "max_value": None},
-             "critical" if c.every_day else "warning",
-             "volume: at least JD_HOLD_LOW_DAY (default 0.1) x the median rows of the last deliveries of each "
-             "file's brand and store; files accepted after a hold excepted (runner parameters)"),
-        _exp("expect_table_row_count_to_be_between", {"min_value": None, "max_value": {"$PARAMETER": "max_rows"}},
-             "warning", "volume: at most 5x the median rows of the last deliveries (runner parameters)"),
+        _exp(
+            "expect_table_row_count_to_be_between",
+            {"min_value": {"$PARAMETER": "min_rows"}, "max_value": None},
+            "critical" if c.every_day else "warning",
+            "volume: at least JD_HOLD_LOW_DAY (default 0.1) x the median rows of the last deliveries of each "
+            "file's brand and store; files accepted after a hold excepted (runner parameters)",
+        ),
+        _exp(
+            "expect_table_row_count_to_be_between",
+            {"min_value": None, "max_value": {"$PARAMETER": "max_rows"}},
+            "warning",
+            "volume: at most 5x the median rows of the last deliveries (runner parameters)",
+        ),
     ]
 
 
 def build_suite(c: Contract) -> dict[str, Any]:
-    expectations = (_schema_expectations(c) + _key_expectations(c) + _range_expectations(c)
-                    + _period_expectations(c) + [_exp(*rule) for rule in RULES.get(c.source, [])]
-                    + _row_count_expectations(c))
+    expectations = (
+        _schema_expectations(c)
+        + _key_expectations(c)
+        + _range_expectations(c)
+        + _period_expectations(c)
+        + [_exp(*rule) for rule in RULES.get(c.source, [])]
+        + _row_count_expectations(c)
+    )
     ratio_columns = [col.name for col in c.stored_columns if col.type == "percent"]
     return {
         "name": f"raw.{c.source}",
@@ -319,7 +677,9 @@ def main() -> None:
     SUITES_DIR.mkdir(parents=True, exist_ok=True)
     for source, contract in load_contracts().items():
         path = SUITES_DIR / f"{source}.json"
-        path.write_text(json.dumps(build_suite(contract), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(build_suite(contract), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
         print(f"{path.name}: {len(build_suite(contract)['expectations'])} expectations")
 
 

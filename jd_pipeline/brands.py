@@ -52,7 +52,11 @@ def load_brands(path: Path) -> dict[str, Brand]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise BrandConfigError(f"{path}: not readable YAML ({type(exc).__name__})") from exc
-    if not isinstance(document, dict) or not isinstance(document.get("brands"), list) or not document["brands"]:
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("brands"), list)
+        or not document["brands"]
+    ):
         raise BrandConfigError(f"{path}: expected a top-level `brands:` list with at least one brand")
     brands: dict[str, Brand] = {}
     for number, entry in enumerate(document["brands"], start=1):
@@ -78,7 +82,12 @@ def _brand(path: Path, number: int, entry: object) -> Brand:
     if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
         raise BrandConfigError(f"{where}: jd_brand_names must list the brand name(s) as 京东商智 shows them")
     stores = entry.get("stores")
-    if not isinstance(stores, list) or not stores or not set(stores) <= set(STORES) or len(set(stores)) < len(stores):
+    if (
+        not isinstance(stores, list)
+        or not stores
+        or not set(stores) <= set(STORES)
+        or len(set(stores)) < len(stores)
+    ):
         raise BrandConfigError(f"{where}: stores must list pop and/or self (each once)")
     rates = _rates(where, entry.get("pop_commission_rates"), "pop" in stores)
     return Brand(code, tuple(n.strip() for n in names), tuple(s for s in STORES if s in stores), rates)
@@ -98,7 +107,9 @@ def _rates(where: str, raw: object, operates_pop: bool) -> dict[str, Decimal]:
         except InvalidOperation:
             rate = Decimal(-1)
         if not isinstance(category, str) or not category.strip() or not Decimal(0) <= rate < Decimal(1):
-            raise BrandConfigError(f"{where}: pop_commission_rates[{category!r}] must be a ratio in [0, 1), e.g. 0.08")
+            raise BrandConfigError(
+                f"{where}: pop_commission_rates[{category!r}] must be a ratio in [0, 1), e.g. 0.08"
+            )
         rates[category.strip()] = rate.quantize(Decimal("0.0001"))
     return rates
 
@@ -132,17 +143,23 @@ def configured_brands(data_dir: Path | None = None) -> dict[str, Brand]:
     settings = get_settings()
     path = config_path(data_dir or settings.data_dir)
     brands = load_brands(path)
-    check_landing_brands(brands, landing_brands((data_dir / "landing") if data_dir else settings.landing_dir), path)
+    check_landing_brands(
+        brands, landing_brands((data_dir / "landing") if data_dir else settings.landing_dir), path
+    )
     return brands
 
 
 CONFIG_DDL = (
     "create schema if not exists config",
     "create table if not exists config.brands (brand varchar primary key, stores varchar not null)",
-    ("create table if not exists config.brand_names (brand varchar not null, jd_brand_name varchar not null, "
-    "name_rank integer not null)"),
-    ("create table if not exists config.pop_commission_rates (brand varchar not null, category varchar not null, "
-    "commission_rate decimal(6,4) not null)"),
+    (
+        "create table if not exists config.brand_names (brand varchar not null, jd_brand_name varchar not null, "
+        "name_rank integer not null)"
+    ),
+    (
+        "create table if not exists config.pop_commission_rates (brand varchar not null, category varchar not null, "
+        "commission_rate decimal(6,4) not null)"
+    ),
 )
 
 
@@ -163,7 +180,9 @@ def write_config_tables(conn: duckdb.DuckDBPyConnection, brands: dict[str, Brand
             for rank, name in enumerate(brand.jd_brand_names, start=1):
                 conn.execute("insert into config.brand_names values (?, ?, ?)", [brand.code, name, rank])
             for category, rate in brand.pop_commission_rates.items():
-                conn.execute("insert into config.pop_commission_rates values (?, ?, ?)", [brand.code, category, rate])
+                conn.execute(
+                    "insert into config.pop_commission_rates values (?, ?, ?)", [brand.code, category, rate]
+                )
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")
@@ -172,10 +191,19 @@ def write_config_tables(conn: duckdb.DuckDBPyConnection, brands: dict[str, Brand
 
 def render_example(brands: list[Brand]) -> str:
     """A brands.yaml for `brands` (the generator writes one beside its landing zone)."""
-    document = {"brands": [
-        {"code": b.code, "jd_brand_names": list(b.jd_brand_names), "stores": list(b.stores),
-         **({"pop_commission_rates": {c: float(r) for c, r in b.pop_commission_rates.items()}}
-            if b.pop_commission_rates else {})}
-        for b in brands
-    ]}
+    document = {
+        "brands": [
+            {
+                "code": b.code,
+                "jd_brand_names": list(b.jd_brand_names),
+                "stores": list(b.stores),
+                **(
+                    {"pop_commission_rates": {c: float(r) for c, r in b.pop_commission_rates.items()}}
+                    if b.pop_commission_rates
+                    else {}
+                ),
+            }
+            for b in brands
+        ]
+    }
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)

@@ -118,8 +118,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_configuration()
     console = _console(args.verbose)
     try:
-        report = run_pipeline(start, end, skip_publish=args.no_publish, console=console,
-                              log_level="INFO" if args.verbose else "WARNING")
+        report = run_pipeline(
+            start,
+            end,
+            skip_publish=args.no_publish,
+            console=console,
+            log_level="INFO" if args.verbose else "WARNING",
+        )
     except BrandConfigError as exc:
         print(f"jd-pipeline run: {exc}", file=sys.stderr)
         return 2
@@ -144,15 +149,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from jd_pipeline.generate import generate
 
         generate(
-            out=settings.landing_dir, brands=DEMO_BRANDS, start=DEMO_START, end=DEMO_END,
-            scale=DEMO_SCALE, seed=DEMO_SEED, faults=DEMO_FAULTS, ads_pulls=DEMO_ADS_PULLS,
-            fault_kinds=demo_fault_kinds(), progress=_progress,
+            out=settings.landing_dir,
+            brands=DEMO_BRANDS,
+            start=DEMO_START,
+            end=DEMO_END,
+            scale=DEMO_SCALE,
+            seed=DEMO_SEED,
+            faults=DEMO_FAULTS,
+            ads_pulls=DEMO_ADS_PULLS,
+            fault_kinds=demo_fault_kinds(),
+            progress=_progress,
         )
     from jd_pipeline.console import summary_lines
 
     console = _console(args.verbose)
     try:
-        report = run_pipeline(DEMO_START, DEMO_END, console=console, log_level="INFO" if args.verbose else "WARNING")
+        report = run_pipeline(
+            DEMO_START, DEMO_END, console=console, log_level="INFO" if args.verbose else "WARNING"
+        )
     finally:
         console.close()
     for line in summary_lines(report, settings.reports_dir, console.log_path):
@@ -248,21 +262,29 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_iso_date, help="first day (with --end)")
     run.add_argument("--end", type=_iso_date, help="last day (with --start)")
     run.add_argument("--no-publish", action="store_true", help="do not publish to serving/")
-    run.add_argument("--verbose", action="store_true",
-                     help="show Dagster's and dbt's log (a line per model and test) instead of progress")
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show Dagster's and dbt's log (a line per model and test) instead of progress",
+    )
     run.add_argument("--report-json", help="also write the run report (stages, steps, checks) as JSON")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="generate demo data, run everything, publish, summarize")
     demo.add_argument("--skip-generate", action="store_true", help="reuse the landing zone as it is")
-    demo.add_argument("--verbose", action="store_true", help="show Dagster's and dbt's log instead of progress")
+    demo.add_argument(
+        "--verbose", action="store_true", help="show Dagster's and dbt's log instead of progress"
+    )
     demo.set_defaults(func=cmd_demo)
 
     dev = sub.add_parser("dev", help="start the Dagster UI on 127.0.0.1:3000 (Ctrl-C stops it)")
     dev.set_defaults(func=cmd_dev)
 
-    verify = sub.add_parser("verify", help="rebuild the marts from raw into a scratch warehouse and compare "
-                            "them with the working one, table by table")
+    verify = sub.add_parser(
+        "verify",
+        help="rebuild the marts from raw into a scratch warehouse and compare "
+        "them with the working one, table by table",
+    )
     verify.add_argument("--keep-scratch", action="store_true", help="keep $JD_DATA_DIR/verify for inspection")
     verify.set_defaults(func=cmd_verify)
 
@@ -272,8 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     acc.add_argument("path", help="e.g. jd_pop_orders/acme/2026-03-01/orders_v2.csv")
     acc.set_defaults(func=cmd_accept)
 
-    pg = sub.add_parser("publish-postgres",
-                        help="copy the served DuckDB file to the PostgreSQL serving database (JD_PG_DSN)")
+    pg = sub.add_parser(
+        "publish-postgres", help="copy the served DuckDB file to the PostgreSQL serving database (JD_PG_DSN)"
+    )
     pg.set_defaults(func=cmd_publish_postgres)
 
     from jd_pipeline.lineage.cli import add_explain_parser
@@ -294,12 +317,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"jd-pipeline {args.command}: configuration error: {exc}", file=sys.stderr)
         return 2
     except PermissionError as exc:  # an unwritable path met on the way: one line, exit 2
-        print(f"jd-pipeline {args.command}: cannot write {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"jd-pipeline {args.command}: cannot write {exc.filename or ''}: {exc.strerror}", file=sys.stderr
+        )
         return 2
     except OSError as exc:
         if exc.errno != errno.EROFS:
             raise
-        print(f"jd-pipeline {args.command}: cannot write {exc.filename or ''}: read-only file system", file=sys.stderr)
+        print(
+            f"jd-pipeline {args.command}: cannot write {exc.filename or ''}: read-only file system",
+            file=sys.stderr,
+        )
         return 2
 
 

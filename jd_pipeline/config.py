@@ -97,14 +97,24 @@ def check_data_dir(settings: Settings, *, must_exist: bool) -> None:
     d = settings.data_dir
     if not d.exists():
         if must_exist:
-            raise ConfigError(f"JD_DATA_DIR {d} does not exist (set JD_DATA_DIR to the folder holding landing/)")
+            raise ConfigError(
+                f"JD_DATA_DIR {d} does not exist (set JD_DATA_DIR to the folder holding landing/)"
+            )
         parent = next((p for p in d.parents if p.exists()), None)
         if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
-            raise ConfigError(f"JD_DATA_DIR {d} does not exist and cannot be created ({parent} is not writable)")
+            raise ConfigError(
+                f"JD_DATA_DIR {d} does not exist and cannot be created ({parent} is not writable)"
+            )
         return
     if not d.is_dir():
         raise ConfigError(f"JD_DATA_DIR {d} is not a directory")
-    for path in (d, settings.warehouse_dir, settings.serving_dir, settings.reports_dir, settings.dagster_home):
+    for path in (
+        d,
+        settings.warehouse_dir,
+        settings.serving_dir,
+        settings.reports_dir,
+        settings.dagster_home,
+    ):
         if path.exists() and not os.access(path, os.W_OK | os.X_OK):
             raise ConfigError(f"{path} is not writable (read-only data directory?)")
 

@@ -41,7 +41,9 @@ def run_log_path(logs_dir: Path, now: datetime | None = None) -> Path:
 class RunConsole:
     """Stage lines and a live step bar on the terminal; Dagster/dbt output to `log_path`."""
 
-    def __init__(self, log_path: Path | None = None, verbose: bool = False, out: IO[str] | None = None) -> None:
+    def __init__(
+        self, log_path: Path | None = None, verbose: bool = False, out: IO[str] | None = None
+    ) -> None:
         self.verbose = verbose
         self.log_path = None if verbose else log_path
         self.console = Console(file=out or sys.stdout, highlight=False, soft_wrap=True)
@@ -81,8 +83,14 @@ class RunConsole:
             with self.tool_output():
                 yield
             return
-        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=30),
-                   MofNCompleteColumn(), TextColumn("steps"), TimeElapsedColumn())
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=30),
+            MofNCompleteColumn(),
+            TextColumn("steps"),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=self.console, transient=True) as bar:
             task = bar.add_task(title, total=len(job.graph.node_dict))
 
@@ -100,7 +108,9 @@ class RunConsole:
     def stage_done(self, title: str, outcome: StageOutcome) -> None:
         mark = "[green]✓[/]" if outcome.success else "[red]✗[/]"
         steps = f"{len(outcome.step_seconds)} steps" if outcome.step_seconds else ""
-        self.console.print(f"{mark} {title}  [dim]{steps} {outcome.seconds:.1f}s  run {outcome.run_id[:8]}[/]")
+        self.console.print(
+            f"{mark} {title}  [dim]{steps} {outcome.seconds:.1f}s  run {outcome.run_id[:8]}[/]"
+        )
 
 
 # ------------------------------------------------------------------------------------ summary
@@ -115,14 +125,23 @@ def summary_lines(report, reports_dir: Path | None = None, log_path: Path | None
     seconds = sum(o.seconds for o in report.outcomes)
     status = "NO DATA" if getattr(report, "no_data", False) else "OK" if report.success else "FAILED"
     lines = [f"== run {report.start}..{report.end}: {status} ({len(report.outcomes)} stages, {seconds:.0f}s)"]
-    lines += render_summary(report)  # per source loaded / held, late and missing deliveries (ops/run_summary.py)
+    lines += render_summary(
+        report
+    )  # per source loaded / held, late and missing deliveries (ops/run_summary.py)
     failed_steps = [step for o in report.outcomes for step in o.failed_steps]
     lines += [f"failed step: {step}" for step in failed_steps[:MAX_LISTED]]
     failed = [c for o in report.outcomes for c in o.failed_checks]
-    lines += [f"failed check: {c.check} on {c.asset} [{c.severity}] observed: {c.observed}" for c in failed[:MAX_LISTED]]
+    lines += [
+        f"failed check: {c.check} on {c.asset} [{c.severity}] observed: {c.observed}"
+        for c in failed[:MAX_LISTED]
+    ]
     warned = [c for o in report.outcomes for c in o.warned_checks]
     lines += [f"warning: {c.check} on {c.asset}: {c.observed}" for c in warned[:MAX_LISTED]]
-    hidden = max(0, len(failed) - MAX_LISTED) + max(0, len(warned) - MAX_LISTED) + max(0, len(failed_steps) - MAX_LISTED)
+    hidden = (
+        max(0, len(failed) - MAX_LISTED)
+        + max(0, len(warned) - MAX_LISTED)
+        + max(0, len(failed_steps) - MAX_LISTED)
+    )
     if hidden:
         lines.append(f"... and {hidden} more (see the run log)")
     if not failed and not failed_steps:
@@ -134,6 +153,8 @@ def summary_lines(report, reports_dir: Path | None = None, log_path: Path | None
     if log_path is not None and log_path.exists():
         lines.append(f"full log (Dagster, dbt): {log_path}")
     recorded = getattr(report, "event_log_seconds", 0.0)
-    lines.append("UI: `make dev` (http://127.0.0.1:3000) shows these runs, partitions and check results"
-                 + (f" (recording them took {recorded:.1f}s)" if recorded else ""))
+    lines.append(
+        "UI: `make dev` (http://127.0.0.1:3000) shows these runs, partitions and check results"
+        + (f" (recording them took {recorded:.1f}s)" if recorded else "")
+    )
     return lines

@@ -80,15 +80,24 @@ class RunReport:
 
     @property
     def success(self) -> bool:
-        return (all(o.success for o in self.outcomes) and not self.skipped and not self.held
-                and not self.no_data)
+        return (
+            all(o.success for o in self.outcomes) and not self.skipped and not self.held and not self.no_data
+        )
 
     def to_json(self) -> dict:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "success": self.success,
-                "build_start": self.build_start.isoformat() if self.build_start else None,
-                "skipped": self.skipped, "held": self.held, "notes": self.notes, "missing": self.missing,
-                "no_data": self.no_data, "event_log_seconds": round(self.event_log_seconds, 2),
-                "stages": [asdict(o) for o in self.outcomes]}
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "success": self.success,
+            "build_start": self.build_start.isoformat() if self.build_start else None,
+            "skipped": self.skipped,
+            "held": self.held,
+            "notes": self.notes,
+            "missing": self.missing,
+            "no_data": self.no_data,
+            "event_log_seconds": round(self.event_log_seconds, 2),
+            "stages": [asdict(o) for o in self.outcomes],
+        }
 
     def render(self) -> str:
         status = "NO DATA" if self.no_data else "OK" if self.success else "FAILED"
@@ -120,8 +129,9 @@ def _stage_label(pdef: dg.PartitionsDefinition | None) -> str:
     return "partitioned"
 
 
-def plan_stages(defs: dg.Definitions, include_publish: bool = True,
-                only_groups: frozenset[str] | None = None) -> list[Stage]:
+def plan_stages(
+    defs: dg.Definitions, include_publish: bool = True, only_groups: frozenset[str] | None = None
+) -> list[Stage]:
     """Cut the asset graph into runnable stages in dependency order (only the assets of
     `only_groups` when given)."""
     graph = defs.resolve_asset_graph()
@@ -181,7 +191,8 @@ def _stage_selection(defs: dg.Definitions, stage: Stage) -> dg.AssetSelection:
     the data, and are evaluated by the freshness sensor (a backfill of past days would fail them)."""
     keys = set(stage.keys)
     checks = [
-        check for check in defs.resolve_asset_graph().asset_check_keys
+        check
+        for check in defs.resolve_asset_graph().asset_check_keys
         if check.asset_key in keys and not check.name.startswith("freshness")
     ]
     return dg.AssetSelection.assets(*stage.keys).without_checks() | dg.AssetSelection.checks(*checks)
@@ -276,7 +287,9 @@ def _collect_outcome(
                 continue
             severity = evaluation.severity.value if evaluation.severity else "ERROR"
             failed = FailedCheck(
-                evaluation.check_name, evaluation.asset_key.to_user_string(), severity,
+                evaluation.check_name,
+                evaluation.asset_key.to_user_string(),
+                severity,
                 _observed(dict(evaluation.metadata)),
             )
             (outcome.failed_checks if severity == "ERROR" else outcome.warned_checks).append(failed)
@@ -285,8 +298,14 @@ def _collect_outcome(
     return outcome
 
 
-LOAD_COUNTS = ("files_loaded", "files_replaced", "files_duplicate", "files_rejected", "rows_loaded",
-               "rows_quarantined")
+LOAD_COUNTS = (
+    "files_loaded",
+    "files_replaced",
+    "files_duplicate",
+    "files_rejected",
+    "rows_loaded",
+    "rows_quarantined",
+)
 
 
 def _note_loaded(outcome: StageOutcome, event) -> None:
@@ -296,7 +315,9 @@ def _note_loaded(outcome: StageOutcome, event) -> None:
         return
     metadata = event.event_specific_data.materialization.metadata
     outcome.loaded[key] = {
-        name: int(getattr(metadata[name], "value", metadata[name]) or 0) for name in LOAD_COUNTS if name in metadata
+        name: int(getattr(metadata[name], "value", metadata[name]) or 0)
+        for name in LOAD_COUNTS
+        if name in metadata
     }
 
 
@@ -329,8 +350,7 @@ def run_pipeline(
         defs = loaded
     stages = plan_stages(defs, include_publish=not skip_publish, only_groups=only_groups)
     jobs = [
-        dg.define_asset_job(f"cli_{stage.name}", selection=_stage_selection(defs, stage))
-        for stage in stages
+        dg.define_asset_job(f"cli_{stage.name}", selection=_stage_selection(defs, stage)) for stage in stages
     ]
     runnable = dg.Definitions.merge(defs, dg.Definitions(jobs=jobs))
     instance = _instance(settings)
@@ -340,14 +360,17 @@ def run_pipeline(
     report.build_start = catch_up.build_start(start)
     report.notes += catch_up.describe(start)
     if brands is not None:
-        report.missing = missing_deliveries(settings.landing_dir, {b.code: b.stores for b in brands.values()},
-                                            start, end)
+        report.missing = missing_deliveries(
+            settings.landing_dir, {b.code: b.stores for b in brands.values()}, start, end
+        )
     for line in report.notes + [f"missing delivery: {line}" for line in report.missing]:
         progress(line)
     if brands is not None and not catch_up.pending and not window_has_files(settings.landing_dir, start, end):
         report.no_data = True
-        progress(f"no extract file in {settings.landing_dir} for {start}..{end} and nothing new to load: "
-                 "nothing run, nothing published")
+        progress(
+            f"no extract file in {settings.landing_dir} for {start}..{end} and nothing new to load: "
+            "nothing run, nothing published"
+        )
         return report
     graph = runnable.resolve_asset_graph()
     held: dict[dg.AssetKey, str] = {}
@@ -361,25 +384,39 @@ def run_pipeline(
         if stage.partitions_def is not None and bounds is None:
             progress(f"[{number}/{len(stages)}] {stage.name}: no partitions in {start}..{end}, skipped")
             continue
-        tags = {ASSET_PARTITION_RANGE_START_TAG: bounds[0], ASSET_PARTITION_RANGE_END_TAG: bounds[1]} if bounds else {}
+        tags = (
+            {ASSET_PARTITION_RANGE_START_TAG: bounds[0], ASSET_PARTITION_RANGE_END_TAG: bounds[1]}
+            if bounds
+            else {}
+        )
         label = f"{bounds[0]}..{bounds[1]}" if bounds else ""
-        title = (f"[{number}/{len(stages)}] {stage.name} {label} ({len(keys)} assets"
-                 + (f", {len(stage.keys) - len(keys)} held back)" if len(keys) < len(stage.keys) else ")"))
+        title = f"[{number}/{len(stages)}] {stage.name} {label} ({len(keys)} assets" + (
+            f", {len(stage.keys) - len(keys)} held back)" if len(keys) < len(stage.keys) else ")"
+        )
         if console is None:
             progress(f"{title} ...")
-        job = runnable.resolve_job_def(f"cli_{stage.name}") if keys == stage.keys else _subset_job(defs, stage, keys)
+        job = (
+            runnable.resolve_job_def(f"cli_{stage.name}")
+            if keys == stage.keys
+            else _subset_job(defs, stage, keys)
+        )
         run_id = make_new_run_id()
         began = time.perf_counter()
         with console.stage(title, job, instance, run_id) if console else contextlib.nullcontext():
             result = job.execute_in_process(
-                instance=instance, tags=tags, raise_on_error=False, run_id=run_id,
+                instance=instance,
+                tags=tags,
+                raise_on_error=False,
+                run_id=run_id,
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             )
         outcome = _collect_outcome(stage, label, result, time.perf_counter() - began, instance)
         report.outcomes.append(outcome)
         _hold_downstream(graph, keys, result, outcome, held)
         if console is None:
-            progress(f"    {'ok' if outcome.success else 'FAILED'} in {outcome.seconds:.1f}s (run {outcome.run_id[:8]})")
+            progress(
+                f"    {'ok' if outcome.success else 'FAILED'} in {outcome.seconds:.1f}s (run {outcome.run_id[:8]})"
+            )
         else:
             console.stage_done(title, outcome)
     report.held = {key.to_user_string(): reason for key, reason in held.items()}
@@ -388,7 +425,9 @@ def run_pipeline(
     return report
 
 
-def _stage_bounds(stage: Stage, start: date, end: date, build_start: date, catch_up: CatchUp) -> tuple[str, str] | None:
+def _stage_bounds(
+    stage: Stage, start: date, end: date, build_start: date, catch_up: CatchUp
+) -> tuple[str, str] | None:
     """Partition range of a stage: the window, widened to the late deliveries (ingest) or to the
     first day to rebuild (build stages)."""
     if stage.partitions_def is None:
@@ -398,7 +437,8 @@ def _stage_bounds(stage: Stage, start: date, end: date, build_start: date, catch
     bounds = partition_range(stage.partitions_def, start, end)
     # only partitions that exist (a folder before JD_PARTITIONS_START has none to load into)
     pending = catch_up.pending.get(_stage_label(stage.partitions_def), set()) & set(
-        stage.partitions_def.get_partition_keys())
+        stage.partitions_def.get_partition_keys()
+    )
     if not pending:
         return bounds
     keys = set(pending) | (set(bounds) if bounds else set())
@@ -407,20 +447,25 @@ def _stage_bounds(stage: Stage, start: date, end: date, build_start: date, catch
 
 def _subset_job(defs: dg.Definitions, stage: Stage, keys: tuple[dg.AssetKey, ...]) -> dg.JobDefinition:
     subset = Stage(stage.name, keys, stage.partitions_def, stage.is_ingest)
-    job = dg.define_asset_job(f"cli_{stage.name}_subset", selection=_stage_selection(defs, subset),
-                              partitions_def=stage.partitions_def)
+    job = dg.define_asset_job(
+        f"cli_{stage.name}_subset",
+        selection=_stage_selection(defs, subset),
+        partitions_def=stage.partitions_def,
+    )
     return dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
 
 
-def _hold_downstream(graph, keys: tuple[dg.AssetKey, ...], result, outcome: StageOutcome,
-                     held: dict[dg.AssetKey, str]) -> None:
+def _hold_downstream(
+    graph, keys: tuple[dg.AssetKey, ...], result, outcome: StageOutcome, held: dict[dg.AssetKey, str]
+) -> None:
     """Hold back the assets a failure in this stage reaches through the lineage (ops/held.py)."""
     from jd_pipeline.ops.held import downstream_of, not_materialized
 
     roots: dict[dg.AssetKey, str] = {}
     for check in outcome.failed_checks:
-        roots.setdefault(dg.AssetKey.from_user_string(check.asset),
-                         f"blocking check {check.check} failed on {check.asset}")
+        roots.setdefault(
+            dg.AssetKey.from_user_string(check.asset), f"blocking check {check.check} failed on {check.asset}"
+        )
     if not outcome.success:
         step_error = outcome.failed_steps[0] if outcome.failed_steps else "step failed"
         for key in sorted(not_materialized(keys, result), key=lambda k: k.to_user_string()):
@@ -452,8 +497,10 @@ def _record_held(settings: Settings, held: dict[dg.AssetKey, str], report: RunRe
             return
         except duckdb.IOException:
             if attempt == HELD_WRITE_ATTEMPTS - 1:
-                report.notes.append("could not record the held-back assets (warehouse locked): "
-                                    "the next run recomputes them from its own failures")
+                report.notes.append(
+                    "could not record the held-back assets (warehouse locked): "
+                    "the next run recomputes them from its own failures"
+                )
                 return
             time.sleep(HELD_WRITE_PAUSE_S)
 
@@ -501,5 +548,7 @@ def print_demo_summary(settings: Settings) -> None:
     for path in reports[:6]:
         print(f"  report: {path.relative_to(settings.reports_dir)}")
     if len(reports) > 6:
-        print(f"  ... and {len(reports) - 6} more HTML reports (each with an xlsx) under {settings.reports_dir}")
+        print(
+            f"  ... and {len(reports) - 6} more HTML reports (each with an xlsx) under {settings.reports_dir}"
+        )
     print("open the UI: make dev  (http://127.0.0.1:3000)")

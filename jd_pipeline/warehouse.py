@@ -28,6 +28,10 @@ def fetch_value(conn: duckdb.DuckDBPyConnection, sql: str, params: Params = None
 
 def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     """Whether `schema.name` is a table or view of the connected database."""
-    return bool(fetch_value(
-        conn, "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name]))
+    return bool(
+        fetch_value(
+            conn,
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        )
+    )

@@ -36,9 +36,7 @@ def chromium_executable() -> str:
     """Path of the system Chromium; fails loudly when the setup did not install it."""
     path = os.environ.get("JD_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        raise RuntimeError(
-            "headless chromium not found: run `make system-deps` (installs Debian's chromium)"
-        )
+        raise RuntimeError("headless chromium not found: run `make system-deps` (installs Debian's chromium)")
     return path
 
 

@@ -65,8 +65,12 @@ def pg_env(pg_server, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRe
 
     name = "t_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:50]
     with psycopg.connect(
-        host="127.0.0.1", port=pg_server.port, user=pg_server.user, password=pg_server.password,
-        dbname="postgres", autocommit=True,
+        host="127.0.0.1",
+        port=pg_server.port,
+        user=pg_server.user,
+        password=pg_server.password,
+        dbname="postgres",
+        autocommit=True,
     ) as con:
         con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         con.execute(f'CREATE DATABASE "{name}"')

@@ -7,5 +7,7 @@ in `.sqlfluff`; a relation looked up here does not exist, so a model renders its
 from __future__ import annotations
 
 
-def get_relation(database: str | None = None, schema: str | None = None, identifier: str | None = None) -> None:
+def get_relation(
+    database: str | None = None, schema: str | None = None, identifier: str | None = None
+) -> None:
     return None

@@ -18,8 +18,10 @@ def concat(fields: list[str]) -> str:
 
 
 def date_spine(datepart: str, start_date: str, end_date: str) -> str:
-    return (f"select unnest(generate_series(cast({start_date} as date), cast({end_date} as date), "
-            f"interval 1 {datepart})) as date_{datepart}")
+    return (
+        f"select unnest(generate_series(cast({start_date} as date), cast({end_date} as date), "
+        f"interval 1 {datepart})) as date_{datepart}"
+    )
 
 
 def date_trunc(datepart: str, date: str) -> str:
@@ -34,8 +36,12 @@ def datediff(first_date: str, second_date: str, datepart: str) -> str:
     return f"date_diff('{datepart}', {first_date}, {second_date})"
 
 
-def listagg(measure: str, delimiter_text: str = "','", order_by_clause: str | None = None,
-            limit_num: int | None = None) -> str:
+def listagg(
+    measure: str,
+    delimiter_text: str = "','",
+    order_by_clause: str | None = None,
+    limit_num: int | None = None,
+) -> str:
     return f"string_agg({measure}, {delimiter_text}{' ' + order_by_clause if order_by_clause else ''})"
 
 

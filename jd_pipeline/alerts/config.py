@@ -11,7 +11,13 @@ import yaml
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "rules.yaml"
 RULE_KINDS = (
-    "gmv_pace", "ads_roi_drop", "days_of_cover", "po_past_eta", "action_overdue", "source_late", "check_failed",
+    "gmv_pace",
+    "ads_roi_drop",
+    "days_of_cover",
+    "po_past_eta",
+    "action_overdue",
+    "source_late",
+    "check_failed",
 )
 SEVERITIES = ("warning", "critical")
 

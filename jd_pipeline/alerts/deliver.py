@@ -75,16 +75,34 @@ def _format(batch: list[outbox.Message]) -> tuple[str, str, str]:
     return format_flash(batch[0].payload)
 
 
-def deliver_channel(conn: sqlite3.Connection, channel: Channel, report: DeliveryReport, *, attempts: int,
-                    backoff_seconds: float, sleep: Callable[[float], None], limit: int) -> None:
-    todo = [m for m in outbox.pending(conn, channel.name, limit)
-            if outbox.attempts_so_far(conn, channel.name, m.message_id) < MAX_ATTEMPTS]
+def deliver_channel(
+    conn: sqlite3.Connection,
+    channel: Channel,
+    report: DeliveryReport,
+    *,
+    attempts: int,
+    backoff_seconds: float,
+    sleep: Callable[[float], None],
+    limit: int,
+) -> None:
+    todo = [
+        m
+        for m in outbox.pending(conn, channel.name, limit)
+        if outbox.attempts_so_far(conn, channel.name, m.message_id) < MAX_ATTEMPTS
+    ]
     for batch in _rounds(todo):
         ids = [m.message_id for m in batch]
         title, markdown, plain = _format(batch)
         try:
-            used = send_with_retries(channel, title, markdown, plain, attempts=attempts,
-                                     backoff_seconds=backoff_seconds, sleep=sleep)
+            used = send_with_retries(
+                channel,
+                title,
+                markdown,
+                plain,
+                attempts=attempts,
+                backoff_seconds=backoff_seconds,
+                sleep=sleep,
+            )
         except DeliveryError as exc:
             outbox.mark_failed(conn, channel.name, ids, attempts, str(exc))
             report.errors.append(str(exc))
@@ -94,13 +112,27 @@ def deliver_channel(conn: sqlite3.Connection, channel: Channel, report: Delivery
         report.events[channel.name] = report.events.get(channel.name, 0) + len(ids)
 
 
-def deliver_pending(channels: list[Channel], path=None, *, attempts: int = 3, backoff_seconds: float = 2.0,
-                    sleep: Callable[[float], None] | None = None, limit: int = 200) -> DeliveryReport:
+def deliver_pending(
+    channels: list[Channel],
+    path=None,
+    *,
+    attempts: int = 3,
+    backoff_seconds: float = 2.0,
+    sleep: Callable[[float], None] | None = None,
+    limit: int = 200,
+) -> DeliveryReport:
     import time
 
     report = DeliveryReport()
     with outbox.open_outbox(path) as conn:
         for channel in channels:
-            deliver_channel(conn, channel, report, attempts=attempts, backoff_seconds=backoff_seconds,
-                            sleep=sleep or time.sleep, limit=limit)
+            deliver_channel(
+                conn,
+                channel,
+                report,
+                attempts=attempts,
+                backoff_seconds=backoff_seconds,
+                sleep=sleep or time.sleep,
+                limit=limit,
+            )
     return report

@@ -22,8 +22,9 @@ class Evaluation:
     merge: MergeResult | None  # None when the day is older than the last evaluation (not merged)
 
 
-def evaluate_rules(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date,
-                   now: datetime) -> tuple[list[Candidate], set[str], set[str]]:
+def evaluate_rules(
+    conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: date, now: datetime
+) -> tuple[list[Candidate], set[str], set[str]]:
     candidates: list[Candidate] = []
     evaluated: set[str] = set()
     skipped: set[str] = set()
@@ -37,8 +38,9 @@ def evaluate_rules(conn: duckdb.DuckDBPyConnection, cfg: RulesConfig, as_of: dat
     return candidates, evaluated, skipped
 
 
-def run_alerts(conn: duckdb.DuckDBPyConnection, as_of: date, now: datetime,
-               cfg: RulesConfig | None = None) -> Evaluation:
+def run_alerts(
+    conn: duckdb.DuckDBPyConnection, as_of: date, now: datetime, cfg: RulesConfig | None = None
+) -> Evaluation:
     """Evaluate for `as_of` (the business day) at `now` (UTC, naive) and merge.
 
     The state is "as of the newest day evaluated": a backfill of an older window evaluates

@@ -100,14 +100,16 @@ def pending(conn: sqlite3.Connection, channel: str, limit: int) -> list[Message]
     rows = conn.execute(
         "SELECT m.message_id, m.dedupe_key, m.kind, m.payload FROM messages AS m "
         "WHERE NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.channel = ? AND d.message_id = m.message_id) "
-        "ORDER BY m.message_id LIMIT ?", [channel, limit],
+        "ORDER BY m.message_id LIMIT ?",
+        [channel, limit],
     ).fetchall()
     return [Message(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
 
 def attempts_so_far(conn: sqlite3.Connection, channel: str, message_id: int) -> int:
-    row = conn.execute("SELECT attempts FROM failures WHERE channel = ? AND message_id = ?",
-                       [channel, message_id]).fetchone()
+    row = conn.execute(
+        "SELECT attempts FROM failures WHERE channel = ? AND message_id = ?", [channel, message_id]
+    ).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -120,13 +122,16 @@ def mark_delivered(conn: sqlite3.Connection, channel: str, message_ids: list[int
     conn.execute("COMMIT")
 
 
-def mark_failed(conn: sqlite3.Connection, channel: str, message_ids: list[int], attempts: int, error: str) -> None:
+def mark_failed(
+    conn: sqlite3.Connection, channel: str, message_ids: list[int], attempts: int, error: str
+) -> None:
     conn.execute("BEGIN IMMEDIATE")
     for mid in message_ids:
         conn.execute(
             "INSERT INTO failures VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, message_id) DO UPDATE SET "
             "attempts = attempts + excluded.attempts, last_error = excluded.last_error, "
-            "last_try_at = excluded.last_try_at", [channel, mid, attempts, error[:500], _now()],
+            "last_try_at = excluded.last_try_at",
+            [channel, mid, attempts, error[:500], _now()],
         )
     conn.execute("COMMIT")
 

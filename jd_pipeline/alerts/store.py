@@ -95,21 +95,48 @@ def _existing(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     return {r[0]: {"rule": r[1], "status": r[2], "times_opened": r[3]} for r in cur.fetchall()}
 
 
-def _event(conn: duckdb.DuckDBPyConnection, next_id: int, event: str, c: dict[str, Any], at: datetime,
-           as_of: date) -> None:
+def _event(
+    conn: duckdb.DuckDBPyConnection, next_id: int, event: str, c: dict[str, Any], at: datetime, as_of: date
+) -> None:
     conn.execute(
         f"insert into {EVENTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [next_id, c["alert_key"], event, at, as_of, c["rule"], c["brand"], c["store_type"], c["severity"],
-         c["title"], c["figures"]],
+        [
+            next_id,
+            c["alert_key"],
+            event,
+            at,
+            as_of,
+            c["rule"],
+            c["brand"],
+            c["store_type"],
+            c["severity"],
+            c["title"],
+            c["figures"],
+        ],
     )
 
 
-def _open(conn: duckdb.DuckDBPyConnection, c: Candidate, times_opened: int, at: datetime, as_of: date) -> None:
+def _open(
+    conn: duckdb.DuckDBPyConnection, c: Candidate, times_opened: int, at: datetime, as_of: date
+) -> None:
     conn.execute(f"delete from {ALERTS_TABLE} where alert_key = ?", [c.key])
     conn.execute(
         f"insert into {ALERTS_TABLE} values (?, ?, ?, ?, ?, 'open', ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
-        [c.key, c.rule, c.brand, c.store_type, c.severity, at, at, as_of, as_of, times_opened, c.title,
-         _json(c.figures), list(c.source_load_ids)],
+        [
+            c.key,
+            c.rule,
+            c.brand,
+            c.store_type,
+            c.severity,
+            at,
+            at,
+            as_of,
+            as_of,
+            times_opened,
+            c.title,
+            _json(c.figures),
+            list(c.source_load_ids),
+        ],
     )
 
 
@@ -122,8 +149,13 @@ def _refresh(conn: duckdb.DuckDBPyConnection, c: Candidate, at: datetime, as_of:
 
 
 def merge_evaluation(
-    conn: duckdb.DuckDBPyConnection, candidates: list[Candidate], evaluated_rules: set[str], skipped_rules: set[str],
-    as_of: date, at: datetime, rules_version: int,
+    conn: duckdb.DuckDBPyConnection,
+    candidates: list[Candidate],
+    evaluated_rules: set[str],
+    skipped_rules: set[str],
+    as_of: date,
+    at: datetime,
+    rules_version: int,
 ) -> MergeResult:
     """Apply one evaluation to the alert state (one transaction) and record its events."""
     ensure_alert_tables(conn)
@@ -140,8 +172,15 @@ def merge_evaluation(
                 result.refreshed.append(key)
                 continue
             _open(conn, c, (before["times_opened"] if before else 0) + 1, at, as_of)
-            row = {"alert_key": key, "rule": c.rule, "brand": c.brand, "store_type": c.store_type,
-                   "severity": c.severity, "title": c.title, "figures": _json(c.figures)}
+            row = {
+                "alert_key": key,
+                "rule": c.rule,
+                "brand": c.brand,
+                "store_type": c.store_type,
+                "severity": c.severity,
+                "title": c.title,
+                "figures": _json(c.figures),
+            }
             _event(conn, next_id, "opened", row, at, as_of)
             result.opened.append(key)
             result.event_ids.append(next_id)
@@ -149,11 +188,16 @@ def merge_evaluation(
         for key, before in sorted(existing.items()):
             if before["status"] != "open" or key in firing or before["rule"] not in evaluated_rules:
                 continue
-            conn.execute(f"update {ALERTS_TABLE} set status = 'resolved', resolved_at = ? where alert_key = ?",
-                         [at, key])
+            conn.execute(
+                f"update {ALERTS_TABLE} set status = 'resolved', resolved_at = ? where alert_key = ?",
+                [at, key],
+            )
             resolved = fetch_row(
-                conn, f"select alert_key, rule, brand, store_type, severity, title, figures from {ALERTS_TABLE} "
-                "where alert_key = ?", [key])
+                conn,
+                f"select alert_key, rule, brand, store_type, severity, title, figures from {ALERTS_TABLE} "
+                "where alert_key = ?",
+                [key],
+            )
             names = ["alert_key", "rule", "brand", "store_type", "severity", "title", "figures"]
             _event(conn, next_id, "resolved", dict(zip(names, resolved)), at, as_of)
             result.resolved.append(key)
@@ -161,8 +205,16 @@ def merge_evaluation(
             next_id += 1
         conn.execute(
             f"insert into {EVALUATIONS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [as_of, at, rules_version, sorted(evaluated_rules), sorted(skipped_rules), len(firing),
-             len(result.opened), len(result.resolved)],
+            [
+                as_of,
+                at,
+                rules_version,
+                sorted(evaluated_rules),
+                sorted(skipped_rules),
+                len(firing),
+                len(result.opened),
+                len(result.resolved),
+            ],
         )
         conn.execute("commit")
     except BaseException:
@@ -176,7 +228,9 @@ def events_after(conn: duckdb.DuckDBPyConnection, after_id: int) -> list[dict[st
     ensure_alert_tables(conn)
     cur = conn.execute(
         f"select event_id, alert_key, event, event_at, as_of_day, rule, brand, store_type, severity, title, figures "
-        f"from {EVENTS_TABLE} where event_id > ? order by event_id", [after_id])
+        f"from {EVENTS_TABLE} where event_id > ? order by event_id",
+        [after_id],
+    )
     names = [d[0] for d in cur.description]
     out = []
     for row in cur.fetchall():

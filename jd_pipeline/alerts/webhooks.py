@@ -56,7 +56,9 @@ def channels_from_env(env: dict[str, str] | None = None) -> list[Channel]:
     for name, (url_var, secret_var) in CHANNEL_ENV.items():
         url = env.get(url_var, "").strip()
         if url:
-            out.append(Channel(name, url, (env.get(secret_var) or "").strip() or None if secret_var else None))
+            out.append(
+                Channel(name, url, (env.get(secret_var) or "").strip() or None if secret_var else None)
+            )
     return out
 
 
@@ -85,12 +87,16 @@ def build_request(channel: Channel, title: str, markdown: str, plain: str, now: 
     if channel.name == "wecom":
         body = {"msgtype": "markdown", "markdown": {"content": truncate(markdown, MAX_TEXT_BYTES["wecom"])}}
     elif channel.name == "dingtalk":
-        body = {"msgtype": "markdown",
-                "markdown": {"title": title, "text": truncate(markdown, MAX_TEXT_BYTES["dingtalk"])}}
+        body = {
+            "msgtype": "markdown",
+            "markdown": {"title": title, "text": truncate(markdown, MAX_TEXT_BYTES["dingtalk"])},
+        }
         if channel.secret:
             ts = int(now * 1000)
             sep = "&" if urllib.parse.urlsplit(url).query else "?"
-            url = f"{url}{sep}timestamp={ts}&sign={urllib.parse.quote_plus(dingtalk_sign(channel.secret, ts))}"
+            url = (
+                f"{url}{sep}timestamp={ts}&sign={urllib.parse.quote_plus(dingtalk_sign(channel.secret, ts))}"
+            )
     elif channel.name == "feishu":
         body = {"msg_type": "text", "content": {"text": truncate(plain, MAX_TEXT_BYTES["feishu"])}}
         if channel.secret:
@@ -116,8 +122,9 @@ def _accepted(channel: Channel, status: int, payload: bytes) -> tuple[bool, str]
 
 
 def post(channel: Channel, url: str, body: bytes, timeout: float) -> tuple[bool, str]:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return _accepted(channel, response.status, response.read())
@@ -129,8 +136,16 @@ def post(channel: Channel, url: str, body: bytes, timeout: float) -> tuple[bool,
 
 
 def send_with_retries(
-    channel: Channel, title: str, markdown: str, plain: str, *, attempts: int = 3, backoff_seconds: float = 2.0,
-    timeout: float = 10.0, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+    channel: Channel,
+    title: str,
+    markdown: str,
+    plain: str,
+    *,
+    attempts: int = 3,
+    backoff_seconds: float = 2.0,
+    timeout: float = 10.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
 ) -> int:
     """Send one message; retry (re-signing each time) with a growing pause. Returns the attempts used;
     raises DeliveryError with the last reason when every attempt failed."""

@@ -53,14 +53,22 @@ def main() -> int:
         print(f"== publishing {settings.serving_db} to PostgreSQL ({pg.describe()})")
         result = publish_postgres(settings.serving_db, pg)
         assert result is not None
-        print(f"   {sum(t.copied for t in result.tables)} table(s) copied, {result.copied_rows:,} rows, "
-              f"{result.duration_seconds:.1f}s")
+        print(
+            f"   {sum(t.copied for t in result.tables)} table(s) copied, {result.copied_rows:,} rows, "
+            f"{result.duration_seconds:.1f}s"
+        )
         if not pg.bi_password:
-            raise SystemExit("JD_PG_BI_PASSWORD is not set: Superset logs in as the read-only BI role with it")
+            raise SystemExit(
+                "JD_PG_BI_PASSWORD is not set: Superset logs in as the read-only BI role with it"
+            )
         dsn = conninfo_to_dict(pg.dsn)
         serving = ServingDatabase(
-            host=str(dsn.get("host", "127.0.0.1")), port=int(dsn.get("port") or 5432), dbname=str(dsn["dbname"]),
-            user=pg.bi_role, password=pg.bi_password, duckdb_path=settings.serving_db,
+            host=str(dsn.get("host", "127.0.0.1")),
+            port=int(dsn.get("port") or 5432),
+            dbname=str(dsn["dbname"]),
+            user=pg.bi_role,
+            password=pg.bi_password,
+            duckdb_path=settings.serving_db,
         )
         site = open_site(bi_dir / "superset")
         try:
@@ -108,8 +116,9 @@ def serving_postgres(cluster_dir: Path) -> Iterator[dict[str, str]]:
     except local_postgres.LocalPostgresError:
         (cluster_dir / "postmaster.pid").unlink(missing_ok=True)  # stale: that server is gone
     local_postgres.start(cluster_dir, port)
-    server = local_postgres.LocalPostgres(cluster_dir, port, local_postgres.SUPERUSER, password,
-                                          local_postgres.DEFAULT_DATABASE)
+    server = local_postgres.LocalPostgres(
+        cluster_dir, port, local_postgres.SUPERUSER, password, local_postgres.DEFAULT_DATABASE
+    )
     try:
         local_postgres.create_database(server)
         yield {**server.env(), "JD_PG_BI_PASSWORD": bi_password}

@@ -88,27 +88,55 @@ def prepare(site: SupersetSite, serving: ServingDatabase, progress=print) -> Non
     (bi/superset/setup_site.py, one process in `.venv-superset`)."""
     progress("superset: metadata database, admin user, dashboards of bi/superset/assets (~1-3 min)")
     env = {
-        **site.env(), "JD_SUPERSET_ADMIN_PASSWORD": site.admin_password, "JD_SUPERSET_PG_URI": serving.uri,
+        **site.env(),
+        "JD_SUPERSET_ADMIN_PASSWORD": site.admin_password,
+        "JD_SUPERSET_PG_URI": serving.uri,
         "JD_SUPERSET_PG_PASSWORD": serving.password,
     }
     if serving.duckdb_path:
         env["JD_SUPERSET_DUCKDB"] = str(serving.duckdb_path)
-    _run([str(superset_bin("python")), str(SUPERSET_DIR / "setup_site.py"), "--assets", str(ASSETS_DIR),
-          "--user", ADMIN_USER], env)
+    _run(
+        [
+            str(superset_bin("python")),
+            str(SUPERSET_DIR / "setup_site.py"),
+            "--assets",
+            str(ASSETS_DIR),
+            "--user",
+            ADMIN_USER,
+        ],
+        env,
+    )
 
 
 def start(site: SupersetSite, port: int, host: str = "127.0.0.1", timeout: float = 180.0) -> subprocess.Popen:
     """Start Superset's web server (gunicorn) and wait until /health answers."""
     log = open(site.home / "superset-web.log", "ab")  # noqa: SIM115 - owned by the process
     process = subprocess.Popen(
-        [str(superset_bin("gunicorn")), "--bind", f"{host}:{port}", "--workers", "1", "--worker-class", "gthread",
-         "--threads", "8", "--timeout", "120", "superset.app:create_app()"],
-        env=site.env(), stdout=log, stderr=subprocess.STDOUT, cwd=site.home,
+        [
+            str(superset_bin("gunicorn")),
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "--timeout",
+            "120",
+            "superset.app:create_app()",
+        ],
+        env=site.env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=site.home,
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SupersetError(f"superset exited ({process.returncode}); see {site.home / 'superset-web.log'}")
+            raise SupersetError(
+                f"superset exited ({process.returncode}); see {site.home / 'superset-web.log'}"
+            )
         try:
             with urllib.request.urlopen(f"http://{host}:{port}/health", timeout=5) as response:
                 if response.status == 200:

@@ -152,8 +152,13 @@ class Contract:
 
 def _column(raw: dict[str, Any], source: str) -> Column:
     if raw.get("drop") or raw.get("pii") == "drop":
-        return Column(header=raw["header"], name=None, pii=raw.get("pii"), required=False,
-                      aliases=tuple(raw.get("aliases", ())))
+        return Column(
+            header=raw["header"],
+            name=None,
+            pii=raw.get("pii"),
+            required=False,
+            aliases=tuple(raw.get("aliases", ())),
+        )
     col = Column(
         header=raw["header"],
         name=raw["name"],
@@ -213,7 +218,12 @@ def _validate(c: Contract) -> None:
         problems.append("every_day requires period_kind daily")
     if (c.store == "path") != c.has_store_dir:
         problems.append("store: path requires layout brand/store/period")
-    for ref in (*c.grain, *c.total_levels, *c.allow_negative, *([c.period_column] if c.period_column else [])):
+    for ref in (
+        *c.grain,
+        *c.total_levels,
+        *c.allow_negative,
+        *([c.period_column] if c.period_column else []),
+    ):
         if ref not in names:
             problems.append(f"unknown column {ref!r}")
     if problems:

@@ -82,8 +82,10 @@ def _source_section(contract: Contract, described: dict[str, str]) -> list[str]:
         + ("the whole period" if contract.replace == "period" else "the file of the same name"),
     ]
     if contract.every_day:
-        lines.append("- a file every day, of comparable size: a day without one is listed as missing (`jd-pipeline "
-                     "status`), a near-empty day (under `JD_HOLD_LOW_DAY` of its recent median) is held until accepted")
+        lines.append(
+            "- a file every day, of comparable size: a day without one is listed as missing (`jd-pipeline "
+            "status`), a near-empty day (under `JD_HOLD_LOW_DAY` of its recent median) is held until accepted"
+        )
     if contract.pulled_suffix:
         lines.append("- file names carry `_pulledYYYYMMDD`: the newest pull of a period wins")
     if contract.total_levels:

@@ -7,7 +7,6 @@ The asset reads the marts but not the quality gate: an alert must also go out wh
 `alerts_after_failure_sensor` runs it alone once the failed run is over.
 """
 
-
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,10 +23,16 @@ from jd_pipeline.ops.automation import env_flag
 
 ALERTS_KEY = dg.AssetKey(["marts", "fct_alerts"])
 ALERT_INPUTS = [
-    *(dg.AssetKey(["marts", name]) for name in (
-        "fct_sales_daily", "fct_plan_vs_actual_monthly", "fct_ads_daily", "fct_inventory_daily",
-        "fct_action_plan_status",
-    )),
+    *(
+        dg.AssetKey(["marts", name])
+        for name in (
+            "fct_sales_daily",
+            "fct_plan_vs_actual_monthly",
+            "fct_ads_daily",
+            "fct_inventory_daily",
+            "fct_action_plan_status",
+        )
+    ),
     dg.AssetKey(["intermediate", "int_vc_purchase_orders__latest"]),
 ]
 DELIVERY_SENSOR_NAME = "alert_delivery_sensor"
@@ -65,17 +70,19 @@ def fct_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
         context.log.info(f"{as_of} is older than the last evaluated day: alert state left as it is")
     by_rule = Counter(c.rule for c in evaluation.candidates)
     merge = evaluation.merge
-    return dg.MaterializeResult(metadata={
-        "table": ALERTS_TABLE,
-        "as_of_day": as_of.isoformat(),
-        "firing_by_rule": dg.MetadataValue.json(dict(sorted(by_rule.items()))),
-        "rules_skipped": ", ".join(sorted(evaluation.skipped)) or "none",
-        "opened": len(merge.opened) if merge else 0,
-        "resolved": len(merge.resolved) if merge else 0,
-        "queued_for_delivery": queued,
-        "dagster/row_count": sum(n for _, n in counts),
-        "by_status": dg.MetadataValue.json({s: n for s, n in counts}),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "table": ALERTS_TABLE,
+            "as_of_day": as_of.isoformat(),
+            "firing_by_rule": dg.MetadataValue.json(dict(sorted(by_rule.items()))),
+            "rules_skipped": ", ".join(sorted(evaluation.skipped)) or "none",
+            "opened": len(merge.opened) if merge else 0,
+            "resolved": len(merge.resolved) if merge else 0,
+            "queued_for_delivery": queued,
+            "dagster/row_count": sum(n for _, n in counts),
+            "by_status": dg.MetadataValue.json({s: n for s, n in counts}),
+        }
+    )
 
 
 alerts_job = dg.define_asset_job("alerts_job", selection=dg.AssetSelection.assets(ALERTS_KEY))
@@ -131,5 +138,6 @@ def alerts_after_failure_sensor(context: dg.RunFailureSensorContext):
     return dg.RunRequest(run_key=f"alerts_after_{context.dagster_run.run_id}", partition_key=key)
 
 
-defs = dg.Definitions(assets=[fct_alerts], jobs=[alerts_job], sensors=[alert_delivery_sensor,
-                                                                         alerts_after_failure_sensor])
+defs = dg.Definitions(
+    assets=[fct_alerts], jobs=[alerts_job], sensors=[alert_delivery_sensor, alerts_after_failure_sensor]
+)

@@ -36,8 +36,12 @@ def _exposure(props: dict, nodes: dict[str, dict]) -> Exposure:
     upstream = tuple(TRANSLATOR.get_asset_key(nodes[unique_id]) for unique_id in props["depends_on"]["nodes"])
     if not upstream:
         raise ExposureError(f"{EXPOSURES_YML}: exposure {props['name']} lists nothing in depends_on")
-    return Exposure(name=props["name"], label=props.get("label") or props["name"],
-                    description=" ".join((props.get("description") or "").split()), upstream=upstream)
+    return Exposure(
+        name=props["name"],
+        label=props.get("label") or props["name"],
+        description=" ".join((props.get("description") or "").split()),
+        upstream=upstream,
+    )
 
 
 @cache
@@ -52,6 +56,8 @@ def load_exposures(manifest_path: Path = MANIFEST_PATH) -> dict[str, Exposure]:
 def exposure(name: str) -> Exposure:
     exposures = load_exposures()
     if name not in exposures:
-        raise ExposureError(f"{EXPOSURES_YML}: no exposure named {name!r}, which the asset of that name takes its "
-                            f"description and upstream marts from; known: {', '.join(sorted(exposures))}")
+        raise ExposureError(
+            f"{EXPOSURES_YML}: no exposure named {name!r}, which the asset of that name takes its "
+            f"description and upstream marts from; known: {', '.join(sorted(exposures))}"
+        )
     return exposures[name]

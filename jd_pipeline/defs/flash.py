@@ -25,8 +25,10 @@ FLASH_KEY = dg.AssetKey(["reports", "daily_flash"])
 
 def flash_brands(conn, day: date) -> list[str]:
     """Brands with sales in the week up to the day (a brand with no sales yesterday still gets its flash)."""
-    rows = conn.execute("select distinct brand from marts.fct_sales_daily where date_day between ? and ? order by 1",
-                        [day - timedelta(days=6), day]).fetchall()
+    rows = conn.execute(
+        "select distinct brand from marts.fct_sales_daily where date_day between ? and ? order by 1",
+        [day - timedelta(days=6), day],
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -56,14 +58,20 @@ def daily_flash(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     with open_outbox() as box:
         queued = sum(enqueue(box, c.dedupe_key, "flash", c.payload()) for c in cards)
     html = sorted(p for p in written if p.suffix == ".html")
-    return dg.MaterializeResult(metadata={
-        "day": day.isoformat(),
-        "reports": len(html),
-        "cards_queued": queued,
-        "dagster/row_count": len(html),
-        "files": dg.MetadataValue.md("\n".join(f"- [{p.parent.parent.name}]({p.resolve().as_uri()})" for p in html)),
-        "cards": dg.MetadataValue.md("\n\n".join(f"**{c.title}**  \n" + "  \n".join(c.lines) for c in cards)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "day": day.isoformat(),
+            "reports": len(html),
+            "cards_queued": queued,
+            "dagster/row_count": len(html),
+            "files": dg.MetadataValue.md(
+                "\n".join(f"- [{p.parent.parent.name}]({p.resolve().as_uri()})" for p in html)
+            ),
+            "cards": dg.MetadataValue.md(
+                "\n\n".join(f"**{c.title}**  \n" + "  \n".join(c.lines) for c in cards)
+            ),
+        }
+    )
 
 
 defs = dg.Definitions(assets=[daily_flash])

@@ -23,7 +23,9 @@ def _period_labels(contract: Contract, partition_keys: list[str]) -> list[str]:
     return list(partition_keys)
 
 
-def _metadata(summary: LoadSummary, row_count: int, contract: Contract, newest: str | None = None) -> dict[str, Any]:
+def _metadata(
+    summary: LoadSummary, row_count: int, contract: Contract, newest: str | None = None
+) -> dict[str, Any]:
     statuses = ("loaded", "replaced", "duplicate", "rejected", "skipped")
     files = [f for f in summary.files if f.status != "skipped"]
     return {
@@ -39,8 +41,15 @@ def _metadata(summary: LoadSummary, row_count: int, contract: Contract, newest: 
         "rows_total_dropped": dg.MetadataValue.int(summary.rows_total),
         # A backfill writes this once per partition: keep it bounded (the manifest has them all).
         "file_list": dg.MetadataValue.json(
-            [{"path": f.path, "status": f.status, "rows_loaded": f.rows_loaded,
-              "rows_quarantined": f.rows_quarantined} for f in files[:MAX_LISTED_FILES]]
+            [
+                {
+                    "path": f.path,
+                    "status": f.status,
+                    "rows_loaded": f.rows_loaded,
+                    "rows_quarantined": f.rows_quarantined,
+                }
+                for f in files[:MAX_LISTED_FILES]
+            ]
         ),
         "files_not_listed": dg.MetadataValue.int(max(0, len(files) - MAX_LISTED_FILES)),
         "rejected_files": dg.MetadataValue.json(summary.rejected),
@@ -60,12 +69,17 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         partitions_def=PARTITIONS_BY_PERIOD_KIND[contract.period_kind],
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
-        check_specs=[dg.AssetCheckSpec(
-            HELD_CHECK, asset=dg.AssetKey(["raw", contract.source]), blocking=True,
-            description="No delivery of the partition is held: a re-delivery shrinking its period by more than "
-            "JD_HOLD_SHRINK, or a near-empty day of a daily source (under JD_HOLD_LOW_DAY of its recent median), "
-            "is held (what was loaded stays live) until `jd-pipeline accept <path>`; while one is, nothing "
-            "downstream is rebuilt.")],
+        check_specs=[
+            dg.AssetCheckSpec(
+                HELD_CHECK,
+                asset=dg.AssetKey(["raw", contract.source]),
+                blocking=True,
+                description="No delivery of the partition is held: a re-delivery shrinking its period by more than "
+                "JD_HOLD_SHRINK, or a near-empty day of a daily source (under JD_HOLD_LOW_DAY of its recent median), "
+                "is held (what was loaded stays live) until `jd-pipeline accept <path>`; while one is, nothing "
+                "downstream is rebuilt.",
+            )
+        ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         window = context.partition_time_window
@@ -74,11 +88,17 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         with warehouse.get_connection() as conn:
             summary = load_partition_range(conn, contract.source, start, end, get_settings().landing_dir)
             row_count = fetch_value(
-                conn, f"SELECT count(*) FROM raw.{q(contract.source)} WHERE _period IN (SELECT unnest(?))", [labels]
+                conn,
+                f"SELECT count(*) FROM raw.{q(contract.source)} WHERE _period IN (SELECT unnest(?))",
+                [labels],
             )
-            held = dict(conn.execute(
-                "SELECT path, reason FROM ops.load_manifest WHERE source = ? AND status = 'held' "
-                "AND period IN (SELECT unnest(?)) ORDER BY path", [contract.source, labels]).fetchall())
+            held = dict(
+                conn.execute(
+                    "SELECT path, reason FROM ops.load_manifest WHERE source = ? AND status = 'held' "
+                    "AND period IN (SELECT unnest(?)) ORDER BY path",
+                    [contract.source, labels],
+                ).fetchall()
+            )
             newest = fetch_value(conn, f"SELECT max(_period) FROM raw.{q(contract.source)}")
         for path, reason in summary.rejected.items():
             context.log.warning(f"rejected {path}: {reason}")
@@ -89,10 +109,17 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         for path, reason in held.items():
             context.log.warning(f"held {path}: {reason}")
         check = dg.AssetCheckResult(
-            check_name=HELD_CHECK, passed=not held, severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"held_files": dg.MetadataValue.json(dict(list(held.items())[:MAX_LISTED_FILES])),
-                      "held_count": dg.MetadataValue.int(len(held))})
-        return dg.MaterializeResult(metadata=_metadata(summary, row_count, contract, newest), check_results=[check])
+            check_name=HELD_CHECK,
+            passed=not held,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "held_files": dg.MetadataValue.json(dict(list(held.items())[:MAX_LISTED_FILES])),
+                "held_count": dg.MetadataValue.int(len(held)),
+            },
+        )
+        return dg.MaterializeResult(
+            metadata=_metadata(summary, row_count, contract, newest), check_results=[check]
+        )
 
     return _ingest
 

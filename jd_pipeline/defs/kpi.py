@@ -7,7 +7,6 @@
   interval (`jd_pipeline.forecast`), backtest WAPE vs the seasonal-naive baseline in the metadata.
 """
 
-
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -56,9 +55,16 @@ def _money(value: float | Decimal | None) -> str:
 
 
 HEADLINE_TABLE_COLUMNS = (
-    ("brand", "string"), ("date_day", "string"), ("gmv", "float"), ("net_sales", "float"),
-    ("mtd_achievement", "float"), ("qtd_achievement", "float"), ("ytd_achievement", "float"),
-    ("ads_roi", "float"), ("conversion", "float"), ("opex_ratio_ytd", "float"),
+    ("brand", "string"),
+    ("date_day", "string"),
+    ("gmv", "float"),
+    ("net_sales", "float"),
+    ("mtd_achievement", "float"),
+    ("qtd_achievement", "float"),
+    ("ytd_achievement", "float"),
+    ("ads_roi", "float"),
+    ("conversion", "float"),
+    ("opex_ratio_ytd", "float"),
 )
 
 
@@ -111,24 +117,43 @@ def headline_daily(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 def forecast_metadata(output: ForecastOutput, as_of: date, rows: int, seconds: float) -> dict[str, Any]:
     groups = dg.MetadataValue.table(
         records=[
-            dg.TableRecord({
-                "history": g.history_class, "store_type": g.store_type, "category": g.category,
-                "series": g.n_series, "windows": g.windows, "model": g.chosen_model, "baseline": g.baseline_model,
-                "backtest_wape": g.backtest_wape, "baseline_wape": g.baseline_wape,
-                "coverage_80": g.coverage,
-            })
-            for g in output.groups if g.backtest_wape is not None
+            dg.TableRecord(
+                {
+                    "history": g.history_class,
+                    "store_type": g.store_type,
+                    "category": g.category,
+                    "series": g.n_series,
+                    "windows": g.windows,
+                    "model": g.chosen_model,
+                    "baseline": g.baseline_model,
+                    "backtest_wape": g.backtest_wape,
+                    "baseline_wape": g.baseline_wape,
+                    "coverage_80": g.coverage,
+                }
+            )
+            for g in output.groups
+            if g.backtest_wape is not None
         ],
-        schema=dg.TableSchema(columns=[
-            dg.TableColumn("history", "string"), dg.TableColumn("store_type", "string"),
-            dg.TableColumn("category", "string"), dg.TableColumn("series", "int"),
-            dg.TableColumn("windows", "int"), dg.TableColumn("model", "string"),
-            dg.TableColumn("baseline", "string"), dg.TableColumn("backtest_wape", "float"),
-            dg.TableColumn("baseline_wape", "float"), dg.TableColumn("coverage_80", "float"),
-        ]),
+        schema=dg.TableSchema(
+            columns=[
+                dg.TableColumn("history", "string"),
+                dg.TableColumn("store_type", "string"),
+                dg.TableColumn("category", "string"),
+                dg.TableColumn("series", "int"),
+                dg.TableColumn("windows", "int"),
+                dg.TableColumn("model", "string"),
+                dg.TableColumn("baseline", "string"),
+                dg.TableColumn("backtest_wape", "float"),
+                dg.TableColumn("baseline_wape", "float"),
+                dg.TableColumn("coverage_80", "float"),
+            ]
+        ),
     )
-    kinds = output.forecasts.drop_duplicates("unique_id")["forecast_kind"].value_counts().to_dict() \
-        if len(output.forecasts) else {}
+    kinds = (
+        output.forecasts.drop_duplicates("unique_id")["forecast_kind"].value_counts().to_dict()
+        if len(output.forecasts)
+        else {}
+    )
     return {
         "table": FORECAST_TABLE,
         "as_of_date": as_of.isoformat(),
@@ -163,7 +188,9 @@ def _latest_forecast_as_of(conn) -> date | None:
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "python"},
 )
-def fct_demand_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def fct_demand_forecast(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     require_gate_open(context, warehouse)
     _, end = _window(context)
     with warehouse.get_connection() as conn:
@@ -178,10 +205,13 @@ def fct_demand_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseR
             # Monthly models on fully observed months: until a month closes, a refit gives the
             # same forecast, so the nightly run does not pay for one (benchmarks/README.md).
             context.log.info(f"forecast as of {current} already covers the observed months of {as_of}")
-            return dg.MaterializeResult(metadata={
-                "as_of_date": current.isoformat(), "refit": False,
-                "reason": "no month closed since the last forecast (refit monthly)",
-            })
+            return dg.MaterializeResult(
+                metadata={
+                    "as_of_date": current.isoformat(),
+                    "refit": False,
+                    "reason": "no month closed since the last forecast (refit monthly)",
+                }
+            )
         history, future = load_panel(conn, hz)
         series = load_series(conn, history)
     started = time.perf_counter()

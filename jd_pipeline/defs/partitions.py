@@ -17,7 +17,10 @@ monthly_partitions = dg.MonthlyPartitionsDefinition(
 )
 # Quarter keys are the quarter's first month (`2026-04` = 2026Q2); `quarter_label` converts.
 quarterly_partitions = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 1,4,7,10 *", start=_START[:4] + "-01", fmt="%Y-%m", timezone=BUSINESS_TIMEZONE,
+    cron_schedule="0 0 1 1,4,7,10 *",
+    start=_START[:4] + "-01",
+    fmt="%Y-%m",
+    timezone=BUSINESS_TIMEZONE,
     end_offset=1,
 )
 yearly_partitions = dg.TimeWindowPartitionsDefinition(

@@ -4,7 +4,6 @@ The work is done by `jd_pipeline.ops.publish.publish_serving` (plain Python, use
 CLI too); this module only wraps it as a Dagster asset.
 """
 
-
 import dagster as dg
 
 from jd_pipeline.config import get_settings
@@ -43,7 +42,14 @@ def dbt_mart_keys(time_partitioned_only: bool = False) -> list[dg.AssetKey]:
 
 REPORT_KEYS: list[dg.AssetKey] = [
     dg.AssetKey(["reports", name])
-    for name in ("monthly_business_review", "campaign_recap", "opex", "agency_scorecard", "daily_flash", "rolling_plan")
+    for name in (
+        "monthly_business_review",
+        "campaign_recap",
+        "opex",
+        "agency_scorecard",
+        "daily_flash",
+        "rolling_plan",
+    )
 ]
 
 # Every dbt mart and report too: publish is the last step of a run, after everything it serves.
@@ -53,9 +59,7 @@ PUBLISH_DEPS: list[dg.AssetKey] = sorted(
 
 
 def _publish_metadata(result: PublishResult) -> dict[str, dg.MetadataValue | int | float | str]:
-    table_lines = "\n".join(
-        f"| `{t.qualified_name}` | {t.row_count:,} |" for t in result.tables
-    )
+    table_lines = "\n".join(f"| `{t.qualified_name}` | {t.row_count:,} |" for t in result.tables)
     return {
         "dagster/row_count": result.total_rows,
         "path": dg.MetadataValue.path(result.serving_path),
@@ -95,7 +99,9 @@ def _require_no_failed_gate(warehouse: WarehouseResource) -> None:
         "BI tools read only these. A failed or killed publish leaves them unchanged."
     ),
 )
-def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def serving_warehouse(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     _require_no_failed_gate(warehouse)
     settings = get_settings()
     result = publish_serving(settings)

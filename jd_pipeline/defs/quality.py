@@ -11,7 +11,6 @@
 Every check writes its result to `ops.dq_results`.
 """
 
-
 import time
 import warnings
 from collections.abc import Callable
@@ -31,8 +30,13 @@ GATE_KEY = dg.AssetKey(["quality", "dq_gate"])
 GATED_MART_KEYS = [
     dg.AssetKey(["marts", name])
     for name in (
-        "fct_sales_daily", "fct_pop_sales_by_province_daily", "fct_sku_funnel_daily", "fct_traffic_daily",
-        "fct_ads_daily", "fct_inventory_daily", "fct_sell_in_daily",
+        "fct_sales_daily",
+        "fct_pop_sales_by_province_daily",
+        "fct_sku_funnel_daily",
+        "fct_traffic_daily",
+        "fct_ads_daily",
+        "fct_inventory_daily",
+        "fct_sell_in_daily",
     )
 ]
 MAX_METADATA_CHARS = 4000
@@ -67,8 +71,11 @@ def to_check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
             "window": f"{outcome.window.start}..{outcome.window.end}",
             "seconds": float(outcome.details.get("seconds", 0.0)),
             "details": dg.MetadataValue.text(details[:MAX_METADATA_CHARS]),
-            **{k: float(v) for k, v in outcome.details.items()
-               if k in NUMERIC_DETAILS and isinstance(v, (int, float))},
+            **{
+                k: float(v)
+                for k, v in outcome.details.items()
+                if k in NUMERIC_DETAILS and isinstance(v, (int, float))
+            },
         },
     )
 
@@ -76,13 +83,22 @@ def to_check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
 def _crashed(spec: dg.AssetCheckSpec, window: Window, exc: Exception) -> CheckOutcome:
     """A check that could not run counts as failed at its own severity (recorded, so a blocking
     check that crashed closes the gate like one that failed)."""
-    return CheckOutcome(spec.key.name, spec.asset_key.to_user_string(), False,
-                        "error" if spec.blocking else "warn", f"check could not run: {type(exc).__name__}: {exc}",
-                        window, "check crashed", {"exception": repr(exc)[:2000]})
+    return CheckOutcome(
+        spec.key.name,
+        spec.asset_key.to_user_string(),
+        False,
+        "error" if spec.blocking else "warn",
+        f"check could not run: {type(exc).__name__}: {exc}",
+        window,
+        "check crashed",
+        {"exception": repr(exc)[:2000]},
+    )
 
 
 def run_and_record(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, layer: str,
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    layer: str,
     body: Callable[..., CheckOutcome],
 ) -> dg.AssetCheckResult:
     """Run a check body on the context's window, time it, write it to ops.dq_results."""
@@ -99,8 +115,10 @@ def run_and_record(
         outcome.details["layer"] = layer
         write_outcomes(conn, [outcome], context.run.run_id)
     log = context.log.info if outcome.passed else context.log.warning
-    log(f"{outcome.check_name} on {outcome.asset} [{window.start}..{window.end}): "
-        f"{'passed' if outcome.passed else outcome.severity.upper()} - {outcome.observed_value}")
+    log(
+        f"{outcome.check_name} on {outcome.asset} [{window.start}..{window.end}): "
+        f"{'passed' if outcome.passed else outcome.severity.upper()} - {outcome.observed_value}"
+    )
     return to_check_result(outcome)
 
 
@@ -121,7 +139,9 @@ def build_gx_check(source: str) -> dg.AssetChecksDefinition:
         pool=WAREHOUSE_POOL,
         metadata={"suite": str(spec.path.name), "expectations": spec.expectation_count, "layer": "gx"},
     )
-    def _gx_check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _gx_check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
         return run_and_record(context, warehouse, "gx", lambda conn, w: run_suite_on_window(conn, source, w))
 
     return _gx_check
@@ -140,7 +160,9 @@ def build_recon_check(spec: ReconSpec) -> dg.AssetChecksDefinition:
         pool=WAREHOUSE_POOL,
         metadata={"layer": "reconciliation", "severity": spec.severity},
     )
-    def _recon_check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _recon_check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
         return run_and_record(context, warehouse, "reconciliation", spec.fn)
 
     return _recon_check
@@ -148,9 +170,13 @@ def build_recon_check(spec: ReconSpec) -> dg.AssetChecksDefinition:
 
 def _gate_outcome(window: Window, failed: list, warned: int, considered: int) -> CheckOutcome:
     return CheckOutcome(
-        check_name="dq_gate", asset=GATE_ASSET, passed=not failed, severity="error",
+        check_name="dq_gate",
+        asset=GATE_ASSET,
+        passed=not failed,
+        severity="error",
         observed_value=f"{len(failed)} blocking failures, {warned} warnings, {considered} results considered",
-        window=window, description="data-quality gate",
+        window=window,
+        description="data-quality gate",
         details={"layer": "gate", "failed_checks": [f.describe() for f in failed]},
     )
 
@@ -202,8 +228,10 @@ def require_gate_open(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     with warehouse.get_connection() as conn:
         failed = failed_blocking_checks(conn, window)
     if failed:
-        raise dg.Failure(description=gate_message(failed, window),
-                         metadata={"failed_checks": dg.MetadataValue.json([f.describe() for f in failed])})
+        raise dg.Failure(
+            description=gate_message(failed, window),
+            metadata={"failed_checks": dg.MetadataValue.json([f.describe() for f in failed])},
+        )
 
 
 def build_checks() -> list[dg.AssetChecksDefinition]:

@@ -46,13 +46,18 @@ def _metadata(built: list[BuiltReport], seconds: float) -> dict[str, Any]:
     meta["latest_xlsx"] = dg.MetadataValue.path(str(latest.xlsx_path))
     meta["latest_pdf"] = dg.MetadataValue.path(str(latest.pdf_path))
     meta["latest_url"] = dg.MetadataValue.url(latest.html_path.resolve().as_uri())
-    meta["files"] = dg.MetadataValue.md("\n".join(
-        f"- `{b.report.brand}` {b.report.period}: [{b.html_path.name}]({b.html_path.resolve().as_uri()}) · "
-        f"`{b.xlsx_path.name}` · `{b.pdf_path.name}` ({b.seconds:.2f}s)"
-        for b in sorted(built, key=lambda b: (b.report.brand, b.report.period, b.report.file_stem))[-40:]
-    ))
+    meta["files"] = dg.MetadataValue.md(
+        "\n".join(
+            f"- `{b.report.brand}` {b.report.period}: [{b.html_path.name}]({b.html_path.resolve().as_uri()}) · "
+            f"`{b.xlsx_path.name}` · `{b.pdf_path.name}` ({b.seconds:.2f}s)"
+            for b in sorted(built, key=lambda b: (b.report.brand, b.report.period, b.report.file_stem))[-40:]
+        )
+    )
     meta["key_numbers"] = dg.MetadataValue.json(
-        {f"{b.report.brand}/{b.report.period}/{b.report.file_stem}": b.report.key_values() for b in built[-12:]}
+        {
+            f"{b.report.brand}/{b.report.period}/{b.report.file_stem}": b.report.key_values()
+            for b in built[-12:]
+        }
     )
     return meta
 

@@ -156,7 +156,11 @@ def _range_request(
     first, last = min(keys), max(keys)
     if first == last:
         return dg.RunRequest(
-            run_key=run_key, job_name=job_name, asset_selection=asset_selection, partition_key=first, tags=tags
+            run_key=run_key,
+            job_name=job_name,
+            asset_selection=asset_selection,
+            partition_key=first,
+            tags=tags,
         )
     return dg.RunRequest(
         run_key=run_key,
@@ -228,8 +232,9 @@ def nightly_monthly_run_requests(scheduled_time: datetime) -> list[dg.RunRequest
     ]
 
 
-def weekly_whole_table_tests_request(scheduled_time: datetime, step_names: Iterable[str] = DBT_STEP_NAMES
-                                     ) -> dg.RunRequest | dg.SkipReason:
+def weekly_whole_table_tests_request(
+    scheduled_time: datetime, step_names: Iterable[str] = DBT_STEP_NAMES
+) -> dg.RunRequest | dg.SkipReason:
     """The weekly run: yesterday's dbt build with `whole_table_tests` set on the dbt steps."""
     yesterday = _business_yesterday(scheduled_time).isoformat()
     if yesterday not in _valid_keys("daily", scheduled_time):
@@ -397,9 +402,7 @@ def _active_ingest_runs(instance: dg.DagsterInstance) -> int:
     count = 0
     for job_name in INGEST_JOB_NAMES.values():
         count += len(
-            instance.get_run_records(
-                dg.RunsFilter(job_name=job_name, statuses=_ACTIVE_STATUSES), limit=1
-            )
+            instance.get_run_records(dg.RunsFilter(job_name=job_name, statuses=_ACTIVE_STATUSES), limit=1)
         )
     return count
 
@@ -413,7 +416,9 @@ def _new_ingest_materializations(
     for kind, sources in auto.sources_by_period_kind().items():
         for source in sources:
             result = instance.fetch_materializations(
-                dg.AssetRecordsFilter(asset_key=dg.AssetKey(["raw", source]), after_storage_id=after_storage_id),
+                dg.AssetRecordsFilter(
+                    asset_key=dg.AssetKey(["raw", source]), after_storage_id=after_storage_id
+                ),
                 limit=MAX_RECORDS_PER_ASSET,
                 ascending=True,
             )

@@ -5,7 +5,6 @@ failing test stops every downstream asset in the same run; their results are als
 `ops.dq_results` so the quality gate blocks later runs too.
 """
 
-
 import json
 import os
 import shutil
@@ -48,9 +47,20 @@ def ensure_dbt_manifest() -> Path:
         return MANIFEST_PATH
     env = {**os.environ, "JD_DATA_DIR": str(get_settings().data_dir)}
     result = subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--quiet"],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
+        [
+            DBT_EXECUTABLE,
+            "parse",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--quiet",
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0 or not MANIFEST_PATH.exists():
         raise RuntimeError(f"`dbt parse` failed in {DBT_PROJECT_DIR}:\n{result.stdout}\n{result.stderr}")
@@ -144,7 +154,9 @@ def dbt_run_environment(variables: Mapping[str, str], whole_table_tests: bool = 
     return {
         "JD_DBT_MIN_DATE": variables.get("min_date", ""),
         "JD_DBT_MAX_DATE": variables.get("max_date", ""),
-        "JD_DBT_DQ_FULL_SCOPE": "true" if run_tests_on_whole_tables(variables, whole_table_tests) else "false",
+        "JD_DBT_DQ_FULL_SCOPE": "true"
+        if run_tests_on_whole_tables(variables, whole_table_tests)
+        else "false",
     }
 
 
@@ -181,7 +193,10 @@ def _row_counts(warehouse: WarehouseResource, keys: set[dg.AssetKey]) -> dict[dg
 
 
 def _run_dbt(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    config: DbtBuildConfig,
 ) -> Iterator[Any]:
     os.environ["JD_DATA_DIR"] = str(get_settings().data_dir)
     brands = configured_brands()
@@ -190,8 +205,10 @@ def _run_dbt(
         write_config_tables(conn, brands)
     variables = dbt_vars(context)
     run_environment = dbt_run_environment(variables, config.whole_table_tests)
-    context.log.info(f"dbt build, window {variables or 'none (whole tables)'}, "
-                     f"tests on {'whole tables' if run_environment['JD_DBT_DQ_FULL_SCOPE'] == 'true' else 'the window'}")
+    context.log.info(
+        f"dbt build, window {variables or 'none (whole tables)'}, "
+        f"tests on {'whole tables' if run_environment['JD_DBT_DQ_FULL_SCOPE'] == 'true' else 'the window'}"
+    )
     with environment(run_environment):
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     # Buffer dbt's events: row counts can only be read once dbt has released the DuckDB file.
@@ -253,8 +270,12 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     }
 
     @dbt_assets(**common, exclude=AFTER_FORECAST_SELECTOR, name="dbt_warehouse")
-    def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
-                      config: DbtBuildConfig):
+    def dbt_warehouse(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        config: DbtBuildConfig,
+    ):
         """Staging views, intermediate logic and the published marts, incremental on the day window."""
         yield from _run_dbt(context, dbt, warehouse, config)
 
@@ -263,7 +284,9 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
 
     @dbt_assets(**common, select=AFTER_FORECAST_SELECTOR, name="dbt_after_forecast")
     def dbt_after_forecast(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
         config: DbtBuildConfig,
     ):
         """Marts that set the plan beside the demand forecast (built after the forecast asset)."""

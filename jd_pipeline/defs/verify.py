@@ -6,7 +6,6 @@ mart from raw into a scratch warehouse and compares it with the working one, tab
 differing keys: the incremental nightly runs no longer equal a rebuild.
 """
 
-
 import dagster as dg
 
 from jd_pipeline.config import BUSINESS_TIMEZONE, get_settings
@@ -27,12 +26,19 @@ def verify_rebuild_equality(context: dg.OpExecutionContext) -> dg.Output[int]:
             description=result.render(),
             metadata={"tables_differing": [d.table for d in result.differences]},
         )
-    return dg.Output(result.tables_compared, metadata={
-        "tables_compared": result.tables_compared, "seconds": dg.MetadataValue.float(result.seconds)})
+    return dg.Output(
+        result.tables_compared,
+        metadata={
+            "tables_compared": result.tables_compared,
+            "seconds": dg.MetadataValue.float(result.seconds),
+        },
+    )
 
 
-@dg.job(description="jd-pipeline verify: the working marts equal a rebuild from raw (table by table).",
-        tags={"jd/stage": "warehouse"})
+@dg.job(
+    description="jd-pipeline verify: the working marts equal a rebuild from raw (table by table).",
+    tags={"jd/stage": "warehouse"},
+)
 def weekly_verify_job() -> None:
     verify_rebuild_equality()
 
@@ -42,8 +48,11 @@ weekly_verify = dg.ScheduleDefinition(
     job=weekly_verify_job,
     cron_schedule=WEEKLY_VERIFY_CRON,
     execution_timezone=BUSINESS_TIMEZONE,
-    default_status=(dg.DefaultScheduleStatus.RUNNING if auto.env_flag("JD_AUTOMATION_ON")
-                    else dg.DefaultScheduleStatus.STOPPED),
+    default_status=(
+        dg.DefaultScheduleStatus.RUNNING
+        if auto.env_flag("JD_AUTOMATION_ON")
+        else dg.DefaultScheduleStatus.STOPPED
+    ),
     description="Sundays 07:00: rebuild the marts from raw and compare with the working warehouse.",
 )
 

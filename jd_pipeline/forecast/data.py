@@ -100,12 +100,16 @@ def load_series(conn: duckdb.DuckDBPyConnection, history: pd.DataFrame) -> pd.Da
     launch_date, delist_date, status. SKUs of the master without sales are included (new SKUs)."""
     if not table_exists(conn, "marts", "dim_sku"):
         return _unmapped(pd.Index(history["unique_id"].unique()))
-    frame = conn.execute("""
+    frame = (
+        conn.execute("""
         select brand || '|' || store_type || '|' || sku_id as unique_id, brand, store_type, sku_id,
                coalesce(category, '(unmapped)') as category, coalesce(subcategory, '(unmapped)') as subcategory,
                launch_date, delist_date, status
         from marts.dim_sku where store_type in ('pop', 'self')
-    """).df().set_index("unique_id")
+    """)
+        .df()
+        .set_index("unique_id")
+    )
     for col in ("launch_date", "delist_date"):
         frame[col] = pd.to_datetime(frame[col])
     missing = pd.Index(history["unique_id"].unique()).difference(frame.index)
@@ -115,9 +119,19 @@ def load_series(conn: duckdb.DuckDBPyConnection, history: pd.DataFrame) -> pd.Da
 def _unmapped(ids: pd.Index) -> pd.DataFrame:
     """Series that sold but are not in the product master: one (unmapped) group, no life-cycle dates."""
     parts = ids.to_series().str.split("|", n=2, expand=True) if len(ids) else pd.DataFrame(columns=[0, 1, 2])
-    return pd.DataFrame({"brand": parts[0], "store_type": parts[1], "sku_id": parts[2],
-                         "category": "(unmapped)", "subcategory": "(unmapped)",
-                         "launch_date": pd.NaT, "delist_date": pd.NaT, "status": None}, index=ids)
+    return pd.DataFrame(
+        {
+            "brand": parts[0],
+            "store_type": parts[1],
+            "sku_id": parts[2],
+            "category": "(unmapped)",
+            "subcategory": "(unmapped)",
+            "launch_date": pd.NaT,
+            "delist_date": pd.NaT,
+            "status": None,
+        },
+        index=ids,
+    )
 
 
 def load_panel(conn: duckdb.DuckDBPyConnection, hz: Horizon) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -169,14 +183,22 @@ def load_panel(conn: duckdb.DuckDBPyConnection, hz: Horizon) -> tuple[pd.DataFra
 
 
 def write_forecast(
-    conn: duckdb.DuckDBPyConnection, hz: Horizon, output: ForecastOutput, history: pd.DataFrame,
-    future: pd.DataFrame, series: pd.DataFrame | None = None,
+    conn: duckdb.DuckDBPyConnection,
+    hz: Horizon,
+    output: ForecastOutput,
+    history: pd.DataFrame,
+    future: pd.DataFrame,
+    series: pd.DataFrame | None = None,
 ) -> int:
     """Replace the rows of `as_of_date` in marts.fct_demand_forecast; returns rows written."""
     conn.execute(DDL)
-    present = {r[0] for r in conn.execute(
-        "select column_name from information_schema.columns where table_schema = 'marts' "
-        "and table_name = 'fct_demand_forecast'").fetchall()}
+    present = {
+        r[0]
+        for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            "and table_name = 'fct_demand_forecast'"
+        ).fetchall()
+    }
     for name, kind in ADDED_COLUMNS.items():
         if name not in present:
             conn.execute(f"alter table {FORECAST_TABLE} add column {name} {kind}")
@@ -191,9 +213,21 @@ def write_forecast(
     fc["brand"], fc["store_type"], fc["sku_id"] = parts[0], parts[1], parts[2]
     if series is not None and len(series):
         fc = fc.join(series[["category", "subcategory"]], on="unique_id")
-    for col in ("category", "subcategory", "forecast_kind", "history_class", "backtest_windows",
-                "group_backtest_wape", "group_baseline_wape", "interval_coverage", "backtest_wape",
-                "baseline_model", "baseline_wape", "campaign_days", "history_months"):
+    for col in (
+        "category",
+        "subcategory",
+        "forecast_kind",
+        "history_class",
+        "backtest_windows",
+        "group_backtest_wape",
+        "group_baseline_wape",
+        "interval_coverage",
+        "backtest_wape",
+        "baseline_model",
+        "baseline_wape",
+        "campaign_days",
+        "history_months",
+    ):
         if col not in fc:
             fc[col] = None
     fc["history_months"] = fc["history_months"].fillna(0)

@@ -22,7 +22,11 @@ from jd_pipeline.forecast.model import SHORT_MIN_MONTHS
 
 CURVE_MIN_SKUS = 3
 SCALE_BOUNDS = (0.25, 4.0)
-LEVELS = (("brand", "store_type", "subcategory"), ("brand", "store_type", "category"), ("brand", "store_type"))
+LEVELS = (
+    ("brand", "store_type", "subcategory"),
+    ("brand", "store_type", "category"),
+    ("brand", "store_type"),
+)
 
 
 def _month_index(values: pd.Series) -> pd.Series:
@@ -79,14 +83,14 @@ def new_sku_ids(series: pd.DataFrame, history: pd.DataFrame, months: tuple[date,
     first = pd.Timestamp(months[0])
     last = pd.Timestamp(months[-1]) + pd.offsets.MonthEnd(0)
     launch = pd.to_datetime(series["launch_date"])
-    young = (launch <= last) & (_month_index(pd.Series([first])).iloc[0] - _month_index(launch) < SHORT_MIN_MONTHS)
+    young = (launch <= last) & (
+        _month_index(pd.Series([first])).iloc[0] - _month_index(launch) < SHORT_MIN_MONTHS
+    )
     lengths = history.groupby("unique_id")["ds"].count().reindex(series.index).fillna(0)
     return series.index[young.fillna(False) & (lengths < SHORT_MIN_MONTHS)]
 
 
-def forecast_new_skus(
-    history: pd.DataFrame, series: pd.DataFrame, months: tuple[date, ...]
-) -> pd.DataFrame:
+def forecast_new_skus(history: pd.DataFrame, series: pd.DataFrame, months: tuple[date, ...]) -> pd.DataFrame:
     """Launch-curve forecast rows (unique_id, ds, forecast_units, lower, upper, model, forecast_kind)."""
     ids = new_sku_ids(series, history, months)
     curves = launch_curves(history, series)
@@ -142,7 +146,11 @@ def delisted_share(series: pd.DataFrame, months: tuple[date, ...], as_of: date) 
 
 
 def apply_lifecycle(
-    forecasts: pd.DataFrame, history: pd.DataFrame, series: pd.DataFrame, months: tuple[date, ...], as_of: date,
+    forecasts: pd.DataFrame,
+    history: pd.DataFrame,
+    series: pd.DataFrame,
+    months: tuple[date, ...],
+    as_of: date,
 ) -> pd.DataFrame:
     """The statistical forecast with new SKUs replaced by their launch curve and delisted SKUs zeroed."""
     new = forecast_new_skus(history, series, months)

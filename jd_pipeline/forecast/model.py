@@ -103,7 +103,9 @@ class ForecastOutput:
         scored = self.backtest.dropna(subset=["lower", "upper"]) if len(self.backtest) else self.backtest
         if not len(scored):
             return None
-        return float(((scored["y"] >= scored["lower"] - 1e-9) & (scored["y"] <= scored["upper"] + 1e-9)).mean())
+        return float(
+            ((scored["y"] >= scored["lower"] - 1e-9) & (scored["y"] <= scored["upper"] + 1e-9)).mean()
+        )
 
     @property
     def beats_baseline(self) -> bool | None:
@@ -146,14 +148,21 @@ def candidates(history_class: str, min_train: int) -> tuple[dict[str, object], s
         }
         if min_train >= DRIFT_MIN_TRAIN:
             models["SeasonalDrift_campaign"] = ARIMA(
-                order=(0, 0, 0), seasonal_order=(0, 1, 0), season_length=SEASON, include_constant=True,
+                order=(0, 0, 0),
+                seasonal_order=(0, 1, 0),
+                season_length=SEASON,
+                include_constant=True,
                 alias="SeasonalDrift_campaign",
             )
         if min_train >= AUTOARIMA_MIN_TRAIN:
             models["AutoARIMA_campaign"] = AutoARIMA(season_length=SEASON, alias="AutoARIMA_campaign")
         return models, "SeasonalNaive", ("SeasonalNaive", "AutoETS_seasonal", "ARX_campaign")
     if history_class == "annual":
-        return {"SeasonalNaive": SeasonalNaive(season_length=SEASON, alias="SeasonalNaive")}, "SeasonalNaive", ()
+        return (
+            {"SeasonalNaive": SeasonalNaive(season_length=SEASON, alias="SeasonalNaive")},
+            "SeasonalNaive",
+            (),
+        )
     if history_class == "short":
         return (
             {
@@ -172,7 +181,8 @@ def history_class(length: pd.Series) -> pd.Series:
     return pd.Series(
         np.select(
             [length >= SEASONAL_MIN_MONTHS, length >= SEASON, length >= SHORT_MIN_MONTHS],
-            ["seasonal", "annual", "short"], "tiny",
+            ["seasonal", "annual", "short"],
+            "tiny",
         ),
         index=length.index,
     )
@@ -194,8 +204,9 @@ def _with_combo(frame: pd.DataFrame, members: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _sf(models: dict[str, object], n_series: int) -> StatsForecast:
-    return StatsForecast(models=list(models.values()), freq="MS", n_jobs=forecast_jobs(n_series),
-                         fallback_model=Naive())
+    return StatsForecast(
+        models=list(models.values()), freq="MS", n_jobs=forecast_jobs(n_series), fallback_model=Naive()
+    )
 
 
 def _frame(panel: pd.DataFrame) -> pd.DataFrame:
@@ -203,7 +214,9 @@ def _frame(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------- backtest
-def _backtest_class(panel: pd.DataFrame, cls: str, lengths: pd.Series, horizon: int) -> tuple[pd.DataFrame, list[str], str]:
+def _backtest_class(
+    panel: pd.DataFrame, cls: str, lengths: pd.Series, horizon: int
+) -> tuple[pd.DataFrame, list[str], str]:
     """Cross-validation rows of every candidate for one history class, bucketed by window count."""
     ids_windows = lengths.map(lambda n: windows_for(cls, int(n), horizon))
     frames = []
@@ -293,13 +306,39 @@ def _fit_class(
             lo, hi = _bounds(last["chosen"], q_train)
             cv.loc[last.index, "lower"], cv.loc[last.index, "upper"] = lo, hi
             cover = float(((last["y"] >= lo - 1e-9) & (last["y"] <= hi + 1e-9)).mean()) if len(last) else None
-            results.append(GroupResult(
-                cls, store, cat, chosen_by_group[(store, cat)], baseline, int(g["unique_id"].nunique()),
-                int(g["windows"].max()), wape(g["y"], g["chosen"]), wape(g["y"], g["baseline"]),
-                float(g["y"].sum()), cover, _choose(g, aliases, baseline)[1],
-            ))
-        bt_rows.append(cv[["unique_id", "ds", "cutoff", "y", "chosen", "baseline", "lower", "upper",
-                           "store_type", "category", "windows"]].assign(history_class=cls))
+            results.append(
+                GroupResult(
+                    cls,
+                    store,
+                    cat,
+                    chosen_by_group[(store, cat)],
+                    baseline,
+                    int(g["unique_id"].nunique()),
+                    int(g["windows"].max()),
+                    wape(g["y"], g["chosen"]),
+                    wape(g["y"], g["baseline"]),
+                    float(g["y"].sum()),
+                    cover,
+                    _choose(g, aliases, baseline)[1],
+                )
+            )
+        bt_rows.append(
+            cv[
+                [
+                    "unique_id",
+                    "ds",
+                    "cutoff",
+                    "y",
+                    "chosen",
+                    "baseline",
+                    "lower",
+                    "upper",
+                    "store_type",
+                    "category",
+                    "windows",
+                ]
+            ].assign(history_class=cls)
+        )
     needed = sorted(set(chosen_by_group.values()) | {baseline})
     use = {a: m for a, m in models_all.items() if a in needed or (COMBO in needed and a in members)}
     fc = _sf(use, len(lengths)).forecast(
@@ -309,7 +348,9 @@ def _fit_class(
     fc = fc.join(gkey, on="unique_id")
     model = fc.apply(lambda r: chosen_by_group.get((r["store_type"], r["category"]), baseline), axis=1)
     point = np.maximum(_pick(fc, model), 0.0)
-    rows = pd.DataFrame({"unique_id": fc["unique_id"], "ds": fc["ds"], "forecast_units": point, "model": model})
+    rows = pd.DataFrame(
+        {"unique_id": fc["unique_id"], "ds": fc["ds"], "forecast_units": point, "model": model}
+    )
     rows["forecast_kind"] = "model"
     rows["history_class"] = cls
     rows["baseline_model"] = baseline
@@ -318,7 +359,9 @@ def _fit_class(
     for key, idx in rows.groupby([fc["store_type"], fc["category"]]).groups.items():
         q = q_by_group.get(key)
         if q is not None:
-            lo[rows.index.get_indexer(idx)], hi[rows.index.get_indexer(idx)] = _bounds(rows.loc[idx, "forecast_units"], q)
+            lo[rows.index.get_indexer(idx)], hi[rows.index.get_indexer(idx)] = _bounds(
+                rows.loc[idx, "forecast_units"], q
+            )
     rows["lower"], rows["upper"] = lo, hi
     backtest = pd.concat(bt_rows, ignore_index=True) if bt_rows else pd.DataFrame()
     return _ClassFit(rows, backtest, results)
@@ -333,13 +376,19 @@ def _pick(frame: pd.DataFrame, model: pd.Series) -> np.ndarray:
     return out
 
 
-def _annotate(rows: pd.DataFrame, backtest: pd.DataFrame, groups: list[GroupResult], series: pd.DataFrame) -> pd.DataFrame:
+def _annotate(
+    rows: pd.DataFrame, backtest: pd.DataFrame, groups: list[GroupResult], series: pd.DataFrame
+) -> pd.DataFrame:
     """Per-series backtest WAPE (chosen and baseline, all windows) and the group's figures."""
     if len(backtest):
         per = backtest.groupby("unique_id").apply(
-            lambda g: pd.Series({"backtest_wape": wape(g["y"], g["chosen"]),
-                                 "baseline_wape": wape(g["y"], g["baseline"]),
-                                 "backtest_windows": g["cutoff"].nunique()}),
+            lambda g: pd.Series(
+                {
+                    "backtest_wape": wape(g["y"], g["chosen"]),
+                    "baseline_wape": wape(g["y"], g["baseline"]),
+                    "backtest_windows": g["cutoff"].nunique(),
+                }
+            ),
             include_groups=False,
         )
         rows = rows.join(per, on="unique_id")
@@ -347,9 +396,18 @@ def _annotate(rows: pd.DataFrame, backtest: pd.DataFrame, groups: list[GroupResu
         if col not in rows:
             rows[col] = np.nan
     table = pd.DataFrame(
-        [(g.history_class, g.store_type, g.category, g.backtest_wape, g.baseline_wape, g.coverage) for g in groups],
-        columns=["history_class", "store_type", "category", "group_backtest_wape", "group_baseline_wape",
-                 "interval_coverage"],
+        [
+            (g.history_class, g.store_type, g.category, g.backtest_wape, g.baseline_wape, g.coverage)
+            for g in groups
+        ],
+        columns=[
+            "history_class",
+            "store_type",
+            "category",
+            "group_backtest_wape",
+            "group_baseline_wape",
+            "interval_coverage",
+        ],
     )
     rows = rows.join(series[["store_type", "category"]], on="unique_id")
     rows = rows.merge(table, on=["history_class", "store_type", "category"], how="left")
@@ -357,7 +415,10 @@ def _annotate(rows: pd.DataFrame, backtest: pd.DataFrame, groups: list[GroupResu
 
 
 def run_forecast(
-    panel: pd.DataFrame, future_x: pd.DataFrame, series: pd.DataFrame | None = None, horizon: int = HORIZON,
+    panel: pd.DataFrame,
+    future_x: pd.DataFrame,
+    series: pd.DataFrame | None = None,
+    horizon: int = HORIZON,
 ) -> ForecastOutput:
     """Forecast `horizon` months after each series' last month.
 
@@ -384,11 +445,16 @@ def run_forecast(
             log.info("forecast class %s: %s series, %s groups", cls, len(members), len(fit.groups))
             fits.append(fit)
     rows = pd.concat([f.rows for f in fits], ignore_index=True) if fits else _empty_rows()
-    backtest = pd.concat([f.backtest for f in fits if len(f.backtest)], ignore_index=True) \
-        if any(len(f.backtest) for f in fits) else pd.DataFrame()
+    backtest = (
+        pd.concat([f.backtest for f in fits if len(f.backtest)], ignore_index=True)
+        if any(len(f.backtest) for f in fits)
+        else pd.DataFrame()
+    )
     groups = [g for f in fits for g in f.groups]
     rows = _borrow_intervals(rows, backtest, series)
-    return ForecastOutput(forecasts=_annotate(rows, backtest, groups, series), groups=groups, backtest=backtest)
+    return ForecastOutput(
+        forecasts=_annotate(rows, backtest, groups, series), groups=groups, backtest=backtest
+    )
 
 
 def _borrow_intervals(rows: pd.DataFrame, backtest: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
@@ -401,8 +467,11 @@ def _borrow_intervals(rows: pd.DataFrame, backtest: pd.DataFrame, series: pd.Dat
         return rows
     resid = _relative(backtest["y"], backtest["chosen"])
     pooled = _quantiles(resid)
-    by_group = {k: _quantiles(r) for k, r in resid.groupby([backtest["store_type"], backtest["category"]])
-                if len(r) >= MIN_CONFORMAL}
+    by_group = {
+        k: _quantiles(r)
+        for k, r in resid.groupby([backtest["store_type"], backtest["category"]])
+        if len(r) >= MIN_CONFORMAL
+    }
     keys = series.loc[rows.loc[missing, "unique_id"], ["store_type", "category"]]
     q = [by_group.get((st, cat), pooled) for st, cat in zip(keys["store_type"], keys["category"])]
     point = rows.loc[missing, "forecast_units"].to_numpy(dtype=float)
@@ -421,5 +490,16 @@ def _series_frame(series: pd.DataFrame | None, ids: np.ndarray) -> pd.DataFrame:
 
 
 def _empty_rows() -> pd.DataFrame:
-    return pd.DataFrame(columns=["unique_id", "ds", "forecast_units", "model", "forecast_kind", "history_class",
-                                 "baseline_model", "lower", "upper"])
+    return pd.DataFrame(
+        columns=[
+            "unique_id",
+            "ds",
+            "forecast_units",
+            "model",
+            "forecast_kind",
+            "history_class",
+            "baseline_model",
+            "lower",
+            "upper",
+        ]
+    )

@@ -36,12 +36,24 @@ SOURCE = "jd_ads"
 ROWS_PER_DAY = 15_000
 LINES = list(ref.AD_LINE_MIX)
 ROLES = Roles(
-    ids=("计划ID", "单元ID", "跟单SKU ID"), required="跟单SKU ID", date="日期", money=("总费用", "直接订单金额"),
-    numeric=("展现数", "点击数", "总购物车数"), name="推广计划", sku="跟单SKU ID", product_line="产品线",
+    ids=("计划ID", "单元ID", "跟单SKU ID"),
+    required="跟单SKU ID",
+    date="日期",
+    money=("总费用", "直接订单金额"),
+    numeric=("展现数", "点击数", "总购物车数"),
+    name="推广计划",
+    sku="跟单SKU ID",
+    product_line="产品线",
     header_variants={"点击率": "点击率(%)", "总费用": "花费", "推广计划": " 推广计划 "},
 )
-SHORT = {"kuaiche": "快车", "recommendation": "推荐", "smart": "智投", "display": "展位",
-         "brand_juxiao": "聚效", "offsite": "站外"}
+SHORT = {
+    "kuaiche": "快车",
+    "recommendation": "推荐",
+    "smart": "智投",
+    "display": "展位",
+    "brand_juxiao": "聚效",
+    "offsite": "站外",
+}
 PURPOSES = ["核心词", "品牌词", "竞品词", "拉新", "再营销", "大促", "新品", "日常"]
 
 
@@ -112,7 +124,7 @@ def build_structure(cfg: Config, brand: Brand, products: Products) -> AdsStructu
         for a in range(6):
             ag_names.append(f"{nm}-单元{a + 1}")
     sku = rng.choice(len(products), n, p=pop_w / pop_w.sum())
-    key = (ag * len(products) + sku)
+    key = ag * len(products) + sku
     _, keep = np.unique(key, return_index=True)
     keep.sort()
     mix = np.array([ref.AD_LINE_MIX[k][1:] for k in LINES])
@@ -120,7 +132,12 @@ def build_structure(cfg: Config, brand: Brand, products: Products) -> AdsStructu
     m = len(line)
     price_level = products.price_cents.mean() / 40_000
     return AdsStructure(
-        line=line, campaign=camp, adgroup=ag, sku=sku, campaign_name=names, adgroup_name=ag_names,
+        line=line,
+        campaign=camp,
+        adgroup=ag,
+        sku=sku,
+        campaign_name=names,
+        adgroup_name=ag_names,
         campaign_line=np.array(camp_line),
         base_imp=rng.lognormal(np.log(1700 * price_level**0.5), 0.9, m),
         ctr=mix[line, 0] * rng.lognormal(0, 0.3, m),
@@ -137,15 +154,20 @@ def line_names(cfg: Config, d: date) -> list[str]:
     return [ref.PRODUCT_LINES[k][which] for k in LINES]
 
 
-def generate_ads(cfg: Config, brand: Brand, products: Products, sink: Sink, days_slice: slice = slice(None)) -> AdsAgg:
+def generate_ads(
+    cfg: Config, brand: Brand, products: Products, sink: Sink, days_slice: slice = slice(None)
+) -> AdsAgg:
     """`days_slice`: generate only these days of the range (aggregates stay full-size, zero elsewhere)."""
     s = build_structure(cfg, brand, products)
     days = cfg.days
     fac = day_factor(days, brand, cfg.start)
     fac = fac / fac.mean()
     camps = campaigns_between(cfg.start, cfg.end, brand)
-    agg = AdsAgg(np.zeros((len(days), 2), np.int64), np.zeros((len(days), 2, len(LINES)), np.int64),
-                 np.zeros((len(days), 2), np.int64))
+    agg = AdsAgg(
+        np.zeros((len(days), 2), np.int64),
+        np.zeros((len(days), 2, len(LINES)), np.int64),
+        np.zeros((len(days), 2), np.int64),
+    )
     offsets = pull_offsets(cfg.ads_pulls)
     active = products.active(days)
     account = brand.short + ref.ACCOUNT_SUFFIX
@@ -220,9 +242,20 @@ def generate_ads(cfg: Config, brand: Brand, products: Products, sink: Sink, days
             ]
             roi_v = np.divide(ad + ai, cost, out=np.zeros(len(cost)), where=cost > 0)
             roi = Col("ROI", F.sparse(lambda x: F.decimal(x, 2), roi_v, "0.00"), True)
-            cols = [_copy(fixed_g), *attrib, _copy(tail_g), roi,
-                    Col("转化周期", F.const(f"{ref.ATTRIBUTION_DAYS}天", len(r)))]
-            sink.emit(SOURCE, Sheet(cols), period=d.isoformat(),
-                      filename=f"京准通自定义报表_{stamp}_pulled{pulled:%Y%m%d}.csv",
-                      delivered=pulled, hour=5, roles=ROLES)
+            cols = [
+                _copy(fixed_g),
+                *attrib,
+                _copy(tail_g),
+                roi,
+                Col("转化周期", F.const(f"{ref.ATTRIBUTION_DAYS}天", len(r))),
+            ]
+            sink.emit(
+                SOURCE,
+                Sheet(cols),
+                period=d.isoformat(),
+                filename=f"京准通自定义报表_{stamp}_pulled{pulled:%Y%m%d}.csv",
+                delivered=pulled,
+                hour=5,
+                roles=ROLES,
+            )
     return agg

@@ -49,9 +49,23 @@ from jd_pipeline.generate.sz import generate_sz
 from jd_pipeline.generate.vc import generate_vc
 
 SOURCES = [
-    "jd_pop_orders", "jd_vc_sales", "jd_vc_inventory", "jd_vc_purchase_orders", "jd_sz_sku", "jd_sz_traffic",
-    "jd_sz_industry", "jd_ads", "tp_action_plan", "tp_team_kpi", "tp_campaign_plan", "fin_sales_plan",
-    "fin_opex_budget", "fin_opex_actuals", "ref_products", "fin_region_budget", "ref_regions",
+    "jd_pop_orders",
+    "jd_vc_sales",
+    "jd_vc_inventory",
+    "jd_vc_purchase_orders",
+    "jd_sz_sku",
+    "jd_sz_traffic",
+    "jd_sz_industry",
+    "jd_ads",
+    "tp_action_plan",
+    "tp_team_kpi",
+    "tp_campaign_plan",
+    "fin_sales_plan",
+    "fin_opex_budget",
+    "fin_opex_actuals",
+    "ref_products",
+    "fin_region_budget",
+    "ref_regions",
 ]
 TASKS = {"pop": 1, "vc": 2, "ads": 3, "rest": 4}
 # The heavy daily sources run as fixed day chunks (independent of `workers`, so output is too).
@@ -75,13 +89,19 @@ class GenerationSummary:
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return (f"{self.files} files, {self.rows} rows, {self.bytes / 1e6:.1f} MB for {', '.join(self.brands)} "
-                f"{self.start}..{self.end}; {self.faults} planted faults (manifest {self.manifest})")
+        return (
+            f"{self.files} files, {self.rows} rows, {self.bytes / 1e6:.1f} MB for {', '.join(self.brands)} "
+            f"{self.start}..{self.end}; {self.faults} planted faults (manifest {self.manifest})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d.update(out=str(self.out), manifest=str(self.manifest), start=self.start.isoformat(),
-                 end=self.end.isoformat())
+        d.update(
+            out=str(self.out),
+            manifest=str(self.manifest),
+            start=self.start.isoformat(),
+            end=self.end.isoformat(),
+        )
         return d
 
 
@@ -89,8 +109,9 @@ def _run_task(cfg: Config, brand_index: int, task: str, inputs: dict | None = No
     t0, c0 = time.perf_counter(), _cpu()
     brand = make_brand(brand_index)
     products = make_products(cfg, brand)
-    log = FaultLog(cfg.faults, cfg.rng(SOURCE_CODES["faults"], brand.index, TASKS[task], chunk),
-                   kinds=cfg.fault_kinds)
+    log = FaultLog(
+        cfg.faults, cfg.rng(SOURCE_CODES["faults"], brand.index, TASKS[task], chunk), kinds=cfg.fault_kinds
+    )
     sink = Sink(cfg.out, brand.code, log)
     n = CHUNKS.get(task, 1)
     nd = len(cfg.days)
@@ -105,8 +126,16 @@ def _run_task(cfg: Config, brand_index: int, task: str, inputs: dict | None = No
     else:
         assert inputs is not None
         _rest(cfg, brand, products, sink, inputs)
-    return {"task": task, "chunk": chunk, "brand": brand.code, "agg": agg, "stats": sink.stats,
-            "faults": log.records, "seconds": time.perf_counter() - t0, "cpu": _cpu() - c0}
+    return {
+        "task": task,
+        "chunk": chunk,
+        "brand": brand.code,
+        "agg": agg,
+        "stats": sink.stats,
+        "faults": log.records,
+        "seconds": time.perf_counter() - t0,
+        "cpu": _cpu() - c0,
+    }
 
 
 def _cpu() -> float:
@@ -163,13 +192,23 @@ def _stray(cfg: Config, brand, sink: Sink) -> None:
         return
     always = brand.index == 0
     if sink.log.allowed("path_outside_zone") and (always or sink.log.hit()):
-        sink.stray("jd_pop_orders", "path_outside_zone",
-                   f"jd_pop_orders/{brand.code}/{d.isoformat()}/京麦订单导出_{d:%Y%m%d}_link.csv", cfg.asof)
+        sink.stray(
+            "jd_pop_orders",
+            "path_outside_zone",
+            f"jd_pop_orders/{brand.code}/{d.isoformat()}/京麦订单导出_{d:%Y%m%d}_link.csv",
+            cfg.asof,
+        )
     if sink.log.allowed("unexpected_path") and (always or sink.log.hit()):
-        sink.stray("jd_vc_sales", "unexpected_path", f"jd_vc_sales/{brand.code}/{d.isoformat()}/~$临时 文件(1).xlsx",
-                   cfg.asof)
+        sink.stray(
+            "jd_vc_sales",
+            "unexpected_path",
+            f"jd_vc_sales/{brand.code}/{d.isoformat()}/~$临时 文件(1).xlsx",
+            cfg.asof,
+        )
     if sink.log.allowed("unexpected_path") and (always or sink.log.hit()):
-        sink.stray("unknown", "unexpected_path", f"jd_unknown_export/{brand.code}/{d:%Y-%m}/导出.csv", cfg.asof)
+        sink.stray(
+            "unknown", "unexpected_path", f"jd_unknown_export/{brand.code}/{d:%Y-%m}/导出.csv", cfg.asof
+        )
 
 
 def generate(
@@ -228,16 +267,25 @@ def generate(
     records.sort(key=lambda x: (x["file"], x["row"] if x["row"] is not None else -1, x["kind"]))
     mark_superseded(out, records)
     summary = GenerationSummary(
-        out=out, manifest=manifest, brands=[make_brand(i).code for i in range(brands)], start=start, end=end,
-        files=sum(s.files for s in stats.values()), rows=sum(s.rows for s in stats.values()),
-        bytes=sum(s.bytes for s in stats.values()), faults=len(records), seconds=0.0,
+        out=out,
+        manifest=manifest,
+        brands=[make_brand(i).code for i in range(brands)],
+        start=start,
+        end=end,
+        files=sum(s.files for s in stats.values()),
+        rows=sum(s.rows for s in stats.values()),
+        bytes=sum(s.bytes for s in stats.values()),
+        faults=len(records),
+        seconds=0.0,
         by_source={k: asdict(v) for k, v in stats.items()},
     )
     _write_manifest(cfg, manifest, summary, records)
     write_brand_config(out.parent / "brands.yaml", [make_brand(i) for i in range(brands)])
     summary.seconds = round(time.perf_counter() - t0, 2)
-    say(f"done: {summary.files} files, {summary.rows} rows, {summary.bytes / 1e6:.1f} MB, "
-        f"{summary.faults} planted faults in {summary.seconds}s; manifest {manifest}")
+    say(
+        f"done: {summary.files} files, {summary.rows} rows, {summary.bytes / 1e6:.1f} MB, "
+        f"{summary.faults} planted faults in {summary.seconds}s; manifest {manifest}"
+    )
     return summary
 
 
@@ -314,7 +362,11 @@ def _strip(results: list[dict]) -> list[dict]:
 
 
 UNREADABLE = {"wrong_encoding", "empty_file", "missing_required_header", "xlsx_really_csv"}
-VERSIONED = {"fin_sales_plan", "fin_opex_budget", "fin_region_budget"}  # every file is its own unit (all versions kept)
+VERSIONED = {
+    "fin_sales_plan",
+    "fin_opex_budget",
+    "fin_region_budget",
+}  # every file is its own unit (all versions kept)
 _PULLED = re.compile(r"_pulled(\d{8})")
 
 
@@ -328,13 +380,17 @@ def mark_superseded(out: Path, records: list[dict]) -> None:
     replaces (the loader never reads it, so the fault is not observable there)."""
     listing: dict[Path, list[Path]] = {}
     unreadable = {out / r["file"] for r in records if r["kind"] in UNREADABLE}
-    unreadable |= {out / r["file"] for r in records if r["kind"] == "same_file_twice" and out / r["detail"] in unreadable}
+    unreadable |= {
+        out / r["file"] for r in records if r["kind"] == "same_file_twice" and out / r["detail"] in unreadable
+    }
     for r in records:
         p = out / r["file"]
         r["superseded"] = False
         if r["source"] in VERSIONED or p.is_symlink() or not p.is_file():
             continue
-        sibs = listing.setdefault(p.parent, [q for q in p.parent.iterdir() if q.is_file() and not q.is_symlink()])
+        sibs = listing.setdefault(
+            p.parent, [q for q in p.parent.iterdir() if q.is_file() and not q.is_symlink()]
+        )
         own = _newness(p)
         for q in sibs:
             if q != p and q not in unreadable and _newness(q) > own and q.read_bytes() != p.read_bytes():
@@ -346,9 +402,15 @@ def _write_manifest(cfg: Config, path: Path, summary: GenerationSummary, records
     body = {
         "generator": "jd_pipeline.generate",
         "params": {
-            "brands": cfg.brands, "start": cfg.start.isoformat(), "end": cfg.end.isoformat(), "scale": cfg.scale,
-            "seed": cfg.seed, "faults": cfg.faults, "ads_pulls": cfg.ads_pulls,
-            "ads_pull_offsets": pull_offsets(cfg.ads_pulls), "asof": cfg.asof.isoformat(),
+            "brands": cfg.brands,
+            "start": cfg.start.isoformat(),
+            "end": cfg.end.isoformat(),
+            "scale": cfg.scale,
+            "seed": cfg.seed,
+            "faults": cfg.faults,
+            "ads_pulls": cfg.ads_pulls,
+            "ads_pull_offsets": pull_offsets(cfg.ads_pulls),
+            "asof": cfg.asof.isoformat(),
             "fault_kinds": None if cfg.fault_kinds is None else sorted(cfg.fault_kinds),
         },
         "brands": {make_brand(i).code: make_brand(i).jd_name for i in range(cfg.brands)},

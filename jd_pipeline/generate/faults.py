@@ -59,15 +59,37 @@ FILE_BREAKING = ["wrong_encoding", "empty_file", "header_only", "missing_require
 # or skips, deliveries it de-duplicates): what a demo can plant and still publish. Not here: row
 # faults and empty markers (the detail rows no longer add up to a 合计 row), total mismatches,
 # unknown 产品线 — each fails a blocking ingest check, as it should.
-TOLERATED_KINDS = frozenset({
-    "wrong_encoding", "empty_file", "header_only", "missing_required_header", "xlsx_really_csv",
-    "bom_variant", "extra_unknown_header", "header_variant", "date_format_variant", "thousands_currency",
-    "id_as_float", "html_entity", "same_file_twice", "corrected_redelivery",
-    "path_outside_zone", "unexpected_path",
-})
+TOLERATED_KINDS = frozenset(
+    {
+        "wrong_encoding",
+        "empty_file",
+        "header_only",
+        "missing_required_header",
+        "xlsx_really_csv",
+        "bom_variant",
+        "extra_unknown_header",
+        "header_variant",
+        "date_format_variant",
+        "thousands_currency",
+        "id_as_float",
+        "html_entity",
+        "same_file_twice",
+        "corrected_redelivery",
+        "path_outside_zone",
+        "unexpected_path",
+    }
+)
 ROW_KINDS = [
-    "non_numeric", "negative_quantity", "date_outside_period", "duplicate_key", "total_mismatch",
-    "excel_mangled_id", "unknown_product_line", "unknown_sku", "non_cny_currency", "empty_marker",
+    "non_numeric",
+    "negative_quantity",
+    "date_outside_period",
+    "duplicate_key",
+    "total_mismatch",
+    "excel_mangled_id",
+    "unknown_product_line",
+    "unknown_sku",
+    "non_cny_currency",
+    "empty_marker",
     "html_entity",
 ]
 

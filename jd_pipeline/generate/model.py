@@ -16,8 +16,17 @@ import numpy as np
 from jd_pipeline.generate import reference as ref
 
 SOURCE_CODES = {  # stable ids for per-(source, brand, period) random streams
-    "ref_products": 1, "jd_pop_orders": 2, "jd_vc": 3, "jd_sz": 4, "jd_ads": 5, "jd_sz_industry": 6,
-    "tp": 7, "fin": 8, "faults": 9, "campaigns": 10, "buyers": 11,
+    "ref_products": 1,
+    "jd_pop_orders": 2,
+    "jd_vc": 3,
+    "jd_sz": 4,
+    "jd_ads": 5,
+    "jd_sz_industry": 6,
+    "tp": 7,
+    "fin": 8,
+    "faults": 9,
+    "campaigns": 10,
+    "buyers": 11,
 }
 POP, SELF = 0, 1
 STORE_CODES = ("pop", "self")
@@ -105,20 +114,69 @@ def campaigns_for_year(year: int, brand: Brand) -> list[Campaign]:
     sbd_month = 4 + brand.index % 6  # 超级品牌日: one day a year per brand, Apr..Sep
     sbd = date(year, sbd_month if sbd_month != 6 else 7, 16)
     return [
-        Campaign(f"{year}NHJ", f"{year}京东年货节", "年货节", sf - timedelta(days=33),
-                 sf - timedelta(days=28), sf - timedelta(days=9), 2.5),
-        Campaign(f"{year}PLR1", f"{year}春季品类日", "品类日", date(year, 3, 13), date(year, 3, 15),
-                 date(year, 3, 17), 2.0),
-        Campaign(f"{year}SBD", f"{year}{brand.short}超级品牌日", "超级品牌日", sbd - timedelta(days=3), sbd,
-                 sbd, 4.0),
-        Campaign(f"{year}618", f"{year}京东618", "618", date(year, 5, 20), date(year, 5, 31),
-                 date(year, 6, 18), 8.0),
-        Campaign(f"{year}PLR2", f"{year}秋季品类日", "品类日", date(year, 9, 10), date(year, 9, 12),
-                 date(year, 9, 14), 2.0),
-        Campaign(f"{year}1111", f"{year}京东双11", "双11", date(year, 10, 20), date(year, 10, 31),
-                 date(year, 11, 11), 8.0),
-        Campaign(f"{year}1212", f"{year}双12年终盛典", "其他", date(year, 12, 8), date(year, 12, 10),
-                 date(year, 12, 12), 2.0),
+        Campaign(
+            f"{year}NHJ",
+            f"{year}京东年货节",
+            "年货节",
+            sf - timedelta(days=33),
+            sf - timedelta(days=28),
+            sf - timedelta(days=9),
+            2.5,
+        ),
+        Campaign(
+            f"{year}PLR1",
+            f"{year}春季品类日",
+            "品类日",
+            date(year, 3, 13),
+            date(year, 3, 15),
+            date(year, 3, 17),
+            2.0,
+        ),
+        Campaign(
+            f"{year}SBD",
+            f"{year}{brand.short}超级品牌日",
+            "超级品牌日",
+            sbd - timedelta(days=3),
+            sbd,
+            sbd,
+            4.0,
+        ),
+        Campaign(
+            f"{year}618",
+            f"{year}京东618",
+            "618",
+            date(year, 5, 20),
+            date(year, 5, 31),
+            date(year, 6, 18),
+            8.0,
+        ),
+        Campaign(
+            f"{year}PLR2",
+            f"{year}秋季品类日",
+            "品类日",
+            date(year, 9, 10),
+            date(year, 9, 12),
+            date(year, 9, 14),
+            2.0,
+        ),
+        Campaign(
+            f"{year}1111",
+            f"{year}京东双11",
+            "双11",
+            date(year, 10, 20),
+            date(year, 10, 31),
+            date(year, 11, 11),
+            8.0,
+        ),
+        Campaign(
+            f"{year}1212",
+            f"{year}双12年终盛典",
+            "其他",
+            date(year, 12, 8),
+            date(year, 12, 10),
+            date(year, 12, 12),
+            2.0,
+        ),
     ]
 
 
@@ -298,8 +356,19 @@ def demand_shares(products: Products, days: np.ndarray, store: int) -> np.ndarra
 
 
 _ARRAYS = [
-    "sku_id", "store", "article", "name", "cat", "season", "launch", "delist", "list_cents",
-    "cogs_cents", "price_cents", "sell_in_cents", "popularity",
+    "sku_id",
+    "store",
+    "article",
+    "name",
+    "cat",
+    "season",
+    "launch",
+    "delist",
+    "list_cents",
+    "cogs_cents",
+    "price_cents",
+    "sell_in_cents",
+    "popularity",
 ]
 
 

@@ -72,7 +72,9 @@ class Actuals:
     complete: set[str]  # months fully inside the range
 
 
-def collect_actuals(cfg: Config, brand: Brand, products: Products, pop: PopAgg, vc: SelfAgg, ads: AdsAgg) -> Actuals:
+def collect_actuals(
+    cfg: Config, brand: Brand, products: Products, pop: PopAgg, vc: SelfAgg, ads: AdsAgg
+) -> Actuals:
     months = cfg.days.astype("datetime64[M]").astype(str)
     a = Actuals({}, {}, {}, {}, {}, {}, set())
     l1 = np.array([brand.cats[c].l1 for c in products.cat], dtype=object)
@@ -97,9 +99,13 @@ def collect_actuals(cfg: Config, brand: Brand, products: Products, pop: PopAgg, 
     return a
 
 
-def expected_monthly_gmv(cfg: Config, brand: Brand, products: Products, year: int) -> dict[tuple[str, int, str], float]:
+def expected_monthly_gmv(
+    cfg: Config, brand: Brand, products: Products, year: int
+) -> dict[tuple[str, int, str], float]:
     """The demand model's expected gmv by month, store and 一级类目 for a whole year (cents)."""
-    days = np.arange(np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-01-01"), dtype="datetime64[D]")
+    days = np.arange(
+        np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-01-01"), dtype="datetime64[D]"
+    )
     fac = day_factor(days, brand, cfg.start) / day_factor(cfg.days, brand, cfg.start).mean()
     months = days.astype("datetime64[M]").astype(str)
     out: dict[tuple[str, int, str], float] = {}
@@ -120,9 +126,13 @@ def plan_base(cfg: Config, brand: Brand, products: Products, act: Actuals, year:
     calib = {}
     for store in (POP, SELF):
         ea = sum(v for (m, s, _), v in exp.items() if s == store and m in act.complete)
-        aa = sum(v for (m, s, _), v in act.gmv.items() if s == store and m in act.complete and m[:4] == str(year))
+        aa = sum(
+            v for (m, s, _), v in act.gmv.items() if s == store and m in act.complete and m[:4] == str(year)
+        )
         calib[store] = aa / ea if ea > 0 and aa > 0 else 1.0
-    return {k: (act.gmv[k] if k[0] in act.complete and k in act.gmv else v * calib[k[1]]) for k, v in exp.items()}
+    return {
+        k: (act.gmv[k] if k[0] in act.complete and k in act.gmv else v * calib[k[1]]) for k, v in exp.items()
+    }
 
 
 # ------------------------------------------------------------------------- product master
@@ -137,23 +147,32 @@ def write_products(cfg: Config, brand: Brand, products: Products, sink: Sink) ->
         delisted = products.delist[rows] <= d64
         cats = products.cat[rows]
         n = len(rows)
-        sheet = Sheet([
-            Col("SKU", F.text(products.sku_id[rows])),
-            Col("店铺", F.pick(list(STORE_LABELS), products.store[rows])),
-            Col("货号", F.text(products.article[rows])),
-            Col("商品名称", F.text(products.name[rows])),
-            Col("品类", F.pick([c.l1 for c in brand.cats], cats)),
-            Col("子品类", F.pick([c.l3 for c in brand.cats], cats)),
-            Col("上市季节", F.text(products.season[rows])),
-            Col("上市日期", F.dates(products.launch[rows])),
-            Col("退市日期", F.where(delisted, F.dates(products.delist[rows]), None)),
-            Col("吊牌价", F.money(products.list_cents[rows]), True),
-            Col("单位成本", F.money(products.cogs_cents[rows]), True),
-            Col("状态", F.where(delisted, "停售", "在售")),
-        ])
+        sheet = Sheet(
+            [
+                Col("SKU", F.text(products.sku_id[rows])),
+                Col("店铺", F.pick(list(STORE_LABELS), products.store[rows])),
+                Col("货号", F.text(products.article[rows])),
+                Col("商品名称", F.text(products.name[rows])),
+                Col("品类", F.pick([c.l1 for c in brand.cats], cats)),
+                Col("子品类", F.pick([c.l3 for c in brand.cats], cats)),
+                Col("上市季节", F.text(products.season[rows])),
+                Col("上市日期", F.dates(products.launch[rows])),
+                Col("退市日期", F.where(delisted, F.dates(products.delist[rows]), None)),
+                Col("吊牌价", F.money(products.list_cents[rows]), True),
+                Col("单位成本", F.money(products.cogs_cents[rows]), True),
+                Col("状态", F.where(delisted, "停售", "在售")),
+            ]
+        )
         assert sheet.n_rows == n
-        sink.emit("ref_products", sheet, period=d.isoformat(), filename=f"商品主数据_{d:%Y%m%d}.xlsx",
-                  delivered=d, hour=5, roles=PRODUCT_ROLES)
+        sink.emit(
+            "ref_products",
+            sheet,
+            period=d.isoformat(),
+            filename=f"商品主数据_{d:%Y%m%d}.xlsx",
+            delivered=d,
+            hour=5,
+            roles=PRODUCT_ROLES,
+        )
 
 
 # ------------------------------------------------------------------------------ industry
@@ -165,7 +184,9 @@ def write_industry(cfg: Config, brand: Brand, products: Products, act_daily: dic
     rng0 = cfg.rng(SOURCE_CODES["jd_sz_industry"], brand.index)
     l3s = [c.l3 for c in brand.cats]
     n_comp = 24
-    comp_names = [ref.COMPETITOR_BRANDS[(brand.index * 7 + i) % len(ref.COMPETITOR_BRANDS)] for i in range(n_comp)]
+    comp_names = [
+        ref.COMPETITOR_BRANDS[(brand.index * 7 + i) % len(ref.COMPETITOR_BRANDS)] for i in range(n_comp)
+    ]
     level = {l3: rng0.lognormal(0, 1.0, n_comp) for l3 in l3s}
     for m in months_between(cfg.start, cfg.end):
         deliver = month_end(m) + timedelta(days=3)
@@ -192,14 +213,30 @@ def write_industry(cfg: Config, brand: Brand, products: Products, act_daily: dic
                 a = amt[i]
                 bucket = next(lbl for lo, hi, lbl in ref.DEAL_AMOUNT_BUCKETS if hi is None or a < hi)
                 idx = round(1000 * (a / 1e4) ** 0.6)
-                rows.append([key, l3, int(ranks[i]), names[i], idx,
-                             int(idx * rng.uniform(0.8, 1.3)), int(idx * rng.uniform(0.5, 1.1)), bucket])
+                rows.append(
+                    [
+                        key,
+                        l3,
+                        int(ranks[i]),
+                        names[i],
+                        idx,
+                        int(idx * rng.uniform(0.8, 1.3)),
+                        int(idx * rng.uniform(0.5, 1.1)),
+                        bucket,
+                    ]
+                )
         if not rows:
             continue
         headers = ["月份", "三级类目", "排名", "品牌", "成交金额指数", "访客指数", "搜索指数", "成交金额区间"]
         sheet = _text_sheet(headers, rows, {"排名", "成交金额指数", "访客指数", "搜索指数"})
-        sink.emit("jd_sz_industry", sheet, period=key, filename=f"品牌榜_{m:%Y%m}.xlsx", delivered=deliver,
-                  roles=INDUSTRY_ROLES)
+        sink.emit(
+            "jd_sz_industry",
+            sheet,
+            period=key,
+            filename=f"品牌榜_{m:%Y%m}.xlsx",
+            delivered=deliver,
+            roles=INDUSTRY_ROLES,
+        )
 
 
 # ----------------------------------------------------------------------------- TP agency
@@ -212,16 +249,32 @@ class Staff:
 
 
 def roster(brand: Brand) -> list[Staff]:
-    plan = [("店长", "全部"), ("运营", "POP"), ("运营", "自营"), ("运营", "POP"), ("推广", "POP"),
-            ("推广", "全部"), ("客服", "POP"), ("客服", "POP"), ("设计", "全部"), ("数据", "全部")]
+    plan = [
+        ("店长", "全部"),
+        ("运营", "POP"),
+        ("运营", "自营"),
+        ("运营", "POP"),
+        ("推广", "POP"),
+        ("推广", "全部"),
+        ("客服", "POP"),
+        ("客服", "POP"),
+        ("设计", "全部"),
+        ("数据", "全部"),
+    ]
     return [
-        Staff(f"TP{brand.index + 1}{k + 1:03d}",
-              f"{ref.STAFF_SURNAMES[(brand.index * 3 + k) % len(ref.STAFF_SURNAMES)]}测试{k + 1:02d}", role, store)
+        Staff(
+            f"TP{brand.index + 1}{k + 1:03d}",
+            f"{ref.STAFF_SURNAMES[(brand.index * 3 + k) % len(ref.STAFF_SURNAMES)]}测试{k + 1:02d}",
+            role,
+            store,
+        )
         for k, (role, store) in enumerate(plan)
     ]
 
 
-KPI_ROLES = Roles(ids=("工号",), required="工号", numeric=("目标值",), header_variants={"实际值(自报)": "实际值（自报）"})
+KPI_ROLES = Roles(
+    ids=("工号",), required="工号", numeric=("目标值",), header_variants={"实际值(自报)": "实际值（自报）"}
+)
 
 
 def write_team_kpi(cfg: Config, brand: Brand, sink: Sink) -> None:
@@ -236,18 +289,43 @@ def write_team_kpi(cfg: Config, brand: Brand, sink: Sink) -> None:
             for kpi, w in ref.ROLE_KPIS[s.role]:
                 mu, sd = ref.KPI_TARGETS[kpi]
                 target = round(mu + sd * float(rng.normal(0, 0.3)), 4)
-                rows.append([label, s.staff_id, s.name, s.role, s.store, kpi, f"{w}%", target,
-                             round(target * float(rng.uniform(0.85, 1.1)), 2) if kpi in ref.SELF_REPORTED_KPIS else None])
+                rows.append(
+                    [
+                        label,
+                        s.staff_id,
+                        s.name,
+                        s.role,
+                        s.store,
+                        kpi,
+                        f"{w}%",
+                        target,
+                        round(target * float(rng.uniform(0.85, 1.1)), 2)
+                        if kpi in ref.SELF_REPORTED_KPIS
+                        else None,
+                    ]
+                )
         headers = ["季度", "工号", "姓名", "岗位", "店铺", "KPI指标", "权重", "目标值", "实际值(自报)"]
         first = q + timedelta(days=5)
         if first <= cfg.asof:
             blank = [r[:8] + [None] for r in rows]
-            sink.emit("tp_team_kpi", _text_sheet(headers, blank, {"目标值"}), period=label,
-                      filename=f"团队KPI_{label}.xlsx", delivered=first, roles=KPI_ROLES)
+            sink.emit(
+                "tp_team_kpi",
+                _text_sheet(headers, blank, {"目标值"}),
+                period=label,
+                filename=f"团队KPI_{label}.xlsx",
+                delivered=first,
+                roles=KPI_ROLES,
+            )
         final = q_end + timedelta(days=7)
         if final <= cfg.asof:  # re-delivered after the quarter with the self-reported actuals
-            sink.emit("tp_team_kpi", _text_sheet(headers, rows, {"目标值", "实际值(自报)"}), period=label,
-                      filename=f"团队KPI_{label}_自评.xlsx", delivered=final, roles=KPI_ROLES)
+            sink.emit(
+                "tp_team_kpi",
+                _text_sheet(headers, rows, {"目标值", "实际值(自报)"}),
+                period=label,
+                filename=f"团队KPI_{label}_自评.xlsx",
+                delivered=final,
+                roles=KPI_ROLES,
+            )
         q = date(q.year + (q.month == 10), q.month % 12 + 3 if q.month != 10 else 1, 1)
 
 
@@ -272,16 +350,38 @@ def write_action_plans(cfg: Config, brand: Brand, sink: Sink) -> None:
             due = p + timedelta(days=horizon)
             done = p + timedelta(days=int(horizon * rng.uniform(0.3, 1.35)))
             cancel = p + timedelta(days=int(horizon * rng.uniform(0.2, 0.8))) if rng.random() < 0.06 else None
-            actions.append({
-                "id": f"A{p:%y%m%d}-{k + 1:02d}", "horizon": f"{horizon}天", "start": p, "action": tpl[0],
-                "owner": owner.staff_id, "store": owner.store, "due": due, "done": done, "cancel": cancel,
-                "metric": tpl[1], "target": _target(tpl[2], float(rng.uniform(0.8, 1.2))),
-                "final": float(rng.uniform(0.9, 1.08)),
-                "start_frac": float(rng.uniform(0.5, 0.8)),
-            })
+            actions.append(
+                {
+                    "id": f"A{p:%y%m%d}-{k + 1:02d}",
+                    "horizon": f"{horizon}天",
+                    "start": p,
+                    "action": tpl[0],
+                    "owner": owner.staff_id,
+                    "store": owner.store,
+                    "due": due,
+                    "done": done,
+                    "cancel": cancel,
+                    "metric": tpl[1],
+                    "target": _target(tpl[2], float(rng.uniform(0.8, 1.2))),
+                    "final": float(rng.uniform(0.9, 1.08)),
+                    "start_frac": float(rng.uniform(0.5, 0.8)),
+                }
+            )
         p += timedelta(days=90)
     s = cfg.start + timedelta(days=(7 - cfg.start.weekday()) % 7)
-    headers = ["计划编号", "周期", "计划开始日期", "行动项", "负责人工号", "店铺", "截止日期", "状态", "指标", "目标值", "当前值"]
+    headers = [
+        "计划编号",
+        "周期",
+        "计划开始日期",
+        "行动项",
+        "负责人工号",
+        "店铺",
+        "截止日期",
+        "状态",
+        "指标",
+        "目标值",
+        "当前值",
+    ]
     while s <= cfg.end:
         rows = []
         for a in actions:
@@ -298,14 +398,35 @@ def write_action_plans(cfg: Config, brand: Brand, sink: Sink) -> None:
             else:
                 status = "进行中"
             prog = min(1.0, (s - a["start"]).days / max((a["done"] - a["start"]).days, 1))
-            reach = a["final"] if status == "已完成" else a["start_frac"] + (a["final"] - a["start_frac"]) * prog
+            reach = (
+                a["final"] if status == "已完成" else a["start_frac"] + (a["final"] - a["start_frac"]) * prog
+            )
             cur = _target(a["target"], reach) if status != "未开始" else None
-            rows.append([a["id"], a["horizon"], a["start"].isoformat(), a["action"], a["owner"], a["store"],
-                         a["due"].isoformat(), status, a["metric"], a["target"],
-                         None if cur is None else round(cur, 4)])
+            rows.append(
+                [
+                    a["id"],
+                    a["horizon"],
+                    a["start"].isoformat(),
+                    a["action"],
+                    a["owner"],
+                    a["store"],
+                    a["due"].isoformat(),
+                    status,
+                    a["metric"],
+                    a["target"],
+                    None if cur is None else round(cur, 4),
+                ]
+            )
         if rows:
-            sink.emit("tp_action_plan", _text_sheet(headers, rows, {"目标值", "当前值"}), period=s.isoformat(),
-                      filename=f"306090行动计划_{s:%Y%m%d}.xlsx", delivered=s, hour=18, roles=ACTION_ROLES)
+            sink.emit(
+                "tp_action_plan",
+                _text_sheet(headers, rows, {"目标值", "当前值"}),
+                period=s.isoformat(),
+                filename=f"306090行动计划_{s:%Y%m%d}.xlsx",
+                delivered=s,
+                hour=18,
+                roles=ACTION_ROLES,
+            )
         s += timedelta(days=7)
 
 
@@ -313,25 +434,46 @@ def write_action_plans(cfg: Config, brand: Brand, sink: Sink) -> None:
 def campaign_plan_rows(cfg: Config, brand: Brand, products: Products, base: dict, year: int) -> list[list]:
     """One row per campaign × store (POP, 自营) of the year: targets and the main platform resource."""
     rng = cfg.rng(SOURCE_CODES["campaigns"], brand.index, year)
-    days = np.arange(np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-01-01"), dtype="datetime64[D]")
+    days = np.arange(
+        np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-01-01"), dtype="datetime64[D]"
+    )
     fac = day_factor(days, brand, cfg.start)
     rows = []
     for c in campaigns_for_year(year, brand):
         span = (days >= np.datetime64(c.warmup_start)) & (days <= np.datetime64(c.end))
         for store in (POP, SELF):
-            month_gmv = {m: sum(v for (mm, s, _), v in base.items() if mm == m and s == store)
-                         for m in {str(x)[:7] for x in days[span]}}
+            month_gmv = {
+                m: sum(v for (mm, s, _), v in base.items() if mm == m and s == store)
+                for m in {str(x)[:7] for x in days[span]}
+            }
             gmv = 0.0
             for x in np.flatnonzero(span):
                 m = str(days[x])[:7]
                 in_m = days.astype("datetime64[M]").astype(str) == m
                 gmv += month_gmv[m] * fac[x] / fac[in_m].sum()
             slot, terms = ref.RESOURCE_SLOTS[int(rng.integers(len(ref.RESOURCE_SLOTS)))]
-            cost = round(float(rng.uniform(20_000, 200_000)) * max(cfg.scale, 0.01), 2) if terms == "付费" else 0.0
+            cost = (
+                round(float(rng.uniform(20_000, 200_000)) * max(cfg.scale, 0.01), 2)
+                if terms == "付费"
+                else 0.0
+            )
             target = gmv * float(rng.uniform(0.85, 1.25))
-            rows.append([c.code, c.title, c.type, STORE_LABELS[store], c.warmup_start.isoformat(),
-                         c.start.isoformat(), c.end.isoformat(), _m(target), _m(target * 0.1), slot, terms,
-                         f"{cost:.2f}"])
+            rows.append(
+                [
+                    c.code,
+                    c.title,
+                    c.type,
+                    STORE_LABELS[store],
+                    c.warmup_start.isoformat(),
+                    c.start.isoformat(),
+                    c.end.isoformat(),
+                    _m(target),
+                    _m(target * 0.1),
+                    slot,
+                    terms,
+                    f"{cost:.2f}",
+                ]
+            )
     return rows
 
 
@@ -339,28 +481,54 @@ CAMPAIGN_ROLES = Roles(required="活动编号", money=("目标GMV", "广告预�
 
 
 def write_campaign_plans(cfg: Config, brand: Brand, rows_by_year: dict[int, list[list]], sink: Sink) -> None:
-    headers = ["活动编号", "活动名称", "活动类型", "店铺", "预热开始", "正式开始", "结束日期", "目标GMV", "广告预算",
-               "资源位", "资源获取方式", "资源成本"]
+    headers = [
+        "活动编号",
+        "活动名称",
+        "活动类型",
+        "店铺",
+        "预热开始",
+        "正式开始",
+        "结束日期",
+        "目标GMV",
+        "广告预算",
+        "资源位",
+        "资源获取方式",
+        "资源成本",
+    ]
     for year, rows in rows_by_year.items():
-        rows = [r for r in rows if date.fromisoformat(r[6]) >= cfg.start and date.fromisoformat(r[4]) <= cfg.end]
+        rows = [
+            r for r in rows if date.fromisoformat(r[6]) >= cfg.start and date.fromisoformat(r[4]) <= cfg.end
+        ]
         if not rows:
             continue
-        sink.emit("tp_campaign_plan", _text_sheet(headers, rows, {"目标GMV", "广告预算", "资源成本"}), period=str(year),
-                  filename=f"活动计划_{year}.xlsx", delivered=min(date(year - 1, 12, 20), cfg.asof),
-                  roles=CAMPAIGN_ROLES)
+        sink.emit(
+            "tp_campaign_plan",
+            _text_sheet(headers, rows, {"目标GMV", "广告预算", "资源成本"}),
+            period=str(year),
+            filename=f"活动计划_{year}.xlsx",
+            delivered=min(date(year - 1, 12, 20), cfg.asof),
+            roles=CAMPAIGN_ROLES,
+        )
 
 
 # -------------------------------------------------------------------------------- finance
 def plan_versions(year: int) -> list[tuple[str, date]]:
-    return [(f"{year}-预算", date(year - 1, 12, 15)), (f"{year}-Q2滚动", date(year, 3, 25)),
-            (f"{year}-Q3滚动", date(year, 6, 25)), (f"{year}-Q4滚动", date(year, 9, 25))]
+    return [
+        (f"{year}-预算", date(year - 1, 12, 15)),
+        (f"{year}-Q2滚动", date(year, 3, 25)),
+        (f"{year}-Q3滚动", date(year, 6, 25)),
+        (f"{year}-Q4滚动", date(year, 9, 25)),
+    ]
 
 
-SALES_PLAN_ROLES = Roles(money=("目标GMV", "广告预算"), numeric=("目标销量",), date="年月", date_kind="month_of_year")
+SALES_PLAN_ROLES = Roles(
+    money=("目标GMV", "广告预算"), numeric=("目标销量",), date="年月", date_kind="month_of_year"
+)
 
 
-def write_sales_plans(cfg: Config, brand: Brand, products: Products, act: Actuals, bases: dict[int, dict],
-                      sink: Sink) -> dict[str, dict[tuple[str, int], int]]:
+def write_sales_plans(
+    cfg: Config, brand: Brand, products: Products, act: Actuals, bases: dict[int, dict], sink: Sink
+) -> dict[str, dict[tuple[str, int], int]]:
     """Writes one file per version; returns {version: {(month, store): 目标GMV cents over categories}},
     which the regional budget published the same day splits by region."""
     headers = ["版本", "发布日期", "年月", "店铺", "品类", "目标GMV", "目标销量", "广告预算"]
@@ -383,17 +551,34 @@ def write_sales_plans(cfg: Config, brand: Brand, products: Products, act: Actual
                 else:
                     mult = 1 + float(rng.choice([-1, 1])) * float(rng.uniform(0.05, 0.15))
                 g = base[k] * mult
-                rows.append([ver, pub.isoformat(), m, STORE_LABELS[store], cat, _m(g),
-                             int(g / max(avg_price[store], 1)), _m(g * 0.08)])
+                rows.append(
+                    [
+                        ver,
+                        pub.isoformat(),
+                        m,
+                        STORE_LABELS[store],
+                        cat,
+                        _m(g),
+                        int(g / max(avg_price[store], 1)),
+                        _m(g * 0.08),
+                    ]
+                )
                 by_store = totals.setdefault(ver, {})
                 by_store[(m, store)] = by_store.get((m, store), 0) + round(g)
-            sink.emit("fin_sales_plan", _text_sheet(headers, rows, {"目标GMV", "目标销量", "广告预算"}),
-                      period=str(year), filename=f"销售计划_{ver}.xlsx", delivered=pub,
-                      roles=SALES_PLAN_ROLES)
+            sink.emit(
+                "fin_sales_plan",
+                _text_sheet(headers, rows, {"目标GMV", "目标销量", "广告预算"}),
+                period=str(year),
+                filename=f"销售计划_{ver}.xlsx",
+                delivered=pub,
+                roles=SALES_PLAN_ROLES,
+            )
     return totals
 
 
-def _opex_expected(cfg: Config, base: dict, months: list[str], brand: Brand) -> dict[tuple[str, str, str], float]:
+def _opex_expected(
+    cfg: Config, base: dict, months: list[str], brand: Brand
+) -> dict[tuple[str, str, str], float]:
     """Expected cost by (month, cost centre, cost type) in CNY, for budgets."""
     out: dict[tuple[str, str, str], float] = {}
     for m in months:
@@ -402,10 +587,13 @@ def _opex_expected(cfg: Config, base: dict, months: list[str], brand: Brand) -> 
         cc = ref.COST_CENTERS
         out[(m, cc["pop"], "ads")] = pop_g * 0.07
         out[(m, cc["self"], "ads")] = self_g * 0.04
-        out[(m, cc["pop"], "agency_fee")] = ref.AGENCY_FEE_BASE_CNY * cfg.scale + ref.AGENCY_FEE_GMV_RATE * pop_g
+        out[(m, cc["pop"], "agency_fee")] = (
+            ref.AGENCY_FEE_BASE_CNY * cfg.scale + ref.AGENCY_FEE_GMV_RATE * pop_g
+        )
         out[(m, cc["pop"], "platform_fee")] = ref.PLATFORM_FEE_MONTHLY_CNY
-        out[(m, cc["pop"], "commission")] = pop_g * 0.85 * float(np.mean(
-            [ref.COMMISSION_RATE_CARD[c] for c in brand.l1s]))
+        out[(m, cc["pop"], "commission")] = (
+            pop_g * 0.85 * float(np.mean([ref.COMMISSION_RATE_CARD[c] for c in brand.l1s]))
+        )
         out[(m, cc["pop"], "logistics")] = pop_g / 350 * 7.5
         out[(m, cc["self"], "logistics")] = self_g / 500 * 1.2
         out[(m, cc["pop"], "campaign")] = 60_000 * cfg.scale
@@ -425,20 +613,43 @@ def write_opex_budget(cfg: Config, brand: Brand, bases: dict[int, dict], sink: S
         rng = cfg.rng(SOURCE_CODES["fin"], brand.index, 2, year)
         months = [f"{year}-{k:02d}" for k in range(1, 13)]
         exp = _opex_expected(cfg, base, months, brand)
-        for n, (ver, pub) in enumerate([(f"{year}-预算", date(year - 1, 12, 15)), (f"{year}-年中修订", date(year, 7, 5))]):
+        for n, (ver, pub) in enumerate(
+            [(f"{year}-预算", date(year - 1, 12, 15)), (f"{year}-年中修订", date(year, 7, 5))]
+        ):
             if pub > cfg.asof:
                 break
             rows: list[list] = []
             for (m, cc, ct), v in sorted(exp.items()):
                 spread = 0.2 if n == 0 else 0.1
-                rows.append([ver, pub.isoformat(), m, cc, names[ct], _m(v * 100 * float(rng.uniform(1 - spread, 1 + spread)))])
-            sink.emit("fin_opex_budget", _text_sheet(headers, rows, {"预算金额"}), period=str(year),
-                      filename=f"费用预算_{ver}.xlsx", delivered=pub, roles=OPEX_BUDGET_ROLES)
+                rows.append(
+                    [
+                        ver,
+                        pub.isoformat(),
+                        m,
+                        cc,
+                        names[ct],
+                        _m(v * 100 * float(rng.uniform(1 - spread, 1 + spread))),
+                    ]
+                )
+            sink.emit(
+                "fin_opex_budget",
+                _text_sheet(headers, rows, {"预算金额"}),
+                period=str(year),
+                filename=f"费用预算_{ver}.xlsx",
+                delivered=pub,
+                roles=OPEX_BUDGET_ROLES,
+            )
 
 
-GL_ROLES = Roles(ids=("凭证号",), required="科目编码", date="会计期间", date_kind="month", money=("借方金额",),
-                 currency="币种",
-                 header_variants={"借方金额": " 借方金额", "摘要": " 摘要"})
+GL_ROLES = Roles(
+    ids=("凭证号",),
+    required="科目编码",
+    date="会计期间",
+    date_kind="month",
+    money=("借方金额",),
+    currency="币种",
+    header_variants={"借方金额": " 借方金额", "摘要": " 摘要"},
+)
 
 
 def write_ledger(cfg: Config, brand: Brand, act: Actuals, campaign_rows: list[list], sink: Sink) -> None:
@@ -451,8 +662,9 @@ def write_ledger(cfg: Config, brand: Brand, act: Actuals, campaign_rows: list[li
         pop_g = sum(v for (mm, s, _), v in act.gmv.items() if mm == m and s == POP)
         lines: list[tuple[str, str, float, str, bool]] = []  # cost centre, cost type, cents, memo, at close
 
-        def add(center: str, ctype: str, cents: float, memo: str, at_close: bool = False,
-                _lines: list = lines) -> None:
+        def add(
+            center: str, ctype: str, cents: float, memo: str, at_close: bool = False, _lines: list = lines
+        ) -> None:
             _lines.append((center, ctype, cents, memo, at_close))
 
         for store, center in ((POP, cc["pop"]), (SELF, cc["self"])):
@@ -460,8 +672,13 @@ def write_ledger(cfg: Config, brand: Brand, act: Actuals, campaign_rows: list[li
             parts = rng.dirichlet(np.ones(3)) * cost
             for k, part in enumerate(parts):
                 add(center, "ads", part, f"{m} 京准通广告充值{k + 1}")
-        add(cc["pop"], "agency_fee", (ref.AGENCY_FEE_BASE_CNY * cfg.scale * 100) + ref.AGENCY_FEE_GMV_RATE * pop_g,
-            f"{m} 代运营服务费(基础+GMV提成)", True)
+        add(
+            cc["pop"],
+            "agency_fee",
+            (ref.AGENCY_FEE_BASE_CNY * cfg.scale * 100) + ref.AGENCY_FEE_GMV_RATE * pop_g,
+            f"{m} 代运营服务费(基础+GMV提成)",
+            True,
+        )
         add(cc["pop"], "platform_fee", ref.PLATFORM_FEE_MONTHLY_CNY * 100, f"{m} 平台使用费")
         for c in brand.l1s:
             net = act.pop_net.get((m, c), 0)
@@ -471,9 +688,22 @@ def write_ledger(cfg: Config, brand: Brand, act: Actuals, campaign_rows: list[li
         add(cc["self"], "logistics", act.sell_in_units.get(m, 0) * 120, f"{m} 自营入仓服务费", True)
         for r in campaign_rows:
             if r[6][:7] == m and float(r[11]) > 0:
-                add(cc["pop"] if r[3] == "POP" else cc["self"], "campaign", float(r[11]) * 100, f"{r[1]} {r[9]}")
-        add(cc["shared"], "samples", 5_000 * cfg.scale * 100 * float(rng.uniform(0.5, 1.5)), f"{m} 样品及赠品")
-        add(cc["shared"], "staff", 80_000 * cfg.scale * 100 * float(rng.uniform(0.95, 1.05)), f"{m} 电商团队人员费用", True)
+                add(
+                    cc["pop"] if r[3] == "POP" else cc["self"],
+                    "campaign",
+                    float(r[11]) * 100,
+                    f"{r[1]} {r[9]}",
+                )
+        add(
+            cc["shared"], "samples", 5_000 * cfg.scale * 100 * float(rng.uniform(0.5, 1.5)), f"{m} 样品及赠品"
+        )
+        add(
+            cc["shared"],
+            "staff",
+            80_000 * cfg.scale * 100 * float(rng.uniform(0.95, 1.05)),
+            f"{m} 电商团队人员费用",
+            True,
+        )
         add(cc["shared"], "other", 3_000 * cfg.scale * 100 * float(rng.uniform(0.5, 1.5)), f"{m} 其他费用")
         if rng.random() < 0.3:  # a reversal (credit) of part of the ads
             add(cc["pop"], "ads", -1_000 * cfg.scale * 100 * float(rng.uniform(0.5, 2)), f"{m} 广告费冲销")
@@ -483,12 +713,30 @@ def write_ledger(cfg: Config, brand: Brand, act: Actuals, campaign_rows: list[li
                 break
             rows = _gl_rows(m, last, [x for x in lines if closed or not x[4]], rng)
             sheet = _text_sheet(GL_HEADERS, rows, {"行号", "借方金额", "贷方金额"})
-            sink.emit("fin_opex_actuals", sheet, period=m, filename=f"总账明细_{m0:%Y%m}_{when:%Y%m%d}.csv",
-                      delivered=when, roles=GL_ROLES)
+            sink.emit(
+                "fin_opex_actuals",
+                sheet,
+                period=m,
+                filename=f"总账明细_{m0:%Y%m}_{when:%Y%m%d}.csv",
+                delivered=when,
+                roles=GL_ROLES,
+            )
 
 
-GL_HEADERS = ["凭证号", "行号", "凭证日期", "会计期间", "成本中心", "科目编码", "科目名称", "供应商", "摘要",
-              "借方金额", "贷方金额", "币种"]
+GL_HEADERS = [
+    "凭证号",
+    "行号",
+    "凭证日期",
+    "会计期间",
+    "成本中心",
+    "科目编码",
+    "科目名称",
+    "供应商",
+    "摘要",
+    "借方金额",
+    "贷方金额",
+    "币种",
+]
 
 
 def _gl_rows(m: str, last: date, lines, rng) -> list[list]:
@@ -499,8 +747,22 @@ def _gl_rows(m: str, last: date, lines, rng) -> list[list]:
         day = last if at_close else last - timedelta(days=int(rng.integers(0, 25)) % max(last.day - 1, 1))
         code = acct[ctype]
         debit, credit = (_m(cents), "0.00") if cents >= 0 else ("0.00", _m(-cents))
-        rows.append([voucher, k % 2 + 1, day.isoformat(), m, center, code, ref.CHART_OF_ACCOUNTS[code][0],
-                     ref.VENDORS[ctype], memo, debit, credit, "CNY"])
+        rows.append(
+            [
+                voucher,
+                k % 2 + 1,
+                day.isoformat(),
+                m,
+                center,
+                code,
+                ref.CHART_OF_ACCOUNTS[code][0],
+                ref.VENDORS[ctype],
+                memo,
+                debit,
+                credit,
+                "CNY",
+            ]
+        )
     return rows
 
 

@@ -33,8 +33,14 @@ SOURCE = "jd_pop_orders"
 LINES_PER_DAY = 20_000
 EXPORT_LAG_DAYS = 10
 ROLES = Roles(
-    ids=("订单号", "商品ID"), required="订单号", date="下单时间", date_kind="ts", qty="订购数量",
-    money=("京东价", "订单金额", "应付金额"), numeric=("余额支付",), name="商品名称",
+    ids=("订单号", "商品ID"),
+    required="订单号",
+    date="下单时间",
+    date_kind="ts",
+    qty="订购数量",
+    money=("京东价", "订单金额", "应付金额"),
+    numeric=("余额支付",),
+    name="商品名称",
     header_variants={"订单金额": " 订单金额 ", "运费金额": "运费金额 "},
 )
 PROV_NAMES = [p for p, _ in ref.PROVINCES]
@@ -75,26 +81,39 @@ def _alloc_net(order_of_line: np.ndarray, gmv: np.ndarray, net_order: np.ndarray
     tot = np.bincount(order_of_line, weights=gmv, minlength=len(net_order))
     share = np.divide(gmv, tot[order_of_line], out=np.zeros(len(gmv)), where=tot[order_of_line] > 0)
     alloc = np.floor(net_order[order_of_line] * share).astype(np.int64)
-    rem = net_order.astype(np.int64) - np.bincount(order_of_line, weights=alloc, minlength=len(net_order)).astype(np.int64)
+    rem = net_order.astype(np.int64) - np.bincount(
+        order_of_line, weights=alloc, minlength=len(net_order)
+    ).astype(np.int64)
     order = np.lexsort((-gmv, order_of_line))
     first = order[np.r_[True, order_of_line[order][1:] != order_of_line[order][:-1]]]
     alloc[first] += rem[order_of_line[first]]
     return alloc
 
 
-def generate_pop(cfg: Config, brand: Brand, products: Products, sink: Sink, days_slice: slice = slice(None)) -> PopAgg:
+def generate_pop(
+    cfg: Config, brand: Brand, products: Products, sink: Sink, days_slice: slice = slice(None)
+) -> PopAgg:
     """`days_slice`: generate only these days of the range (aggregates stay full-size, zero elsewhere)."""
     days = cfg.days
     fac = day_factor(days, brand, cfg.start)
     shares = demand_shares(products, days, POP)
     pix = products.idx(POP)
     n_sku = len(pix)
+
     def per_sku() -> np.ndarray:
         return np.zeros((len(days), n_sku), np.int64)
 
-    agg = PopAgg(deal_units=per_sku(), deal_gmv=per_sku(), deal_net=per_sku(), deal_orders=per_sku(),
-                 order_units=per_sku(), order_orders=per_sku(), order_amount=per_sku(), refund=per_sku(),
-                 day_orders=np.zeros(len(days), np.int64))
+    agg = PopAgg(
+        deal_units=per_sku(),
+        deal_gmv=per_sku(),
+        deal_net=per_sku(),
+        deal_orders=per_sku(),
+        order_units=per_sku(),
+        order_orders=per_sku(),
+        order_amount=per_sku(),
+        refund=per_sku(),
+        day_orders=np.zeros(len(days), np.int64),
+    )
     camps = campaigns_between(cfg.start, cfg.end, brand)
     mean_lines = LINES_PER_DAY * cfg.scale / fac.mean()
     pool = _buyer_pool(cfg)
@@ -112,12 +131,30 @@ def generate_pop(cfg: Config, brand: Brand, products: Products, sink: Sink, days
             early = d + timedelta(days=1)
             early_sheet, _ = _sheet(lines, products, pix, early)
             name = f"京麦订单导出_{stamp}_{early:%Y%m%d}.csv"
-            p = sink.emit(SOURCE, early_sheet, period=d.isoformat(), filename=name, delivered=early,
-                          roles=ROLES, plant=False)
-            sink.log.add(p.relative_to(sink.out).as_posix(), "corrected_redelivery", SOURCE, None,
-                         f"replaced by the export of {export:%Y%m%d}")
-        sink.emit(SOURCE, sheet, period=d.isoformat(), filename=f"京麦订单导出_{stamp}_{export:%Y%m%d}.csv",
-                  delivered=export, roles=ROLES)
+            p = sink.emit(
+                SOURCE,
+                early_sheet,
+                period=d.isoformat(),
+                filename=name,
+                delivered=early,
+                roles=ROLES,
+                plant=False,
+            )
+            sink.log.add(
+                p.relative_to(sink.out).as_posix(),
+                "corrected_redelivery",
+                SOURCE,
+                None,
+                f"replaced by the export of {export:%Y%m%d}",
+            )
+        sink.emit(
+            SOURCE,
+            sheet,
+            period=d.isoformat(),
+            filename=f"京麦订单导出_{stamp}_{export:%Y%m%d}.csv",
+            delivered=export,
+            roles=ROLES,
+        )
     return agg
 
 
@@ -138,7 +175,9 @@ def _day_lines(rng, cfg, brand, products, pix, share, d, exp_lines, in_camp, poo
     gmv = price * qty
     order_amt = np.bincount(order_of_line, weights=gmv, minlength=n_orders).astype(np.int64)
     camp = bool(in_camp)
-    disc_rate = rng.choice([0, 0.05, 0.1, 0.15], n_orders, p=[0.1, 0.4, 0.3, 0.2] if camp else [0.6, 0.25, 0.12, 0.03])
+    disc_rate = rng.choice(
+        [0, 0.05, 0.1, 0.15], n_orders, p=[0.1, 0.4, 0.3, 0.2] if camp else [0.6, 0.25, 0.12, 0.03]
+    )
     disc = np.round(order_amt * disc_rate / 100).astype(np.int64) * 100
     # 6 CNY under 99 CNY; 10 CNY for express/remote delivery on a few orders
     freight = np.where(order_amt - disc >= 9900, 0, 600) + np.where(rng.random(n_orders) < 0.04, 1000, 0)
@@ -149,16 +188,35 @@ def _day_lines(rng, cfg, brand, products, pix, share, d, exp_lines, in_camp, poo
     presale = any(c.warmup_start <= d < c.start for c in in_camp)
     buyer = (pool * rng.random(n_orders) ** 1.8).astype(np.int64) + 1
     return {
-        "order_of_line": order_of_line, "sku": sku, "qty": qty, "price": price, "gmv": gmv,
-        "order_amt": order_amt, "disc": disc, "freight": freight, "payable": payable, "balance": balance,
-        "ts": ts, "buyer": buyer, "u": rng.random((n_orders, 8)),
-        "order_id": 300_000_000_000 + brand.index * 20_000_000_000
-        + (np.datetime64(d).astype(np.int64) % 10_000) * 1_000_000 + np.arange(n_orders),
-        "order_type": np.where(rng.random(n_orders) < (0.25 if presale else 0.0), 1,
-                               np.where(rng.random(n_orders) < 0.03, 2, 0)),
-        "source": np.searchsorted(np.cumsum([w for _, w in ref.ORDER_SOURCES]), rng.random(n_orders) * 0.9999),
-        "remark": np.where(rng.random(n_orders) < 0.05, rng.integers(0, len(ref.ORDER_REMARKS), n_orders), -1),
-        "mremark": np.where(rng.random(n_orders) < 0.02, rng.integers(0, len(ref.MERCHANT_REMARKS), n_orders), -1),
+        "order_of_line": order_of_line,
+        "sku": sku,
+        "qty": qty,
+        "price": price,
+        "gmv": gmv,
+        "order_amt": order_amt,
+        "disc": disc,
+        "freight": freight,
+        "payable": payable,
+        "balance": balance,
+        "ts": ts,
+        "buyer": buyer,
+        "u": rng.random((n_orders, 8)),
+        "order_id": 300_000_000_000
+        + brand.index * 20_000_000_000
+        + (np.datetime64(d).astype(np.int64) % 10_000) * 1_000_000
+        + np.arange(n_orders),
+        "order_type": np.where(
+            rng.random(n_orders) < (0.25 if presale else 0.0), 1, np.where(rng.random(n_orders) < 0.03, 2, 0)
+        ),
+        "source": np.searchsorted(
+            np.cumsum([w for _, w in ref.ORDER_SOURCES]), rng.random(n_orders) * 0.9999
+        ),
+        "remark": np.where(
+            rng.random(n_orders) < 0.05, rng.integers(0, len(ref.ORDER_REMARKS), n_orders), -1
+        ),
+        "mremark": np.where(
+            rng.random(n_orders) < 0.02, rng.integers(0, len(ref.MERCHANT_REMARKS), n_orders), -1
+        ),
     }
 
 
@@ -195,8 +253,14 @@ def _statuses(o: dict[str, np.ndarray], export: date) -> dict[str, np.ndarray]:
     completed = (status == "完成") | (status == "(删除)完成")
     dealt = paid & ~np.char.endswith(status.astype(str), "已取消")
     return {
-        "status": status, "paid": paid, "paid_ts": paid_ts, "recv": recv, "completed": completed,
-        "dealt": dealt, "cod": cod, "refunded": paid & ~dealt,
+        "status": status,
+        "paid": paid,
+        "paid_ts": paid_ts,
+        "recv": recv,
+        "completed": completed,
+        "dealt": dealt,
+        "cod": cod,
+        "refunded": paid & ~dealt,
     }
 
 
@@ -234,7 +298,10 @@ def _sheet(o: dict[str, np.ndarray], products: Products, pix: np.ndarray, export
         Col("订单类型", lines(F.pick(ref.ORDER_TYPES, o["order_type"]))),
         Col("下单帐号", lines(F.concat("jd_test_", bid))),
         Col("客户姓名", lines(F.concat("测试用户", bid))),
-        Col("客户地址", lines(F.concat(F.pick(PROV_NAMES, prov), "测试市测试区测试路", F.ints(buyer % 997 + 1), "号"))),
+        Col(
+            "客户地址",
+            lines(F.concat(F.pick(PROV_NAMES, prov), "测试市测试区测试路", F.ints(buyer % 997 + 1), "号")),
+        ),
         Col("联系电话", lines(F.concat("138****", F.zpad(buyer % 10000, 4)))),
         Col("订单备注", lines(remarks)),
         Col("商家备注", lines(mremarks)),
@@ -245,8 +312,15 @@ def _sheet(o: dict[str, np.ndarray], products: Products, pix: np.ndarray, export
     ]
     dealt = st["dealt"][ol]
     net = _alloc_net(ol, o["gmv"].astype(np.float64), (o["payable"] - o["freight"]).astype(np.float64))
-    out = {"sku": o["sku"], "qty": o["qty"], "gmv": o["gmv"], "net": net, "dealt": dealt,
-           "refunded": st["refunded"][ol], "n_dealt_orders": int(st["dealt"].sum())}
+    out = {
+        "sku": o["sku"],
+        "qty": o["qty"],
+        "gmv": o["gmv"],
+        "net": net,
+        "dealt": dealt,
+        "refunded": st["refunded"][ol],
+        "n_dealt_orders": int(st["dealt"].sum()),
+    }
     return Sheet(cols), out
 
 

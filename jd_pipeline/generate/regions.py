@@ -29,7 +29,13 @@ def master_rows(second: bool) -> list[list[str]]:
     for k, (short, region) in enumerate(ref.SALES_REGIONS.items()):
         if not second and short in ref.REGION_MASTER_GAPS:
             continue
-        rows.append(["省份", _province_name(short, k), ref.REGION_MASTER_MOVES.get(short, region) if second else region])
+        rows.append(
+            [
+                "省份",
+                _province_name(short, k),
+                ref.REGION_MASTER_MOVES.get(short, region) if second else region,
+            ]
+        )
     for dc, region in ref.DC_REGIONS.items():
         if second or dc not in ref.DC_MASTER_GAPS:
             rows.append(["配送中心", dc, region])
@@ -50,8 +56,15 @@ def master_deliveries(cfg: Config) -> list[tuple[date, bool]]:
 def write_region_master(cfg: Config, brand: Brand, sink: Sink) -> None:
     for day, second in master_deliveries(cfg):
         sheet = _text_sheet(["类型", "名称", "大区"], master_rows(second), set())
-        sink.emit("ref_regions", sheet, period=day.isoformat(), filename=f"销售大区_{day:%Y%m%d}.xlsx",
-                  delivered=day, hour=5, roles=REGION_ROLES)
+        sink.emit(
+            "ref_regions",
+            sheet,
+            period=day.isoformat(),
+            filename=f"销售大区_{day:%Y%m%d}.xlsx",
+            delivered=day,
+            hour=5,
+            roles=REGION_ROLES,
+        )
 
 
 def region_shares(store: int) -> dict[str, float]:
@@ -79,12 +92,15 @@ def split_cents(total_cents: int, shares: dict[str, float]) -> dict[str, int]:
 
 def region_versions(year: int) -> list[tuple[str, date, str, int]]:
     """(version, published, sales plan version published the same day, first month covered)."""
-    return [(f"{year}-区域预算", date(year - 1, 12, 15), f"{year}-预算", 1),
-            (f"{year}-Q3区域调整", date(year, 6, 25), f"{year}-Q3滚动", 7)]
+    return [
+        (f"{year}-区域预算", date(year - 1, 12, 15), f"{year}-预算", 1),
+        (f"{year}-Q3区域调整", date(year, 6, 25), f"{year}-Q3滚动", 7),
+    ]
 
 
-def write_region_budget(cfg: Config, brand: Brand, plan_totals: dict[str, dict[tuple[str, int], int]],
-                        sink: Sink) -> None:
+def write_region_budget(
+    cfg: Config, brand: Brand, plan_totals: dict[str, dict[tuple[str, int], int]], sink: Sink
+) -> None:
     """plan_totals: sales plan version -> {(month, store): 目标GMV cents summed over categories}. Each
     regional version splits the store totals of the plan version published with it (so the two agree),
     the shares tilted ±6 % per region and version, and ends with a 合计 row."""
@@ -105,14 +121,22 @@ def write_region_budget(cfg: Config, brand: Brand, plan_totals: dict[str, dict[t
                     if (key, store) not in totals:
                         continue
                     for region, cents in split_cents(totals[(key, store)], shares).items():
-                        rows.append([version, published.isoformat(), key, region, STORE_LABELS[store], _m(cents)])
+                        rows.append(
+                            [version, published.isoformat(), key, region, STORE_LABELS[store], _m(cents)]
+                        )
             if not rows:
                 continue
             grand = sum(round(float(r[5]) * 100) for r in rows)
             sheet = _text_sheet(BUDGET_HEADERS, rows, {"目标GMV"})
             sheet.append_rows([{"版本": "合计", "目标GMV": _m(grand)}])
-            sink.emit("fin_region_budget", sheet, period=str(year), filename=f"区域预算_{version}.xlsx",
-                      delivered=published, roles=BUDGET_ROLES)
+            sink.emit(
+                "fin_region_budget",
+                sheet,
+                period=str(year),
+                filename=f"区域预算_{version}.xlsx",
+                delivered=published,
+                roles=BUDGET_ROLES,
+            )
 
 
 __all__ = ["write_region_budget", "write_region_master"]

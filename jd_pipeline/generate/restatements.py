@@ -93,7 +93,9 @@ def _write_csv(path: Path, encoding: str, header: list[str], rows: list[list[str
     deliver_at(path, day)
 
 
-def _edit_xlsx(path: Path, target: Path, edit: Callable[[list[list[Any]]], list[list[Any]]], day: date) -> None:
+def _edit_xlsx(
+    path: Path, target: Path, edit: Callable[[list[list[Any]]], list[list[Any]]], day: date
+) -> None:
     book = openpyxl.load_workbook(path)
     sheet = book.active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
@@ -126,7 +128,9 @@ def _pop_status_redelivered(landing: Path, brand: str, asof: date) -> list[str]:
     return planted
 
 
-def _completed_po_lines(landing: Path, brand: str, first: date, last: date) -> list[tuple[Path, list[str], list[str]]]:
+def _completed_po_lines(
+    landing: Path, brand: str, first: date, last: date
+) -> list[tuple[Path, list[str], list[str]]]:
     """(file, header, row) of lines completed in an export between first and last whose key
     appears in no later export."""
     folder = landing / "jd_vc_purchase_orders" / brand
@@ -139,10 +143,13 @@ def _completed_po_lines(landing: Path, brand: str, first: date, last: date) -> l
             for row in rows:
                 key = (row[header.index("采购单号")], row[header.index("SKU")])
                 seen_later[key] = max(day, seen_later.get(key, day))
-                if first <= day <= last and row[header.index("状态")] == "已完成" and int(row[header.index("实收数量")] or 0) > 1:
+                if (
+                    first <= day <= last
+                    and row[header.index("状态")] == "已完成"
+                    and int(row[header.index("实收数量")] or 0) > 1
+                ):
                     found.append((path, header, row, day))
-    return [(p, h, r) for p, h, r, d in found
-            if seen_later[(r[h.index("采购单号")], r[h.index("SKU")])] == d]
+    return [(p, h, r) for p, h, r, d in found if seen_later[(r[h.index("采购单号")], r[h.index("SKU")])] == d]
 
 
 def _add_po_state(folder: Path, export_day: date, header: list[str], state: list[str], landing: Path) -> str:
@@ -164,7 +171,9 @@ def _po_restatements(landing: Path, brand: str, asof: date) -> dict[str, list[st
     if len(lines) < 2:
         return {}
     out: dict[str, list[str]] = {}
-    for kind, (path, header, row) in zip(("po_moved_completion_day", "po_cancelled_after_completion"), lines[:2]):
+    for kind, (path, header, row) in zip(
+        ("po_moved_completion_day", "po_cancelled_after_completion"), lines[:2]
+    ):
         export_day = date.fromisoformat(path.parent.name) + timedelta(days=2)
         state = list(row)
         if kind == "po_moved_completion_day":
@@ -173,8 +182,15 @@ def _po_restatements(landing: Path, brand: str, asof: date) -> dict[str, list[st
             state[header.index("实收数量")] = str(int(row[header.index("实收数量")]) - 1)
         else:
             state[header.index("状态")] = "已取消"
-        out[kind] = [_add_po_state(landing / "jd_vc_purchase_orders" / brand / export_day.isoformat(), export_day,
-                                   header, state, landing)]
+        out[kind] = [
+            _add_po_state(
+                landing / "jd_vc_purchase_orders" / brand / export_day.isoformat(),
+                export_day,
+                header,
+                state,
+                landing,
+            )
+        ]
     return out
 
 
@@ -211,8 +227,10 @@ def _gl_restatements(landing: Path, brand: str, asof: date) -> dict[str, list[st
     corrected[0][debit] = f"{float(corrected[0][debit] or 0) + 123.45:.2f}"
     closed = p_dir / f"总账明细_{p_month:%Y%m}_{asof - timedelta(days=1):%Y%m%d}.csv"
     _write_csv(closed, "gb18030", header, corrected, asof - timedelta(days=1))
-    return {"gl_month_redelivered": [str(q_files[-1].relative_to(landing)), str(closed.relative_to(landing))],
-            "gl_voucher_moved": [str(p_files[0].relative_to(landing))]}
+    return {
+        "gl_month_redelivered": [str(q_files[-1].relative_to(landing)), str(closed.relative_to(landing))],
+        "gl_voucher_moved": [str(p_files[0].relative_to(landing))],
+    }
 
 
 def _plan_revision(landing: Path, brand: str, start: date, asof: date) -> list[str]:

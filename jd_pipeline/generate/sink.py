@@ -92,7 +92,9 @@ class Sink:
             st.files += 1
         return path
 
-    def _render(self, sheet: Sheet, kind: FileKind, breaking: str | None, rel: str, src: str, plant: bool) -> bytes:
+    def _render(
+        self, sheet: Sheet, kind: FileKind, breaking: str | None, rel: str, src: str, plant: bool
+    ) -> bytes:
         log = self.log
         if breaking == "empty_file":
             log.add(rel, breaking, src)

@@ -33,13 +33,32 @@ DC_NAMES = [d for d, _ in ref.DCS]
 DC_W = np.array([w for _, w in ref.DCS]) / sum(w for _, w in ref.DCS)
 LEAD_PAD = 20
 
-SALES_ROLES = Roles(ids=("SKU",), required="SKU", date="时间", money=("收入", "成本", "毛利"),
-                    numeric=("优惠券抵减数",), name="商品名称", sku="SKU",
-                    header_variants={"收入": " 收入 ", "满返满减额": "满返满减额 "})
-INV_ROLES = Roles(ids=("SKU",), required="配送中心", date="时间", qty="库存件数",
-                  numeric=("采购未到货", "不可售"), sku="SKU")
-PO_ROLES = Roles(ids=("采购单号", "SKU"), required="采购单号", qty="采购数量", money=("采购价", "采购金额"), sku="SKU",
-                 header_variants={"采购金额": " 采购金额 "})
+SALES_ROLES = Roles(
+    ids=("SKU",),
+    required="SKU",
+    date="时间",
+    money=("收入", "成本", "毛利"),
+    numeric=("优惠券抵减数",),
+    name="商品名称",
+    sku="SKU",
+    header_variants={"收入": " 收入 ", "满返满减额": "满返满减额 "},
+)
+INV_ROLES = Roles(
+    ids=("SKU",),
+    required="配送中心",
+    date="时间",
+    qty="库存件数",
+    numeric=("采购未到货", "不可售"),
+    sku="SKU",
+)
+PO_ROLES = Roles(
+    ids=("采购单号", "SKU"),
+    required="采购单号",
+    qty="采购数量",
+    money=("采购价", "采购金额"),
+    sku="SKU",
+    header_variants={"采购金额": " 采购金额 "},
+)
 
 
 @dataclass
@@ -126,11 +145,36 @@ def generate_vc(cfg: Config, brand: Brand, products: Products, sink: Sink) -> Se
         revenue = units * retail - coupon - promo
         agg.units[t], agg.revenue[t], agg.shipped[t] = units, revenue, ship.sum(axis=1)
         if d.weekday() == 0 or t == 0:
-            po_seq = _replenish(cfg, brand, pol, t, fcst[t], avail - ship, inbound, receipts, inbound_evt,
-                                rng_t, po_seq, products, six)
+            po_seq = _replenish(
+                cfg,
+                brand,
+                pol,
+                t,
+                fcst[t],
+                avail - ship,
+                inbound,
+                receipts,
+                inbound_evt,
+                rng_t,
+                po_seq,
+                products,
+                six,
+            )
         _write_sales(sink, brand, products, six, d, units, revenue, coupon, promo, sell_in)
-        _write_inventory(sink, products, six, d, on_hand, unsell, inbound, ship, shipped_hist, t,
-                         products.launch[six], days[t])
+        _write_inventory(
+            sink,
+            products,
+            six,
+            d,
+            on_hand,
+            unsell,
+            inbound,
+            ship,
+            shipped_hist,
+            t,
+            products.launch[six],
+            days[t],
+        )
     lines = pol.cat()
     _write_pos(cfg, sink, products, six, lines, days, agg, sell_in)
     return agg
@@ -162,9 +206,19 @@ def _replenish(cfg, brand, pol, t, fc, position, inbound, receipts, inbound_evt,
         np.add.at(receipts, (day_arr[ok], si[ok], ri[ok]), qarr[ok])
         np.add.at(inbound_evt, (day_arr[ok], si[ok], ri[ok]), qarr[ok])
     inbound[si, ri] += conf  # counted inbound from creation (confirmed quantity)
-    for name, arr in (("po", po), ("created", np.full(n, t)), ("sku", si), ("dc", ri), ("qty", q),
-                      ("conf", conf), ("conf_day", conf_day), ("eta", eta), ("r1_day", r1_day),
-                      ("r1_qty", r1_qty), ("r2_day", r2_day)):
+    for name, arr in (
+        ("po", po),
+        ("created", np.full(n, t)),
+        ("sku", si),
+        ("dc", ri),
+        ("qty", q),
+        ("conf", conf),
+        ("conf_day", conf_day),
+        ("eta", eta),
+        ("r1_day", r1_day),
+        ("r1_qty", r1_qty),
+        ("r2_day", r2_day),
+    ):
         getattr(pol, name).append(arr)
     return po_seq
 
@@ -181,26 +235,44 @@ def _write_sales(sink, brand, products, six, d, units, revenue, coupon, promo, s
     l1, l2, l3 = (np.array(x, dtype=object)[rows] for x in _cats(products, six, brand))
     cost = units[rows] * sell_in[rows]
     n = len(rows)
-    sheet = Sheet([
-        Col("时间", F.dates(d, n)),
-        Col("SKU", F.text(products.sku_id[six][rows])),
-        Col("商品名称", F.text(products.name[six][rows])),
-        Col("品牌", F.const(brand.jd_name, n)),
-        Col("一级类目", F.text(l1)), Col("二级类目", F.text(l2)), Col("三级类目", F.text(l3)),
-        Col("财务销量", F.ints(units[rows]), True),
-        Col("收入", F.money(revenue[rows]), True),
-        Col("成本", F.money(cost), True),
-        Col("毛利", F.money(revenue[rows] - cost), True),
-        Col("优惠券抵减数", F.money(coupon[rows]), True),
-        Col("满返满减额", F.money(promo[rows]), True),
-    ])
-    sheet.append_rows([{
-        "时间": "合计", "财务销量": str(units[rows].sum()),
-        "收入": _m(revenue[rows].sum()), "成本": _m(cost.sum()), "毛利": _m((revenue[rows] - cost).sum()),
-        "优惠券抵减数": _m(coupon[rows].sum()), "满返满减额": _m(promo[rows].sum()),
-    }])
-    sink.emit("jd_vc_sales", sheet, period=d.isoformat(), filename=f"商品业绩_{d:%Y%m%d}.xlsx",
-              delivered=d + timedelta(days=1), roles=SALES_ROLES)
+    sheet = Sheet(
+        [
+            Col("时间", F.dates(d, n)),
+            Col("SKU", F.text(products.sku_id[six][rows])),
+            Col("商品名称", F.text(products.name[six][rows])),
+            Col("品牌", F.const(brand.jd_name, n)),
+            Col("一级类目", F.text(l1)),
+            Col("二级类目", F.text(l2)),
+            Col("三级类目", F.text(l3)),
+            Col("财务销量", F.ints(units[rows]), True),
+            Col("收入", F.money(revenue[rows]), True),
+            Col("成本", F.money(cost), True),
+            Col("毛利", F.money(revenue[rows] - cost), True),
+            Col("优惠券抵减数", F.money(coupon[rows]), True),
+            Col("满返满减额", F.money(promo[rows]), True),
+        ]
+    )
+    sheet.append_rows(
+        [
+            {
+                "时间": "合计",
+                "财务销量": str(units[rows].sum()),
+                "收入": _m(revenue[rows].sum()),
+                "成本": _m(cost.sum()),
+                "毛利": _m((revenue[rows] - cost).sum()),
+                "优惠券抵减数": _m(coupon[rows].sum()),
+                "满返满减额": _m(promo[rows].sum()),
+            }
+        ]
+    )
+    sink.emit(
+        "jd_vc_sales",
+        sheet,
+        period=d.isoformat(),
+        filename=f"商品业绩_{d:%Y%m%d}.xlsx",
+        delivered=d + timedelta(days=1),
+        roles=SALES_ROLES,
+    )
 
 
 def _m(cents: int) -> str:
@@ -221,20 +293,29 @@ def _write_inventory(sink, products, six, d, on_hand, unsell, inbound, ship, his
     oh, av, ib, us, sh, a7 = blocks
     n = len(oh)
     sku_ix = np.repeat(six[rows], nr + 1)
-    sheet = Sheet([
-        Col("时间", F.dates(d, n)),
-        Col("SKU", F.text(products.sku_id[sku_ix])),
-        Col("商品名称", F.text(products.name[sku_ix])),
-        Col("配送中心", F.pick(DC_NAMES + [ref.NATIONAL_DC], np.tile(np.arange(nr + 1), len(rows)))),
-        Col("库存件数", F.ints(oh), True),
-        Col("可用库存", F.ints(av), True),
-        Col("采购未到货", F.ints(ib), True),
-        Col("不可售", F.ints(us), True),
-        Col("昨日出库商品件数", F.ints(sh), True),
-        Col("预计可售天数", F.ratio(av, a7, 1, empty="-"), True),
-    ], total_rows=list(np.arange(len(rows)) * (nr + 1) + nr))  # the 全国 rows are totals of the RDC rows
-    sink.emit("jd_vc_inventory", sheet, period=d.isoformat(), filename=f"商品库存表_{d:%Y%m%d}.xlsx",
-              delivered=d + timedelta(days=1), roles=INV_ROLES)
+    sheet = Sheet(
+        [
+            Col("时间", F.dates(d, n)),
+            Col("SKU", F.text(products.sku_id[sku_ix])),
+            Col("商品名称", F.text(products.name[sku_ix])),
+            Col("配送中心", F.pick(DC_NAMES + [ref.NATIONAL_DC], np.tile(np.arange(nr + 1), len(rows)))),
+            Col("库存件数", F.ints(oh), True),
+            Col("可用库存", F.ints(av), True),
+            Col("采购未到货", F.ints(ib), True),
+            Col("不可售", F.ints(us), True),
+            Col("昨日出库商品件数", F.ints(sh), True),
+            Col("预计可售天数", F.ratio(av, a7, 1, empty="-"), True),
+        ],
+        total_rows=list(np.arange(len(rows)) * (nr + 1) + nr),
+    )  # the 全国 rows are totals of the RDC rows
+    sink.emit(
+        "jd_vc_inventory",
+        sheet,
+        period=d.isoformat(),
+        filename=f"商品库存表_{d:%Y%m%d}.xlsx",
+        delivered=d + timedelta(days=1),
+        roles=INV_ROLES,
+    )
 
 
 PO_STATUS = ["待回告", "已回告", "部分收货", "已完成", "已取消"]
@@ -245,7 +326,7 @@ def _write_pos(cfg, sink, products, six, L, days, agg: SelfAgg, sell_in) -> None
     if len(L["po"]) == 0:
         return
     n = len(L["po"])
-    cancel = (L["conf"] == 0)
+    cancel = L["conf"] == 0
     # events: (day, line, state)
     ev_day = np.concatenate([L["created"], L["conf_day"], L["r1_day"], L["r2_day"]])
     ev_line = np.tile(np.arange(n), 4)
@@ -260,8 +341,9 @@ def _write_pos(cfg, sink, products, six, L, days, agg: SelfAgg, sell_in) -> None
     # sell-in: completed lines, on the completion day
     fin_ok = (final_day >= 0) & (final_day < nd) & ~cancel
     np.add.at(agg.sell_in_units, (final_day[fin_ok], L["sku"][fin_ok]), L["conf"][fin_ok])
-    np.add.at(agg.sell_in_amount, (final_day[fin_ok], L["sku"][fin_ok]),
-              (L["conf"] * sell_in[L["sku"]])[fin_ok])
+    np.add.at(
+        agg.sell_in_amount, (final_day[fin_ok], L["sku"][fin_ok]), (L["conf"] * sell_in[L["sku"]])[fin_ok]
+    )
     order = np.lexsort((ev_line, ev_day))
     ev_day, ev_line, ev_kind = ev_day[order], ev_line[order], ev_kind[order]
     bounds = np.searchsorted(ev_day, np.arange(nd + 1))
@@ -273,27 +355,42 @@ def _write_pos(cfg, sink, products, six, L, days, agg: SelfAgg, sell_in) -> None
         li, k = ev_line[a:b], ev_kind[a:b]
         status = np.select(
             [k == 0, (k == 1) & cancel[li], k == 1, (k == 2) & partial[li]],
-            [0, 4, 1, 2], default=3,
+            [0, 4, 1, 2],
+            default=3,
         )
         received = np.where(k == 2, L["r1_qty"][li], np.where(k == 3, L["conf"][li], 0))
         done = status == 3
         d = date.fromisoformat(str(days[t]))
         base = days[L["created"][li]].astype("datetime64[s]")
         sku = six[L["sku"][li]]
-        sheet = Sheet([
-            Col("采购单号", F.ints(L["po"][li])),
-            Col("创建时间", F.timestamps(base + created_s[li])),
-            Col("SKU", F.text(products.sku_id[sku])),
-            Col("商品名称", F.text(products.name[sku])),
-            Col("配送中心", F.pick(DC_NAMES, L["dc"][li])),
-            Col("采购数量", F.ints(L["qty"][li]), True),
-            Col("回告数量", F.ints(np.where(status == 0, 0, L["conf"][li])), True),
-            Col("实收数量", F.ints(received), True),
-            Col("采购价", F.money(price[li]), True),
-            Col("采购金额", F.money(price[li] * L["qty"][li]), True),
-            Col("状态", F.pick(PO_STATUS, status)),
-            Col("预约到货日期", F.dates(days[np.minimum(L["eta"][li], nd - 1)] + np.maximum(L["eta"][li] - nd + 1, 0))),
-            Col("完成时间", F.where(done, F.timestamps(np.datetime64(d).astype("datetime64[s]") + done_s[li]), None)),
-        ])
-        sink.emit("jd_vc_purchase_orders", sheet, period=d.isoformat(), filename=f"采购单_{d:%Y%m%d}.csv",
-                  delivered=d + timedelta(days=1), roles=PO_ROLES)
+        sheet = Sheet(
+            [
+                Col("采购单号", F.ints(L["po"][li])),
+                Col("创建时间", F.timestamps(base + created_s[li])),
+                Col("SKU", F.text(products.sku_id[sku])),
+                Col("商品名称", F.text(products.name[sku])),
+                Col("配送中心", F.pick(DC_NAMES, L["dc"][li])),
+                Col("采购数量", F.ints(L["qty"][li]), True),
+                Col("回告数量", F.ints(np.where(status == 0, 0, L["conf"][li])), True),
+                Col("实收数量", F.ints(received), True),
+                Col("采购价", F.money(price[li]), True),
+                Col("采购金额", F.money(price[li] * L["qty"][li]), True),
+                Col("状态", F.pick(PO_STATUS, status)),
+                Col(
+                    "预约到货日期",
+                    F.dates(days[np.minimum(L["eta"][li], nd - 1)] + np.maximum(L["eta"][li] - nd + 1, 0)),
+                ),
+                Col(
+                    "完成时间",
+                    F.where(done, F.timestamps(np.datetime64(d).astype("datetime64[s]") + done_s[li]), None),
+                ),
+            ]
+        )
+        sink.emit(
+            "jd_vc_purchase_orders",
+            sheet,
+            period=d.isoformat(),
+            filename=f"采购单_{d:%Y%m%d}.csv",
+            delivered=d + timedelta(days=1),
+            roles=PO_ROLES,
+        )

@@ -46,7 +46,9 @@ _NEEDS_QUOTE = re.compile(CSV_NEEDS_QUOTE)
 
 def _csv_line(fields: list[str]) -> str:
     line = ",".join(fields)
-    if len(line) - line.count(",") == sum(map(len, fields)) and not _NEEDS_QUOTE.search(line.replace(",", "")):
+    if len(line) - line.count(",") == sum(map(len, fields)) and not _NEEDS_QUOTE.search(
+        line.replace(",", "")
+    ):
         return line
     return ",".join('"' + f.replace('"', '""') + '"' if _NEEDS_QUOTE.search(f) else f for f in fields)
 
@@ -83,7 +85,9 @@ def csv_body(sheet: Sheet, newline: str = "\r\n") -> bytes:
         return (newline.join(lines) + newline).encode("utf-8")
     checks = [c.needs_quote_check for c in sheet.cols]
     needs = any(
-        pc.any(pc.match_substring_regex(c.values, CSV_NEEDS_QUOTE)).as_py() for c, k in zip(sheet.cols, checks) if k
+        pc.any(pc.match_substring_regex(c.values, CSV_NEEDS_QUOTE)).as_py()
+        for c, k in zip(sheet.cols, checks)
+        if k
     )
     if not needs:  # Arrow's CSV writer: fastest path, nothing to quote
         table = pa.table({f"c{i}": c.values for i, c in enumerate(sheet.cols)})
@@ -256,10 +260,46 @@ def _zip(parts: list[_ZipPart]) -> bytes:
     """A minimal deterministic zip (deflate, no extra fields, fixed timestamps)."""
     out, central, offset = [], [], 0
     for p in parts:
-        local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, p.crc, len(p.data),
-                            p.size, len(p.name), 0) + p.name
-        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE, p.crc,
-                                   len(p.data), p.size, len(p.name), 0, 0, 0, 0, 0o600 << 16, offset) + p.name)
+        local = (
+            struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                20,
+                0,
+                8,
+                _DOS_TIME,
+                _DOS_DATE,
+                p.crc,
+                len(p.data),
+                p.size,
+                len(p.name),
+                0,
+            )
+            + p.name
+        )
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                _DOS_TIME,
+                _DOS_DATE,
+                p.crc,
+                len(p.data),
+                p.size,
+                len(p.name),
+                0,
+                0,
+                0,
+                0,
+                0o600 << 16,
+                offset,
+            )
+            + p.name
+        )
         out += [local, p.data]
         offset += len(local) + len(p.data)
     cd = b"".join(central)

@@ -32,7 +32,9 @@ RAW_VALUE_MAX = 2000
 
 
 def _raw_value(ref: str) -> str:
-    return f"CASE WHEN strlen({ref}) > {RAW_VALUE_MAX} THEN left({ref}, {RAW_VALUE_MAX}) || '…' ELSE {ref} END"
+    return (
+        f"CASE WHEN strlen({ref}) > {RAW_VALUE_MAX} THEN left({ref}, {RAW_VALUE_MAX}) || '…' ELSE {ref} END"
+    )
 
 
 def _pct(name: str) -> str:
@@ -46,7 +48,9 @@ def _label_value(contract: Contract, name: str) -> str:
 def _total_sql(contract: Contract, present: set[str]) -> tuple[str, str]:
     """(`_total_level`, `_total_label`) from the cleaned text of the level columns."""
     markers = ", ".join(lit(m) for m in contract.total_markers)
-    levels = [(k, n, contract.column(n).header) for k, n in enumerate(contract.total_levels, 1) if n in present]
+    levels = [
+        (k, n, contract.column(n).header) for k, n in enumerate(contract.total_levels, 1) if n in present
+    ]
     if not levels:
         return "CAST(NULL AS INTEGER)", "CAST(NULL AS VARCHAR)"
     level_cases, label_cases = [], []
@@ -54,7 +58,11 @@ def _total_sql(contract: Contract, present: set[str]) -> tuple[str, str]:
         cond = f"{_c(name)} IN ({markers})"
         # IDs in the label as the detail rows store them (`100012345678.0` -> `100012345678`).
         context = [f"{lit(h + '=')} || {_label_value(contract, n)}" for j, n, h in levels if j < k]
-        ctx = f" || coalesce(' (' || nullif(concat_ws(', ', {', '.join(context)}), '') || ')', '')" if context else ""
+        ctx = (
+            f" || coalesce(' (' || nullif(concat_ws(', ', {', '.join(context)}), '') || ')', '')"
+            if context
+            else ""
+        )
         level_cases.append(f"WHEN {cond} THEN {k}")
         label_cases.append(f"WHEN {cond} THEN {lit(header + '=')} || {_c(name)}{ctx}")
     return f"CASE {' '.join(level_cases)} END", f"CASE {' '.join(label_cases)} END"
@@ -71,7 +79,9 @@ def typed_sql(contract: Contract, present: set[str], bases: list[int], only_file
     header names.
     """
     cols = [c for c in contract.stored_columns if c.name in present]
-    needs_clean = {c.name for c in cols if c.type == "text" and not c.pii} | (set(contract.total_levels) & present)
+    needs_clean = {c.name for c in cols if c.type == "text" and not c.pii} | (
+        set(contract.total_levels) & present
+    )
     base = [f"s.{q(c.name)} AS {q(c.name + '__v')}" for c in cols]  # type: ignore[operator]
     base += [f"jd_trim(s.{q(n)}) AS {_c(n)}" for n in sorted(needs_clean)]
     base += [f"s.{_pct(c.name)}" for c in cols if c.type == "percent"]  # type: ignore[arg-type]
@@ -90,8 +100,11 @@ def typed_sql(contract: Contract, present: set[str], bases: list[int], only_file
             if not col.pii:
                 problems += problem_exprs(contract, col, v, x, t, col.header)
             if name == contract.period_column:
-                outside = (f"CAST({t} AS DATE) NOT BETWEEN _pstart AND _pend" if col.type in ("date", "timestamp")
-                           else f"{period_label_expr(contract, t)} <> _period")
+                outside = (
+                    f"CAST({t} AS DATE) NOT BETWEEN _pstart AND _pend"
+                    if col.type in ("date", "timestamp")
+                    else f"{period_label_expr(contract, t)} <> _period"
+                )
                 message = f"{lit(col.header + ': ')} || CAST({t} AS VARCHAR) || ' outside the folder period ' || _period"
                 problems.append((f"{t} IS NOT NULL AND {outside}", message))
         for d in (d for d in contract.derived if d.source_column == name):
@@ -100,7 +113,9 @@ def typed_sql(contract: Contract, present: set[str], bases: list[int], only_file
             else:
                 typed.append(f"{d.fn}({_c(name)}) AS {q(d.name + '__t')}")
                 outputs.append(f"{q(d.name + '__t')} AS {q(d.name)}")
-    problems.append(("_flag IS NOT NULL", "_flag"))  # found while reading: control bytes, formula without value
+    problems.append(
+        ("_flag IS NOT NULL", "_flag")
+    )  # found while reading: control bytes, formula without value
     level, label = _total_sql(contract, present)
     reason = reason_expr(problems)
     rn = f"coalesce(s._rn, CAST(s.rowid - [{', '.join(map(str, bases))}][s._file + 1] + 1 AS INTEGER)) AS _rn"
@@ -123,7 +138,9 @@ def mark_duplicates(conn: duckdb.DuckDBPyConnection, contract: Contract) -> None
     ).fetchone()[0]  # type: ignore[index]
     if not dupes:
         return
-    key_text = " || ', ' || ".join(f"{lit(k + '=')} || coalesce(CAST({q(k)} AS VARCHAR), '')" for k in contract.grain)
+    key_text = " || ', ' || ".join(
+        f"{lit(k + '=')} || coalesce(CAST({q(k)} AS VARCHAR), '')" for k in contract.grain
+    )
     conn.execute(
         f"""CREATE OR REPLACE TEMP TABLE _typed AS
             SELECT * EXCLUDE (_first) REPLACE (
@@ -145,8 +162,9 @@ def counts(conn: duckdb.DuckDBPyConnection) -> dict[int, tuple[int, int, int]]:
 # ---------------------------------------------------------------- per-file writes (in the transaction)
 
 
-def insert_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, index: int, lf: LandingFile,
-                load_id: str) -> None:
+def insert_rows(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, index: int, lf: LandingFile, load_id: str
+) -> None:
     cols = ", ".join(q(n) for n, _ in contract.output_columns())
     conn.execute(
         f"INSERT INTO raw.{q(contract.source)} SELECT {lit(load_id)}, {lit(lf.brand)}, {lit(lf.store)}, "
@@ -154,8 +172,14 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, index: int,
     )
 
 
-def insert_quarantine(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged, index: int,
-                      lf: LandingFile, load_id: str) -> None:
+def insert_quarantine(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    staged: Staged,
+    index: int,
+    lf: LandingFile,
+    load_id: str,
+) -> None:
     """Bad rows with the file's raw text keyed by the file's headers (no personal columns exist
     in `_stage_all`: they were never selected, or hashed/reduced at read time)."""
     pairs = ", ".join(f"{lit(m.header)}, {_raw_value(f's.{q(name)}')}" for name, m in staged.columns.items())
@@ -169,13 +193,28 @@ def insert_quarantine(conn: duckdb.DuckDBPyConnection, contract: Contract, stage
     if staged.broken_rows:
         conn.executemany(
             "INSERT INTO ops.quarantine_rows VALUES (?, ?, ?, ?, ?, ?, now())",
-            [[load_id, contract.source, lf.relpath, rn, reason, json.dumps({"_raw_line": raw}, ensure_ascii=False)]
-             for rn, reason, raw in staged.broken_rows],
+            [
+                [
+                    load_id,
+                    contract.source,
+                    lf.relpath,
+                    rn,
+                    reason,
+                    json.dumps({"_raw_line": raw}, ensure_ascii=False),
+                ]
+                for rn, reason, raw in staged.broken_rows
+            ],
         )
 
 
-def insert_totals(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged, index: int,
-                  lf: LandingFile, load_id: str) -> int:
+def insert_totals(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    staged: Staged,
+    index: int,
+    lf: LandingFile,
+    load_id: str,
+) -> int:
     """One ops.file_totals row per counted/money column of each total row of the file, with the
     sum of the file's detail rows it covers (quarantined ones included, repeated duplicate-key
     rows not: the check is about the file adding up; quarantine is reported apart); returns how
@@ -184,7 +223,9 @@ def insert_totals(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: S
     if not numeric:
         return 0
     levels = [(k, n) for k, n in enumerate(contract.total_levels, 1) if n in staged.columns]
-    scope = " AND ".join(f"(t._total_level <= {j} OR t.{q(n)} IS NULL OR d.{q(n)} = t.{q(n)})" for j, n in levels)
+    scope = " AND ".join(
+        f"(t._total_level <= {j} OR t.{q(n)} IS NULL OR d.{q(n)} = t.{q(n)})" for j, n in levels
+    )
     aggs = ", ".join(f"t.{q(n)} AS {q('t_' + n)}, sum(d.{q(n)}) AS {q('d_' + n)}" for n in numeric)
     group = ", ".join(["t._row_number", "t._total_label", *(f"t.{q(n)}" for n in numeric)])
     head = ", ".join(lit(v) for v in (load_id, contract.source, lf.brand, lf.store, lf.period))
@@ -199,7 +240,7 @@ def insert_totals(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: S
                          FROM _typed t LEFT JOIN _typed d
                            ON d._file = {index} AND d._total_level IS NULL
                               AND NOT coalesce(starts_with(d._reason, 'duplicate key ('), false)
-                              AND {scope or 'true'}
+                              AND {scope or "true"}
                          WHERE t._file = {index} AND t._total_level IS NOT NULL GROUP BY {group})
             {unpivot}"""
     )
@@ -222,19 +263,22 @@ def drop_batch(conn: duckdb.DuckDBPyConnection) -> None:
 # (quarantine keys, the additive columns of totals) run once per distinct mapping (usually one).
 
 
-def register_files(conn: duckdb.DuckDBPyConnection, contract: Contract,
-                   files: list[tuple[int, str, LandingFile]]) -> None:
+def register_files(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, files: list[tuple[int, str, LandingFile]]
+) -> None:
     """`_files`: (batch index, load id, file) of every staged file of the batch."""
     import pyarrow as pa
 
-    table = pa.table({
-        "_file": pa.array([i for i, _, _ in files], pa.int32()),
-        "load_id": pa.array([lid for _, lid, _ in files], pa.string()),
-        "brand": pa.array([lf.brand for _, _, lf in files], pa.string()),
-        "store": pa.array([lf.store for _, _, lf in files], pa.string()),
-        "period": pa.array([lf.period for _, _, lf in files], pa.string()),
-        "relpath": pa.array([lf.relpath for _, _, lf in files], pa.string()),
-    })
+    table = pa.table(
+        {
+            "_file": pa.array([i for i, _, _ in files], pa.int32()),
+            "load_id": pa.array([lid for _, lid, _ in files], pa.string()),
+            "brand": pa.array([lf.brand for _, _, lf in files], pa.string()),
+            "store": pa.array([lf.store for _, _, lf in files], pa.string()),
+            "period": pa.array([lf.period for _, _, lf in files], pa.string()),
+            "relpath": pa.array([lf.relpath for _, _, lf in files], pa.string()),
+        }
+    )
     conn.register("_files_arrow", table)
     try:
         conn.execute("CREATE OR REPLACE TEMP TABLE _files AS SELECT * FROM _files_arrow")
@@ -261,10 +305,16 @@ def _in(indexes: list[int]) -> str:
     return ", ".join(str(i) for i in sorted(indexes))
 
 
-def insert_quarantine_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: dict[int, Staged],
-                            load_ids: dict[int, str], relpaths: dict[int, str]) -> None:
+def insert_quarantine_batch(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    staged: dict[int, Staged],
+    load_ids: dict[int, str],
+    relpaths: dict[int, str],
+) -> None:
     """`insert_quarantine` for every file of the batch: one statement per distinct header mapping
     (the JSON keys are the file's own headers), plus the malformed CSV lines in one insert."""
+
     def mapping(s: Staged) -> tuple:
         return tuple((name, m.header) for name, m in s.columns.items())
 
@@ -276,38 +326,62 @@ def insert_quarantine_batch(conn: duckdb.DuckDBPyConnection, contract: Contract,
                 FROM _typed t JOIN _files f ON f._file = t._file JOIN _stage_all s ON s.rowid = t._sidx
                 WHERE t._file IN ({_in(indexes)}) AND t._reason IS NOT NULL AND t._total_level IS NULL"""
         )
-    broken = [[load_ids[i], contract.source, relpaths[i], rn, reason, json.dumps({"_raw_line": raw}, ensure_ascii=False)]
-              for i, s in staged.items() for rn, reason, raw in s.broken_rows]
+    broken = [
+        [
+            load_ids[i],
+            contract.source,
+            relpaths[i],
+            rn,
+            reason,
+            json.dumps({"_raw_line": raw}, ensure_ascii=False),
+        ]
+        for i, s in staged.items()
+        for rn, reason, raw in s.broken_rows
+    ]
     if broken:
         import pyarrow as pa
 
         names = ("load_id", "source", "file_path", "row_number", "reason", "raw_values")
         conn.register("_broken_arrow", pa.table({n: [r[k] for r in broken] for k, n in enumerate(names)}))
         try:
-            conn.execute("INSERT INTO ops.quarantine_rows SELECT load_id, source, file_path, row_number, reason, "
-                         "CAST(raw_values AS JSON), now() FROM _broken_arrow")
+            conn.execute(
+                "INSERT INTO ops.quarantine_rows SELECT load_id, source, file_path, row_number, reason, "
+                "CAST(raw_values AS JSON), now() FROM _broken_arrow"
+            )
         finally:
             conn.unregister("_broken_arrow")
 
 
-def totals_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: dict[int, Staged]) -> dict[int, int]:
+def totals_batch(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, staged: dict[int, Staged]
+) -> dict[int, int]:
     """`insert_totals` for every file of the batch with total rows, into the temp table
     `_totals` (same columns as ops.file_totals, plus `_file`); returns how many values
     disagree per batch index. Copied into ops.file_totals by `insert_totals_batch`."""
-    conn.execute("CREATE OR REPLACE TEMP TABLE _totals AS SELECT CAST(NULL AS INTEGER) AS _file, * "
-                 "FROM ops.file_totals LIMIT 0")
-    has_totals = {r[0] for r in conn.execute(
-        "SELECT DISTINCT _file FROM _typed WHERE _total_level IS NOT NULL").fetchall()}
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _totals AS SELECT CAST(NULL AS INTEGER) AS _file, * "
+        "FROM ops.file_totals LIMIT 0"
+    )
+    has_totals = {
+        r[0]
+        for r in conn.execute("SELECT DISTINCT _file FROM _typed WHERE _total_level IS NOT NULL").fetchall()
+    }
 
     def shape(s: Staged) -> tuple:
-        numeric = tuple(n for n, m in s.columns.items() if m.column.type in ADDITIVE_TYPES and not m.column.pii)
+        numeric = tuple(
+            n for n, m in s.columns.items() if m.column.type in ADDITIVE_TYPES and not m.column.pii
+        )
         levels = tuple((k, n) for k, n in enumerate(contract.total_levels, 1) if n in s.columns)
         return numeric, levels
 
-    for (numeric, levels), indexes in _groups({i: s for i, s in staged.items() if i in has_totals}, shape).items():
+    for (numeric, levels), indexes in _groups(
+        {i: s for i, s in staged.items() if i in has_totals}, shape
+    ).items():
         if not numeric:
             continue
-        scope = " AND ".join(f"(t._total_level <= {j} OR t.{q(n)} IS NULL OR d.{q(n)} = t.{q(n)})" for j, n in levels)
+        scope = " AND ".join(
+            f"(t._total_level <= {j} OR t.{q(n)} IS NULL OR d.{q(n)} = t.{q(n)})" for j, n in levels
+        )
         aggs = ", ".join(f"t.{q(n)} AS {q('t_' + n)}, sum(d.{q(n)}) AS {q('d_' + n)}" for n in numeric)
         group = ", ".join(["t._file", "t._row_number", "t._total_label", *(f"t.{q(n)}" for n in numeric)])
         unpivot = " UNION ALL ".join(
@@ -322,13 +396,16 @@ def totals_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: di
                              FROM _typed t LEFT JOIN _typed d
                                ON d._file = t._file AND d._total_level IS NULL
                                   AND NOT coalesce(starts_with(d._reason, 'duplicate key ('), false)
-                                  AND {scope or 'true'}
+                                  AND {scope or "true"}
                              WHERE t._file IN ({_in(indexes)}) AND t._total_level IS NOT NULL GROUP BY {group})
                 {unpivot}"""
         )
-    return {f: n for f, n in conn.execute(
-        "SELECT _file, count(*) FILTER (WHERE total_value IS DISTINCT FROM detail_value) FROM _totals GROUP BY _file"
-    ).fetchall()}
+    return {
+        f: n
+        for f, n in conn.execute(
+            "SELECT _file, count(*) FILTER (WHERE total_value IS DISTINCT FROM detail_value) FROM _totals GROUP BY _file"
+        ).fetchall()
+    }
 
 
 def insert_totals_batch(conn: duckdb.DuckDBPyConnection) -> None:

@@ -20,15 +20,39 @@ import time
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import cast
 
 import duckdb
 
 from jd_pipeline.ingest.landing import scan_landing
 from jd_pipeline.ingest.loader import load_files
 
-HEADERS = ["订单号", "商品ID", "商品名称", "订购数量", "支付方式", "下单时间", "京东价", "订单金额", "结算金额", "应付金额", "余额支付",
-           "运费金额", "订单状态", "订单类型", "下单帐号", "客户姓名", "客户地址", "联系电话", "订单备注", "商家备注", "付款确认时间",
-           "货号", "订单完成时间", "订单来源"]
+HEADERS = [
+    "订单号",
+    "商品ID",
+    "商品名称",
+    "订购数量",
+    "支付方式",
+    "下单时间",
+    "京东价",
+    "订单金额",
+    "结算金额",
+    "应付金额",
+    "余额支付",
+    "运费金额",
+    "订单状态",
+    "订单类型",
+    "下单帐号",
+    "客户姓名",
+    "客户地址",
+    "联系电话",
+    "订单备注",
+    "商家备注",
+    "付款确认时间",
+    "货号",
+    "订单完成时间",
+    "订单来源",
+]
 
 _GEN_SQL = """
 COPY (
@@ -109,8 +133,11 @@ def bench_loader(workdir: Path, landing: Path) -> tuple[float, int]:
     try:
         files = scan_landing(landing, "jd_pop_orders")
         holder: dict[str, int] = {}
-        seconds = _timed(lambda: holder.update(
-            rows=load_files(conn, "jd_pop_orders", files, salt="bench-salt").rows_loaded))
+        seconds = _timed(
+            lambda: holder.update(
+                rows=load_files(conn, "jd_pop_orders", files, salt="bench-salt").rows_loaded
+            )
+        )
         return seconds, holder["rows"]
     finally:
         conn.close()
@@ -166,7 +193,9 @@ def bench_pandas(workdir: Path, csv_path: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--skip-pandas", action="store_true")
@@ -175,22 +204,27 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         utf8, gb = generate(workdir, args.rows)
-        result: dict[str, object] = {"rows": args.rows, "date": date.today().isoformat(),
-                                     "mb_utf8": round(utf8.stat().st_size / 1e6, 1)}
+        result: dict[str, object] = {
+            "rows": args.rows,
+            "date": date.today().isoformat(),
+            "mb_utf8": round(utf8.stat().st_size / 1e6, 1),
+        }
         result["bare_s"] = bench_bare(workdir, utf8)
         result["loader_utf8_s"], loaded = bench_loader(workdir, workdir / "landing_utf8")
         result["loader_gb18030_s"], _ = bench_loader(workdir, workdir / "landing_gb")
         result["rows_loaded"] = loaded
         if not args.skip_pandas:
             result["pandas_naive_s"] = bench_pandas(workdir, gb)
+        seconds = {k: float(cast(float, v)) for k, v in result.items() if k.endswith("_s")}
         for key in ("bare_s", "loader_utf8_s", "loader_gb18030_s", "pandas_naive_s"):
-            if key in result:
-                result[key.replace("_s", "_rows_per_s")] = round(args.rows / float(result[key]))  # type: ignore[arg-type]
-        result["loader_utf8_vs_bare"] = round(float(result["bare_s"]) / float(result["loader_utf8_s"]), 2)  # type: ignore[arg-type]
-        result["loader_gb18030_vs_bare"] = round(float(result["bare_s"]) / float(result["loader_gb18030_s"]), 2)  # type: ignore[arg-type]
-        if "pandas_naive_s" in result:
+            if key in seconds:
+                result[key.replace("_s", "_rows_per_s")] = round(args.rows / seconds[key])
+        result["loader_utf8_vs_bare"] = round(seconds["bare_s"] / seconds["loader_utf8_s"], 2)
+        result["loader_gb18030_vs_bare"] = round(seconds["bare_s"] / seconds["loader_gb18030_s"], 2)
+        if "pandas_naive_s" in seconds:
             result["loader_gb18030_time_vs_pandas"] = round(
-                float(result["loader_gb18030_s"]) / float(result["pandas_naive_s"]), 2)  # type: ignore[arg-type]
+                seconds["loader_gb18030_s"] / seconds["pandas_naive_s"], 2
+            )
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return result
     finally:

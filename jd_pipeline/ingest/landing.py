@@ -184,7 +184,9 @@ def classify(landing: Path, path: Path, contracts: dict[str, Contract]) -> Landi
         return refuse(f"{relpath}: {problem}")
     kind = Path(name).suffix.lower().lstrip(".")
     if kind not in contract.file_kinds:
-        return refuse(f"{relpath}: file type .{kind} not expected for {contract.source} ({', '.join(contract.file_kinds)})")
+        return refuse(
+            f"{relpath}: file type .{kind} not expected for {contract.source} ({', '.join(contract.file_kinds)})"
+        )
     st = path.stat()
     return LandingFile(
         source=contract.source,
@@ -217,8 +219,13 @@ def walk_landing(landing_dir: Path | str, source: str | None = None) -> list[Lan
             if (here / d).is_symlink():
                 dirnames.remove(d)
                 rel = (here / d).relative_to(landing).as_posix()
-                out.append(RefusedPath(rel, rel.split("/")[0] if rel.split("/")[0] in contracts else None,
-                                       f"{rel}: linked directory, not followed"))
+                out.append(
+                    RefusedPath(
+                        rel,
+                        rel.split("/")[0] if rel.split("/")[0] in contracts else None,
+                        f"{rel}: linked directory, not followed",
+                    )
+                )
         dirnames.sort()
         for name in sorted(filenames):
             out.append(classify(landing, here / name, contracts))
@@ -243,7 +250,8 @@ def scan_unknown_folders(landing_dir: Path | str) -> list[RefusedPath]:
     contracts = load_contracts()
     return [
         RefusedPath(p.name, None, f"{p.name}: path fits no source (unknown folder {p.name!r})")
-        for p in sorted(landing.iterdir()) if p.name not in contracts
+        for p in sorted(landing.iterdir())
+        if p.name not in contracts
     ]
 
 

@@ -149,8 +149,9 @@ class _Pending:
     accepted: bool = False  # held before, accepted by the operator: no plausibility check
 
 
-def _current_loads(conn: duckdb.DuckDBPyConnection, contract: Contract,
-                   units: Iterable[tuple]) -> dict[tuple, list[_Current]]:
+def _current_loads(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, units: Iterable[tuple]
+) -> dict[tuple, list[_Current]]:
     """Per unit: its loaded deliveries, each as new as the newest copy of its bytes seen
     (duplicates). ONE manifest query for all the units of a run: a run touches each unit once,
     so the manifest rows of a unit do not change before the unit is processed."""
@@ -175,7 +176,9 @@ def _current_loads(conn: duckdb.DuckDBPyConnection, contract: Contract,
         for _, sha, _, pulled, ts, path in unit_rows:
             key = newness(pulled, ts.replace(tzinfo=UTC).timestamp(), path)
             keys[sha] = max(keys.get(sha, key), key)
-        out[unit] = [_Current(lid, sha, keys[sha]) for lid, sha, status, *_ in unit_rows if status == "loaded"]
+        out[unit] = [
+            _Current(lid, sha, keys[sha]) for lid, sha, status, *_ in unit_rows if status == "loaded"
+        ]
     return out
 
 
@@ -209,16 +212,31 @@ class _Run:
         self.deferred = []
 
 
-def _record(conn: duckdb.DuckDBPyConnection, lf: LandingFile, sha: str | None, load_id: str, status: str,
-            run: _Run | None = None, **kw: object) -> FileResult:
+def _record(
+    conn: duckdb.DuckDBPyConnection,
+    lf: LandingFile,
+    sha: str | None,
+    load_id: str,
+    status: str,
+    run: _Run | None = None,
+    **kw: object,
+) -> FileResult:
     """A manifest row: now (inside the caller's transaction) or, with `run`, at the end of the run."""
     row = ManifestRow.for_file(lf, load_id, sha, status, **kw)
     if run is None:
         insert_manifest(conn, row)
     else:
         run.deferred.append(row)
-    return FileResult(lf.relpath, status, load_id, row.rows_read, row.rows_loaded, row.rows_quarantined,
-                      row.rows_total, row.reason)
+    return FileResult(
+        lf.relpath,
+        status,
+        load_id,
+        row.rows_read,
+        row.rows_loaded,
+        row.rows_quarantined,
+        row.rows_total,
+        row.reason,
+    )
 
 
 def _seen_load_id(conn: duckdb.DuckDBPyConnection, run: _Run, load_id: str, lf: LandingFile) -> bool:
@@ -229,8 +247,15 @@ def _seen_load_id(conn: duckdb.DuckDBPyConnection, run: _Run, load_id: str, lf: 
     return True
 
 
-def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contract, files: list[LandingFile],
-                    salt: str | None, index: int, buffer: StageBuffer) -> tuple[list[FileResult], _Pending | None]:
+def _pick_and_stage(
+    conn: duckdb.DuckDBPyConnection,
+    run: _Run,
+    contract: Contract,
+    files: list[LandingFile],
+    salt: str | None,
+    index: int,
+    buffer: StageBuffer,
+) -> tuple[list[FileResult], _Pending | None]:
     """Files of one (source, brand, store, period[, file]) unit, newest first: record the ones
     already seen, duplicates and superseded ones; stage the newest readable one (if it is newer
     than the loaded delivery) into `_stage_all`."""
@@ -246,25 +271,54 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contra
         if _seen_load_id(conn, run, load_id, lf):
             results.append(FileResult(lf.relpath, "skipped", load_id, reason="already in the manifest"))
         elif sha in shas or sha in run.period_shas.get((lf.brand, lf.store, lf.period), ()):
-            results.append(_record(conn, lf, sha, load_id, "duplicate", run,
-                                   reason="same bytes as a delivery already seen for this period"))
+            results.append(
+                _record(
+                    conn,
+                    lf,
+                    sha,
+                    load_id,
+                    "duplicate",
+                    run,
+                    reason="same bytes as a delivery already seen for this period",
+                )
+            )
             current = [_Current(c.load_id, c.sha, max(c.key, key)) if c.sha == sha else c for c in current]
         elif pending is not None or (current and max(c.key for c in current) > key):
-            results.append(_record(conn, lf, sha, load_id, "replaced", run,
-                                   reason="superseded: an equal or newer delivery for this period is loaded"))
+            results.append(
+                _record(
+                    conn,
+                    lf,
+                    sha,
+                    load_id,
+                    "replaced",
+                    run,
+                    reason="superseded: an equal or newer delivery for this period is loaded",
+                )
+            )
         else:
             try:
                 pstart, pend = period_bounds(contract.period_kind, lf.period)
                 if lf.kind == "csv" and buffer.waiting:  # keep `_stage_all` in staging order
                     _flush_buffer(conn, run, buffer, contract)
-                staged = stage_file(conn, contract, lf, salt, StageTarget(index, lf.period, pstart, pend, buffer), scan)
+                staged = stage_file(
+                    conn, contract, lf, salt, StageTarget(index, lf.period, pstart, pend, buffer), scan
+                )
                 pending = _Pending(index, lf, sha, load_id, current, staged, load_id in run.accepted)
             except FileRejected as exc:
                 results.append(_record(conn, lf, sha, load_id, "rejected", run, reason=str(exc)))
             except duckdb.Error as exc:  # a bad file never stops the others
                 log.warning("staging %s failed: %s", lf.relpath, safe_error(exc))
-                results.append(_record(conn, lf, sha, load_id, "rejected", run,
-                                       reason=f"{lf.relpath}: cannot be read: {safe_error(exc)}"))
+                results.append(
+                    _record(
+                        conn,
+                        lf,
+                        sha,
+                        load_id,
+                        "rejected",
+                        run,
+                        reason=f"{lf.relpath}: cannot be read: {safe_error(exc)}",
+                    )
+                )
         shas.add(sha)
         if contract.replace == "file":
             run.period_shas.setdefault((lf.brand, lf.store, lf.period), set()).add(sha)
@@ -274,8 +328,9 @@ def _pick_and_stage(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contra
 # ---------------------------------------------------------------- per batch: parse once, commit per file
 
 
-def _commit(conn: duckdb.DuckDBPyConnection, contract: Contract, p: _Pending,
-            file_counts: tuple[int, int, int]) -> FileResult:
+def _commit(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, p: _Pending, file_counts: tuple[int, int, int]
+) -> FileResult:
     """One transaction: replace the unit's current rows with the file's rows."""
     detail, passing, totals = file_counts
     broken = len(p.staged.broken_rows)
@@ -288,13 +343,18 @@ def _commit(conn: duckdb.DuckDBPyConnection, contract: Contract, p: _Pending,
             if contract.replace == "period":
                 conn.execute(
                     f"DELETE FROM raw.{q(contract.source)} WHERE _brand = ? AND _store IS NOT DISTINCT FROM ? "
-                    "AND _period = ?", [lf.brand, lf.store, lf.period])
+                    "AND _period = ?",
+                    [lf.brand, lf.store, lf.period],
+                )
             else:
-                conn.execute(f"DELETE FROM raw.{q(contract.source)} WHERE _load_id IN (SELECT unnest(?))", [old])
+                conn.execute(
+                    f"DELETE FROM raw.{q(contract.source)} WHERE _load_id IN (SELECT unnest(?))", [old]
+                )
             conn.execute(
                 "UPDATE ops.load_manifest SET status = 'replaced', replaced_by = ?, "
                 "reason = 'replaced by the newer delivery ' || ? WHERE load_id IN (SELECT unnest(?))",
-                [p.load_id, lf.relpath, old])
+                [p.load_id, lf.relpath, old],
+            )
         _supersede_held(conn, contract, [p])
         insert_rows(conn, contract, p.index, lf, p.load_id)
         insert_quarantine(conn, contract, p.staged, p.index, lf, p.load_id)
@@ -304,8 +364,18 @@ def _commit(conn: duckdb.DuckDBPyConnection, contract: Contract, p: _Pending,
         if p.accepted:
             notes.append(ACCEPT_NOTE)
         _drop_accepted(conn, [p])
-        result = _record(conn, lf, p.sha, p.load_id, "loaded", rows_read=rows_read, rows_loaded=passing,
-                         rows_quarantined=rows_q, rows_total=totals, reason="; ".join(notes) or None)
+        result = _record(
+            conn,
+            lf,
+            p.sha,
+            p.load_id,
+            "loaded",
+            rows_read=rows_read,
+            rows_loaded=passing,
+            rows_quarantined=rows_q,
+            rows_total=totals,
+            reason="; ".join(notes) or None,
+        )
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
@@ -318,15 +388,32 @@ def _loaded_row(p: _Pending, file_counts: tuple[int, int, int], mismatches: int)
     detail, passing, totals = file_counts
     broken = len(p.staged.broken_rows)
     rows_read, rows_q = detail + broken, detail - passing + broken
-    notes = list(p.staged.notes) + (["no data rows"] if rows_read == 0 else []) + ([ACCEPT_NOTE] if p.accepted else [])
+    notes = (
+        list(p.staged.notes)
+        + (["no data rows"] if rows_read == 0 else [])
+        + ([ACCEPT_NOTE] if p.accepted else [])
+    )
     if mismatches:
         notes.append(f"{mismatches} total value(s) disagree with the detail rows (ops.file_totals)")
-    return ManifestRow.for_file(p.lf, p.load_id, p.sha, "loaded", rows_read=rows_read, rows_loaded=passing,
-                                rows_quarantined=rows_q, rows_total=totals, reason="; ".join(notes) or None)
+    return ManifestRow.for_file(
+        p.lf,
+        p.load_id,
+        p.sha,
+        "loaded",
+        rows_read=rows_read,
+        rows_loaded=passing,
+        rows_quarantined=rows_q,
+        rows_total=totals,
+        reason="; ".join(notes) or None,
+    )
 
 
-def _commit_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending],
-                  per_file: dict[int, tuple[int, int, int]]) -> list[FileResult]:
+def _commit_batch(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    pending: list[_Pending],
+    per_file: dict[int, tuple[int, int, int]],
+) -> list[FileResult]:
     """ONE transaction for every file of the batch, each write one set-based statement joining
     `_files`: delete the replaced units' rows, mark their manifest rows `replaced`, insert the
     rows, quarantine, totals and `loaded` manifest rows. A crash leaves the old rows of every
@@ -341,26 +428,44 @@ def _commit_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: 
         if old:
             import pyarrow as pa
 
-            conn.register("_old_arrow", pa.table({"old_id": pa.array([o for o, _ in old], pa.string()),
-                                                  "_file": pa.array([i for _, i in old], pa.int32())}))
+            conn.register(
+                "_old_arrow",
+                pa.table(
+                    {
+                        "old_id": pa.array([o for o, _ in old], pa.string()),
+                        "_file": pa.array([i for _, i in old], pa.int32()),
+                    }
+                ),
+            )
             try:
-                conn.execute("CREATE OR REPLACE TEMP TABLE _old AS SELECT o.old_id, f.* FROM _old_arrow o "
-                             "JOIN _files f USING (_file)")
+                conn.execute(
+                    "CREATE OR REPLACE TEMP TABLE _old AS SELECT o.old_id, f.* FROM _old_arrow o "
+                    "JOIN _files f USING (_file)"
+                )
             finally:
                 conn.unregister("_old_arrow")
             if contract.replace == "period":
                 conn.execute(
                     f"DELETE FROM raw.{q(contract.source)} r USING (SELECT DISTINCT brand, store, period FROM _old) u "
-                    "WHERE r._brand = u.brand AND r._store IS NOT DISTINCT FROM u.store AND r._period = u.period")
+                    "WHERE r._brand = u.brand AND r._store IS NOT DISTINCT FROM u.store AND r._period = u.period"
+                )
             else:
-                conn.execute(f"DELETE FROM raw.{q(contract.source)} WHERE _load_id IN (SELECT old_id FROM _old)")
+                conn.execute(
+                    f"DELETE FROM raw.{q(contract.source)} WHERE _load_id IN (SELECT old_id FROM _old)"
+                )
             conn.execute(
                 "UPDATE ops.load_manifest SET status = 'replaced', replaced_by = o.load_id, "
-                "reason = 'replaced by the newer delivery ' || o.relpath FROM _old o WHERE ops.load_manifest.load_id = o.old_id")
+                "reason = 'replaced by the newer delivery ' || o.relpath FROM _old o WHERE ops.load_manifest.load_id = o.old_id"
+            )
         _supersede_held(conn, contract, pending)
         insert_rows_batch(conn, contract)
-        insert_quarantine_batch(conn, contract, staged, {p.index: p.load_id for p in pending},
-                                {p.index: p.lf.relpath for p in pending})
+        insert_quarantine_batch(
+            conn,
+            contract,
+            staged,
+            {p.index: p.load_id for p in pending},
+            {p.index: p.lf.relpath for p in pending},
+        )
         insert_totals_batch(conn)
         _drop_accepted(conn, [p for p in pending if p.accepted])
         insert_manifest_rows(conn, rows)
@@ -370,37 +475,62 @@ def _commit_batch(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: 
         raise
     finally:
         conn.execute("DROP TABLE IF EXISTS _old")
-    return [FileResult(r.path, r.status, r.load_id, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_total,
-                       r.reason) for r in rows]
+    return [
+        FileResult(
+            r.path,
+            r.status,
+            r.load_id,
+            r.rows_read,
+            r.rows_loaded,
+            r.rows_quarantined,
+            r.rows_total,
+            r.reason,
+        )
+        for r in rows
+    ]
 
 
 def _supersede_held(conn: duckdb.DuckDBPyConnection, contract: Contract, committed: list[_Pending]) -> None:
     """A held delivery of a unit that now loads a newer delivery is `replaced`: the newer file
     settled the unit, so nothing is held there any more (the blocking check passes again)."""
-    if not conn.execute("SELECT count(*) FROM ops.load_manifest WHERE source = ? AND status = 'held'",
-                        [contract.source]).fetchone()[0]:  # type: ignore[index]
+    if not conn.execute(
+        "SELECT count(*) FROM ops.load_manifest WHERE source = ? AND status = 'held'", [contract.source]
+    ).fetchone()[0]:  # type: ignore[index]
         return
-    units = [(p.load_id, p.lf.relpath, p.lf.brand, p.lf.store, p.lf.period,
-              p.lf.file_key if contract.replace == "file" else None) for p in committed]
+    units = [
+        (
+            p.load_id,
+            p.lf.relpath,
+            p.lf.brand,
+            p.lf.store,
+            p.lf.period,
+            p.lf.file_key if contract.replace == "file" else None,
+        )
+        for p in committed
+    ]
     for load_id, relpath, brand, store, period, file_key in units:
         conn.execute(
             "UPDATE ops.load_manifest SET status = 'replaced', replaced_by = ?, "
             "reason = 'superseded while held by the newer delivery ' || ? || ' (was: ' || reason || ')' "
             "WHERE source = ? AND status = 'held' AND brand = ? AND store IS NOT DISTINCT FROM ? AND period = ? "
             "AND (? IS NULL OR file_key = ?) AND load_id <> ?",
-            [load_id, relpath, contract.source, brand, store, period, file_key, file_key, load_id])
+            [load_id, relpath, contract.source, brand, store, period, file_key, file_key, load_id],
+        )
 
 
 def _drop_accepted(conn: duckdb.DuckDBPyConnection, accepted: list[_Pending]) -> None:
     """The `accepted` manifest row of a file being loaded gives way to its `loaded` row (which
     notes the acceptance): one row per load id."""
     if accepted:
-        conn.execute("DELETE FROM ops.load_manifest WHERE status = 'accepted' AND load_id IN (SELECT unnest(?))",
-                     [[p.load_id for p in accepted]])
+        conn.execute(
+            "DELETE FROM ops.load_manifest WHERE status = 'accepted' AND load_id IN (SELECT unnest(?))",
+            [[p.load_id for p in accepted]],
+        )
 
 
-def _hold_implausible(conn: duckdb.DuckDBPyConnection, contract: Contract,
-                      pending: list[_Pending]) -> tuple[list[_Pending], list[FileResult]]:
+def _hold_implausible(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending]
+) -> tuple[list[_Pending], list[FileResult]]:
     """Re-deliveries that shrink their period too much, and first deliveries of a near-empty day,
     are held (plausibility.py): recorded as `held`, not committed; the previous state stays live."""
     judged = [p for p in pending if not p.accepted]
@@ -408,21 +538,46 @@ def _hold_implausible(conn: duckdb.DuckDBPyConnection, contract: Contract,
     held: dict[int, str] = {}
     if redelivered:
         ids = [c.load_id for p in redelivered for c in p.current]
-        paths = dict(conn.execute("SELECT load_id, path FROM ops.load_manifest WHERE load_id IN (SELECT unnest(?)) "
-                                  "AND status = 'loaded'", [ids]).fetchall())
-        held |= held_reasons(conn, contract, [(p.index, p.lf.relpath, [paths.get(c.load_id, c.load_id) for c in p.current],
-                                               [c.load_id for c in p.current]) for p in redelivered])
-    held |= low_day_reasons(conn, contract, [(p.index, p.lf.relpath, p.lf.brand, p.lf.store, p.lf.period)
-                                             for p in judged if not p.current])
+        paths = dict(
+            conn.execute(
+                "SELECT load_id, path FROM ops.load_manifest WHERE load_id IN (SELECT unnest(?)) "
+                "AND status = 'loaded'",
+                [ids],
+            ).fetchall()
+        )
+        held |= held_reasons(
+            conn,
+            contract,
+            [
+                (
+                    p.index,
+                    p.lf.relpath,
+                    [paths.get(c.load_id, c.load_id) for c in p.current],
+                    [c.load_id for c in p.current],
+                )
+                for p in redelivered
+            ],
+        )
+    held |= low_day_reasons(
+        conn,
+        contract,
+        [(p.index, p.lf.relpath, p.lf.brand, p.lf.store, p.lf.period) for p in judged if not p.current],
+    )
     if not held:
         return pending, []
-    results = [_record(conn, p.lf, p.sha, p.load_id, "held", reason=held[p.index]) for p in pending if p.index in held]
+    results = [
+        _record(conn, p.lf, p.sha, p.load_id, "held", reason=held[p.index])
+        for p in pending
+        if p.index in held
+    ]
     for r in results:
         log.warning("%s", r.reason)
     return [p for p in pending if p.index not in held], results
 
 
-def _commit_all(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending]) -> list[FileResult]:
+def _commit_all(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending]
+) -> list[FileResult]:
     """`_typed` holds the files of `pending`: commit them in one batch transaction; if that
     fails, one by one (so one bad file cannot stop the others). Implausible re-deliveries are
     held first."""
@@ -434,23 +589,39 @@ def _commit_all(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: li
     return held
 
 
-def _commit_some(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_Pending],
-                 per_file: dict[int, tuple[int, int, int]]) -> list[FileResult]:
+def _commit_some(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    pending: list[_Pending],
+    per_file: dict[int, tuple[int, int, int]],
+) -> list[FileResult]:
     """Commit `pending` in one batch transaction, or file by file if that fails."""
     if pending:
         try:
             return _commit_batch(conn, contract, pending, per_file)
         except Exception as exc:  # noqa: BLE001 - logged (value-free); retried file by file
-            log.warning("batch commit of %d %s file(s) failed (%s); committing file by file",
-                        len(pending), contract.source, safe_error(exc))
+            log.warning(
+                "batch commit of %d %s file(s) failed (%s); committing file by file",
+                len(pending),
+                contract.source,
+                safe_error(exc),
+            )
     results = []
     for p in pending:
         try:
             results.append(_commit(conn, contract, p, per_file.get(p.index, (0, 0, 0))))
         except Exception as exc:  # noqa: BLE001 - that file is rejected, the others continue
             log.warning("loading %s failed: %s", p.lf.relpath, safe_error(exc))
-            results.append(_record(conn, p.lf, p.sha, p.load_id, "rejected",
-                                   reason=f"{p.lf.relpath}: unexpected error: {safe_error(exc)}"))
+            results.append(
+                _record(
+                    conn,
+                    p.lf,
+                    p.sha,
+                    p.load_id,
+                    "rejected",
+                    reason=f"{p.lf.relpath}: unexpected error: {safe_error(exc)}",
+                )
+            )
     return results
 
 
@@ -471,14 +642,26 @@ def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_P
         try:
             conn.execute(typed_sql(contract, present, bases))
         except duckdb.Error as exc:
-            log.warning("batch parse of %d %s file(s) failed (%s); retrying file by file",
-                        len(pending), contract.source, safe_error(exc))
+            log.warning(
+                "batch parse of %d %s file(s) failed (%s); retrying file by file",
+                len(pending),
+                contract.source,
+                safe_error(exc),
+            )
             for p in pending:
                 try:
                     conn.execute(typed_sql(contract, set(p.staged.columns), bases, only_file=p.index))
                 except duckdb.Error as exc:
-                    results.append(_record(conn, p.lf, p.sha, p.load_id, "rejected",
-                                           reason=f"{p.lf.relpath}: cannot be parsed: {safe_error(exc)}"))
+                    results.append(
+                        _record(
+                            conn,
+                            p.lf,
+                            p.sha,
+                            p.load_id,
+                            "rejected",
+                            reason=f"{p.lf.relpath}: cannot be parsed: {safe_error(exc)}",
+                        )
+                    )
                     continue
                 results += _commit_all(conn, contract, [p])
             return results
@@ -489,15 +672,22 @@ def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_P
     return results
 
 
-def _flush_buffer(conn: duckdb.DuckDBPyConnection, run: _Run, buffer: StageBuffer, contract: Contract) -> None:
+def _flush_buffer(
+    conn: duckdb.DuckDBPyConnection, run: _Run, buffer: StageBuffer, contract: Contract
+) -> None:
     """Write the batch's waiting workbook rows to `_stage_all`; a file that cannot be written
     is rejected (`run.unstaged`), the others stay in the batch."""
     failed = buffer.flush(conn, contract)
     run.unstaged.update(failed)
 
 
-def _load_units(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contract, units: list[list[LandingFile]],
-                salt: str | None) -> list[FileResult]:
+def _load_units(
+    conn: duckdb.DuckDBPyConnection,
+    run: _Run,
+    contract: Contract,
+    units: list[list[LandingFile]],
+    salt: str | None,
+) -> list[FileResult]:
     results: list[FileResult] = []
     pending: list[_Pending] = []
     staged_bytes = 0
@@ -508,8 +698,17 @@ def _load_units(conn: duckdb.DuckDBPyConnection, run: _Run, contract: Contract, 
         out, keep = [], []
         for p in pending:
             if p.index in run.unstaged:
-                out.append(_record(conn, p.lf, p.sha, p.load_id, "rejected", run,
-                                   reason=f"{p.lf.relpath}: cannot be read: {run.unstaged[p.index]}"))
+                out.append(
+                    _record(
+                        conn,
+                        p.lf,
+                        p.sha,
+                        p.load_id,
+                        "rejected",
+                        run,
+                        reason=f"{p.lf.relpath}: cannot be read: {run.unstaged[p.index]}",
+                    )
+                )
             else:
                 keep.append(p)
         run.unstaged.clear()
@@ -552,8 +751,9 @@ def prepare(conn: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     ensure_raw_table(conn, contract)
 
 
-def load_files(conn: duckdb.DuckDBPyConnection, source: str, files: Sequence[LandingFile],
-               salt: str | None = None) -> LoadSummary:
+def load_files(
+    conn: duckdb.DuckDBPyConnection, source: str, files: Sequence[LandingFile], salt: str | None = None
+) -> LoadSummary:
     """Load the given landing files of one source (any periods, any brands)."""
     contract = get_contract(source)
     if not _prepared(conn, contract):
@@ -572,14 +772,27 @@ def load_files(conn: duckdb.DuckDBPyConnection, source: str, files: Sequence[Lan
     todo_units = []
     for unit in sorted(units, key=lambda u: tuple("" if v is None else v for v in u)):
         todo = [f for f in units[unit] if (f.relpath, f.fingerprint) not in seen]
-        summary.files += [FileResult(f.relpath, "skipped", reason="already in the manifest")
-                          for f in units[unit] if (f.relpath, f.fingerprint) in seen]
+        summary.files += [
+            FileResult(f.relpath, "skipped", reason="already in the manifest")
+            for f in units[unit]
+            if (f.relpath, f.fingerprint) in seen
+        ]
         if todo:
             todo_units.append(todo)
-    run = _Run(seen_ids={r[0] for r in conn.execute(
-        "SELECT load_id FROM ops.load_manifest WHERE source = ? AND status <> 'accepted'", [source]).fetchall()},
-        accepted={r[0] for r in conn.execute(
-            "SELECT load_id FROM ops.load_manifest WHERE source = ? AND status = 'accepted'", [source]).fetchall()})
+    run = _Run(
+        seen_ids={
+            r[0]
+            for r in conn.execute(
+                "SELECT load_id FROM ops.load_manifest WHERE source = ? AND status <> 'accepted'", [source]
+            ).fetchall()
+        },
+        accepted={
+            r[0]
+            for r in conn.execute(
+                "SELECT load_id FROM ops.load_manifest WHERE source = ? AND status = 'accepted'", [source]
+            ).fetchall()
+        },
+    )
     run.current = _current_loads(conn, contract, (_unit(contract, todo[0]) for todo in todo_units))
     if contract.replace == "file":
         run.period_shas = _loaded_shas_by_period(conn, contract)
@@ -591,29 +804,48 @@ def load_files(conn: duckdb.DuckDBPyConnection, source: str, files: Sequence[Lan
 
 
 def _seen_paths(conn: duckdb.DuckDBPyConnection, source: str) -> set[tuple[str, str]]:
-    return {(p, f) for p, f in conn.execute(
-        "SELECT path, fingerprint FROM ops.load_manifest WHERE source = ?", [source]).fetchall()}
+    return {
+        (p, f)
+        for p, f in conn.execute(
+            "SELECT path, fingerprint FROM ops.load_manifest WHERE source = ?", [source]
+        ).fetchall()
+    }
 
 
 def _as_bounds(value: str | date, kind_end: bool) -> date:
     if isinstance(value, date):
         return value
     text = str(value)
-    kind = ("daily" if len(text) == 10 else "quarterly" if "Q" in text.upper()
-            else "monthly" if len(text) == 7 else "yearly")
+    kind = (
+        "daily"
+        if len(text) == 10
+        else "quarterly"
+        if "Q" in text.upper()
+        else "monthly"
+        if len(text) == 7
+        else "yearly"
+    )
     lo, hi = period_bounds(kind, text.upper())
     return hi if kind_end else lo
 
 
-def files_in_range(files: Iterable[LandingFile], source: str, start: str | date, end: str | date) -> list[LandingFile]:
+def files_in_range(
+    files: Iterable[LandingFile], source: str, start: str | date, end: str | date
+) -> list[LandingFile]:
     """Files whose period starts within [start, end] (dates or period labels, inclusive)."""
     contract = get_contract(source)
     lo, hi = _as_bounds(start, False), _as_bounds(end, True)
     return [f for f in files if lo <= period_bounds(contract.period_kind, f.period)[0] <= hi]
 
 
-def load_partition_range(conn: duckdb.DuckDBPyConnection, source: str, start: str | date, end: str | date,
-                         landing_dir: Path | str, salt: str | None = None) -> LoadSummary:
+def load_partition_range(
+    conn: duckdb.DuckDBPyConnection,
+    source: str,
+    start: str | date,
+    end: str | date,
+    landing_dir: Path | str,
+    salt: str | None = None,
+) -> LoadSummary:
     """Load every brand's files of `source` whose period falls in [start, end] (inclusive).
 
     `start`/`end`: dates or period labels (`2026-03-01`, `2026-03`, `2026Q1`, `2026`). Refused
@@ -622,8 +854,14 @@ def load_partition_range(conn: duckdb.DuckDBPyConnection, source: str, start: st
     contract = get_contract(source)
     prepare(conn, contract)
     scanned = scan_landing(landing_dir, source)
-    record_refused(conn, [*scan_unknown_folders(landing_dir), *scan_refused(landing_dir, source),
-                          *out_of_range(contract, scanned)])
+    record_refused(
+        conn,
+        [
+            *scan_unknown_folders(landing_dir),
+            *scan_refused(landing_dir, source),
+            *out_of_range(contract, scanned),
+        ],
+    )
     files = files_in_range(scanned, source, start, end)
     return load_files(conn, source, files, salt)
 
@@ -641,6 +879,11 @@ def out_of_range(contract: Contract, files: Iterable[LandingFile]) -> list[Refus
         start, end = period_bounds(contract.period_kind, lf.period)
         if end < first or start > today:
             when = "before JD_PARTITIONS_START " + str(first) if end < first else "in the future"
-            out.append(RefusedPath(lf.relpath, lf.source,
-                                   f"{lf.relpath}: period {lf.period} is {when}: never loaded (out of range)"))
+            out.append(
+                RefusedPath(
+                    lf.relpath,
+                    lf.source,
+                    f"{lf.relpath}: period {lf.period} is {when}: never loaded (out of range)",
+                )
+            )
     return out

@@ -34,7 +34,14 @@ CREATE TABLE IF NOT EXISTS ops.file_totals (
 );
 """
 
-STATUSES = ("loaded", "replaced", "duplicate", "rejected", "held", "accepted")  # held, accepted: plausibility.py
+STATUSES = (
+    "loaded",
+    "replaced",
+    "duplicate",
+    "rejected",
+    "held",
+    "accepted",
+)  # held, accepted: plausibility.py
 
 
 @dataclass
@@ -60,12 +67,24 @@ class ManifestRow:
     replaced_by: str | None = None
 
     @classmethod
-    def for_file(cls, lf: LandingFile, load_id: str, sha: str | None, status: str, **kw: object) -> ManifestRow:
+    def for_file(
+        cls, lf: LandingFile, load_id: str, sha: str | None, status: str, **kw: object
+    ) -> ManifestRow:
         return cls(
-            load_id=load_id, path=lf.relpath, sha256=sha, size=lf.size, fingerprint=lf.fingerprint,
-            source=lf.source, brand=lf.brand, store=lf.store, period=lf.period, file_key=lf.file_key,
-            pulled_on=lf.pulled_on, delivered_at=datetime.fromtimestamp(lf.mtime, UTC).replace(tzinfo=None),
-            status=status, **kw,  # type: ignore[arg-type]
+            load_id=load_id,
+            path=lf.relpath,
+            sha256=sha,
+            size=lf.size,
+            fingerprint=lf.fingerprint,
+            source=lf.source,
+            brand=lf.brand,
+            store=lf.store,
+            period=lf.period,
+            file_key=lf.file_key,
+            pulled_on=lf.pulled_on,
+            delivered_at=datetime.fromtimestamp(lf.mtime, UTC).replace(tzinfo=None),
+            status=status,
+            **kw,  # type: ignore[arg-type]
         )
 
 
@@ -86,10 +105,22 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, contract: Contract) -> Non
         f"CREATE TABLE IF NOT EXISTS raw.{q(contract.source)} (_load_id VARCHAR, _brand VARCHAR, "
         f"_store VARCHAR, _period VARCHAR, _row_number INTEGER, {cols})"
     )
-    have = [r[0] for r in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
-        "ORDER BY ordinal_position", [contract.source]).fetchall()]
-    want = ["_load_id", "_brand", "_store", "_period", "_row_number", *(n for n, _ in contract.output_columns())]
+    have = [
+        r[0]
+        for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [contract.source],
+        ).fetchall()
+    ]
+    want = [
+        "_load_id",
+        "_brand",
+        "_store",
+        "_period",
+        "_row_number",
+        *(n for n, _ in contract.output_columns()),
+    ]
     if have != want:
         raise RuntimeError(
             f"raw.{contract.source} has columns {have}, the contract wants {want}: migrate or drop the table"
@@ -126,7 +157,9 @@ def insert_manifest_rows(conn: duckdb.DuckDBPyConnection, rows: Sequence[Manifes
     table = pa.table({n: [getattr(r, n) for r in rows] for n in names})
     conn.register("_manifest_rows", table)
     try:
-        conn.execute(f"INSERT INTO ops.load_manifest ({_COLS}, loaded_at) SELECT {_COLS}, now() FROM _manifest_rows")
+        conn.execute(
+            f"INSERT INTO ops.load_manifest ({_COLS}, loaded_at) SELECT {_COLS}, now() FROM _manifest_rows"
+        )
     finally:
         conn.unregister("_manifest_rows")
 
@@ -138,11 +171,25 @@ def record_refused(conn: duckdb.DuckDBPyConnection, refused: Iterable[RefusedPat
         exists = conn.execute("SELECT 1 FROM ops.load_manifest WHERE load_id = ?", [r.fingerprint]).fetchone()
         if exists:
             continue
-        insert_manifest(conn, ManifestRow(
-            load_id=r.fingerprint, path=r.relpath, sha256=None, size=None, fingerprint=r.fingerprint,
-            source=r.source, brand=None, store=None, period=None, file_key=None, pulled_on=None,
-            delivered_at=None, status="rejected", reason=r.reason,
-        ))
+        insert_manifest(
+            conn,
+            ManifestRow(
+                load_id=r.fingerprint,
+                path=r.relpath,
+                sha256=None,
+                size=None,
+                fingerprint=r.fingerprint,
+                source=r.source,
+                brand=None,
+                store=None,
+                period=None,
+                file_key=None,
+                pulled_on=None,
+                delivered_at=None,
+                status="rejected",
+                reason=r.reason,
+            ),
+        )
         n += 1
     return n
 

@@ -66,8 +66,11 @@ def _fmt(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
 
 
-def held_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
-                 files: Sequence[tuple[int, str, list[str], list[str]]]) -> dict[int, str]:
+def held_reasons(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    files: Sequence[tuple[int, str, list[str], list[str]]],
+) -> dict[int, str]:
     """{batch index: reason} of the staged files (in `_typed`) to hold. `files`: (batch index,
     path, replaced paths, replaced load ids) of the re-deliveries not accepted yet."""
     if not files:
@@ -75,35 +78,48 @@ def held_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
     share = shrink_share()
     money = [c.name for c in contract.stored_columns if c.type == "money" and not c.pii]
     sums = "".join(f", sum({q(m)})" for m in money)  # type: ignore[arg-type]
-    new = {r[0]: r[1:] for r in conn.execute(
-        f"SELECT _file, count(*){sums} FROM _typed WHERE _reason IS NULL AND _total_level IS NULL "
-        f"AND _file IN (SELECT unnest(?)) GROUP BY _file", [[f[0] for f in files]]).fetchall()}
+    new = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            f"SELECT _file, count(*){sums} FROM _typed WHERE _reason IS NULL AND _total_level IS NULL "
+            f"AND _file IN (SELECT unnest(?)) GROUP BY _file",
+            [[f[0] for f in files]],
+        ).fetchall()
+    }
     out: dict[int, str] = {}
     for index, path, old_paths, old_ids in files:
-        old = conn.execute(f"SELECT count(*){sums} FROM raw.{q(contract.source)} WHERE _load_id IN (SELECT unnest(?))",
-                           [old_ids]).fetchall()[0]  # fetchall: a half-read result blocks the connection
+        old = conn.execute(
+            f"SELECT count(*){sums} FROM raw.{q(contract.source)} WHERE _load_id IN (SELECT unnest(?))",
+            [old_ids],
+        ).fetchall()[0]  # fetchall: a half-read result blocks the connection
         now = new.get(index, (0, *([None] * len(money))))
         figures = []
-        for label, before, after in zip(["rows", *(contract.column(m).header + " total" for m in money)], old, now):
+        for label, before, after in zip(
+            ["rows", *(contract.column(m).header + " total" for m in money)], old, now
+        ):
             before, after = before or 0, after or 0
             if before > 0 and float(after) < float(before) * (1 - share):
                 change = (float(after) - float(before)) / float(before)
                 figures.append(f"{label} {_fmt(before)} -> {_fmt(after)} ({change:+.1%})")
         if figures:
-            out[index] = (f"{path}: held: shrinks its period by more than {share:.0%} against the delivery it "
-                          f"replaces ({', '.join(old_paths)}): {'; '.join(figures)}. The previous delivery stays "
-                          f"live; accept with: jd-pipeline accept {path}")
+            out[index] = (
+                f"{path}: held: shrinks its period by more than {share:.0%} against the delivery it "
+                f"replaces ({', '.join(old_paths)}): {'; '.join(figures)}. The previous delivery stays "
+                f"live; accept with: jd-pipeline accept {path}"
+            )
     return out
 
 
-def _loaded_days(conn: duckdb.DuckDBPyConnection, source: str,
-                 brands: Sequence[str]) -> dict[tuple[str, str | None], list[tuple[str, int]]]:
+def _loaded_days(
+    conn: duckdb.DuckDBPyConnection, source: str, brands: Sequence[str]
+) -> dict[tuple[str, str | None], list[tuple[str, int]]]:
     """Per (brand, store): (day, rows loaded) of every loaded day, in day order (one query a batch)."""
     out: dict[tuple[str, str | None], list[tuple[str, int]]] = {}
     for brand, store, period, rows in conn.execute(
-            "SELECT brand, store, period, sum(rows_loaded) FROM ops.load_manifest WHERE source = ? "
-            "AND status = 'loaded' AND brand IN (SELECT unnest(?)) GROUP BY ALL ORDER BY period",
-            [source, sorted(set(brands))]).fetchall():
+        "SELECT brand, store, period, sum(rows_loaded) FROM ops.load_manifest WHERE source = ? "
+        "AND status = 'loaded' AND brand IN (SELECT unnest(?)) GROUP BY ALL ORDER BY period",
+        [source, sorted(set(brands))],
+    ).fetchall():
         out.setdefault((brand, store), []).append((period, int(rows or 0)))
     return out
 
@@ -111,22 +127,29 @@ def _loaded_days(conn: duckdb.DuckDBPyConnection, source: str,
 def recent_volume(days: list[tuple[str, int]], period: str) -> tuple[float, int, str, str] | None:
     """(median rows, days, first day, last day) of the last RECENT_DAYS of `days` (day order)
     before `period`; None with fewer than MIN_RECENT_DAYS of them."""
-    recent = days[max(0, bisect_left(days, (period,)) - RECENT_DAYS):bisect_left(days, (period,))]
+    recent = days[max(0, bisect_left(days, (period,)) - RECENT_DAYS) : bisect_left(days, (period,))]
     if len(recent) < MIN_RECENT_DAYS:
         return None
     return float(median(r for _, r in recent)), len(recent), recent[0][0], recent[-1][0]
 
 
-def low_day_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
-                    files: Sequence[tuple[int, str, str, str | None, str]]) -> dict[int, str]:
+def low_day_reasons(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    files: Sequence[tuple[int, str, str, str | None, str]],
+) -> dict[int, str]:
     """{batch index: reason} of the staged first deliveries (in `_typed`) of days to hold as
     near-empty against the recent volume. `files`: (batch index, path, brand, store, period)."""
     if not files or not contract.every_day:
         return {}
     share = low_day_share()
-    rows = dict(conn.execute(
-        "SELECT _file, count(*) FROM _typed WHERE _reason IS NULL AND _total_level IS NULL "
-        "AND _file IN (SELECT unnest(?)) GROUP BY _file", [[f[0] for f in files]]).fetchall())
+    rows = dict(
+        conn.execute(
+            "SELECT _file, count(*) FROM _typed WHERE _reason IS NULL AND _total_level IS NULL "
+            "AND _file IN (SELECT unnest(?)) GROUP BY _file",
+            [[f[0] for f in files]],
+        ).fetchall()
+    )
     loaded_days = _loaded_days(conn, contract.source, [f[2] for f in files])
     out: dict[int, str] = {}
     for index, path, brand, store, period in files:
@@ -137,9 +160,11 @@ def low_day_reasons(conn: duckdb.DuckDBPyConnection, contract: Contract,
         loaded = rows.get(index, 0)
         if loaded < typical * share:
             where = f"{contract.source} {brand}" + (f"/{store}" if contract.has_store_dir else "")
-            out[index] = (f"{path}: held: near-empty day: rows {loaded:,} against a median of {typical:,.0f} "
-                          f"over the last {days} loaded days of {where} ({first}..{last}), under "
-                          f"{share:.0%} of it. Nothing of the day is loaded; accept with: jd-pipeline accept {path}")
+            out[index] = (
+                f"{path}: held: near-empty day: rows {loaded:,} against a median of {typical:,.0f} "
+                f"over the last {days} loaded days of {where} ({first}..{last}), under "
+                f"{share:.0%} of it. Nothing of the day is loaded; accept with: jd-pipeline accept {path}"
+            )
     return out
 
 
@@ -150,5 +175,6 @@ def accept(conn: duckdb.DuckDBPyConnection, path: str) -> int:
     row = conn.execute(
         "UPDATE ops.load_manifest SET status = 'accepted', fingerprint = NULL, "
         "reason = ? || ' at ' || ? || ' (was: ' || reason || ')' WHERE path = ? AND status = 'held' RETURNING load_id",
-        [ACCEPT_NOTE, stamp, path]).fetchall()
+        [ACCEPT_NOTE, stamp, path],
+    ).fetchall()
     return len(row)

@@ -116,11 +116,16 @@ class StageBuffer:
                 try:
                     redo = _stage_csv_group(conn, contract, self, group)
                     if redo:
-                        log.info("%d of %d CSV files read together were interleaved or damaged; reading them alone",
-                                 len(redo), len(group))
+                        log.info(
+                            "%d of %d CSV files read together were interleaved or damaged; reading them alone",
+                            len(redo),
+                            len(group),
+                        )
                 except duckdb.Error:
                     if len(group) > 1:
-                        log.warning("staging %d CSV files together failed; staging them one by one", len(group))
+                        log.warning(
+                            "staging %d CSV files together failed; staging them one by one", len(group)
+                        )
                     redo = group if len(group) > 1 else [dataclasses.replace(group[0], tolerant=True)]
                 for w in redo:
                     try:
@@ -141,7 +146,11 @@ class StageBuffer:
             self._insert(conn, contract, pa.concat_tables([t for _, t in waiting]))
             return {}
         except duckdb.Error as exc:
-            log.warning("staging %d waiting workbook(s) failed (%s); retrying one by one", len(waiting), safe_error(exc))
+            log.warning(
+                "staging %d waiting workbook(s) failed (%s); retrying one by one",
+                len(waiting),
+                safe_error(exc),
+            )
         failed: dict[int, str] = {}
         for index, table in waiting:  # the insert is all or nothing: retry each file alone
             try:
@@ -154,7 +163,9 @@ class StageBuffer:
     def _insert(self, conn: duckdb.DuckDBPyConnection, contract: Contract, table: pa.Table) -> None:
         conn.register("_src_arrow", table)
         try:
-            select = "_file, _period, _pstart, _pend, CAST(_rn AS INTEGER) AS _rn, " + _select_list(contract, None)
+            select = "_file, _period, _pstart, _pend, CAST(_rn AS INTEGER) AS _rn, " + _select_list(
+                contract, None
+            )
             created = self.created
             sql = f"{self.head()} SELECT {select} FROM _src_arrow"
             try:
@@ -177,14 +188,18 @@ class StageTarget:
     buffer: StageBuffer  # the batch's `_stage_all`
 
     def prefix(self, rn_sql: str) -> str:
-        return (f"{self.index} AS _file, {lit(self.period)} AS _period, DATE '{self.pstart}' AS _pstart, "
-                f"DATE '{self.pend}' AS _pend, CAST({rn_sql} AS INTEGER) AS _rn, ")
+        return (
+            f"{self.index} AS _file, {lit(self.period)} AS _period, DATE '{self.pstart}' AS _pstart, "
+            f"DATE '{self.pend}' AS _pend, CAST({rn_sql} AS INTEGER) AS _rn, "
+        )
 
 
 # ---------------------------------------------------------------- headers
 
 
-def map_headers(contract: Contract, headers: list[Any], where: str) -> tuple[dict[str, MappedColumn], list[str]]:
+def map_headers(
+    contract: Contract, headers: list[Any], where: str
+) -> tuple[dict[str, MappedColumn], list[str]]:
     """Match file headers to contract columns. Rejects a missing required header and a known
     header given twice (which copy holds the data is unknowable). The reasons never quote the
     file's line: without a recognisable header it may be a data row (personal data included)."""
@@ -202,17 +217,24 @@ def map_headers(contract: Contract, headers: list[Any], where: str) -> tuple[dic
             unknown.append(text.strip())
             continue
         if col.header in seen:
-            raise FileRejected(f"{where}: duplicate header {col.header} at columns {seen[col.header]} and {i + 1}")
+            raise FileRejected(
+                f"{where}: duplicate header {col.header} at columns {seen[col.header]} and {i + 1}"
+            )
         seen[col.header] = i + 1
         if col.name is not None:
             mapped[col.name] = MappedColumn(col, text.strip(), i, header_has_percent(text))
     missing = [c.header for c in contract.required_columns if c.name not in mapped]
     if missing:
-        raise FileRejected(f"{where}: missing required header(s) {', '.join(missing)} (header line has "
-                           f"{len(headers)} field(s), {len(seen)} of them contract headers)")
+        raise FileRejected(
+            f"{where}: missing required header(s) {', '.join(missing)} (header line has "
+            f"{len(headers)} field(s), {len(seen)} of them contract headers)"
+        )
     if unknown:
-        notes.append("ignored unknown header(s): " + ", ".join(_short(u) for u in unknown[:MAX_NOTED_HEADERS])
-                     + (f" and {len(unknown) - MAX_NOTED_HEADERS} more" if len(unknown) > MAX_NOTED_HEADERS else ""))
+        notes.append(
+            "ignored unknown header(s): "
+            + ", ".join(_short(u) for u in unknown[:MAX_NOTED_HEADERS])
+            + (f" and {len(unknown) - MAX_NOTED_HEADERS} more" if len(unknown) > MAX_NOTED_HEADERS else "")
+        )
     return mapped, notes
 
 
@@ -246,8 +268,11 @@ def _select_list(contract: Contract, mapped: dict[str, MappedColumn] | None, fla
     if mapped is None:
         parts += [q(c.name + "__pct") for c in contract.stored_columns if c.type == "percent"]  # type: ignore[operator]
     else:
-        parts += [f"{'true' if (m := mapped.get(c.name)) and m.percent_header else 'false'} AS {q(c.name + '__pct')}"  # type: ignore[arg-type, operator]
-                  for c in contract.stored_columns if c.type == "percent"]
+        parts += [
+            f"{'true' if (m := mapped.get(c.name)) and m.percent_header else 'false'} AS {q(c.name + '__pct')}"  # type: ignore[arg-type, operator]
+            for c in contract.stored_columns
+            if c.type == "percent"
+        ]
     return ", ".join(parts)
 
 
@@ -270,15 +295,21 @@ def _flag_sql(labels: list[str], scan: ByteScan) -> str:
     (personal ones included: their value is hashed or dropped, the row is still wrong)."""
     checks = []
     if scan.control:
-        checks.append(("control character (NUL or another byte below 0x20) in ",
-                       lambda c: f"regexp_matches({c}, {CONTROL_RE_SQL})"))
+        checks.append(
+            (
+                "control character (NUL or another byte below 0x20) in ",
+                lambda c: f"regexp_matches({c}, {CONTROL_RE_SQL})",
+            )
+        )
     if scan.long_lines:
         checks.append((f"field over {FIELD_MAX:,} bytes in ", lambda c: f"strlen({c}) > {FIELD_MAX}"))
     if not checks:
         return "CAST(NULL AS VARCHAR)"
     parts = []
     for text, cond in checks:
-        cases = ", ".join(f"CASE WHEN {cond(f'c{i}')} THEN {lit(label)} END" for i, label in enumerate(labels))
+        cases = ", ".join(
+            f"CASE WHEN {cond(f'c{i}')} THEN {lit(label)} END" for i, label in enumerate(labels)
+        )
         parts.append(f"nullif({lit(text)} || concat_ws(', ', {cases}), {lit(text)})")
     return f"nullif(concat_ws('; ', {', '.join(parts)}), '')"
 
@@ -287,8 +318,14 @@ def _needs_salt(contract: Contract) -> bool:
     return any(c.pii == "hash" for c in contract.stored_columns)
 
 
-def _create_stage(conn: duckdb.DuckDBPyConnection, contract: Contract, target: StageTarget, select: str,
-                  source_sql: str, salt: str | None) -> int:
+def _create_stage(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    target: StageTarget,
+    select: str,
+    source_sql: str,
+    salt: str | None,
+) -> int:
     """Create or extend `_stage_all` with the file's rows; returns the rowid of its first row."""
     buffer = target.buffer
     if buffer.waiting:  # the loader flushes waiting workbooks before staging a CSV (row order)
@@ -322,7 +359,9 @@ def _detect_encoding(path: Path, contract: Contract, where: str) -> str:
         if "utf-8" not in contract.encodings:
             raise FileRejected(f"{where}: wrong encoding: UTF-8 (contract: {', '.join(contract.encodings)})")
         return "utf-8"
-    if head.count(b"\x00") * 8 > len(head):  # UTF-16 without BOM, or a binary file; a stray NUL is a row problem
+    if head.count(b"\x00") * 8 > len(
+        head
+    ):  # UTF-16 without BOM, or a binary file; a stray NUL is a row problem
         raise FileRejected(f"{where}: binary content, not a CSV text file")
     try:
         codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
@@ -415,8 +454,9 @@ def _interleaved_files(spans: dict[int, tuple[int, int, int]]) -> set[int]:
     return {f for f, (lo, hi, n) in spans.items() if hi - lo + 1 != n}
 
 
-def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer,
-                     group: list[_WaitingCsv]) -> list[_WaitingCsv]:
+def _stage_csv_group(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer, group: list[_WaitingCsv]
+) -> list[_WaitingCsv]:
     """ONE `read_csv` over the files of `group` (same delimiter, column count and mapping) into
     `_stage_all`; sets each file's `base` (rowid of its first row) and malformed lines. Returns
     the files DuckDB interleaved with others, to be read again alone (their rows are voided)."""
@@ -441,15 +481,20 @@ def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer
     of_group = f"_file IN ({', '.join(map(str, indexes))})"
     try:
         try:
-            result = conn.execute(sql, {"salt": buffer.salt or ""}) if _needs_salt(contract) else conn.execute(sql)
+            result = (
+                conn.execute(sql, {"salt": buffer.salt or ""}) if _needs_salt(contract) else conn.execute(sql)
+            )
         except duckdb.Error:
             buffer.created = created
             raise
         buffer.rows += result.fetchone()[0]  # type: ignore[index]
         # Each file's rows are found by its batch index, never by "rowid >= rows staged before".
-        spans = {f: (lo, hi, n) for f, lo, hi, n in conn.execute(
-            f"SELECT _file, min(rowid), max(rowid), count(*) FROM _stage_all WHERE {of_group} GROUP BY _file"
-        ).fetchall()}
+        spans = {
+            f: (lo, hi, n)
+            for f, lo, hi, n in conn.execute(
+                f"SELECT _file, min(rowid), max(rowid), count(*) FROM _stage_all WHERE {of_group} GROUP BY _file"
+            ).fetchall()
+        }
         interleaved = _interleaved_files(spans)
         if interleaved:
             # DuckDB interleaved some files of the multi-file read (at --scale 1, 2 of 28 order
@@ -461,8 +506,10 @@ def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer
             if len(group) == 1:
                 conn.execute(f"UPDATE _stage_all SET _file = {VOID_FILE} WHERE {of_group}")
                 raise duckdb.InvalidInputException("rows of the CSV read are not in file order")
-            conn.execute(f"UPDATE _stage_all SET _file = {VOID_FILE} "
-                         f"WHERE _file IN ({', '.join(map(str, sorted(interleaved)))})")
+            conn.execute(
+                f"UPDATE _stage_all SET _file = {VOID_FILE} "
+                f"WHERE _file IN ({', '.join(map(str, sorted(interleaved)))})"
+            )
             for f in interleaved:
                 spans.pop(f)
         broken: dict[str, list[tuple]] = {}
@@ -487,8 +534,10 @@ def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer
             # lines (an unbalanced quote swallowing the file, blank lines, a multi-line field).
             # Never loaded as is: the file is read again line by line.
             if w.tolerant:
-                raise FileRejected(f"{w.where}: the parsed rows ({n}) disagree with the file's "
-                                   f"{w.lines - 1} data line(s); not loaded")
+                raise FileRejected(
+                    f"{w.where}: the parsed rows ({n}) disagree with the file's "
+                    f"{w.lines - 1} data line(s); not loaded"
+                )
             conn.execute(f"UPDATE _stage_all SET _file = {VOID_FILE} WHERE _file = {w.target.index}")
             redo.append(dataclasses.replace(w, tolerant=True))
             continue
@@ -498,7 +547,9 @@ def _stage_csv_group(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer
     return redo
 
 
-def _stage_alone(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer, w: _WaitingCsv) -> None:
+def _stage_alone(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer, w: _WaitingCsv
+) -> None:
     """One CSV read alone; a file DuckDB cannot read, or whose rows do not add up to its lines
     (`tolerant` set), goes through the tolerant re-read."""
     if not w.tolerant:
@@ -511,8 +562,9 @@ def _stage_alone(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: St
     _stage_tolerant(conn, contract, buffer, dataclasses.replace(w, tolerant=False))
 
 
-def _stage_tolerant(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer,
-                    w: _WaitingCsv) -> None:
+def _stage_tolerant(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, buffer: StageBuffer, w: _WaitingCsv
+) -> None:
     """Stage a damaged CSV through the tolerant re-read (tolerant.py): its broken lines become
     quarantine rows with their line numbers, the rest loads. Raises FileRejected if even the
     clean copy does not parse into exactly its records."""
@@ -534,27 +586,62 @@ def _stage_tolerant(conn: duckdb.DuckDBPyConnection, contract: Contract, buffer:
         os.unlink(tmp)
     w.staged.broken_rows = split.broken
     if split.good:
-        conn.register("_rn_arrow", pa.table({"idx": pa.array(range(1, len(split.good) + 1), pa.int64()),
-                                             "rn": pa.array(split.good, pa.int64())}))
+        conn.register(
+            "_rn_arrow",
+            pa.table(
+                {
+                    "idx": pa.array(range(1, len(split.good) + 1), pa.int64()),
+                    "rn": pa.array(split.good, pa.int64()),
+                }
+            ),
+        )
         try:
             conn.execute(  # the clean copy's rows keep the line numbers of the original file
                 f"UPDATE _stage_all SET _rn = m.rn FROM _rn_arrow m WHERE _stage_all._file = {w.target.index} "
-                f"AND _stage_all.rowid - {w.staged.base} + 1 = m.idx")
+                f"AND _stage_all.rowid - {w.staged.base} + 1 = m.idx"
+            )
         finally:
             conn.unregister("_rn_arrow")
-    log.info("%s: read line by line (%d row(s), %d broken line(s))", w.where, len(split.good), len(split.broken))
+    log.info(
+        "%s: read line by line (%d row(s), %d broken line(s))", w.where, len(split.good), len(split.broken)
+    )
 
 
-def _waiting(contract: Contract, target: StageTarget, staged: Staged, path: Path, temp: bool, headers: list[str],
-             delim: str, where: str, scan: ByteScan) -> _WaitingCsv:
+def _waiting(
+    contract: Contract,
+    target: StageTarget,
+    staged: Staged,
+    path: Path,
+    temp: bool,
+    headers: list[str],
+    delim: str,
+    where: str,
+    scan: ByteScan,
+) -> _WaitingCsv:
     labels = _column_labels(contract, headers)
     flag = _flag_sql(labels, scan)
-    return _WaitingCsv(target, staged, path, temp, delim, len(headers), _select_list(contract, staged.columns, flag),
-                       where, scan.lines, labels)
+    return _WaitingCsv(
+        target,
+        staged,
+        path,
+        temp,
+        delim,
+        len(headers),
+        _select_list(contract, staged.columns, flag),
+        where,
+        scan.lines,
+        labels,
+    )
 
 
-def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
-              target: StageTarget, scan: ByteScan) -> Staged:
+def stage_csv(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    lf: LandingFile,
+    salt: str | None,
+    target: StageTarget,
+    scan: ByteScan,
+) -> Staged:
     """A small file waits in the batch's StageBuffer (read with the others of its layout at the
     flush); a big one is read now."""
     where = lf.relpath
@@ -572,7 +659,9 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFi
                 path.unlink(missing_ok=True)
             raise
         staged = Staged(columns=mapped, encoding=encoding, notes=notes, base=-1)  # base: set at the flush
-        buffer.waiting_csv.append(_waiting(contract, target, staged, path, path != lf.path, headers, delim, where, scan))
+        buffer.waiting_csv.append(
+            _waiting(contract, target, staged, path, path != lf.path, headers, delim, where, scan)
+        )
         buffer.waiting_csv_bytes += lf.size
         return staged
     with utf8_copy(lf.path, encoding, where) as path:
@@ -586,8 +675,14 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFi
     return staged
 
 
-def _number_broken_rows(conn: duckdb.DuckDBPyConnection, contract: Contract, staged: Staged,
-                        target: StageTarget, rows: list[tuple], n_good: int) -> None:
+def _number_broken_rows(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    staged: Staged,
+    target: StageTarget,
+    rows: list[tuple],
+    n_good: int,
+) -> None:
     """Malformed lines (too few/many fields, bad quotes): quarantine rows, and the row numbering."""
     has_pii = any(c.pii for c in contract.columns)
     seen: set[int] = set()
@@ -679,17 +774,27 @@ def _formula_flags(lf: LandingFile, sheet: str, where: str) -> dict[int, list[st
     try:
         return formulas_without_value(lf.path, sheet)
     except Exception as exc:  # noqa: BLE001 - a broken part: calamine read it, the check cannot
-        raise FileRejected(f"{where}: workbook XML cannot be checked for formulas: {safe_error(exc)}") from None
+        raise FileRejected(
+            f"{where}: workbook XML cannot be checked for formulas: {safe_error(exc)}"
+        ) from None
 
 
 def _control_cells(texts: list[str | None], labels: list[str]) -> str:
-    bad = [labels[i] if i < len(labels) else f"column {i + 1}"
-           for i, t in enumerate(texts) if t is not None and CONTROL_RE.search(t)]
+    bad = [
+        labels[i] if i < len(labels) else f"column {i + 1}"
+        for i, t in enumerate(texts)
+        if t is not None and CONTROL_RE.search(t)
+    ]
     return f"control character (NUL or another byte below 0x20) in {', '.join(bad)}"
 
 
-def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
-                target: StageTarget) -> Staged:
+def stage_excel(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    lf: LandingFile,
+    salt: str | None,
+    target: StageTarget,
+) -> Staged:
     from python_calamine import CalamineWorkbook
 
     where = lf.relpath
@@ -716,13 +821,15 @@ def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: Landing
     row_numbers: list[int] = []
     flags: list[str | None] = []
     rn = 0
-    for row in (*head[h + 1:], *rows_iter):
+    for row in (*head[h + 1 :], *rows_iter):
         rn += 1
         texts = [_cell_text(v) for v in row]
         if not any(t is not None and t.strip() for t in texts):
             continue  # blank rows (Excel trailing rows) are not data
         row_numbers.append(rn)
-        flags.append(_control_cells(texts, labels) if CONTROL_RE.search("\t".join(t for t in texts if t)) else None)
+        flags.append(
+            _control_cells(texts, labels) if CONTROL_RE.search("\t".join(t for t in texts if t)) else None
+        )
         for i in wanted:
             data[i].append(texts[i] if i < len(texts) else None)
     n = len(row_numbers)
@@ -758,8 +865,14 @@ def stage_excel(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: Landing
     return Staged(columns=mapped, encoding=lf.kind, notes=notes, base=base)
 
 
-def stage_file(conn: duckdb.DuckDBPyConnection, contract: Contract, lf: LandingFile, salt: str | None,
-               target: StageTarget, scan: ByteScan) -> Staged:
+def stage_file(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    lf: LandingFile,
+    salt: str | None,
+    target: StageTarget,
+    scan: ByteScan,
+) -> Staged:
     """Add one file's rows to `_stage_all` (all text, contract names), or raise FileRejected."""
     if lf.kind == "csv":
         return stage_csv(conn, contract, lf, salt, target, scan)

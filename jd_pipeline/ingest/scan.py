@@ -49,5 +49,7 @@ def scan_file(path: Path, text: bool) -> ByteScan:
 
 
 def _has_long_line(chunk: bytes) -> bool:
-    return any(chunk.find(b"\n", i, i + _SLICE) < 0 and chunk.find(b"\r", i, i + _SLICE) < 0
-               for i in range(0, len(chunk) - _SLICE + 1, _SLICE))
+    return any(
+        chunk.find(b"\n", i, i + _SLICE) < 0 and chunk.find(b"\r", i, i + _SLICE) < 0
+        for i in range(0, len(chunk) - _SLICE + 1, _SLICE)
+    )

@@ -11,9 +11,40 @@ from jd_pipeline.contracts import Column, Contract
 
 EMPTY_MARKERS = ("", "-", "--", "—", "——", "N/A", "n/a", "NA", "null", "NULL", "None")
 PROVINCES = (
-    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
-    "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
-    "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
 )
 
 
@@ -164,7 +195,9 @@ def parse_expr(col: Column, v: str, x: str, header_pct: str) -> str:
     return f"jd_{col.type}_v({v})"
 
 
-def problem_exprs(contract: Contract, col: Column, v: str, x: str, t: str, header: str) -> list[tuple[str, str]]:
+def problem_exprs(
+    contract: Contract, col: Column, v: str, x: str, t: str, header: str
+) -> list[tuple[str, str]]:
     """(condition, message) SQL pairs: the problems one column of one row can have.
 
     `v`: raw text, `x`: cleaned text (text columns only), `t`: typed value. The cleaned text of
@@ -173,13 +206,21 @@ def problem_exprs(contract: Contract, col: Column, v: str, x: str, t: str, heade
     clean = x if col.type == "text" else f"jd_clean({v})"
     out: list[tuple[str, str]] = []
     if col.type != "text":
-        out.append((f"{t} IS NULL AND {v} IS NOT NULL AND {clean} IS NOT NULL AND NOT starts_with({clean}, '0001-01-01')",
-                    f"{label} || ': cannot parse ''' || jd_cut({clean}) || ''' as {col.type}'"))
+        out.append(
+            (
+                f"{t} IS NULL AND {v} IS NOT NULL AND {clean} IS NOT NULL AND NOT starts_with({clean}, '0001-01-01')",
+                f"{label} || ': cannot parse ''' || jd_cut({clean}) || ''' as {col.type}'",
+            )
+        )
     if col.type in ("int", "money", "decimal") and col.name not in contract.allow_negative:
         out.append((f"{t} < 0", f"{label} || ': negative value ' || {clean} || ' not allowed'"))
     if col.id:
-        out.append((f"jd_mangled_id({x})",
-                    f"{label} || ': Excel-mangled ID ''' || {x} || ''' (digits lost in scientific notation)'"))
+        out.append(
+            (
+                f"jd_mangled_id({x})",
+                f"{label} || ': Excel-mangled ID ''' || {x} || ''' (digits lost in scientific notation)'",
+            )
+        )
     if col.name in contract.grain:
         missing = f"{x} IS NULL" if col.type == "text" else f"{t} IS NULL AND {clean} IS NULL"
         out.append((missing, f"{label} || ': missing key value'"))
@@ -209,7 +250,9 @@ def period_label_expr(contract: Contract, typed: str) -> str:
         if kind == "yearly":
             return f"left({typed}, 4)"
         if kind == "quarterly":
-            return f"(left({typed}, 4) || 'Q' || CAST((CAST(right({typed}, 2) AS INTEGER) + 2) // 3 AS VARCHAR))"
+            return (
+                f"(left({typed}, 4) || 'Q' || CAST((CAST(right({typed}, 2) AS INTEGER) + 2) // 3 AS VARCHAR))"
+            )
         return typed
     return typed
 

@@ -56,7 +56,11 @@ def _problem(record: str, fields: list[str] | None, ncols: int, labels: list[str
     bad = [labels[i] for i, v in enumerate(fields) if CONTROL_RE.search(v)]
     if bad:
         return "control character (NUL or another byte below 0x20) in " + ", ".join(bad)
-    long = [labels[i] for i, v in enumerate(fields) if len(v) > FIELD_MAX // 4 and len(v.encode("utf-8")) > FIELD_MAX]
+    long = [
+        labels[i]
+        for i, v in enumerate(fields)
+        if len(v) > FIELD_MAX // 4 and len(v.encode("utf-8")) > FIELD_MAX
+    ]
     if long:
         return f"field over {FIELD_MAX:,} bytes in " + ", ".join(long)
     return None
@@ -67,7 +71,9 @@ def split_file(path: Path, delim: str, labels: list[str], out: TextIO, withheld:
     record numbers and the broken lines. `labels`: a name per header field (for messages);
     `withheld`: replaces the raw text of broken lines (sources with personal data)."""
     ncols = len(labels)
-    csv.field_size_limit(max(csv.field_size_limit(), LINE_MAX))  # the default 128 KiB would hide the size rule
+    csv.field_size_limit(
+        max(csv.field_size_limit(), LINE_MAX)
+    )  # the default 128 KiB would hide the size rule
     writer = csv.writer(out, delimiter=delim, lineterminator="\n")
     split = Split()
     with path.open("r", encoding="utf-8-sig", errors="replace", newline=None) as fh:  # CRLF, LF, CR
@@ -104,6 +110,10 @@ def split_file(path: Path, delim: str, labels: list[str], out: TextIO, withheld:
                 writer.writerow(fields)  # type: ignore[arg-type]
                 split.good.append(no - 1)
             else:
-                raw = withheld if withheld is not None else (record[:RAW_MAX] + ("…" if len(record) > RAW_MAX else ""))
+                raw = (
+                    withheld
+                    if withheld is not None
+                    else (record[:RAW_MAX] + ("…" if len(record) > RAW_MAX else ""))
+                )
                 split.broken.append((no - 1, f"line {no}: {problem}", raw))
     return split

@@ -63,4 +63,3 @@ def formulas_without_value(path: Path, sheet_name: str) -> dict[int, list[str]]:
                     out.setdefault(int(m.group(2)), []).append(ref)
         elem.clear()
     return out
-

@@ -39,18 +39,30 @@ def build(path: Path, rows: int, days: int = 700) -> None:
     try:
         con.execute("CREATE SCHEMA marts; CREATE SCHEMA ops")
         for table, count, columns in (
-            ("fct_sales_daily", sales, """CASE WHEN r % 3 = 0 THEN 'self' ELSE 'pop' END AS store_type,
+            (
+                "fct_sales_daily",
+                sales,
+                """CASE WHEN r % 3 = 0 THEN 'self' ELSE 'pop' END AS store_type,
                  'sku' || (r // 3) AS sku_id, CAST(i % 9 AS BIGINT) AS units,
                  CAST((i % 9973) * 1.37 AS DECIMAL(18,2)) AS gmv, CAST((i % 9973) * 1.21 AS DECIMAL(18,2)) AS net_sales,
-                 CAST(i % 5 AS BIGINT) AS orders, CAST(i % 4 AS BIGINT) AS buyers"""),
-            ("fct_ads_daily", ads, """(['kuaiche','recommendation','smart','display'])[1 + i % 4] AS product_line,
+                 CAST(i % 5 AS BIGINT) AS orders, CAST(i % 4 AS BIGINT) AS buyers""",
+            ),
+            (
+                "fct_ads_daily",
+                ads,
+                """(['kuaiche','recommendation','smart','display'])[1 + i % 4] AS product_line,
                  'c' || (i % 500) AS campaign_id, 'g' || (i % 5000) AS adgroup_id, 'sku' || (r // 3) AS sku_id,
                  'pop' AS store_type, i % 11 = 0 AS is_haitou, CAST(i % 1000 AS BIGINT) AS impressions,
                  CAST(i % 50 AS BIGINT) AS clicks, CAST((i % 777) * 0.31 AS DECIMAL(18,2)) AS cost,
-                 CAST((i % 999) * 2.1 AS DECIMAL(18,2)) AS total_order_amount, CAST(i % 3 AS BIGINT) AS total_orders"""),
-            ("fct_sku_funnel_daily", funnel, """'pop' AS store_type, 'sku' || (r // 3) AS sku_id,
+                 CAST((i % 999) * 2.1 AS DECIMAL(18,2)) AS total_order_amount, CAST(i % 3 AS BIGINT) AS total_orders""",
+            ),
+            (
+                "fct_sku_funnel_daily",
+                funnel,
+                """'pop' AS store_type, 'sku' || (r // 3) AS sku_id,
                  CAST(i % 300 AS BIGINT) AS visitors, CAST(i % 900 AS BIGINT) AS page_views,
-                 CAST(i % 20 AS BIGINT) AS deal_buyers, CAST((i % 5000) * 3.3 AS DECIMAL(18,2)) AS deal_amount"""),
+                 CAST(i % 20 AS BIGINT) AS deal_buyers, CAST((i % 5000) * 3.3 AS DECIMAL(18,2)) AS deal_amount""",
+            ),
         ):
             per_day = max(1, -(-count // days))
             con.execute(f"""
@@ -75,14 +87,22 @@ def write_manifest(path: Path) -> Path:
     nodes: dict[str, dict] = {}
     for table, grain in GRAINS.items():
         nodes[f"model.bench.{table}"] = {
-            "resource_type": "model", "name": table, "schema": "marts", "description": f"合成数据 {table}",
-            "columns": {c: {"description": f"{c} column", "config": {"meta": {"label_zh": f"字段 {c}"}}}
-                        for c in grain},
+            "resource_type": "model",
+            "name": table,
+            "schema": "marts",
+            "description": f"合成数据 {table}",
+            "columns": {
+                c: {"description": f"{c} column", "config": {"meta": {"label_zh": f"字段 {c}"}}}
+                for c in grain
+            },
         }
         nodes[f"test.bench.grain_{table}"] = {
-            "resource_type": "test", "attached_node": f"model.bench.{table}",
-            "test_metadata": {"name": "unique_combination_of_columns",
-                              "kwargs": {"combination_of_columns": list(grain)}},
+            "resource_type": "test",
+            "attached_node": f"model.bench.{table}",
+            "test_metadata": {
+                "name": "unique_combination_of_columns",
+                "kwargs": {"combination_of_columns": list(grain)},
+            },
         }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"nodes": nodes}, ensure_ascii=False), encoding="utf-8")
@@ -90,7 +110,9 @@ def write_manifest(path: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=2)

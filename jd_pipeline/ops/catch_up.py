@@ -122,8 +122,9 @@ def expected_daily() -> dict[str, tuple[tuple[str, str | None], ...]]:
     return {key: tuple(items) for key, items in out.items()}
 
 
-def missing_deliveries(landing: Path, stores_by_brand: dict[str, tuple[str, ...]], start: date,
-                       end: date) -> list[str]:
+def missing_deliveries(
+    landing: Path, stores_by_brand: dict[str, tuple[str, ...]], start: date, end: date
+) -> list[str]:
     """`source[/store] brand: day, day, ...` for each expected daily delivery without any file."""
     from datetime import timedelta
 
@@ -136,7 +137,9 @@ def missing_deliveries(landing: Path, stores_by_brand: dict[str, tuple[str, ...]
             folder = landing / source / brand / (store or "")
             gaps = [d for d in days if not _has_file(folder / d.isoformat())]
             if gaps:
-                shown = ", ".join(d.isoformat() for d in gaps[:5]) + (f" and {len(gaps) - 5} more" if len(gaps) > 5 else "")
+                shown = ", ".join(d.isoformat() for d in gaps[:5]) + (
+                    f" and {len(gaps) - 5} more" if len(gaps) > 5 else ""
+                )
                 lines.append(f"{source}{'/' + store if store else ''} {brand}: no file for {shown}")
     return lines
 

@@ -42,7 +42,9 @@ def load_table_docs(manifest_path: Path | None = None) -> dict[tuple[str, str], 
         name = node.get("alias") or node["name"]
         docs[(node.get("schema", ""), name)] = TableDoc(
             description=_clean(node.get("description", "")),
-            columns={c: comment for c, col in node.get("columns", {}).items() if (comment := column_comment(col))},
+            columns={
+                c: comment for c, col in node.get("columns", {}).items() if (comment := column_comment(col))
+            },
             grain=grains.get(unique_id) or _primary_key_constraint(node),
         )
     return docs

@@ -101,7 +101,10 @@ def run_dev_server(settings: Settings | None = None, host: str | None = None, po
     host = host or os.environ.get("JD_DEV_HOST", DEFAULT_HOST)
     port = port or int(os.environ.get("JD_DEV_PORT", DEFAULT_PORT))
     proc, token = start_dev_server(settings, host, port)
-    print(f"Dagster UI: http://{host}:{port}  (DAGSTER_HOME={settings.dagster_home}; Ctrl-C to stop)", flush=True)
+    print(
+        f"Dagster UI: http://{host}:{port}  (DAGSTER_HOME={settings.dagster_home}; Ctrl-C to stop)",
+        flush=True,
+    )
     stopping = {"requested": False}
 
     def _on_signal(signum: int, _frame: FrameType | None) -> None:

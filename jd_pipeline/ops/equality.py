@@ -36,8 +36,10 @@ class TableDifference:
         if self.left is None or self.right is None:
             missing = left_name if self.left is None else right_name
             return f"{self.table}: missing in the {missing}"
-        text = (f"{self.table}: {left_name} {self.left.rows:,} rows vs {right_name} {self.right.rows:,} rows, "
-                f"checksums differ")
+        text = (
+            f"{self.table}: {left_name} {self.left.rows:,} rows vs {right_name} {self.right.rows:,} rows, "
+            f"checksums differ"
+        )
         if self.only_left:
             text += f"; first keys only in the {left_name}: {self.only_left}"
         if self.only_right:
@@ -48,8 +50,12 @@ class TableDifference:
 def tables(conn: duckdb.DuckDBPyConnection, schema: str, catalog: str | None = None) -> list[str]:
     where = "table_schema = ? and table_type = 'BASE TABLE'" + (" and table_catalog = ?" if catalog else "")
     params = [schema, catalog] if catalog else [schema]
-    return [r[0] for r in conn.execute(
-        f"select table_name from information_schema.tables where {where} order by 1", params).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            f"select table_name from information_schema.tables where {where} order by 1", params
+        ).fetchall()
+    ]
 
 
 def _columns(conn: duckdb.DuckDBPyConnection, qualified: str) -> list[tuple[str, str]]:
@@ -57,14 +63,17 @@ def _columns(conn: duckdb.DuckDBPyConnection, qualified: str) -> list[tuple[str,
 
 
 def _normalised(conn: duckdb.DuckDBPyConnection, qualified: str) -> str:
-    parts = [f'round("{name}", 9) as "{name}"' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
-             for name, kind in _columns(conn, qualified)]
+    parts = [
+        f'round("{name}", 9) as "{name}"' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
+        for name, kind in _columns(conn, qualified)
+    ]
     return f"select {', '.join(parts)} from {qualified}"
 
 
 def fingerprint(conn: duckdb.DuckDBPyConnection, qualified: str) -> TableFingerprint:
     rows, checksum = fetch_row(
-        conn, f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from ({_normalised(conn, qualified)}) as t"
+        conn,
+        f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from ({_normalised(conn, qualified)}) as t",
     )
     return TableFingerprint(int(rows), int(checksum))
 
@@ -83,8 +92,9 @@ def _first_differences(conn: duckdb.DuckDBPyConnection, left: str, right: str, l
     ).fetchall()
 
 
-def compare(left_db: str, right_db: str, schema: str = "marts", limit: int = 3,
-            skip: frozenset[str] = frozenset()) -> list[TableDifference]:
+def compare(
+    left_db: str, right_db: str, schema: str = "marts", limit: int = 3, skip: frozenset[str] = frozenset()
+) -> list[TableDifference]:
     """Every table of `schema` in either warehouse that differs, with its first differing keys."""
     with duckdb.connect(left_db, read_only=True) as conn:
         conn.execute(f"attach '{right_db}' as other (read_only)")

@@ -44,11 +44,13 @@ from jd_pipeline.config import ConfigError
 
 # The asset events Dagster batches and that touch only the event tables and `asset_keys`
 # (check events have their own table and keep Dagster's write path).
-BATCHED_EVENT_TYPES = frozenset({
-    DagsterEventType.ASSET_MATERIALIZATION,
-    DagsterEventType.ASSET_OBSERVATION,
-    DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
-})
+BATCHED_EVENT_TYPES = frozenset(
+    {
+        DagsterEventType.ASSET_MATERIALIZATION,
+        DagsterEventType.ASSET_OBSERVATION,
+        DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
+    }
+)
 # Shards whose engine (and open connection) is kept: the index and the few runs being written.
 KEPT_SHARDS = 4
 # Events a batch should carry per write: Dagster buffers up to this many of one batch.
@@ -126,7 +128,8 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             engine = self._engines.get(shard)
             if engine is None:
                 engine = create_engine(
-                    self.conn_string_for_shard(shard), poolclass=StaticPool,
+                    self.conn_string_for_shard(shard),
+                    poolclass=StaticPool,
                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
                 )
                 if shard not in self._initialized_dbs:
@@ -161,13 +164,17 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         """Dagster's answer (partition -> run and planned event of its latest attempt that has no
         materialization after it; the UI's failed and in-progress partitions come from it), with
         the partitions of range-planned events added."""
-        attempts = dict(super().get_latest_asset_partition_materialization_attempts_without_materializations(
-            asset_key, after_storage_id))
+        attempts = dict(
+            super().get_latest_asset_partition_materialization_attempts_without_materializations(
+                asset_key, after_storage_id
+            )
+        )
         ranges = self._range_planned_events(asset_key, after_storage_id)
         if not ranges:
             return attempts
         materialized = self.get_latest_storage_id_by_partition(
-            asset_key, DagsterEventType.ASSET_MATERIALIZATION, after_cursor=after_storage_id)
+            asset_key, DagsterEventType.ASSET_MATERIALIZATION, after_cursor=after_storage_id
+        )
         for run_id, event_id, partitions in ranges:  # oldest first: a later attempt replaces an earlier one
             for partition in partitions:
                 if materialized.get(partition, 0) > event_id:
@@ -188,14 +195,18 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         )
         if after_storage_id is not None:
             query = query.where(table.c.id > after_storage_id)
-        query = self._add_assets_wipe_filter_to_query(query, self._get_assets_details([asset_key]), [asset_key])
+        query = self._add_assets_wipe_filter_to_query(
+            query, self._get_assets_details([asset_key]), [asset_key]
+        )
         with self.index_connection() as conn:
             rows = db_fetch_mappings(conn, query.order_by(table.c.id.asc()))
         ranges = []
         for row in rows:
             planned = deserialize_value(row["event"], EventLogEntry).get_dagster_event().event_specific_data
             if planned.partitions_subset is not None:
-                ranges.append((row["run_id"], row["id"], list(planned.partitions_subset.get_partition_keys())))
+                ranges.append(
+                    (row["run_id"], row["id"], list(planned.partitions_subset.get_partition_keys()))
+                )
         return ranges
 
     def store_event(self, event: EventLogEntry) -> None:
@@ -246,12 +257,17 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             conn.execute(SqlEventLogStorageTable.insert(), rows)
         with self.index_transaction() as conn:
             inserted = conn.execute(
-                SqlEventLogStorageTable.insert().returning(SqlEventLogStorageTable.c.id, sort_by_parameter_order=True),
+                SqlEventLogStorageTable.insert().returning(
+                    SqlEventLogStorageTable.c.id, sort_by_parameter_order=True
+                ),
                 rows,
             )
             event_ids = [row[0] for row in inserted]
-            executions = [row for event, event_id in zip(events, event_ids)
-                          for row in _planned_check_executions(self, event, event_id)]
+            executions = [
+                row
+                for event, event_id in zip(events, event_ids)
+                for row in _planned_check_executions(self, event, event_id)
+            ]
             conn.execute(AssetCheckExecutionsTable.insert(), executions)
 
     def _store_asset_check_evaluation_planned(self, event: EventLogEntry, event_id: int | None) -> None:
@@ -268,7 +284,9 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         with self.index_transaction() as conn:
             # the index copy needs each event's id (tags and `asset_keys` point at it)
             inserted = conn.execute(
-                SqlEventLogStorageTable.insert().returning(SqlEventLogStorageTable.c.id, sort_by_parameter_order=True),
+                SqlEventLogStorageTable.insert().returning(
+                    SqlEventLogStorageTable.c.id, sort_by_parameter_order=True
+                ),
                 rows,
             )
             event_ids = [row[0] for row in inserted]
@@ -276,7 +294,10 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             last: dict[tuple[str, str], tuple[EventLogEntry, int]] = {}
             for event, event_id in zip(events, event_ids):
                 dagster_event = event.get_dagster_event()
-                last[(dagster_event.asset_key.to_string(), dagster_event.event_type_value)] = (event, event_id)
+                last[(dagster_event.asset_key.to_string(), dagster_event.event_type_value)] = (
+                    event,
+                    event_id,
+                )
             for event, event_id in last.values():
                 self._store_asset_event(conn, event, event_id)
 
@@ -290,7 +311,11 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
 
     def _resolve_planned_partitions(self, event: EventLogEntry, event_id: int | None) -> bool:
         evaluation = event.get_dagster_event().asset_check_evaluation_data
-        status = AssetCheckExecutionRecordStatus.SUCCEEDED if evaluation.passed else AssetCheckExecutionRecordStatus.FAILED
+        status = (
+            AssetCheckExecutionRecordStatus.SUCCEEDED
+            if evaluation.passed
+            else AssetCheckExecutionRecordStatus.FAILED
+        )
         table = AssetCheckExecutionsTable
         with self.index_connection() as conn:
             updated = conn.execute(
@@ -309,7 +334,8 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
                     evaluation_event_storage_id=event_id,
                     materialization_event_storage_id=(
                         evaluation.target_materialization_data.storage_id
-                        if evaluation.target_materialization_data else None
+                        if evaluation.target_materialization_data
+                        else None
                     ),
                 )
             ).rowcount

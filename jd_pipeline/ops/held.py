@@ -42,14 +42,16 @@ def downstream_of(defs_graph, roots: Iterable[dg.AssetKey]) -> set[dg.AssetKey]:
 def not_materialized(selected: Iterable[dg.AssetKey], result) -> set[dg.AssetKey]:
     """Selected assets without any materialization in the run's events (failed or skipped steps)."""
     materialized = {
-        event.asset_key for event in result.all_events
+        event.asset_key
+        for event in result.all_events
         if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key is not None
     }
     return set(selected) - materialized
 
 
-def record_held(conn: duckdb.DuckDBPyConnection, held: Mapping[dg.AssetKey, str], start: date, end: date,
-                run_id: str) -> None:
+def record_held(
+    conn: duckdb.DuckDBPyConnection, held: Mapping[dg.AssetKey, str], start: date, end: date, run_id: str
+) -> None:
     """Replace the held list by this run's: a run covers every earlier held window (it starts at
     the earliest held day), so what it did not hold any more is caught up."""
     conn.execute("create schema if not exists ops")

@@ -59,8 +59,10 @@ def _instance_or_config_error(home: Path) -> dg.DagsterInstance:
         return dg.DagsterInstance.get()
     except dg.DagsterInvalidConfigError as exc:
         reason = exc.errors[0].message if exc.errors else str(exc).splitlines()[0]
-        raise ConfigError(f"{home / 'dagster.yaml'} is not a valid Dagster instance configuration: {reason} "
-                          f"(compare it with {TEMPLATE}, or delete it to get the project default)") from None
+        raise ConfigError(
+            f"{home / 'dagster.yaml'} is not a valid Dagster instance configuration: {reason} "
+            f"(compare it with {TEMPLATE}, or delete it to get the project default)"
+        ) from None
 
 
 def open_instance(settings: Settings) -> dg.DagsterInstance:

@@ -78,8 +78,18 @@ def init_cluster(data_dir: Path, password: str | None = None) -> str:
     try:
         _give_to_server_user(data_dir, pwfile)
         _run_as_server_user(
-            [str(pg_bin_dir() / "initdb"), "-D", str(data_dir), "-U", SUPERUSER, f"--pwfile={pwfile}",
-             "--auth-host=scram-sha-256", "--auth-local=peer", "--encoding=UTF8", "--locale=C.UTF-8"],
+            [
+                str(pg_bin_dir() / "initdb"),
+                "-D",
+                str(data_dir),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-host=scram-sha-256",
+                "--auth-local=peer",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
         )
     finally:
         pwfile.unlink(missing_ok=True)
@@ -94,8 +104,19 @@ def start(data_dir: Path, port: int, log_file: Path | None = None) -> None:
     options = f"-p {port} -c listen_addresses=127.0.0.1 -k {data_dir}"
     try:
         _run_as_server_user(
-            [str(pg_bin_dir() / "pg_ctl"), "-D", str(data_dir), "-l", str(log_file), "-o", options, "-w",
-             "-t", "120", "start"],
+            [
+                str(pg_bin_dir() / "pg_ctl"),
+                "-D",
+                str(data_dir),
+                "-l",
+                str(log_file),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "120",
+                "start",
+            ],
         )
     except LocalPostgresError as exc:
         tail = log_file.read_text(encoding="utf-8", errors="replace")[-3000:] if log_file.exists() else ""
@@ -111,7 +132,11 @@ def create_database(server: LocalPostgres) -> None:
     import psycopg
 
     with psycopg.connect(
-        host="127.0.0.1", port=server.port, user=server.user, password=server.password, dbname="postgres",
+        host="127.0.0.1",
+        port=server.port,
+        user=server.user,
+        password=server.password,
+        dbname="postgres",
         autocommit=True,
     ) as con:
         exists = con.execute("SELECT 1 FROM pg_database WHERE datname = %s", [server.database]).fetchone()

@@ -198,7 +198,9 @@ def _parquet_generation_of(db: Path, serving_dir: Path) -> Path | None:
         con.close()
     target = root / str(row[0]) if row else None
     if target is None or not target.is_dir():
-        raise PublishError(f"the Parquet generation of {db.name} is gone; not rolled back (republish instead)")
+        raise PublishError(
+            f"the Parquet generation of {db.name} is gone; not rolled back (republish instead)"
+        )
     return target
 
 
@@ -278,10 +280,13 @@ def _build_new_file(
         recorded = base.fingerprints if base else {}
         present = _tables_in_copy(con, schemas)
         tables = [
-            _publish_table(con, schema, name, recorded, (schema, name) in present) for schema, name in relations
+            _publish_table(con, schema, name, recorded, (schema, name) in present)
+            for schema, name in relations
         ]
         for schema, name in sorted(present - set(relations)):
-            con.execute(f"DROP TABLE {_q(schema)}.{_q(name)}")  # gone from the source (refused later unless allowed)
+            con.execute(
+                f"DROP TABLE {_q(schema)}.{_q(name)}"
+            )  # gone from the source (refused later unless allowed)
         con.execute("DETACH src")
         con.execute("CHECKPOINT")
         return tables
@@ -312,7 +317,9 @@ def _publish_table(
         written = _update_partitions(con, target, partition, count)
         if written is not None:
             if _content_fingerprint(con, target, columns) != (fingerprint, count):
-                raise PublishError(f"{qualified}: the updated served copy does not equal its source; not published")
+                raise PublishError(
+                    f"{qualified}: the updated served copy does not equal its source; not published"
+                )
             return PublishedTable(schema, name, count, "", fingerprint, "updated", written)
     con.execute(f"DROP TABLE IF EXISTS {target}")
     con.execute(f"CREATE TABLE {target} AS SELECT * FROM src.{target}")
@@ -347,11 +354,15 @@ def _partition_column(columns: list[tuple[str, str]]) -> str | None:
     return next((c for c, t in columns if t == "DATE"), None)
 
 
-def _update_partitions(con: duckdb.DuckDBPyConnection, target: str, partition: str, source_rows: int) -> int | None:
+def _update_partitions(
+    con: duckdb.DuckDBPyConnection, target: str, partition: str, source_rows: int
+) -> int | None:
     """Replace the partitions (values of `partition`) whose rows differ between the source and the
     copy; the rows written, or None when so much changed that copying the table is cheaper."""
     col = _q(partition)
-    per_partition = "SELECT {col} AS p, count(*) AS n, sum(hash(t)::HUGEINT) AS h FROM {rel} AS t GROUP BY ALL"
+    per_partition = (
+        "SELECT {col} AS p, count(*) AS n, sum(hash(t)::HUGEINT) AS h FROM {rel} AS t GROUP BY ALL"
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE publish_changed AS
             SELECT coalesce(s.p, d.p) AS p, coalesce(s.n, 0) AS source_rows

@@ -130,7 +130,11 @@ def publish_postgres(
             _swap_generation(pg, generation, published, sources, docs, settings.bi_role, list(schemas))
             published_at = datetime.now(UTC).isoformat(timespec="seconds")
             result = PgPublishResult(
-                generation, published_at, settings.describe(), round(time.perf_counter() - started, 3), published,
+                generation,
+                published_at,
+                settings.describe(),
+                round(time.perf_counter() - started, 3),
+                published,
                 copy_seconds if any(t.copied for t in published) else 0.0,
             )
             _record_generation(pg, result)
@@ -153,7 +157,9 @@ def _served_generation(duck: duckdb.DuckDBPyConnection) -> str:
     except duckdb.CatalogException:
         row = None
     if not row:
-        raise PublishError("the served DuckDB file has no ops.publish_info: publish it with publish_serving first")
+        raise PublishError(
+            "the served DuckDB file has no ops.publish_info: publish it with publish_serving first"
+        )
     return str(row[0])
 
 
@@ -180,19 +186,35 @@ def pg_type_for(duck_type: str, quoted: str) -> tuple[str, str]:
     """PostgreSQL type of a DuckDB type, and the DuckDB expression whose CSV text PostgreSQL reads."""
     t = duck_type.upper()
     simple = {
-        "BOOLEAN": "boolean", "TINYINT": "smallint", "SMALLINT": "smallint", "INTEGER": "integer",
-        "BIGINT": "bigint", "UTINYINT": "smallint", "USMALLINT": "integer", "UINTEGER": "bigint",
-        "HUGEINT": "numeric(39,0)", "UBIGINT": "numeric(20,0)", "UHUGEINT": "numeric(39,0)",
-        "FLOAT": "real", "DOUBLE": "double precision", "DATE": "date", "VARCHAR": "text",
+        "BOOLEAN": "boolean",
+        "TINYINT": "smallint",
+        "SMALLINT": "smallint",
+        "INTEGER": "integer",
+        "BIGINT": "bigint",
+        "UTINYINT": "smallint",
+        "USMALLINT": "integer",
+        "UINTEGER": "bigint",
+        "HUGEINT": "numeric(39,0)",
+        "UBIGINT": "numeric(20,0)",
+        "UHUGEINT": "numeric(39,0)",
+        "FLOAT": "real",
+        "DOUBLE": "double precision",
+        "DATE": "date",
+        "VARCHAR": "text",
     }
     if t in simple:
         return simple[t], quoted
     if t.startswith("DECIMAL"):
         return t.replace("DECIMAL", "numeric"), quoted
     as_text = {
-        "TIMESTAMP": "timestamp", "TIMESTAMP_NS": "timestamp", "TIMESTAMP_MS": "timestamp",
-        "TIMESTAMP_S": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz", "TIME": "time",
-        "INTERVAL": "interval", "UUID": "uuid",
+        "TIMESTAMP": "timestamp",
+        "TIMESTAMP_NS": "timestamp",
+        "TIMESTAMP_MS": "timestamp",
+        "TIMESTAMP_S": "timestamp",
+        "TIMESTAMP WITH TIME ZONE": "timestamptz",
+        "TIME": "time",
+        "INTERVAL": "interval",
+        "UUID": "uuid",
     }
     if t in as_text:  # DuckDB's text form of these is PostgreSQL's
         return as_text[t], f"CAST({quoted} AS VARCHAR)"
@@ -217,7 +239,11 @@ def _recorded_contents(duck: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, 
 
 
 def _fingerprint(
-    duck: duckdb.DuckDBPyConnection, schema: str, name: str, columns: list[Column], grain: tuple[str, ...],
+    duck: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    columns: list[Column],
+    grain: tuple[str, ...],
     recorded: tuple[str, int] | None = None,
 ) -> tuple[str, int]:
     """Content hash (order-independent) and row count of a served table: the DuckDB publish's
@@ -251,7 +277,9 @@ def _connect(settings: PgSettings) -> psycopg.Connection:
             settings.dsn, autocommit=True, application_name="jd-pipeline publish", **settings.connect_kwargs()
         )
     except psycopg.OperationalError as exc:
-        raise PublishError(f"cannot connect to the PostgreSQL serving database {settings.describe()}: {exc}") from exc
+        raise PublishError(
+            f"cannot connect to the PostgreSQL serving database {settings.describe()}: {exc}"
+        ) from exc
 
 
 def _advisory_lock(pg: psycopg.Connection) -> None:
@@ -280,7 +308,9 @@ def _ensure_bi_role(pg: psycopg.Connection, settings: PgSettings) -> None:
         if not exists:
             pg.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
         if settings.bi_password:
-            pg.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(settings.bi_password)))
+            pg.execute(
+                sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(settings.bi_password))
+            )
         # Belt and braces: a session of this role cannot write even where a grant slipped through.
         pg.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
         database = pg.execute("SELECT current_database()").fetchone()[0]
@@ -322,20 +352,34 @@ def publish_jobs() -> int:
 
 
 def _store_tables(
-    duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection, settings: PgSettings,
-    sources: dict[tuple[str, str], list[Column]], docs: dict[tuple[str, str], TableDoc],
+    duck: duckdb.DuckDBPyConnection,
+    pg: psycopg.Connection,
+    settings: PgSettings,
+    sources: dict[tuple[str, str], list[Column]],
+    docs: dict[tuple[str, str], TableDoc],
     recorded: dict[str, tuple[str, int]],
 ) -> list[PgTable]:
     """Every served table as a stored table: unchanged content is reused, changed tables are
     copied `publish_jobs()` at a time (largest first, so the last copy to finish is a short one).
     Each copy commits on its own connection; nothing is visible to readers before the swap."""
-    planned = [_plan_table(duck, pg, schema, name, columns, docs.get((schema, name), TableDoc()),
-                           recorded.get(f"{schema}.{name}"))
-               for (schema, name), columns in sources.items()]
+    planned = [
+        _plan_table(
+            duck,
+            pg,
+            schema,
+            name,
+            columns,
+            docs.get((schema, name), TableDoc()),
+            recorded.get(f"{schema}.{name}"),
+        )
+        for (schema, name), columns in sources.items()
+    ]
     results: dict[tuple[str, str], PgTable] = {
-        (p.schema, p.name): PgTable(p.schema, p.name, p.storage, p.row_count, False, 0.0, p.grain,
-                                    _existing_key(pg, p.storage))
-        for p in planned if p.stored
+        (p.schema, p.name): PgTable(
+            p.schema, p.name, p.storage, p.row_count, False, 0.0, p.grain, _existing_key(pg, p.storage)
+        )
+        for p in planned
+        if p.stored
     }
     to_copy = sorted((p for p in planned if not p.stored), key=lambda p: p.row_count, reverse=True)
     if to_copy:
@@ -356,8 +400,13 @@ def _store_tables(
 
 
 def _plan_table(
-    duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection, schema: str, name: str, columns: list[Column],
-    doc: TableDoc, recorded: tuple[str, int] | None,
+    duck: duckdb.DuckDBPyConnection,
+    pg: psycopg.Connection,
+    schema: str,
+    name: str,
+    columns: list[Column],
+    doc: TableDoc,
+    recorded: tuple[str, int] | None,
 ) -> _Planned:
     grain = tuple(c for c in doc.grain if any(col.name == c for col in columns))
     fingerprint, count = _fingerprint(duck, schema, name, columns, grain, recorded)
@@ -400,7 +449,9 @@ def _copy_table(duck: duckdb.DuckDBPyConnection, settings: PgSettings, plan: _Pl
                 )
     finally:
         cursor.close()
-    return PgTable(plan.schema, plan.name, plan.storage, plan.row_count, True, round(seconds, 3), plan.grain, key)
+    return PgTable(
+        plan.schema, plan.name, plan.storage, plan.row_count, True, round(seconds, 3), plan.grain, key
+    )
 
 
 def _create_table_sql(target: sql.Composable, columns: list[Column]) -> sql.Composed:
@@ -414,8 +465,13 @@ def _create_table_sql(target: sql.Composable, columns: list[Column]) -> sql.Comp
 
 
 def _copy_rows(
-    duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection, schema: str, name: str, target: sql.Composable,
-    columns: list[Column], grain: tuple[str, ...] = (),
+    duck: duckdb.DuckDBPyConnection,
+    pg: psycopg.Connection,
+    schema: str,
+    name: str,
+    target: sql.Composable,
+    columns: list[Column],
+    grain: tuple[str, ...] = (),
 ) -> None:
     """Stream the table as CSV (DuckDB → Arrow batches → CSV text) into `COPY … FROM STDIN`.
 
@@ -474,23 +530,35 @@ def _existing_key(pg: psycopg.Connection, storage: str) -> str:
 
 
 def _swap_generation(
-    pg: psycopg.Connection, generation: str, tables: list[PgTable], sources: dict[tuple[str, str], list[Column]],
-    docs: dict[tuple[str, str], TableDoc], bi_role: str, schemas: list[str],
+    pg: psycopg.Connection,
+    generation: str,
+    tables: list[PgTable],
+    sources: dict[tuple[str, str], list[Column]],
+    docs: dict[tuple[str, str], TableDoc],
+    bi_role: str,
+    schemas: list[str],
 ) -> None:
     role = sql.Identifier(bi_role)
     with pg.transaction():
         for schema in schemas:
             _refuse_foreign_schema(pg, schema)
-            pg.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(NEXT_PREFIX + schema)))
+            pg.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(NEXT_PREFIX + schema))
+            )
             pg.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(NEXT_PREFIX + schema)))
             pg.execute(
                 sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
-                    sql.Identifier(NEXT_PREFIX + schema), sql.Literal(f"{SCHEMA_MARK}, generation {generation}")
+                    sql.Identifier(NEXT_PREFIX + schema),
+                    sql.Literal(f"{SCHEMA_MARK}, generation {generation}"),
                 )
             )
-            pg.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(NEXT_PREFIX + schema), role))
+            pg.execute(
+                sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(NEXT_PREFIX + schema), role)
+            )
         for table in tables:
-            _create_view(pg, table, sources[(table.schema, table.name)], docs.get((table.schema, table.name)), role)
+            _create_view(
+                pg, table, sources[(table.schema, table.name)], docs.get((table.schema, table.name)), role
+            )
         # The switch: both schemas in one transaction; the next statement of any reader sees it.
         for schema in schemas:
             current = pg.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]).fetchone()
@@ -500,8 +568,11 @@ def _swap_generation(
                         sql.Identifier(schema), sql.Identifier(f"{OLD_PREFIX}{schema}__{time.time_ns()}")
                     )
                 )
-            pg.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(sql.Identifier(NEXT_PREFIX + schema),
-                                                                       sql.Identifier(schema)))
+            pg.execute(
+                sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+                    sql.Identifier(NEXT_PREFIX + schema), sql.Identifier(schema)
+                )
+            )
 
 
 def _refuse_foreign_schema(pg: psycopg.Connection, schema: str) -> None:
@@ -522,7 +593,9 @@ def _create_view(
     view = sql.Identifier(NEXT_PREFIX + table.schema, table.name)
     cols = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
     pg.execute(
-        sql.SQL("CREATE VIEW {} AS SELECT {} FROM {}").format(view, cols, sql.Identifier(STORE_SCHEMA, table.storage))
+        sql.SQL("CREATE VIEW {} AS SELECT {} FROM {}").format(
+            view, cols, sql.Identifier(STORE_SCHEMA, table.storage)
+        )
     )
     pg.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(view, role))
     if doc is None:
@@ -532,7 +605,9 @@ def _create_view(
     for column in columns:
         if comment := doc.columns.get(column.name):
             pg.execute(
-                sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(view, sql.Identifier(column.name), sql.Literal(comment))
+                sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(
+                    view, sql.Identifier(column.name), sql.Literal(comment)
+                )
             )
 
 
@@ -555,19 +630,26 @@ def _record_generation(pg: psycopg.Connection, result: PgPublishResult) -> None:
 def _drop_old_generations(pg: psycopg.Connection) -> None:
     """Drop replaced views, then the stored tables no view uses. Each drop waits at most
     DROP_LOCK_TIMEOUT for readers still on the old generation; what is left is dropped next time."""
-    old = [r[0] for r in pg.execute(
-        "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s ORDER BY 1", [OLD_PREFIX.replace("_", r"\_") + "%"]
-    ).fetchall()]
+    old = [
+        r[0]
+        for r in pg.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s ORDER BY 1",
+            [OLD_PREFIX.replace("_", r"\_") + "%"],
+        ).fetchall()
+    ]
     pg.commit()
     for schema in old:
         _drop_quietly(pg, sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-    unused = [r[0] for r in pg.execute(
-        """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    unused = [
+        r[0]
+        for r in pg.execute(
+            """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE n.nspname = %s AND c.relkind = 'r' AND NOT EXISTS (
                SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
                WHERE d.refobjid = c.oid AND d.classid = 'pg_rewrite'::regclass)""",
-        [STORE_SCHEMA],
-    ).fetchall()]
+            [STORE_SCHEMA],
+        ).fetchall()
+    ]
     pg.commit()
     for storage in unused:
         if _drop_quietly(pg, sql.SQL("DROP TABLE {}").format(sql.Identifier(STORE_SCHEMA, storage))):

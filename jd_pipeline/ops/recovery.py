@@ -54,7 +54,11 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> RecoveryReport:
 
 def _run_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     """The pid that executed the run (from its first engine/run events), None if unknown."""
-    for event_type in (DagsterEventType.RUN_START, DagsterEventType.ENGINE_EVENT, DagsterEventType.STEP_START):
+    for event_type in (
+        DagsterEventType.RUN_START,
+        DagsterEventType.ENGINE_EVENT,
+        DagsterEventType.STEP_START,
+    ):
         records = instance.get_records_for_run(run_id, of_type=event_type, limit=1).records
         for record in records:
             event = record.event_log_entry.dagster_event

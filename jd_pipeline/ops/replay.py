@@ -46,7 +46,9 @@ def build_scenario(root: Path, start: date, end: date, scale: float, brands: int
     from jd_pipeline.generate import generate
 
     landing = root / "landing"
-    generate(out=landing, brands=brands, start=start, end=end, scale=scale, seed=SEED, faults=0.0, ads_pulls=15)
+    generate(
+        out=landing, brands=brands, start=start, end=end, scale=scale, seed=SEED, faults=0.0, ads_pulls=15
+    )
     planted = plant_restatements(landing, start, end)
     return Scenario(landing, root / "brands.yaml", start, end, planted)
 
@@ -68,13 +70,14 @@ MART_GROUPS = frozenset({"ingest", "staging", "marts"})
 def _run(start: date, end: date):
     from jd_pipeline.orchestrate import run_pipeline
 
-    return run_pipeline(start, end, progress=lambda _: None, skip_publish=True,
-                        only_groups=MART_GROUPS)
+    return run_pipeline(start, end, progress=lambda _: None, skip_publish=True, only_groups=MART_GROUPS)
 
 
 def run_full(scenario: Scenario, data_dir: Path) -> RunResult:
     shutil.copy(scenario.brands_file, data_dir / "brands.yaml")
-    _copy(scenario, [p for files in deliveries(scenario.landing).values() for p in files], data_dir / "landing")
+    _copy(
+        scenario, [p for files in deliveries(scenario.landing).values() for p in files], data_dir / "landing"
+    )
     began = time.perf_counter()
     report = _run(scenario.start, scenario.end)
     return RunResult(report, time.perf_counter() - began)

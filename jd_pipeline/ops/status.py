@@ -123,7 +123,9 @@ def format_status(report: StatusReport) -> str:
             lines.append(f"  {rej.seen_at or '-'}  {rej.reason}")
     if report.held:
         lines.append("")
-        lines.append(f"Held back by the last run ({len(report.held)} assets; the next clean run catches them up):")
+        lines.append(
+            f"Held back by the last run ({len(report.held)} assets; the next clean run catches them up):"
+        )
         for asset, start, end, reason in report.held[:MAX_REJECTIONS_SHOWN]:
             lines.append(f"  {asset} {start}..{end}: {reason}")
     if report.out_of_range:
@@ -185,8 +187,9 @@ def _read_manifest(settings: Settings) -> StatusReport:
 
 def _has_manifest(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(
-        fetch_value(con, 
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = 'load_manifest'"
+        fetch_value(
+            con,
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = 'load_manifest'",
         )
     )
 
@@ -227,7 +230,9 @@ def _summarise(con: duckdb.DuckDBPyConnection) -> list[SourceBrandStatus]:
     ]
 
 
-def _rejections(con: duckdb.DuckDBPyConnection, containing: str = "", status: str = "rejected") -> list[Rejection]:
+def _rejections(
+    con: duckdb.DuckDBPyConnection, containing: str = "", status: str = "rejected"
+) -> list[Rejection]:
     """The newest manifest rows of `status` whose reason contains `containing`."""
     seen = _seen_at_expr(_columns(con))
     rows = con.execute(

@@ -46,9 +46,13 @@ class VerifyResult:
         return not self.differences
 
     def render(self) -> str:
-        head = (f"verify: {self.tables_compared} mart tables compared with a rebuild from raw in "
-                f"{self.seconds:.1f}s: {'identical' if self.equal else f'{len(self.differences)} differ'}")
-        return "\n".join([head, *(f"  {d.describe('working warehouse', 'rebuild')}" for d in self.differences)])
+        head = (
+            f"verify: {self.tables_compared} mart tables compared with a rebuild from raw in "
+            f"{self.seconds:.1f}s: {'identical' if self.equal else f'{len(self.differences)} differ'}"
+        )
+        return "\n".join(
+            [head, *(f"  {d.describe('working warehouse', 'rebuild')}" for d in self.differences)]
+        )
 
 
 def _copy_inputs(working: Path, scratch_db: Path) -> None:
@@ -64,15 +68,37 @@ def _copy_inputs(working: Path, scratch_db: Path) -> None:
 
 
 def _dbt(scratch: Path, *args: str) -> None:
-    env = {**os.environ, "JD_DATA_DIR": str(scratch), "JD_DBT_MIN_DATE": "", "JD_DBT_MAX_DATE": "",
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "JD_DATA_DIR": str(scratch),
+        "JD_DBT_MIN_DATE": "",
+        "JD_DBT_MAX_DATE": "",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     result = subprocess.run(
-        [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(scratch / "dbt_target"), "--log-path", str(scratch / "dbt_logs"), "--quiet"],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
+        [
+            DBT_EXECUTABLE,
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(scratch / "dbt_target"),
+            "--log-path",
+            str(scratch / "dbt_logs"),
+            "--quiet",
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
-        raise VerifyError(f"dbt {' '.join(args)} failed on the rebuild:\n{result.stdout[-3000:]}{result.stderr[-1000:]}")
+        raise VerifyError(
+            f"dbt {' '.join(args)} failed on the rebuild:\n{result.stdout[-3000:]}{result.stderr[-1000:]}"
+        )
 
 
 def _without_forecast(scratch_db: Path) -> list[str]:

@@ -37,13 +37,18 @@ def check_costs(conn: duckdb.DuckDBPyConnection, run_ids: list[str]) -> list[Che
             FROM ops.dq_results WHERE run_id IN (SELECT unnest(?)))
         SELECT layer, count(*), sum(seconds), sum(rows), arg_max(check_label, seconds), max(seconds)
         FROM r GROUP BY layer ORDER BY sum(seconds) DESC"""
-    return [CheckCost(layer, int(n), float(s or 0), int(rows or 0), slow, float(slow_s or 0))
-            for layer, n, s, rows, slow, slow_s in conn.execute(sql, [run_ids]).fetchall()]
+    return [
+        CheckCost(layer, int(n), float(s or 0), int(rows or 0), slow, float(slow_s or 0))
+        for layer, n, s, rows, slow, slow_s in conn.execute(sql, [run_ids]).fetchall()
+    ]
 
 
 def format_costs(costs: list[CheckCost], run_seconds: float | None = None) -> str:
     total = sum(c.seconds for c in costs)
-    lines = [f"{c.layer:<15} {c.checks:>4} checks {c.seconds:8.2f}s  rows {c.rows:>10}  slowest "
-             f"{c.slowest_check} ({c.slowest_seconds:.2f}s)" for c in costs]
+    lines = [
+        f"{c.layer:<15} {c.checks:>4} checks {c.seconds:8.2f}s  rows {c.rows:>10}  slowest "
+        f"{c.slowest_check} ({c.slowest_seconds:.2f}s)"
+        for c in costs
+    ]
     share = f" = {total / run_seconds:.1%} of the run's {run_seconds:.1f}s" if run_seconds else ""
     return "\n".join(lines + [f"{'total':<15} {sum(c.checks for c in costs):>4} checks {total:8.2f}s{share}"])

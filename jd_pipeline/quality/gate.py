@@ -60,10 +60,13 @@ def latest_results(conn: duckdb.DuckDBPyConnection, window: Window) -> list[dict
     """Latest result per (check, asset, partition) covering any day of the window."""
     if not has_dq_results(conn):
         return []
-    sql = _LATEST_PER_DAY + """
+    sql = (
+        _LATEST_PER_DAY
+        + """
         SELECT check_name, asset, "partition", passed, severity, observed_value, run_id, checked_at,
                min(day) AS first_day, max(day) AS last_day, count(*) AS days
         FROM latest GROUP BY ALL ORDER BY passed, severity, check_name, asset"""
+    )
     params = [window.start, window.end, GATE_ASSET, window.end, window.start]
     cur = conn.execute(sql, params)
     names = [d[0] for d in cur.description]
@@ -73,8 +76,17 @@ def latest_results(conn: duckdb.DuckDBPyConnection, window: Window) -> list[dict
 def failed_blocking_checks(conn: duckdb.DuckDBPyConnection, window: Window) -> list[FailedCheck]:
     """Blocking checks (severity error) whose latest result for some day of the window failed."""
     return [
-        FailedCheck(r["check_name"], r["asset"], r["partition"], r["severity"], r["observed_value"], r["run_id"],
-                    r["first_day"], r["last_day"], r["days"])
+        FailedCheck(
+            r["check_name"],
+            r["asset"],
+            r["partition"],
+            r["severity"],
+            r["observed_value"],
+            r["run_id"],
+            r["first_day"],
+            r["last_day"],
+            r["days"],
+        )
         for r in latest_results(conn, window)
         if not r["passed"] and r["severity"] == "error"
     ]
@@ -84,8 +96,12 @@ def gate_message(failed: list[FailedCheck], window: Window) -> str:
     # The first line names the failed checks: run summaries and held-back reasons show only it.
     named = ", ".join(f"{f.check_name} on {f.asset}" for f in failed[:3])
     more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
-    lines = [(f"data-quality gate closed for {window.start}..{window.end} (end exclusive): "
-             f"{len(failed)} blocking check(s) failed: {named}{more}")]
+    lines = [
+        (
+            f"data-quality gate closed for {window.start}..{window.end} (end exclusive): "
+            f"{len(failed)} blocking check(s) failed: {named}{more}"
+        )
+    ]
     lines += [f"  - {f.describe()}" for f in failed]
     return "\n".join(lines)
 
@@ -98,6 +114,7 @@ def assert_gate_open(conn: duckdb.DuckDBPyConnection, window: Window) -> None:
 
 
 # ------------------------------------------------------------------ summary for reports
+
 
 @dataclass
 class DataQualitySummary:
@@ -117,39 +134,55 @@ class DataQualitySummary:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, for the reports' data-quality section."""
+
         def brief(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            return [{"check": r["check_name"], "asset": r["asset"], "observed_value": r["observed_value"]}
-                    for r in rows]
+            return [
+                {"check": r["check_name"], "asset": r["asset"], "observed_value": r["observed_value"]}
+                for r in rows
+            ]
+
         return {
-            "brand": self.brand, "period_start": self.window.start.isoformat(),
-            "period_end": self.window.end.isoformat(), "status": self.status, "passed": self.passed,
-            "warned": self.warned, "failed": self.failed, "failed_checks": brief(self.failed_checks),
-            "warned_checks": brief(self.warned_checks), "quarantined_rows": self.quarantined_rows,
+            "brand": self.brand,
+            "period_start": self.window.start.isoformat(),
+            "period_end": self.window.end.isoformat(),
+            "status": self.status,
+            "passed": self.passed,
+            "warned": self.warned,
+            "failed": self.failed,
+            "failed_checks": brief(self.failed_checks),
+            "warned_checks": brief(self.warned_checks),
+            "quarantined_rows": self.quarantined_rows,
             "quarantined_by_reason": self.quarantined_by_reason,
         }
 
 
 # Results name the brands they failed for (details.failing_brands) when the check knows them;
 # a failure that names other brands only is not this brand's.
-_BRAND_FILTER = ("(passed OR json_array_length(coalesce(details->'failing_brands', '[]')) = 0 "
-                 "OR list_contains(CAST(details->'failing_brands' AS VARCHAR[]), ?))")
+_BRAND_FILTER = (
+    "(passed OR json_array_length(coalesce(details->'failing_brands', '[]')) = 0 "
+    "OR list_contains(CAST(details->'failing_brands' AS VARCHAR[]), ?))"
+)
 
 
 def _quarantine(conn: duckdb.DuckDBPyConnection, brand: str, window: Window) -> dict[str, int]:
-    exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ops' "
-                          "AND table_name IN ('quarantine_rows', 'load_manifest')").fetchone()[0]
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ops' "
+        "AND table_name IN ('quarantine_rows', 'load_manifest')"
+    ).fetchone()[0]
     if exists < 2:
         return {}
     sql = f"""
-        SELECT {reason_kind_sql('q.reason')} AS kind, count(*) AS n
+        SELECT {reason_kind_sql("q.reason")} AS kind, count(*) AS n
         FROM ops.quarantine_rows q JOIN ops.load_manifest m USING (load_id)
         WHERE m.brand = ? AND m.status = 'loaded'
-          AND {period_start_sql('m.period')} < ? AND {period_end_sql('m.period')} > ?
+          AND {period_start_sql("m.period")} < ? AND {period_end_sql("m.period")} > ?
         GROUP BY 1 ORDER BY 2 DESC, 1"""
     rows = conn.execute(sql, [brand, window.end, window.start]).fetchall()
     kinds = {str(kind): int(n) for kind, n in rows[:MAX_REASON_KINDS]}
     if len(rows) > MAX_REASON_KINDS:
-        kinds[f"({len(rows) - MAX_REASON_KINDS} other kinds)"] = sum(int(n) for _, n in rows[MAX_REASON_KINDS:])
+        kinds[f"({len(rows) - MAX_REASON_KINDS} other kinds)"] = sum(
+            int(n) for _, n in rows[MAX_REASON_KINDS:]
+        )
     return kinds
 
 
@@ -173,11 +206,14 @@ def dq_summary(conn: duckdb.DuckDBPyConnection, brand: str, window: Window) -> D
     summary.quarantined_rows = sum(summary.quarantined_by_reason.values())
     if not has_dq_results(conn):
         return summary
-    sql = _LATEST_PER_DAY + f"""
+    sql = (
+        _LATEST_PER_DAY
+        + f"""
         SELECT check_name, asset, passed, severity, any_value(observed_value ORDER BY checked_at DESC) AS observed_value,
                max(checked_at) AS checked_at
         FROM latest WHERE {_BRAND_FILTER}
         GROUP BY check_name, asset, passed, severity"""
+    )
     params = [window.start, window.end, GATE_ASSET, window.end, window.start, brand]
     cur = conn.execute(sql, params)
     names = [d[0] for d in cur.description]

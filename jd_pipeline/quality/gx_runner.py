@@ -101,6 +101,7 @@ def available_suites() -> list[str]:
 
 # ---------------------------------------------------------------- batch extraction
 
+
 def _table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     row = conn.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
@@ -149,7 +150,9 @@ def fetch_batch(conn: duckdb.DuckDBPyConnection, source: str, periods: list[str]
     return conn.execute(sql, [periods]).df()
 
 
-def row_count_parameters(conn: duckdb.DuckDBPyConnection, source: str, load_ids: list[str]) -> dict[str, int | None]:
+def row_count_parameters(
+    conn: duckdb.DuckDBPyConnection, source: str, load_ids: list[str]
+) -> dict[str, int | None]:
     """Bounds for the batch row count: per delivery of the batch, the median rows of the last
     ROW_COUNT_HISTORY deliveries of its (brand, store) (a small brand is not measured against a
     big one), times `JD_HOLD_LOW_DAY` (the loader's near-empty share, plausibility.py) for the
@@ -182,7 +185,9 @@ def row_count_parameters(conn: duckdb.DuckDBPyConnection, source: str, load_ids:
     unaccepted = len(load_ids) - sum(1 for _, accepted, _, _ in rows if accepted)
     return {
         "min_rows": max(1, math.floor(minimum)) if unaccepted else 0,
-        "max_rows": math.ceil(sum(m for m, _ in judged) * ROW_COUNT_HIGH) if len(judged) == len(load_ids) else None,
+        "max_rows": math.ceil(sum(m for m, _ in judged) * ROW_COUNT_HIGH)
+        if len(judged) == len(load_ids)
+        else None,
     }
 
 
@@ -196,6 +201,7 @@ def load_paths(conn: duckdb.DuckDBPyConnection, load_ids: list[str]) -> dict[str
 
 
 # ---------------------------------------------------------------- validation
+
 
 @lru_cache(maxsize=1)
 def _batch_definition() -> Any:
@@ -214,9 +220,7 @@ def _gx_suite(source: str) -> Any:
     from great_expectations.core import ExpectationSuite
 
     spec = load_suite_spec(source).suite
-    return ExpectationSuite(
-        name=spec["name"], expectations=spec["expectations"], meta=spec.get("meta", {})
-    )
+    return ExpectationSuite(name=spec["name"], expectations=spec["expectations"], meta=spec.get("meta", {}))
 
 
 DETAIL_FORMAT = {
@@ -296,7 +300,10 @@ def _observed(result: dict[str, Any]) -> Any:
 # Python types a value of an object-dtype column may have, by expected dtype (pandas leaves a column
 # as object when it is all NULL or mixes types; GX then checks the values one by one, and so do we).
 _VALUE_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,), "int64": (int, np.integer), "int32": (int, np.integer), "float64": (float, np.floating),
+    "str": (str,),
+    "int64": (int, np.integer),
+    "int32": (int, np.integer),
+    "float64": (float, np.floating),
     "datetime64": (datetime, date, pd.Timestamp),
 }
 COLUMN_TYPES_CHECK = "expect_column_dtypes_to_match_contract"
@@ -316,19 +323,27 @@ def _dtype_matches(series: pd.Series, expected: str) -> bool:
 def column_type_failures(df: pd.DataFrame, spec: SuiteSpec) -> list[dict[str, Any]]:
     """The batch's columns whose dtype is not the contract's, as one critical failure (the suite's
     column-list expectation reports missing or extra columns)."""
-    wrong = {column: str(df[column].dtype) for column, expected in spec.column_types.items()
-             if column in df.columns and not _dtype_matches(df[column], expected)}
+    wrong = {
+        column: str(df[column].dtype)
+        for column, expected in spec.column_types.items()
+        if column in df.columns and not _dtype_matches(df[column], expected)
+    }
     if not wrong:
         return []
-    return [{
-        "expectation": COLUMN_TYPES_CHECK,
-        "kwargs": {"column_list": sorted(wrong), "expected": {c: spec.column_types[c] for c in sorted(wrong)}},
-        "severity": "critical",
-        "observed": wrong,
-        "exception": None,
-        "examples": [],
-        "load_ids": [],
-    }]
+    return [
+        {
+            "expectation": COLUMN_TYPES_CHECK,
+            "kwargs": {
+                "column_list": sorted(wrong),
+                "expected": {c: spec.column_types[c] for c in sorted(wrong)},
+            },
+            "severity": "critical",
+            "observed": wrong,
+            "exception": None,
+            "examples": [],
+            "load_ids": [],
+        }
+    ]
 
 
 def summarize_failures(df: pd.DataFrame, failed: list[Any]) -> list[dict[str, Any]]:
@@ -338,17 +353,25 @@ def summarize_failures(df: pd.DataFrame, failed: list[Any]) -> list[dict[str, An
         config = res.expectation_config
         kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
         result = res.result or {}
-        failures.append({
-            "expectation": config.type,
-            "kwargs": _jsonable(kwargs),
-            "severity": str(getattr(config.severity, "value", config.severity) or "critical"),
-            "observed": _observed(result),
-            "exception": (res.exception_info or {}).get("exception_message")
-            if (res.exception_info or {}).get("raised_exception") else None,
-            "examples": _example_rows(df, result),
-            "load_ids": sorted({str(i["_load_id"]) for i in result.get("partial_unexpected_index_list") or []
-                                if isinstance(i, dict) and "_load_id" in i}),
-        })
+        failures.append(
+            {
+                "expectation": config.type,
+                "kwargs": _jsonable(kwargs),
+                "severity": str(getattr(config.severity, "value", config.severity) or "critical"),
+                "observed": _observed(result),
+                "exception": (res.exception_info or {}).get("exception_message")
+                if (res.exception_info or {}).get("raised_exception")
+                else None,
+                "examples": _example_rows(df, result),
+                "load_ids": sorted(
+                    {
+                        str(i["_load_id"])
+                        for i in result.get("partial_unexpected_index_list") or []
+                        if isinstance(i, dict) and "_load_id" in i
+                    }
+                ),
+            }
+        )
     return failures
 
 
@@ -360,23 +383,30 @@ def batch_fingerprint(conn: duckdb.DuckDBPyConnection, spec: SuiteSpec, window: 
     """What a validation of the window depends on: the deliveries loaded in it and the suite."""
     load_ids: list[str] = []
     if _table_exists(conn, "raw", spec.source):
-        load_ids = [r[0] for r in conn.execute(
-            f"SELECT DISTINCT _load_id FROM raw.{spec.source} WHERE {_window_filter()} ORDER BY 1",
-            [window.start, window.end]).fetchall()]
+        load_ids = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT DISTINCT _load_id FROM raw.{spec.source} WHERE {_window_filter()} ORDER BY 1",
+                [window.start, window.end],
+            ).fetchall()
+        ]
     digest = hashlib.sha256(spec.path.read_bytes())
     digest.update("\n".join(map(str, load_ids)).encode())
     return digest.hexdigest()[:32]
 
 
-def _previous_result(conn: duckdb.DuckDBPyConnection, spec: SuiteSpec, window: Window,
-                     fingerprint: str) -> tuple | None:
+def _previous_result(
+    conn: duckdb.DuckDBPyConnection, spec: SuiteSpec, window: Window, fingerprint: str
+) -> tuple | None:
     """The latest result of this suite on this window, if it validated exactly this batch."""
     if not _table_exists(conn, "ops", "dq_results"):
         return None
     row = conn.execute(
         "SELECT passed, severity, observed_value, run_id, details FROM ops.dq_results "
-        "WHERE check_name = ? AND asset = ? AND \"partition\" IS NOT DISTINCT FROM ? "
-        "ORDER BY checked_at DESC LIMIT 1", [spec.check_name, spec.asset, window.partition]).fetchone()
+        'WHERE check_name = ? AND asset = ? AND "partition" IS NOT DISTINCT FROM ? '
+        "ORDER BY checked_at DESC LIMIT 1",
+        [spec.check_name, spec.asset, window.partition],
+    ).fetchone()
     if row is None or json.loads(row[4] or "{}").get("batch_fingerprint") != fingerprint:
         return None
     return row
@@ -402,12 +432,19 @@ def run_suite_on_window(conn: duckdb.DuckDBPyConnection, source: str, window: Wi
         validated_in = details.get("reused_from_run", run_id)
         validated_observed = details.get("validated_observed_value", observed)
         return CheckOutcome(
-            check_name=spec.check_name, asset=spec.asset, passed=passed, severity=severity,
+            check_name=spec.check_name,
+            asset=spec.asset,
+            passed=passed,
+            severity=severity,
             observed_value=f"batch unchanged since run {str(validated_in)[:8]}: {validated_observed}",
             window=window,
             description=f"Great Expectations suite {spec.path.name}: the result of the unchanged batch",
-            details={**details, "reused_from_run": validated_in, "validated_observed_value": validated_observed,
-                     "seconds": round(time.perf_counter() - started, 3)},
+            details={
+                **details,
+                "reused_from_run": validated_in,
+                "validated_observed_value": validated_observed,
+                "seconds": round(time.perf_counter() - started, 3),
+            },
         )
     counts = period_row_counts(conn, source, window)
     failures: list[dict[str, Any]] = []
@@ -418,15 +455,24 @@ def run_suite_on_window(conn: duckdb.DuckDBPyConnection, source: str, window: Wi
         df = fetch_batch(conn, source, periods)
         load_ids = sorted(df["_load_id"].dropna().astype(str).unique().tolist())
         params = row_count_parameters(conn, source, load_ids)
-        chunk_failures = column_type_failures(df, spec) + summarize_failures(df, validate_dataframe(source, df, params))
+        chunk_failures = column_type_failures(df, spec) + summarize_failures(
+            df, validate_dataframe(source, df, params)
+        )
         paths = load_paths(conn, sorted({i for f in chunk_failures for i in f["load_ids"]}))
         for f in chunk_failures:
             f["files"] = [paths.get(i, i) for i in f["load_ids"]]
         failures.extend(chunk_failures)
         rows += len(df)
         files += len(load_ids)
-        batches.append({"periods": [periods[0], periods[-1]], "rows": len(df), "files": len(load_ids),
-                        "row_count_bounds": params, "seconds": round(time.perf_counter() - t0, 3)})
+        batches.append(
+            {
+                "periods": [periods[0], periods[-1]],
+                "rows": len(df),
+                "files": len(load_ids),
+                "row_count_bounds": params,
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
+        )
         del df
     elapsed = round(time.perf_counter() - started, 3)
     passed = not failures
@@ -445,16 +491,25 @@ def run_suite_on_window(conn: duckdb.DuckDBPyConnection, source: str, window: Wi
         observed_value=observed,
         window=window,
         description=f"Great Expectations suite {spec.path.name} on the loaded batch",
-        details={"suite": spec.path.name, "rows": rows, "files": files, "seconds": elapsed,
-                 "batches": batches, "failures": failures[:MAX_FAILURES_REPORTED],
-                 "batch_fingerprint": fingerprint},
+        details={
+            "suite": spec.path.name,
+            "rows": rows,
+            "files": files,
+            "seconds": elapsed,
+            "batches": batches,
+            "failures": failures[:MAX_FAILURES_REPORTED],
+            "batch_fingerprint": fingerprint,
+        },
     )
 
 
 def _failure_label(failure: dict[str, Any]) -> str:
     kwargs = failure.get("kwargs", {})
-    target = kwargs.get("column") or kwargs.get("column_list") or (
-        f"{kwargs.get('column_A')}>{kwargs.get('column_B')}" if "column_A" in kwargs else "table")
+    target = (
+        kwargs.get("column")
+        or kwargs.get("column_list")
+        or (f"{kwargs.get('column_A')}>{kwargs.get('column_B')}" if "column_A" in kwargs else "table")
+    )
     files = failure.get("files") or []
     where = f" in {', '.join(Path(f).name for f in files[:2])}" if files else ""
     return f"{failure['expectation']}({target}) observed {json.dumps(failure['observed'], ensure_ascii=False, default=str)[:160]}{where}"

@@ -83,8 +83,10 @@ def ensure_dq_tables(conn: duckdb.DuckDBPyConnection) -> None:
 
 def has_dq_results(conn: duckdb.DuckDBPyConnection) -> bool:
     """Readers use this instead of creating the table, so they work on read-only connections."""
-    row = conn.execute("SELECT count(*) FROM information_schema.tables "
-                       "WHERE table_schema = 'ops' AND table_name = 'dq_results'").fetchone()
+    row = conn.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'ops' AND table_name = 'dq_results'"
+    ).fetchone()
     return bool(row and row[0])
 
 
@@ -103,8 +105,17 @@ def write_outcomes(
             "description": o.description,
         }
         rows.append(
-            (o.check_name, o.asset, o.window.partition, o.passed, o.severity,
-             _observed_text(o.observed_value), run_id, now, to_json(details))
+            (
+                o.check_name,
+                o.asset,
+                o.window.partition,
+                o.passed,
+                o.severity,
+                _observed_text(o.observed_value),
+                run_id,
+                now,
+                to_json(details),
+            )
         )
     if rows:
         conn.executemany("INSERT INTO ops.dq_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

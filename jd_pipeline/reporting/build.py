@@ -56,7 +56,8 @@ def render(report: Report, reports_root: Path, started: float) -> BuiltReport:
 def brands_with_sales(conn: duckdb.DuckDBPyConnection, month: str) -> list[str]:
     start, end = month_bounds(month)
     rows = conn.execute(
-        "select distinct brand from marts.fct_sales_daily where date_day between ? and ? order by 1", [start, end]
+        "select distinct brand from marts.fct_sales_daily where date_day between ? and ? order by 1",
+        [start, end],
     ).fetchall()
     return [r[0] for r in rows]
 

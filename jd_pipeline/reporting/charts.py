@@ -22,7 +22,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from jd_pipeline.reporting.fonts import configure_matplotlib
 from jd_pipeline.reporting.formatting import axis_label, axis_unit, to_float
 
-POP_COLOR = "#c81623"   # JD red
+POP_COLOR = "#c81623"  # JD red
 SELF_COLOR = "#2f6fb3"  # blue
 # Colours for series that are not a store (plan, budget, last year, …): never the store colours.
 OTHER_COLORS = ("#8c8c8c", "#f0a30a", "#3a9d5d", "#7b4fa0", "#17becf", "#e377c2", "#5b5b5b")
@@ -95,8 +95,11 @@ def _short(label: str, limit: int = 16) -> str:
 
 
 def grouped_bars(
-    categories: Sequence[str], series: Mapping[str, Sequence[object]], title: str,
-    unit: str = "元", sort: bool = True,
+    categories: Sequence[str],
+    series: Mapping[str, Sequence[object]],
+    title: str,
+    unit: str = "元",
+    sort: bool = True,
 ) -> bytes:
     """Bars side by side per category, sorted by the first series (largest first)."""
     cats = [str(c) for c in categories]
@@ -113,10 +116,21 @@ def grouped_bars(
     width = 0.8 / n
     x = np.arange(len(cats))
     for i, (label, values) in enumerate(data.items()):
-        ax.bar(x + (i - (n - 1) / 2) * width, np.nan_to_num(values), width, label=label, color=series_color(label, i))
+        ax.bar(
+            x + (i - (n - 1) / 2) * width,
+            np.nan_to_num(values),
+            width,
+            label=label,
+            color=series_color(label, i),
+        )
     rotate = len(cats) > 5 or max((len(c) for c in cats), default=0) > 8
-    ax.set_xticks(x, [_short(c) for c in cats], rotation=30 if rotate else 0, ha="right" if rotate else "center",
-                  fontsize=8)
+    ax.set_xticks(
+        x,
+        [_short(c) for c in cats],
+        rotation=30 if rotate else 0,
+        ha="right" if rotate else "center",
+        fontsize=8,
+    )
     ax.set_ylabel(_money_axis(ax.yaxis, list(data.values()), unit) if unit else "")
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(title, fontsize=11)
@@ -125,8 +139,13 @@ def grouped_bars(
 
 
 def lines(
-    x: Sequence[str], series: Mapping[str, Sequence[object]], title: str, unit: str = "元",
-    estimated: Sequence[bool] | None = None, windows: Sequence[Window] = (), dashed: Sequence[str] = (),
+    x: Sequence[str],
+    series: Mapping[str, Sequence[object]],
+    title: str,
+    unit: str = "元",
+    estimated: Sequence[bool] | None = None,
+    windows: Sequence[Window] = (),
+    dashed: Sequence[str] = (),
     estimated_label: str = "估算 (总账未到)",
 ) -> bytes:
     """One line per series. `estimated[i]` marks point i of every series as an estimate (hollow marker);
@@ -157,8 +176,9 @@ def lines(
     return _png(fig)
 
 
-def stacked_bars(categories: Sequence[str], series: Mapping[str, Sequence[object]], title: str,
-                 unit: str = "人") -> bytes:
+def stacked_bars(
+    categories: Sequence[str], series: Mapping[str, Sequence[object]], title: str, unit: str = "人"
+) -> bytes:
     fig, ax = _figure(6.5, 3.2)
     cats = [str(c) for c in categories]
     bottom = np.zeros(len(cats))
@@ -173,11 +193,19 @@ def stacked_bars(categories: Sequence[str], series: Mapping[str, Sequence[object
     return _png(fig)
 
 
-def hbars(labels: Sequence[str], values: Sequence[object], title: str, colors: Sequence[str] | None = None,
-          unit: str = "元", legend: Mapping[str, str] | None = None) -> bytes:
+def hbars(
+    labels: Sequence[str],
+    values: Sequence[object],
+    title: str,
+    colors: Sequence[str] | None = None,
+    unit: str = "元",
+    legend: Mapping[str, str] | None = None,
+) -> bytes:
     """Horizontal bars, largest on top; names on the y axis (never overlapping), values in 万/亿."""
     vals = _values(values)
-    order = sorted(range(len(vals)), key=lambda i: np.nan_to_num(vals[i], nan=-np.inf))  # ascending: largest on top
+    order = sorted(
+        range(len(vals)), key=lambda i: np.nan_to_num(vals[i], nan=-np.inf)
+    )  # ascending: largest on top
     names = [_short(str(labels[i]), 22) for i in order]
     bar_colors = [(colors[i] if colors else SELF_COLOR) for i in order]
     fig, ax = _figure(8.0, max(2.4, 0.3 * len(names) + 1.2))
@@ -192,7 +220,9 @@ def hbars(labels: Sequence[str], values: Sequence[object], title: str, colors: S
     return _png(fig)
 
 
-def percent_hbars(labels: Sequence[str], values: Sequence[object], title: str, reference: float = 1.0) -> bytes:
+def percent_hbars(
+    labels: Sequence[str], values: Sequence[object], title: str, reference: float = 1.0
+) -> bytes:
     """Horizontal bars of ratios shown as %, largest on top, with a reference line (e.g. 100 % = 达标)."""
     vals = _values(values)
     order = sorted(range(len(vals)), key=lambda i: np.nan_to_num(vals[i], nan=-np.inf))
@@ -242,8 +272,14 @@ def waterfall(steps: Sequence[tuple[str, float | None]], title: str, total_label
     return _png(fig)
 
 
-def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[float | None]], title: str,
-            xlabel: str = "", ylabel: str = "") -> bytes:
+def heatmap(
+    rows: Sequence[str],
+    cols: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    title: str,
+    xlabel: str = "",
+    ylabel: str = "",
+) -> bytes:
     """A ratio matrix (0..1) as coloured cells with their percentage; None cells stay blank."""
     fig, ax = _figure(max(6.0, 0.55 * len(cols) + 2.5), max(2.4, 0.32 * len(rows) + 1.4))
     grid = np.array([[np.nan if v is None else float(v) for v in row] for row in values], dtype=float)
@@ -253,8 +289,15 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[
     for i in range(grid.shape[0]):
         for j in range(grid.shape[1]):
             if not np.isnan(grid[i, j]):
-                ax.text(j, i, f"{grid[i, j]:.0%}", ha="center", va="center", fontsize=7,
-                        color="white" if grid[i, j] > 0.6 else "#222")
+                ax.text(
+                    j,
+                    i,
+                    f"{grid[i, j]:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if grid[i, j] > 0.6 else "#222",
+                )
     ax.set_xticks(np.arange(len(cols)), list(cols), fontsize=8)
     ax.set_yticks(np.arange(len(rows)), list(rows), fontsize=8)
     ax.grid(False)

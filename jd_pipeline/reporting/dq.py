@@ -20,11 +20,21 @@ from jd_pipeline.reporting.model import KeyNumber, Section, Table
 from jd_pipeline.warehouse import table_exists
 
 SOURCE_NAMES = {
-    "jd_pop_orders": "POP 订单", "jd_sz_sku": "商智 商品明细", "jd_sz_traffic": "商智 流量来源",
-    "jd_sz_industry": "商智 行业品牌榜", "jd_ads": "京准通", "jd_vc_sales": "自营 商品业绩",
-    "jd_vc_inventory": "自营 库存", "jd_vc_purchase_orders": "自营 采购单", "fin_opex_actuals": "费用总账",
-    "fin_opex_budget": "OPEX 预算", "fin_sales_plan": "销售计划", "ref_products": "商品主数据",
-    "tp_campaign_plan": "活动计划", "tp_team_kpi": "代运营 KPI", "tp_action_plan": "30-60-90 行动计划",
+    "jd_pop_orders": "POP 订单",
+    "jd_sz_sku": "商智 商品明细",
+    "jd_sz_traffic": "商智 流量来源",
+    "jd_sz_industry": "商智 行业品牌榜",
+    "jd_ads": "京准通",
+    "jd_vc_sales": "自营 商品业绩",
+    "jd_vc_inventory": "自营 库存",
+    "jd_vc_purchase_orders": "自营 采购单",
+    "fin_opex_actuals": "费用总账",
+    "fin_opex_budget": "OPEX 预算",
+    "fin_sales_plan": "销售计划",
+    "ref_products": "商品主数据",
+    "tp_campaign_plan": "活动计划",
+    "tp_team_kpi": "代运营 KPI",
+    "tp_action_plan": "30-60-90 行动计划",
 }
 CHECK_NAMES = {
     "sz_pop_deal_vs_orders_gmv": "商智 POP 成交金额 vs 订单 GMV",
@@ -47,8 +57,11 @@ def check_name(name: str, asset: str) -> str:
     base = CHECK_NAMES.get(name)
     if base is None:
         return f"{source_name(source)} 数据检查"
-    return base if name in ("sz_pop_deal_vs_orders_gmv", "ads_attributed_vs_sz_deal") else \
-        f"{source_name(source)}: {base}"
+    return (
+        base
+        if name in ("sz_pop_deal_vs_orders_gmv", "ads_attributed_vs_sz_deal")
+        else f"{source_name(source)}: {base}"
+    )
 
 
 def _period_day(period: str) -> date | None:
@@ -70,35 +83,43 @@ def rejected_files(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end
         return []
     from jd_pipeline.quality.windows import period_end_sql, period_start_sql
 
-    rows = conn.execute(f"""
+    rows = conn.execute(
+        f"""
         select distinct r.source, r.store, r.period
         from ops.load_manifest r
         where r.status = 'rejected' and r.brand = ?
-          and {period_start_sql('r.period')} <= ? and {period_end_sql('r.period')} > ?
+          and {period_start_sql("r.period")} <= ? and {period_end_sql("r.period")} > ?
           and not exists (select 1 from ops.load_manifest l
                           where l.status in ('loaded', 'replaced') and l.brand = r.brand and l.source = r.source
                             and l.store is not distinct from r.store and l.period = r.period)
-        order by r.period, r.source""", [brand, end, start]).fetchall()
+        order by r.period, r.source""",
+        [brand, end, start],
+    ).fetchall()
     out = []
     for source, store, period in rows:
         store_text = {"pop": " (POP店)", "self": " (自营)"}.get(store or "", "")
         consequence = "当日对账未做, 当日数据缺失" if _period_day(str(period)) else "该期数据缺失"
-        out.append(f"{_period_text(str(period))} {source_name(source)}{store_text} 文件被拒收: {consequence}。")
+        out.append(
+            f"{_period_text(str(period))} {source_name(source)}{store_text} 文件被拒收: {consequence}。"
+        )
     return out
 
 
-def _latest_details(conn: duckdb.DuckDBPyConnection, name: str, asset: str | None, start: date,
-                    end: date) -> list[dict[str, Any]]:
+def _latest_details(
+    conn: duckdb.DuckDBPyConnection, name: str, asset: str | None, start: date, end: date
+) -> list[dict[str, Any]]:
     """Details of the latest result of a check per window overlapping [start, end]."""
     if not table_exists(conn, "ops", "dq_results"):
         return []
-    rows = conn.execute("""
+    rows = conn.execute(
+        """
         select details from ops.dq_results
         where check_name = ? and (? is null or asset = ?)
           and cast(details->>'window_start' as date) <= ? and cast(details->>'window_end' as date) > ?
         qualify row_number() over (partition by details->>'window_start', details->>'window_end', asset
                                    order by checked_at desc) = 1""",
-        [name, asset, asset, end, start]).fetchall()
+        [name, asset, asset, end, start],
+    ).fetchall()
     return [json.loads(r[0]) if isinstance(r[0], str) else (r[0] or {}) for r in rows]
 
 
@@ -130,8 +151,14 @@ def sz_sentences(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: 
     return out
 
 
-def _check_sentences(conn: duckdb.DuckDBPyConnection, checks: list[dict[str, Any]], brand: str,
-                     start: date, end: date, outcome: str) -> list[str]:
+def _check_sentences(
+    conn: duckdb.DuckDBPyConnection,
+    checks: list[dict[str, Any]],
+    brand: str,
+    start: date,
+    end: date,
+    outcome: str,
+) -> list[str]:
     out = []
     word = "未通过 (阻断报表)" if outcome == "failed" else "警告"
     for c in checks:
@@ -145,29 +172,46 @@ def _check_sentences(conn: duckdb.DuckDBPyConnection, checks: list[dict[str, Any
     return out
 
 
-def dq_section(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: date) -> tuple[Section, list[KeyNumber]]:
+def dq_section(
+    conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: date
+) -> tuple[Section, list[KeyNumber]]:
     """What went wrong with this brand's data in [start, end], in words, plus the counts."""
     from jd_pipeline.quality.gate import dq_summary
     from jd_pipeline.quality.windows import Window
 
     window = Window(start, end + timedelta(days=1), f"{start}..{end}")
     summary = dq_summary(conn, brand, window)
-    sentences = (rejected_files(conn, brand, start, end) + sz_sentences(conn, brand, start, end)
-                 + _check_sentences(conn, summary.failed_checks, brand, start, end, "failed")
-                 + _check_sentences(conn, summary.warned_checks, brand, start, end, "warned"))
+    sentences = (
+        rejected_files(conn, brand, start, end)
+        + sz_sentences(conn, brand, start, end)
+        + _check_sentences(conn, summary.failed_checks, brand, start, end, "failed")
+        + _check_sentences(conn, summary.warned_checks, brand, start, end, "warned")
+    )
     if summary.quarantined_rows:
-        sentences.append(f"共 {summary.quarantined_rows:,} 行数据因格式或规则问题被隔离 (未计入报表), 原因见下表。")
+        sentences.append(
+            f"共 {summary.quarantined_rows:,} 行数据因格式或规则问题被隔离 (未计入报表), 原因见下表。"
+        )
     checked = summary.passed + summary.warned + summary.failed
-    lead = (f"{cn_day(start)} 至 {cn_day(end)}: {checked} 项检查, {summary.passed} 项通过, "
-            f"{summary.warned} 项警告, {summary.failed} 项失败。" if checked else
-            f"{cn_day(start)} 至 {cn_day(end)}: 尚无数据检查结果。")
+    lead = (
+        f"{cn_day(start)} 至 {cn_day(end)}: {checked} 项检查, {summary.passed} 项通过, "
+        f"{summary.warned} 项警告, {summary.failed} 项失败。"
+        if checked
+        else f"{cn_day(start)} 至 {cn_day(end)}: 尚无数据检查结果。"
+    )
     if not sentences:
         sentences = ["本期数据完整, 未发现问题。"]
     tables = []
     if summary.quarantined_by_reason:
         quarantine = pd.DataFrame(list(summary.quarantined_by_reason.items()), columns=["reason", "rows"])
-        tables.append(Table("DQ隔离", "被隔离的行 (按原因)", quarantine, {"rows": "int"},
-                            labels={"reason": "原因", "rows": "行数"}))
+        tables.append(
+            Table(
+                "DQ隔离",
+                "被隔离的行 (按原因)",
+                quarantine,
+                {"rows": "int"},
+                labels={"reason": "原因", "rows": "行数"},
+            )
+        )
     section = Section(title="数据质量", tables=tables, notes=[lead, *sentences])
     keys = [
         KeyNumber("dq_failed_checks", "失败检查", float(summary.failed), "int"),

@@ -43,10 +43,17 @@ def _stores(conn: duckdb.DuckDBPyConnection, brand: str, day: date) -> pd.DataFr
     first = day.replace(day=1)
     elapsed = day.day / calendar.monthrange(day.year, day.month)[1]
     plan = "marts.fct_plan_vs_actual_monthly"
-    plan_cte = (f"select store_type, sum(plan_gmv) as plan_month from {plan} "
-                "where brand = $brand and month_start = $first group by 1") if table_exists(
-        conn, "marts", "fct_plan_vs_actual_monthly") else "select null::varchar as store_type, null::decimal as plan_month where false"
-    return df(conn, f"""
+    plan_cte = (
+        (
+            f"select store_type, sum(plan_gmv) as plan_month from {plan} "
+            "where brand = $brand and month_start = $first group by 1"
+        )
+        if table_exists(conn, "marts", "fct_plan_vs_actual_monthly")
+        else "select null::varchar as store_type, null::decimal as plan_month where false"
+    )
+    return df(
+        conn,
+        f"""
         with sales as (
             select store_type,
                    sum(gmv) filter (where date_day = $day) as gmv_day,
@@ -59,11 +66,15 @@ def _stores(conn: duckdb.DuckDBPyConnection, brand: str, day: date) -> pd.DataFr
                s.gmv_mtd / nullif(p.plan_month * $elapsed, 0) as pace_ratio
         from sales as s full join plan as p on p.store_type = s.store_type
         order by 1""",
-        {"brand": brand, "day": day, "first": first, "week_ago": day - timedelta(days=7), "elapsed": elapsed})
+        {"brand": brand, "day": day, "first": first, "week_ago": day - timedelta(days=7), "elapsed": elapsed},
+    )
 
 
 def _movers(conn: duckdb.DuckDBPyConnection, brand: str, day: date) -> pd.DataFrame:
-    return df(conn, """
+    return (
+        df(
+            conn,
+            """
         with d as (
             select store_type, sku_id,
                    coalesce(sum(gmv) filter (where date_day = $day), 0) as gmv_day,
@@ -79,12 +90,17 @@ def _movers(conn: duckdb.DuckDBPyConnection, brand: str, day: date) -> pd.DataFr
         from ranked as r left join marts.dim_sku as s on s.sku_id = r.sku_id and s.brand = $brand
         where (up_rank <= $n and change > 0) or (down_rank <= $n and change < 0)
         order by direction = '上升' desc, abs(change) desc, r.sku_id""",
-        {"brand": brand, "day": day, "week_ago": day - timedelta(days=7), "n": TOP_MOVERS}) if table_exists(
-        conn, "marts", "dim_sku") else pd.DataFrame()
+            {"brand": brand, "day": day, "week_ago": day - timedelta(days=7), "n": TOP_MOVERS},
+        )
+        if table_exists(conn, "marts", "dim_sku")
+        else pd.DataFrame()
+    )
 
 
 def _ads(conn: duckdb.DuckDBPyConnection, brand: str, day: date) -> pd.DataFrame:
-    return df(conn, """
+    return df(
+        conn,
+        """
         select product_line,
                sum(cost) filter (where date_day = $day) as cost_day,
                sum(total_order_amount) filter (where date_day = $day) as amount_day,
@@ -94,16 +110,21 @@ def _ads(conn: duckdb.DuckDBPyConnection, brand: str, day: date) -> pd.DataFrame
                    / nullif(sum(cost) filter (where date_day < $day), 0) as roi_trailing_7d
         from marts.fct_ads_daily where brand = $brand and date_day between $first and $day
         group by 1 order by cost_day desc nulls last, 1""",
-        {"brand": brand, "day": day, "first": day - timedelta(days=7)})
+        {"brand": brand, "day": day, "first": day - timedelta(days=7)},
+    )
 
 
 def _alerts(conn: duckdb.DuckDBPyConnection, brand: str) -> pd.DataFrame:
     if not table_exists(conn, "marts", "fct_alerts"):
         return pd.DataFrame(columns=["severity", "rule", "title", "first_seen"])
-    return df(conn, """
+    return df(
+        conn,
+        """
         select severity, rule, title, first_seen from marts.fct_alerts
         where status = 'open' and (brand = $brand or brand is null)
-        order by severity = 'critical' desc, first_seen, alert_key""", {"brand": brand})
+        order by severity = 'critical' desc, first_seen, alert_key""",
+        {"brand": brand},
+    )
 
 
 def report_link(reports_root: Path, brand: str, day: date) -> str:
@@ -120,12 +141,16 @@ def _explain_notes(brand: str, day: date) -> list[str]:
     ]
 
 
-def build_flash(conn: duckdb.DuckDBPyConnection, brand: str, day: date, reports_root: Path) -> tuple[Report, FlashCard]:
+def build_flash(
+    conn: duckdb.DuckDBPyConnection, brand: str, day: date, reports_root: Path
+) -> tuple[Report, FlashCard]:
     stores = _stores(conn, brand, day)
     ads = _ads(conn, brand, day)
     alerts = _alerts(conn, brand)
     dq, dq_keys = dq_section(conn, brand, day, day)
-    gmv_day = scalar(conn, "select sum(gmv) from marts.fct_sales_daily where brand = ? and date_day = ?", [brand, day])
+    gmv_day = scalar(
+        conn, "select sum(gmv) from marts.fct_sales_daily where brand = ? and date_day = ?", [brand, day]
+    )
     gmv_mtd = float(stores["gmv_mtd"].fillna(0).sum()) if len(stores) else None
     pace = float(stores["plan_pace"].fillna(0).sum()) if len(stores) else None
     pace_ratio = ratio(gmv_mtd, pace)
@@ -142,29 +167,86 @@ def build_flash(conn: duckdb.DuckDBPyConnection, brand: str, day: date, reports_
         *dq_keys,
     ]
     sections = [
-        Section("分店铺 GMV vs 计划进度", tables=[Table(
-            "店铺", "昨日与本月累计 GMV，计划按天折算",
-            store_label(stores.rename(columns={"store_type": "store_type"})),
-            {"gmv_day": "money", "gmv_week_ago": "money", "gmv_mtd": "money", "plan_month": "money",
-             "plan_pace": "money", "pace_ratio": "pct"})], notes=_explain_notes(brand, day)[:1]),
-        Section("Top movers (vs 上周同日)", tables=[Table(
-            "波动SKU", f"GMV 变化最大的 SKU (各 {TOP_MOVERS} 个)", store_label(_movers(conn, brand, day)),
-            {"gmv_day": "money", "gmv_week_ago": "money", "change": "money"})]),
-        Section("广告 花费与 ROI", tables=[Table(
-            "广告", "按产品线: 昨日花费、成交与 ROI，近 7 日 ROI", ads,
-            {"cost_day": "money", "amount_day": "money", "roi_day": "ratio", "roi_trailing_7d": "ratio"})],
-            notes=_explain_notes(brand, day)[1:]),
+        Section(
+            "分店铺 GMV vs 计划进度",
+            tables=[
+                Table(
+                    "店铺",
+                    "昨日与本月累计 GMV，计划按天折算",
+                    store_label(stores.rename(columns={"store_type": "store_type"})),
+                    {
+                        "gmv_day": "money",
+                        "gmv_week_ago": "money",
+                        "gmv_mtd": "money",
+                        "plan_month": "money",
+                        "plan_pace": "money",
+                        "pace_ratio": "pct",
+                    },
+                )
+            ],
+            notes=_explain_notes(brand, day)[:1],
+        ),
+        Section(
+            "Top movers (vs 上周同日)",
+            tables=[
+                Table(
+                    "波动SKU",
+                    f"GMV 变化最大的 SKU (各 {TOP_MOVERS} 个)",
+                    store_label(_movers(conn, brand, day)),
+                    {"gmv_day": "money", "gmv_week_ago": "money", "change": "money"},
+                )
+            ],
+        ),
+        Section(
+            "广告 花费与 ROI",
+            tables=[
+                Table(
+                    "广告",
+                    "按产品线: 昨日花费、成交与 ROI，近 7 日 ROI",
+                    ads,
+                    {
+                        "cost_day": "money",
+                        "amount_day": "money",
+                        "roi_day": "ratio",
+                        "roi_trailing_7d": "ratio",
+                    },
+                )
+            ],
+            notes=_explain_notes(brand, day)[1:],
+        ),
         Section("未恢复告警", tables=[Table("告警", f"{len(alerts)} 条 (严重 {critical})", alerts)]),
         dq,
     ]
     report = Report(
-        kind=KIND, brand=brand, period=day.isoformat(), title=f"{brand} 日报 {day.isoformat()}",
-        file_stem=FILE_STEM, subtitle="昨日 GMV、计划进度、波动 SKU、广告、告警与数据质量",
-        key_numbers=keys, sections=sections,
-        sources=["fct_sales_daily", "fct_plan_vs_actual_monthly", "fct_ads_daily", "fct_alerts", "ops.dq_results"],
+        kind=KIND,
+        brand=brand,
+        period=day.isoformat(),
+        title=f"{brand} 日报 {day.isoformat()}",
+        file_stem=FILE_STEM,
+        subtitle="昨日 GMV、计划进度、波动 SKU、广告、告警与数据质量",
+        key_numbers=keys,
+        sections=sections,
+        sources=[
+            "fct_sales_daily",
+            "fct_plan_vs_actual_monthly",
+            "fct_ads_daily",
+            "fct_alerts",
+            "ops.dq_results",
+        ],
     )
-    card = _card(brand, day, stores, gmv_day, pace_ratio, cost, roi, len(alerts), critical,
-                 dq_keys, report_link(reports_root, brand, day))
+    card = _card(
+        brand,
+        day,
+        stores,
+        gmv_day,
+        pace_ratio,
+        cost,
+        roi,
+        len(alerts),
+        critical,
+        dq_keys,
+        report_link(reports_root, brand, day),
+    )
     return report, card
 
 
@@ -172,12 +254,23 @@ def _money(value: float | None) -> str:
     return "–" if value is None else f"¥{value:,.0f}"
 
 
-def _card(brand: str, day: date, stores: pd.DataFrame, gmv_day: float | None, pace_ratio: float | None,
-          cost: float | None, roi: float | None, open_alerts: int, critical: int, dq_keys: list[KeyNumber],
-          link: str) -> FlashCard:
+def _card(
+    brand: str,
+    day: date,
+    stores: pd.DataFrame,
+    gmv_day: float | None,
+    pace_ratio: float | None,
+    cost: float | None,
+    roi: float | None,
+    open_alerts: int,
+    critical: int,
+    dq_keys: list[KeyNumber],
+    link: str,
+) -> FlashCard:
     by_store = " · ".join(
         f"{s['store_type']} {_money(None if pd.isna(s['gmv_day']) else float(s['gmv_day']))}"
-        for s in store_label(stores.copy()).to_dict("records"))
+        for s in store_label(stores.copy()).to_dict("records")
+    )
     failed = next((k.value for k in dq_keys if k.key == "dq_failed_checks"), 0) or 0
     lines = [
         f"昨日 GMV {_money(gmv_day)} ({by_store})",

@@ -19,8 +19,14 @@ log = logging.getLogger(__name__)
 
 PACKAGED_FONTS = ("NotoSansCJKsc-Regular.otf", "SimHei.ttf")
 SYSTEM_FAMILIES = (
-    "Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Source Han Sans SC",
-    "SimHei", "Microsoft YaHei", "PingFang SC",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Source Han Sans SC",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
 )
 
 

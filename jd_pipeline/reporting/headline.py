@@ -25,10 +25,33 @@ from jd_pipeline.warehouse import fetch_value, table_exists
 HEADLINE_TABLE = "kpi.headline_daily"
 
 COLUMNS = (
-    "date_day", "brand", "gmv", "gmv_pop", "gmv_self", "net_sales", "units", "orders",
-    "mtd_gmv", "qtd_gmv", "ytd_gmv", "month_plan_gmv", "plan_mtd", "plan_qtd", "plan_ytd",
-    "mtd_achievement", "qtd_achievement", "ytd_achievement", "ads_cost", "ads_order_amount", "ads_roi",
-    "mtd_ads_roi", "visitors", "deal_buyers", "conversion", "opex_ytd", "opex_ratio_ytd",
+    "date_day",
+    "brand",
+    "gmv",
+    "gmv_pop",
+    "gmv_self",
+    "net_sales",
+    "units",
+    "orders",
+    "mtd_gmv",
+    "qtd_gmv",
+    "ytd_gmv",
+    "month_plan_gmv",
+    "plan_mtd",
+    "plan_qtd",
+    "plan_ytd",
+    "mtd_achievement",
+    "qtd_achievement",
+    "ytd_achievement",
+    "ads_cost",
+    "ads_order_amount",
+    "ads_roi",
+    "mtd_ads_roi",
+    "visitors",
+    "deal_buyers",
+    "conversion",
+    "opex_ytd",
+    "opex_ratio_ytd",
 )
 
 
@@ -158,8 +181,7 @@ def refresh_headline(conn: duckdb.DuckDBPyConnection, start: date, end: date) ->
         conn.execute("rollback")
         raise
     return fetch_value(
-        conn,
-        f"select count(*) from {HEADLINE_TABLE} where date_day between ? and ?", [start, end]
+        conn, f"select count(*) from {HEADLINE_TABLE} where date_day between ? and ?", [start, end]
     )
 
 

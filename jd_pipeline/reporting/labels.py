@@ -114,6 +114,7 @@ REPORT_ONLY: dict[str, ColumnLabel] = {
     "rows": ColumnLabel("行数", "行"),
 }
 
+
 def _manifest_path() -> Path:
     """The manifest of the repo's dbt project, parsed first when missing or stale."""
     from jd_pipeline.config import DBT_PROJECT_DIR as project_dir

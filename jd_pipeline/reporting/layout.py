@@ -15,9 +15,16 @@ from jd_pipeline.reporting.model import Format, Table
 
 
 def transposed(
-    sheet: str, title: str, frame: pd.DataFrame, key_col: str, metrics: Sequence[str],
-    formats: dict[str, Format], model: str | None = None, total: dict[str, object] | None = None,
-    labels: dict[str, str] | None = None, note: str = "",
+    sheet: str,
+    title: str,
+    frame: pd.DataFrame,
+    key_col: str,
+    metrics: Sequence[str],
+    formats: dict[str, Format],
+    model: str | None = None,
+    total: dict[str, object] | None = None,
+    labels: dict[str, str] | None = None,
+    note: str = "",
 ) -> Table:
     """Rows = `metrics` (labelled from the dictionary), columns = the values of `key_col` (+ 合计).
 
@@ -38,6 +45,13 @@ def transposed(
     value_cols = [c for c in out.columns if c != "item"]
     row_formats: list[Format] = [formats.get(m, "text") for m in metrics]
     text: dict[str, Format] = {c: "text" for c in [*value_cols, "item"]}
-    return Table(sheet, title, out, text, model=None,
-                 labels={"item": "项目", **{c: c for c in value_cols}},
-                 cell_formats={c: row_formats for c in value_cols}, note=note)
+    return Table(
+        sheet,
+        title,
+        out,
+        text,
+        model=None,
+        labels={"item": "项目", **{c: c for c in value_cols}},
+        cell_formats={c: row_formats for c in value_cols},
+        note=note,
+    )

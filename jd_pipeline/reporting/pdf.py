@@ -19,8 +19,14 @@ from playwright.sync_api import Browser, sync_playwright
 
 # Off the network (this machine reaches only package registries) and runnable as root, headless.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 PAGE_MARGIN = "10mm"
 
@@ -28,16 +34,19 @@ PAGE_MARGIN = "10mm"
 def chromium_executable() -> str:
     path = os.environ.get("JD_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        raise RuntimeError("headless chromium not found for the report PDFs: run `make system-deps` "
-                           "(installs Debian's chromium and fonts-noto-cjk) or set JD_CHROMIUM")
+        raise RuntimeError(
+            "headless chromium not found for the report PDFs: run `make system-deps` "
+            "(installs Debian's chromium and fonts-noto-cjk) or set JD_CHROMIUM"
+        )
     return path
 
 
 @contextmanager
 def pdf_browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_executable(), headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield browser
         finally:
@@ -51,9 +60,12 @@ def html_to_pdf(browser: Browser, html: str) -> bytes:
         page = context.new_page()
         page.set_content(html, wait_until="load")
         page.emulate_media(media="print")
-        return page.pdf(format="A4", landscape=True, print_background=True,
-                        margin={"top": PAGE_MARGIN, "bottom": PAGE_MARGIN, "left": PAGE_MARGIN,
-                                "right": PAGE_MARGIN})
+        return page.pdf(
+            format="A4",
+            landscape=True,
+            print_background=True,
+            margin={"top": PAGE_MARGIN, "bottom": PAGE_MARGIN, "left": PAGE_MARGIN, "right": PAGE_MARGIN},
+        )
     finally:
         context.close()
 

@@ -25,7 +25,9 @@ def ledger_months(conn: duckdb.DuckDBPyConnection, brand: str, months: list[str]
         return {m: False for m in months}
     rows = conn.execute(
         "select month, bool_or(not is_estimate) from marts.fct_ecom_pnl_monthly "
-        "where brand = ? and month in (select unnest(?)) group by month", [brand, months]).fetchall()
+        "where brand = ? and month in (select unnest(?)) group by month",
+        [brand, months],
+    ).fetchall()
     found = {m: bool(v) for m, v in rows}
     return {m: found.get(m, False) for m in months}
 
@@ -35,7 +37,8 @@ def data_through(conn: duckdb.DuckDBPyConnection, brand: str, start: date, end: 
     value = fetch_value(
         conn,
         "select max(date_day) from marts.fct_sales_daily where brand = ? and date_day between ? and ?",
-        [brand, start, end])
+        [brand, start, end],
+    )
     return value
 
 

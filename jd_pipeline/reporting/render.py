@@ -82,11 +82,15 @@ def _row_scales(table: Table) -> list[tuple[float, str]]:
 
 def _table_html(table: Table) -> str:
     cols = list(table.frame.columns)
-    scales = {c: money_scale(list(table.frame[c])) for c in cols
-              if table.formats.get(c) == "money" and c not in table.cell_formats}
+    scales = {
+        c: money_scale(list(table.frame[c]))
+        for c in cols
+        if table.formats.get(c) == "money" and c not in table.cell_formats
+    }
     head = "".join(
         f'<th data-col="{html.escape(str(c))}">{html.escape(column_header(table, c, scales.get(c, (1, "元"))[1]))}</th>'
-        for c in cols)
+        for c in cols
+    )
     row_scales = _row_scales(table) if table.cell_formats else []
     rows = []
     for i, record in enumerate(table.frame.itertuples(index=False, name=None)):
@@ -133,7 +137,8 @@ def _kpis_html(numbers: list[KeyNumber]) -> str:
             f'<div class="kpi{" pending" if k.pending else ""}" data-key="{html.escape(k.key)}" '
             f'data-value="{"" if k.pending else _raw(k.value)}" data-fmt="{k.fmt}"{pending}>'
             f'<div class="label">{html.escape(k.label)}</div>'
-            f'<div class="value"><span class="number">{html.escape(value)}</span>{unit_html}</div>{note}</div>')
+            f'<div class="value"><span class="number">{html.escape(value)}</span>{unit_html}</div>{note}</div>'
+        )
     return f'<div class="kpis">{"".join(items)}</div>' if items else ""
 
 
@@ -141,7 +146,9 @@ def _section_html(section: Section) -> str:
     parts = [f"<section><h2>{html.escape(section.title)}</h2>"]
     for chart in section.charts:
         data = base64.b64encode(chart.png).decode("ascii")
-        parts.append(f'<figure><img alt="{html.escape(chart.title)}" src="data:image/png;base64,{data}"></figure>')
+        parts.append(
+            f'<figure><img alt="{html.escape(chart.title)}" src="data:image/png;base64,{data}"></figure>'
+        )
     parts.extend(_table_html(t) for t in section.tables)
     parts.extend(f'<p class="note">{html.escape(n)}</p>' for n in section.notes)
     parts.append("</section>")
@@ -153,8 +160,14 @@ def _banners_html(report: Report) -> str:
 
 
 def render_html(report: Report) -> str:
-    template = Template((resources.files("jd_pipeline.reporting") / "templates" / "report.html").read_text("utf-8"))
-    body = _banners_html(report) + _kpis_html(report.key_numbers) + "".join(_section_html(s) for s in report.sections)
+    template = Template(
+        (resources.files("jd_pipeline.reporting") / "templates" / "report.html").read_text("utf-8")
+    )
+    body = (
+        _banners_html(report)
+        + _kpis_html(report.key_numbers)
+        + "".join(_section_html(s) for s in report.sections)
+    )
     footer = (
         f"jd-ops-warehouse · {html.escape(report.brand)} · {html.escape(report.period)} · "
         f"生成于 {datetime.now():%Y-%m-%d %H:%M}<br>"

@@ -16,8 +16,14 @@ from jd_pipeline.reporting.formatting import PENDING, as_date, fmt_value, is_mis
 from jd_pipeline.reporting.model import Format, Report, Table
 
 EXCEL_FORMATS: dict[Format, str] = {
-    "money": "#,##0.00", "int": "#,##0", "pct": "0.0%", "ratio": "0.00", "num": "#,##0.00",
-    "date": "yyyy-mm-dd", "bool": "@", "text": "@",
+    "money": "#,##0.00",
+    "int": "#,##0",
+    "pct": "0.0%",
+    "ratio": "0.00",
+    "num": "#,##0.00",
+    "date": "yyyy-mm-dd",
+    "bool": "@",
+    "text": "@",
 }
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
@@ -31,8 +37,9 @@ class _Formats:
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         self.book = book
         self.cache: dict[str, object] = {}
-        self.header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True,
-                                       "valign": "top"})
+        self.header = book.add_format(
+            {"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         self.title = book.add_format({"bold": True, "font_size": 14})
         self.banner = book.add_format({"bold": True, "font_color": "#9C0006", "bg_color": "#FFEB9C"})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
@@ -110,10 +117,15 @@ def _summary_sheet(book: xlsxwriter.Workbook, formats: _Formats, report: Report)
         unit = "元" if k.fmt == "money" and not k.pending else ""
         note = " · ".join(x for x in (unit, k.note) if x)
         ws.write_string(row, 2, note)
-        widths = [max(widths[0], display_width(k.label)), max(widths[1], display_width(shown)),
-                  max(widths[2], display_width(note))]
+        widths = [
+            max(widths[0], display_width(k.label)),
+            max(widths[1], display_width(shown)),
+            max(widths[2], display_width(note)),
+        ]
     row += 2
-    notes = [n for s in report.sections for n in s.notes] + [t.note for s in report.sections for t in s.tables if t.note]
+    notes = [n for s in report.sections for n in s.notes] + [
+        t.note for s in report.sections for t in s.tables if t.note
+    ]
     for note in notes:
         ws.write_string(row, 0, note)
         row += 1
@@ -126,7 +138,9 @@ def _summary_sheet(book: xlsxwriter.Workbook, formats: _Formats, report: Report)
 def render_xlsx(report: Report) -> bytes:
     buf = io.BytesIO()
     # strings stay strings: a value starting with '=' is text, never a formula
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     formats = _Formats(book)
     _summary_sheet(book, formats, report)
     for section in report.sections:

@@ -52,9 +52,11 @@ def build(conn: duckdb.DuckDBPyConnection) -> None:
 def _gmv(conn: duckdb.DuckDBPyConnection) -> None:
     # pop plan 300,000 (two categories) -> pace at day 10 = 100,000; MTD 70,000 -> 0.70 < 0.75: critical.
     # self plan 150,000 -> pace 50,000; MTD 48,000 -> 0.96: nothing.
-    conn.execute("insert into marts.fct_plan_vs_actual_monthly values "
-                 "('2026-06-01','brand_a','pop','c1',200000),('2026-06-01','brand_a','pop','c2',100000),"
-                 "('2026-06-01','brand_a','self','c1',150000),('2026-05-01','brand_a','pop','c1',1)")
+    conn.execute(
+        "insert into marts.fct_plan_vs_actual_monthly values "
+        "('2026-06-01','brand_a','pop','c1',200000),('2026-06-01','brand_a','pop','c2',100000),"
+        "('2026-06-01','brand_a','self','c1',150000),('2026-05-01','brand_a','pop','c1',1)"
+    )
     for n in range(1, 11):
         conn.execute("insert into marts.fct_sales_daily values (?, 'brand_a', 'pop', 'k1', 7000)", [day(n)])
         conn.execute("insert into marts.fct_sales_daily values (?, 'brand_a', 'self', 'k2', 4800)", [day(n)])
@@ -68,15 +70,19 @@ def _ads(conn: duckdb.DuckDBPyConnection) -> None:
     # the product line and the campaign). display: day cost 100 < min_cost 500: nothing.
     rows = []
     for n in range(3, 10):
-        rows += [(day(n), "kuaiche", "k-1", "快车计划", False, 1000, 5000),
-                 (day(n), "recommendation", "r-1", "推荐", False, 1000, 4000),
-                 (day(n), "smart", "c9", "海投-全店", True, 500, 1500),
-                 (day(n), "display", "d-1", "展位", False, 100, 900)]
-    rows += [(day(10), "kuaiche", "k-1", "快车计划", False, 1000, 2000),
-             (day(10), "recommendation", "r-1", "推荐", False, 1000, 3800),
-             (day(10), "smart", "c9", "海投-全店", True, 600, 1200),
-             (day(10), "display", "d-1", "展位", False, 100, 0),
-             (day(2), "kuaiche", "k-1", "快车计划", False, 100000, 1)]  # outside the trailing window
+        rows += [
+            (day(n), "kuaiche", "k-1", "快车计划", False, 1000, 5000),
+            (day(n), "recommendation", "r-1", "推荐", False, 1000, 4000),
+            (day(n), "smart", "c9", "海投-全店", True, 500, 1500),
+            (day(n), "display", "d-1", "展位", False, 100, 900),
+        ]
+    rows += [
+        (day(10), "kuaiche", "k-1", "快车计划", False, 1000, 2000),
+        (day(10), "recommendation", "r-1", "推荐", False, 1000, 3800),
+        (day(10), "smart", "c9", "海投-全店", True, 600, 1200),
+        (day(10), "display", "d-1", "展位", False, 100, 0),
+        (day(2), "kuaiche", "k-1", "快车计划", False, 100000, 1),
+    ]  # outside the trailing window
     conn.executemany("insert into marts.fct_ads_daily values (?, 'brand_a', ?, ?, ?, ?, ?, ?)", rows)
 
 
@@ -86,15 +92,24 @@ def _inventory(conn: duckdb.DuckDBPyConnection) -> None:
     rows = []
     for n in range(28):
         d = AS_OF - timedelta(days=n)
-        rows += [(d, "s1", "北京", 500, 5), (d, "s1", "上海", 500, 5), (d, "s2", "北京", 500, 2),
-                 (d, "s3", "北京", 1, 0)]
+        rows += [
+            (d, "s1", "北京", 500, 5),
+            (d, "s1", "上海", 500, 5),
+            (d, "s2", "北京", 500, 2),
+            (d, "s3", "北京", 1, 0),
+        ]
     conn.executemany("insert into marts.fct_inventory_daily values (?, 'brand_a', ?, ?, ?, ?)", rows)
-    conn.execute("update marts.fct_inventory_daily set available = 40 where sku_id = 's1' and dc = '北京' "
-                 "and date_day = '2026-06-10'")
-    conn.execute("update marts.fct_inventory_daily set available = 20 where sku_id = 's1' and dc = '上海' "
-                 "and date_day = '2026-06-10'")
-    conn.execute("update marts.fct_inventory_daily set available = 100 where sku_id = 's2' "
-                 "and date_day = '2026-06-10'")
+    conn.execute(
+        "update marts.fct_inventory_daily set available = 40 where sku_id = 's1' and dc = '北京' "
+        "and date_day = '2026-06-10'"
+    )
+    conn.execute(
+        "update marts.fct_inventory_daily set available = 20 where sku_id = 's1' and dc = '上海' "
+        "and date_day = '2026-06-10'"
+    )
+    conn.execute(
+        "update marts.fct_inventory_daily set available = 100 where sku_id = 's2' and date_day = '2026-06-10'"
+    )
 
 
 def _po(conn: duckdb.DuckDBPyConnection) -> None:
@@ -122,34 +137,69 @@ def day_end_utc(d: date) -> datetime:
     return datetime.combine(d + timedelta(days=1), datetime.min.time()) - timedelta(hours=8)
 
 
-def manifest_row(conn: duckdb.DuckDBPyConnection, load_id: str, source: str, period: str, delivered: datetime,
-                 status: str = "loaded", store: str | None = None, brand: str = "brand_a") -> None:
+def manifest_row(
+    conn: duckdb.DuckDBPyConnection,
+    load_id: str,
+    source: str,
+    period: str,
+    delivered: datetime,
+    status: str = "loaded",
+    store: str | None = None,
+    brand: str = "brand_a",
+) -> None:
     conn.execute(
         "insert into ops.load_manifest (load_id, path, sha256, source, brand, store, period, delivered_at, status) "
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [load_id, f"{source}/{brand}/{period}/{load_id}.csv", "0" * 64, source, brand, store, period, delivered,
-         status])
+        [
+            load_id,
+            f"{source}/{brand}/{period}/{load_id}.csv",
+            "0" * 64,
+            source,
+            brand,
+            store,
+            period,
+            delivered,
+            status,
+        ],
+    )
 
 
 def _manifest(conn: duckdb.DuckDBPyConnection) -> None:
     # jd_pop_orders arrives 3 h after the day ends (June 1..9): due for June 10 at its end + 3 h + grace 6 h
     # = 2026-06-11 01:00 UTC. jd_vc_sales was delivered in one bulk (lags of weeks): no usual arrival.
     for n in range(1, 10):
-        manifest_row(conn, f"L-pop-{n}", "jd_pop_orders", day(n).isoformat(), day_end_utc(day(n)) + timedelta(hours=3))
+        manifest_row(
+            conn, f"L-pop-{n}", "jd_pop_orders", day(n).isoformat(), day_end_utc(day(n)) + timedelta(hours=3)
+        )
         manifest_row(conn, f"L-vc-{n}", "jd_vc_sales", day(n).isoformat(), datetime(2026, 9, 1))
-    manifest_row(conn, "L-pop-9b", "jd_pop_orders", day(9).isoformat(), day_end_utc(day(9)) + timedelta(hours=5),
-                 status="replaced")
+    manifest_row(
+        conn,
+        "L-pop-9b",
+        "jd_pop_orders",
+        day(9).isoformat(),
+        day_end_utc(day(9)) + timedelta(hours=5),
+        status="replaced",
+    )
     manifest_row(conn, "L-plan", "fin_sales_plan", "2026", datetime(2026, 1, 5))
     manifest_row(conn, "L-ads-10", "jd_ads", day(10).isoformat(), day_end_utc(day(10)))
     manifest_row(conn, "L-act-8", "tp_action_plan", day(8).isoformat(), day_end_utc(day(8)))
     manifest_row(conn, "L-inv-10", "jd_vc_inventory", day(10).isoformat(), day_end_utc(day(10)))
 
 
-def add_check(conn: duckdb.DuckDBPyConnection, name: str, passed: bool, severity: str, start: date, end: date,
-              at: datetime) -> None:
+def add_check(
+    conn: duckdb.DuckDBPyConnection,
+    name: str,
+    passed: bool,
+    severity: str,
+    start: date,
+    end: date,
+    at: datetime,
+) -> None:
     details = f'{{"window_start": "{start.isoformat()}", "window_end": "{end.isoformat()}"}}'
-    conn.execute("insert into ops.dq_results values (?, 'raw/jd_pop_orders', null, ?, ?, '3 rows off', 'run1', ?, ?)",
-                 [name, passed, severity, at, details])
+    conn.execute(
+        "insert into ops.dq_results values (?, 'raw/jd_pop_orders', null, ?, ?, '3 rows off', 'run1', ?, ?)",
+        [name, passed, severity, at, details],
+    )
 
 
 def _checks(conn: duckdb.DuckDBPyConnection) -> None:

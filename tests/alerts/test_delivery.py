@@ -64,7 +64,9 @@ def test_new_alerts_reach_the_three_robots_signed(wh: duckdb.DuckDBPyConnection,
     assert "新增 11 · 恢复 0" in feishu[0].body["content"]["text"]
 
 
-def test_a_restarted_sensor_sends_only_what_is_new(wh: duckdb.DuckDBPyConnection, robots: RobotServer) -> None:
+def test_a_restarted_sensor_sends_only_what_is_new(
+    wh: duckdb.DuckDBPyConnection, robots: RobotServer
+) -> None:
     run_alerts(wh, AS_OF, NOW)
     sync_outbox(wh)
     _tick()
@@ -85,8 +87,9 @@ def test_a_restarted_sensor_sends_only_what_is_new(wh: duckdb.DuckDBPyConnection
     assert "新增 0 · 恢复 11" in text and text.count("✅ 已恢复") == 11
 
 
-def test_a_refused_or_failing_post_is_retried_not_duplicated(wh: duckdb.DuckDBPyConnection, robots: RobotServer,
-                                                             tmp_path: Path) -> None:
+def test_a_refused_or_failing_post_is_retried_not_duplicated(
+    wh: duckdb.DuckDBPyConnection, robots: RobotServer, tmp_path: Path
+) -> None:
     run_alerts(wh, AS_OF, NOW)
     sync_outbox(wh)
     wecom = [c for c in channels_from_env() if c.name == "wecom"]
@@ -106,8 +109,9 @@ def test_a_refused_or_failing_post_is_retried_not_duplicated(wh: duckdb.DuckDBPy
     assert deliver_pending(ding, attempts=3, backoff_seconds=0).sent == {}
 
 
-def test_a_wrong_secret_is_refused_by_the_platform(wh: duckdb.DuckDBPyConnection, robots: RobotServer,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wrong_secret_is_refused_by_the_platform(
+    wh: duckdb.DuckDBPyConnection, robots: RobotServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run_alerts(wh, AS_OF, NOW)
     sync_outbox(wh)
     monkeypatch.setenv("JD_ALERT_FEISHU_SECRET", "not-the-secret")
@@ -124,7 +128,10 @@ def test_flash_cards_go_alone_with_their_link(wh: duckdb.DuckDBPyConnection, rob
     _tick()
     body = robots.of("wecom")[0].body["markdown"]["content"]
     assert body.startswith("### brand_a 日报 2026-06-10") and "[查看日报](http://reports/x.html)" in body
-    assert json.dumps(robots.of("feishu")[0].body, ensure_ascii=False).count("查看日报: http://reports/x.html") == 1
+    assert (
+        json.dumps(robots.of("feishu")[0].body, ensure_ascii=False).count("查看日报: http://reports/x.html")
+        == 1
+    )
 
 
 def test_no_channel_configured_is_a_skip(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -133,15 +140,23 @@ def test_no_channel_configured_is_a_skip(monkeypatch: pytest.MonkeyPatch) -> Non
     assert _tick() == "no JD_ALERT_*_URL configured"
 
 
-def test_the_asset_evaluates_the_last_day_of_its_window(wh: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_the_asset_evaluates_the_last_day_of_its_window(
+    wh: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     from jd_pipeline.defs.alerts import fct_alerts
     from jd_pipeline.defs.resources import WarehouseResource
 
-    db = wh.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    db = wh.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
     wh.close()
     result = dg.materialize(
-        [fct_alerts], resources={"warehouse": WarehouseResource(database=db)},
-        tags={"dagster/asset_partition_range_start": "2026-06-01", "dagster/asset_partition_range_end": "2026-06-10"},
+        [fct_alerts],
+        resources={"warehouse": WarehouseResource(database=db)},
+        tags={
+            "dagster/asset_partition_range_start": "2026-06-01",
+            "dagster/asset_partition_range_end": "2026-06-10",
+        },
     )
     meta = result.asset_materializations_for_node("marts__fct_alerts")[0].metadata
     assert meta["as_of_day"].value == "2026-06-10"
@@ -151,7 +166,9 @@ def test_the_asset_evaluates_the_last_day_of_its_window(wh: duckdb.DuckDBPyConne
     assert keys == set(EXPECTED)
     assert meta["opened"].value == meta["queued_for_delivery"].value == len(keys)
     with outbox.open_outbox() as box:
-        assert box.execute("select count(*) from messages where kind = 'alert_event'").fetchone()[0] == len(keys)
+        assert box.execute("select count(*) from messages where kind = 'alert_event'").fetchone()[0] == len(
+            keys
+        )
 
 
 def test_after_a_failed_run_the_alerts_run_for_its_last_day() -> None:

@@ -46,20 +46,31 @@ def test_every_rule_kind_fires_with_its_figures(wh: duckdb.DuckDBPyConnection) -
     assert evaluation.skipped == set()
     alerts = _alerts(wh)
     assert {k: a["severity"] for k, a in alerts.items()} == EXPECTED
-    assert all(a["status"] == "open" and a["first_seen"] == NOW and a["resolved_at"] is None for a in alerts.values())
+    assert all(
+        a["status"] == "open" and a["first_seen"] == NOW and a["resolved_at"] is None for a in alerts.values()
+    )
 
     gmv = json.loads(alerts["gmv_pace:brand_a:pop:2026-06"]["figures"])
     assert (gmv["mtd_gmv"], gmv["plan_pace_gmv"], gmv["pace_ratio"]) == (70000.0, 100000.0, 0.7)
-    assert alerts["gmv_pace:brand_a:pop:2026-06"]["source_load_ids"] == [f"L-pop-{n}" for n in range(1, 10)] + [
-        "L-plan"]
+    assert alerts["gmv_pace:brand_a:pop:2026-06"]["source_load_ids"] == [
+        f"L-pop-{n}" for n in range(1, 10)
+    ] + ["L-plan"]
     kuaiche = json.loads(alerts["ads_roi_drop:brand_a:product_line:kuaiche"]["figures"])
     assert (kuaiche["roi_day"], kuaiche["roi_trailing"], kuaiche["drop"]) == (2.0, 5.0, 0.6)
     haitou = json.loads(alerts["ads_roi_drop:brand_a:haitou:c9"]["figures"])
-    assert (haitou["roi_day"], haitou["roi_trailing"], haitou["drop"], haitou["label"]) == (2.0, 3.0, 0.3333,
-                                                                                          "海投-全店")
+    assert (haitou["roi_day"], haitou["roi_trailing"], haitou["drop"], haitou["label"]) == (
+        2.0,
+        3.0,
+        0.3333,
+        "海投-全店",
+    )
     cover = json.loads(alerts["days_of_cover:brand_a:s1"]["figures"])
     assert (cover["available"], cover["avg_daily_shipped"], cover["days_of_cover"], cover["sku_rank"]) == (
-        60, 10.0, 6.0, 1)
+        60,
+        10.0,
+        6.0,
+        1,
+    )
     po = json.loads(alerts["po_past_eta:brand_a:p1"]["figures"])
     assert (po["days_late"], po["lines"], po["qty_ordered"], po["po_amount"]) == (9, 2, 150, 1500.5)
     assert alerts["po_past_eta:brand_a:p1"]["source_load_ids"] == ["L-po-1"]
@@ -68,8 +79,11 @@ def test_every_rule_kind_fires_with_its_figures(wh: duckdb.DuckDBPyConnection) -
     late = json.loads(alerts["source_late:brand_a:jd_pop_orders:-"]["figures"])
     assert (late["expected_period"], late["usual_lag_hours"], late["hours_late"]) == ("2026-06-10", 3.0, 2.0)
     check = json.loads(alerts["check_failed:recon_order_totals:raw/jd_pop_orders"]["figures"])
-    assert (check["first_day"], check["last_day"], check["observed_value"]) == ("2026-06-09", "2026-06-10",
-                                                                              "3 rows off")
+    assert (check["first_day"], check["last_day"], check["observed_value"]) == (
+        "2026-06-09",
+        "2026-06-10",
+        "3 rows off",
+    )
     assert alerts["check_failed:recon_order_totals:raw/jd_pop_orders"]["brand"] is None
     assert sorted(_events(wh)) == sorted((k, "opened") for k in EXPECTED)
 
@@ -87,16 +101,27 @@ def test_a_second_evaluation_opens_nothing_new(wh: duckdb.DuckDBPyConnection) ->
 
 
 def _fix_everything(wh: duckdb.DuckDBPyConnection) -> None:
-    wh.execute("insert into marts.fct_sales_daily values ('2026-06-10', 'brand_a', 'pop', 'k2', 30000)")  # 1.00
-    wh.execute("update marts.fct_ads_daily set total_order_amount = 5000 where date_day = '2026-06-10' "
-               "and product_line = 'kuaiche'")
-    wh.execute("update marts.fct_ads_daily set total_order_amount = 1800 where date_day = '2026-06-10' "
-               "and product_line = 'smart'")
-    wh.execute("update marts.fct_inventory_daily set available = 500 where sku_id = 's1' "
-               "and date_day = '2026-06-10'")
-    wh.execute("update intermediate.int_vc_purchase_orders__latest set po_status = '已完成' where po_id in ('p1', 'p3')")
-    wh.execute("update marts.fct_action_plan_status set status = '已完成', status_code = 'done' "
-               "where snapshot_date = '2026-06-08'")
+    wh.execute(
+        "insert into marts.fct_sales_daily values ('2026-06-10', 'brand_a', 'pop', 'k2', 30000)"
+    )  # 1.00
+    wh.execute(
+        "update marts.fct_ads_daily set total_order_amount = 5000 where date_day = '2026-06-10' "
+        "and product_line = 'kuaiche'"
+    )
+    wh.execute(
+        "update marts.fct_ads_daily set total_order_amount = 1800 where date_day = '2026-06-10' "
+        "and product_line = 'smart'"
+    )
+    wh.execute(
+        "update marts.fct_inventory_daily set available = 500 where sku_id = 's1' and date_day = '2026-06-10'"
+    )
+    wh.execute(
+        "update intermediate.int_vc_purchase_orders__latest set po_status = '已完成' where po_id in ('p1', 'p3')"
+    )
+    wh.execute(
+        "update marts.fct_action_plan_status set status = '已完成', status_code = 'done' "
+        "where snapshot_date = '2026-06-08'"
+    )
     manifest_row(wh, "L-pop-10", "jd_pop_orders", "2026-06-10", day_end_utc(day(10)) + timedelta(hours=4))
     add_check(wh, "recon_order_totals", True, "error", day(9), day(11), datetime(2026, 6, 11, 2, 0))
 
@@ -116,7 +141,9 @@ def test_every_rule_kind_resolves_and_can_reopen(wh: duckdb.DuckDBPyConnection) 
     run_alerts(wh, AS_OF, fixed_at + timedelta(hours=1))
     assert len(_events(wh)) == 2 * len(EXPECTED)
     # ... and the same problem coming back opens the same key again
-    wh.execute("update intermediate.int_vc_purchase_orders__latest set po_status = '已回告' where po_id = 'p1'")
+    wh.execute(
+        "update intermediate.int_vc_purchase_orders__latest set po_status = '已回告' where po_id = 'p1'"
+    )
     again = run_alerts(wh, AS_OF, fixed_at + timedelta(hours=2))
     assert again.merge.opened == ["po_past_eta:brand_a:p1"]
     p1 = _alerts(wh)["po_past_eta:brand_a:p1"]
@@ -139,12 +166,18 @@ def test_an_older_day_does_not_touch_the_state(wh: duckdb.DuckDBPyConnection) ->
     assert len(_events(wh)) == len(EXPECTED)
 
 
-def test_brand_thresholds_override_the_defaults(wh: duckdb.DuckDBPyConnection, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    text = load_rules().path.read_text("utf-8").replace(
-        "brands: {}",
-        "brands:\n  brand_a:\n    gmv_pace: {critical_below: 0.5}\n    days_of_cover: {critical_below_days: 5}\n"
-        "    po_past_eta: {enabled: false}\n")
+def test_brand_thresholds_override_the_defaults(
+    wh: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        load_rules()
+        .path.read_text("utf-8")
+        .replace(
+            "brands: {}",
+            "brands:\n  brand_a:\n    gmv_pace: {critical_below: 0.5}\n    days_of_cover: {critical_below_days: 5}\n"
+            "    po_past_eta: {enabled: false}\n",
+        )
+    )
     path = tmp_path / "rules.yaml"
     path.write_text(text, "utf-8")
     monkeypatch.setenv("JD_ALERT_RULES", str(path))
@@ -157,7 +190,11 @@ def test_brand_thresholds_override_the_defaults(wh: duckdb.DuckDBPyConnection, t
 
 def test_a_bad_rules_file_names_file_and_key(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
-    path.write_text(load_rules().path.read_text("utf-8").replace(
-        "brands: {}", "brands:\n  brand_a:\n    gmv_pace: {warn_belw: 0.5}\n"), "utf-8")
+    path.write_text(
+        load_rules()
+        .path.read_text("utf-8")
+        .replace("brands: {}", "brands:\n  brand_a:\n    gmv_pace: {warn_belw: 0.5}\n"),
+        "utf-8",
+    )
     with pytest.raises(AlertConfigError, match=r"rules.yaml: brands.brand_a.gmv_pace: unknown setting"):
         load_rules(path)

@@ -66,8 +66,11 @@ class RobotServer:
             ts, sign = query.get("timestamp"), query.get("sign")
             if ts is None or sign is None:
                 return False
-            expected = base64.b64encode(hmac.new(self.dingtalk_secret.encode(),
-                                                 f"{ts}\n{self.dingtalk_secret}".encode(), hashlib.sha256).digest())
+            expected = base64.b64encode(
+                hmac.new(
+                    self.dingtalk_secret.encode(), f"{ts}\n{self.dingtalk_secret}".encode(), hashlib.sha256
+                ).digest()
+            )
             return hmac.compare_digest(expected.decode(), sign)
         if platform == "feishu":
             ts, sign = body.get("timestamp"), body.get("sign")
@@ -96,10 +99,18 @@ class RobotServer:
         if not refused:
             self.received.append(Received(platform, split.path, query, body, ok))
         if platform == "feishu":
-            answer = {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"} \
-                if refused else {"code": 0, "msg": "success", "data": {}}
+            answer = (
+                {
+                    "code": 19021,
+                    "msg": "sign match fail or timestamp is not within one hour from current time",
+                }
+                if refused
+                else {"code": 0, "msg": "success", "data": {}}
+            )
         else:
-            answer = {"errcode": 310000, "errmsg": "sign not match"} if refused else {"errcode": 0, "errmsg": "ok"}
+            answer = (
+                {"errcode": 310000, "errmsg": "sign not match"} if refused else {"errcode": 0, "errmsg": "ok"}
+            )
         data = json.dumps(answer).encode()
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")

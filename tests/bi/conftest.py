@@ -32,13 +32,21 @@ def superset_site(pg_server) -> Iterator[RunningSuperset]:
 
     root = Path(tempfile.mkdtemp(prefix="jd-superset-"))
     dbname = "bi_dashboards"
-    with psycopg.connect(host="127.0.0.1", port=pg_server.port, user=pg_server.user, password=pg_server.password,
-                         dbname="postgres", autocommit=True) as con:
+    with psycopg.connect(
+        host="127.0.0.1",
+        port=pg_server.port,
+        user=pg_server.user,
+        password=pg_server.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as con:
         con.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         con.execute(f'CREATE DATABASE "{dbname}"')
     env = {
         "JD_PG_DSN": f"host=127.0.0.1 port={pg_server.port} dbname={dbname} user={pg_server.user}",
-        "JD_PG_PASSWORD": pg_server.password, "JD_PG_BI_ROLE": "jd_bi_reader", "JD_PG_BI_PASSWORD": "bi-pass-test",
+        "JD_PG_PASSWORD": pg_server.password,
+        "JD_PG_BI_ROLE": "jd_bi_reader",
+        "JD_PG_BI_PASSWORD": "bi-pass-test",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -48,8 +56,9 @@ def superset_site(pg_server) -> Iterator[RunningSuperset]:
         build_served_marts(served)
         publish_postgres(served, pg_settings())
         site = superset.open_site(root / "superset")
-        serving = superset.ServingDatabase("127.0.0.1", pg_server.port, dbname, "jd_bi_reader", "bi-pass-test",
-                                           duckdb_path=served)
+        serving = superset.ServingDatabase(
+            "127.0.0.1", pg_server.port, dbname, "jd_bi_reader", "bi-pass-test", duckdb_path=served
+        )
         superset.prepare(site, serving, progress=lambda m: None)
         port = free_port()
         process = superset.start(site, port)

@@ -23,8 +23,18 @@ def plan_rows() -> list[tuple]:
         for s, store in enumerate(STORES):
             for c, category in enumerate(CATEGORIES):
                 base = Decimal(100_000 + 25_000 * m + 40_000 * s + 10_000 * c)
-                rows.append((month, f"{month}-01", "brand_a", store, category,
-                             base * Decimal("1.10"), base * Decimal("1.05") + Decimal("0.37"), base + Decimal("12.34")))
+                rows.append(
+                    (
+                        month,
+                        f"{month}-01",
+                        "brand_a",
+                        store,
+                        category,
+                        base * Decimal("1.10"),
+                        base * Decimal("1.05") + Decimal("0.37"),
+                        base + Decimal("12.34"),
+                    )
+                )
     return rows
 
 
@@ -33,9 +43,23 @@ def ads_rows() -> list[tuple]:
     for d in range(1, 11):
         for p, line in enumerate(["kuaiche", "recommendation", "smart"]):
             cost = Decimal(1000 + 37 * d + 300 * p) + Decimal("0.25")
-            amount = (cost * Decimal("3.5") + Decimal(d)).quantize(CENT, ROUND_HALF_UP)  # as DECIMAL(18,2) stores it
-            rows.append((f"2026-03-{d:02d}", "brand_a", line, f"c{p}", f"g{p}", f"sku{d}", "pop", d % 3 == 0, cost,
-                         amount))
+            amount = (cost * Decimal("3.5") + Decimal(d)).quantize(
+                CENT, ROUND_HALF_UP
+            )  # as DECIMAL(18,2) stores it
+            rows.append(
+                (
+                    f"2026-03-{d:02d}",
+                    "brand_a",
+                    line,
+                    f"c{p}",
+                    f"g{p}",
+                    f"sku{d}",
+                    "pop",
+                    d % 3 == 0,
+                    cost,
+                    amount,
+                )
+            )
     return rows
 
 
@@ -45,7 +69,17 @@ def opex_rows() -> list[tuple]:
         for c, center in enumerate(["pop", "self", "shared"]):
             for t, cost_type in enumerate(["ads", "staff", "logistics"]):
                 actual = Decimal(5_000 + 700 * m + 300 * c + 111 * t) + Decimal("0.11")
-                rows.append((month, f"{month}-01", "brand_a", center, cost_type, actual, actual + Decimal(250 - 90 * t)))
+                rows.append(
+                    (
+                        month,
+                        f"{month}-01",
+                        "brand_a",
+                        center,
+                        cost_type,
+                        actual,
+                        actual + Decimal(250 - 90 * t),
+                    )
+                )
     return rows
 
 
@@ -54,8 +88,18 @@ def pnl_rows() -> list[tuple]:
     for m, month in enumerate(MONTHS):
         for s, store in enumerate(STORES):
             revenue = Decimal(300_000 + 20_000 * m + 50_000 * s) + Decimal("0.50")
-            rows.append((month, f"{month}-01", "brand_a", store, revenue, revenue * Decimal("0.4"),
-                         revenue * Decimal("0.1") - Decimal(m * 1_000), m == 2))
+            rows.append(
+                (
+                    month,
+                    f"{month}-01",
+                    "brand_a",
+                    store,
+                    revenue,
+                    revenue * Decimal("0.4"),
+                    revenue * Decimal("0.1") - Decimal(m * 1_000),
+                    m == 2,
+                )
+            )
     return rows
 
 
@@ -86,7 +130,9 @@ def build_served_marts(path: Path, generation: str = "bi-test-1") -> None:
         con.execute("""CREATE TABLE marts.fct_plan_vs_actual_monthly (month VARCHAR, month_start DATE, brand VARCHAR,
             store_type VARCHAR, category VARCHAR, budget_gmv DECIMAL(18,2), plan_gmv DECIMAL(18,2),
             actual_gmv DECIMAL(18,2))""")
-        con.executemany("INSERT INTO marts.fct_plan_vs_actual_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?)", plan_rows())
+        con.executemany(
+            "INSERT INTO marts.fct_plan_vs_actual_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?)", plan_rows()
+        )
         con.execute("""CREATE TABLE marts.fct_sales_daily AS
             SELECT DATE '2026-03-01' + CAST(i % 10 AS INTEGER) AS date_day, 'brand_a' AS brand,
                    CASE WHEN i % 4 = 0 THEN 'self' ELSE 'pop' END AS store_type, 'sku' || i AS sku_id,

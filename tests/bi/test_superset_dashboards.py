@@ -35,13 +35,17 @@ DASHBOARDS = {
 
 def exported_charts(slug: str) -> list[str]:
     dashboard = yaml.safe_load((ASSETS_DIR / "dashboards" / f"{slug}.yaml").read_text(encoding="utf-8"))
-    return [v["meta"]["sliceName"] for v in dashboard["position"].values()
-            if isinstance(v, dict) and v.get("type") == "CHART"]
+    return [
+        v["meta"]["sliceName"]
+        for v in dashboard["position"].values()
+        if isinstance(v, dict) and v.get("type") == "CHART"
+    ]
 
 
 def sql_headlines(env: dict[str, str]) -> dict[str, Decimal]:
-    with psycopg.connect(env["JD_PG_DSN"].rsplit("user=", 1)[0] + "user=jd_bi_reader",
-                         password=env["JD_PG_BI_PASSWORD"]) as con:
+    with psycopg.connect(
+        env["JD_PG_DSN"].rsplit("user=", 1)[0] + "user=jd_bi_reader", password=env["JD_PG_BI_PASSWORD"]
+    ) as con:
         return {title: con.execute(query).fetchone()[0] for title, query in HEADLINE_SQL.items()}
 
 

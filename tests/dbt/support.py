@@ -38,13 +38,33 @@ def make_data_dir(root: Path) -> Path:
     return root
 
 
-def run_dbt(data_dir: Path, *args: str, vars: dict | None = None, check: bool = True,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    cmd = [str(DBT), *args, "--profiles-dir", str(DBT_PROJECT), "--project-dir", str(DBT_PROJECT),
-           "--target-path", str(data_dir / "dbt_target"), "--log-path", str(data_dir / "dbt_logs")]
+def run_dbt(
+    data_dir: Path,
+    *args: str,
+    vars: dict | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    cmd = [
+        str(DBT),
+        *args,
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--target-path",
+        str(data_dir / "dbt_target"),
+        "--log-path",
+        str(data_dir / "dbt_logs"),
+    ]
     if vars:
         cmd += ["--vars", json.dumps(vars)]
-    env = {**os.environ, "JD_DATA_DIR": str(data_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
+    env = {
+        **os.environ,
+        "JD_DATA_DIR": str(data_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env or {}),
+    }
     proc = subprocess.run(cmd, cwd=DBT_PROJECT, env=env, capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")

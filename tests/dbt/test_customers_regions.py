@@ -1,6 +1,7 @@
 """Customer and region marts (issue 20) on a hand-made fixture (fixture_customers_regions.py), every
 expected value worked out by hand from its rows; plus nightly runs after late deliveries (a new
 region master, a budget revision, an earlier first order, new orders) equal a full rebuild."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,10 +16,21 @@ from tests.dbt import fixture_customers_regions as fx
 from tests.dbt import raw_fixture
 from tests.dbt.support import run_dbt
 
-MARTS = ["fct_customer_monthly", "fct_customer_cohort", "fct_region_sales_monthly",
-         "fct_region_budget_vs_actual_monthly"]
-SELECT = ["--select", *[f"+{m}" for m in MARTS], "stg_fin_sales_plan__plan_lines", "+dim_brand", "+dim_store",
-          "--indirect-selection", "cautious"]
+MARTS = [
+    "fct_customer_monthly",
+    "fct_customer_cohort",
+    "fct_region_sales_monthly",
+    "fct_region_budget_vs_actual_monthly",
+]
+SELECT = [
+    "--select",
+    *[f"+{m}" for m in MARTS],
+    "stg_fin_sales_plan__plan_lines",
+    "+dim_brand",
+    "+dim_store",
+    "--indirect-selection",
+    "cautious",
+]
 
 
 def make_dir(root: Path, **kwargs) -> Path:
@@ -54,9 +66,12 @@ def q(conn, sql: str) -> list[tuple]:
 
 # ----------------------------------------------------------------------------------------- customers
 def test_new_vs_returning_across_month_boundaries(wh):
-    got = q(wh, """select brand, month, segment, buyers, orders, units, gmv, net_sales, multi_order_buyers,
+    got = q(
+        wh,
+        """select brand, month, segment, buyers, orders, units, gmv, net_sales, multi_order_buyers,
                           repeat_rate, history_months, is_history_short
-                   from marts.fct_customer_monthly order by brand, month, segment""")
+                   from marts.fct_customer_monthly order by brand, month, segment""",
+    )
     assert got == [
         # December: B1 (12-10) and B2 (12-31) buy for the first time; history starts mid-December.
         ("acme", "2025-12", "new", 2, 2, 3, D("200.00"), D("190.00"), 0, 0.0, 0, True),
@@ -77,9 +92,12 @@ def test_new_vs_returning_across_month_boundaries(wh):
 
 
 def test_cohort_retention(wh):
-    got = q(wh, """select brand, cohort_month, months_since, activity_month, cohort_buyers, active_buyers,
+    got = q(
+        wh,
+        """select brand, cohort_month, months_since, activity_month, cohort_buyers, active_buyers,
                           retention_rate, orders, gmv, net_sales, cohort_history_months, is_history_short
-                   from marts.fct_customer_cohort order by brand, cohort_month, months_since""")
+                   from marts.fct_customer_cohort order by brand, cohort_month, months_since""",
+    )
     assert got == [
         ("acme", "2025-12", 0, "2025-12", 2, 2, 1.0, 2, D("200.00"), D("190.00"), 0, True),
         ("acme", "2025-12", 1, "2026-01", 2, 1, 0.5, 1, D("80.00"), D("80.00"), 0, True),
@@ -95,9 +113,12 @@ def test_cohort_retention(wh):
 
 # ------------------------------------------------------------------------------------------- regions
 def test_region_sales_with_unmapped_province_and_dc(wh):
-    got = q(wh, """select brand, month, store_type, region, units, gmv, net_sales, orders, buyers, is_estimate,
+    got = q(
+        wh,
+        """select brand, month, store_type, region, units, gmv, net_sales, orders, buyers, is_estimate,
                           region_master_version
-                   from marts.fct_region_sales_monthly order by brand, month, store_type, region""")
+                   from marts.fct_region_sales_monthly order by brand, month, store_type, region""",
+    )
     assert got == [
         ("acme", "2025-12", "pop", "华北", 2, D("100.00"), D("90.00"), 1, 1, False, "2026-01-10"),
         ("acme", "2025-12", "pop", "华南", 1, D("100.00"), D("100.00"), 1, 1, False, "2026-01-10"),
@@ -118,10 +139,13 @@ def test_region_sales_with_unmapped_province_and_dc(wh):
 
 
 def test_region_budget_vs_actual_with_revision(wh):
-    got = q(wh, """select month, store_type, region, budget_gmv, plan_gmv, actual_gmv,
+    got = q(
+        wh,
+        """select month, store_type, region, budget_gmv, plan_gmv, actual_gmv,
                           round(achievement_vs_plan, 6), round(achievement_vs_budget, 6), is_estimate
                    from marts.fct_region_budget_vs_actual_monthly where brand = 'acme'
-                   order by month, store_type, region""")
+                   order by month, store_type, region""",
+    )
     assert got == [
         ("2025-12", "pop", "华北", None, None, D("100.00"), None, None, False),
         ("2025-12", "pop", "华南", None, None, D("100.00"), None, None, False),
@@ -140,8 +164,11 @@ def test_region_budget_vs_actual_with_revision(wh):
 
 def _test_results(data_dir: Path) -> dict[str, tuple[str, int]]:
     results = json.loads((data_dir / "dbt_target" / "run_results.json").read_text())["results"]
-    return {r["unique_id"].split(".")[-1]: (r["status"], r.get("failures")) for r in results
-            if r["unique_id"].startswith("test.")}
+    return {
+        r["unique_id"].split(".")[-1]: (r["status"], r.get("failures"))
+        for r in results
+        if r["unique_id"].startswith("test.")
+    }
 
 
 def test_warning_checks_count_unmapped_sales_and_budget_plan_gaps(built):
@@ -160,11 +187,17 @@ def test_mart_columns_carry_chinese_labels(built):
     for mart in MARTS:
         node = manifest["nodes"][f"model.jd_ops_warehouse.{mart}"]
         assert node["config"]["contract"]["enforced"] is True
-        labels = {name: c.get("config", {}).get("meta", {}).get("label_zh") or c.get("meta", {}).get("label_zh")
-                  for name, c in node["columns"].items()}
+        labels = {
+            name: c.get("config", {}).get("meta", {}).get("label_zh") or c.get("meta", {}).get("label_zh")
+            for name, c in node["columns"].items()
+        }
         assert all(labels.values()), (mart, labels)
-    assert manifest["nodes"]["model.jd_ops_warehouse.fct_customer_monthly"]["columns"]["repeat_rate"]["meta"][
-        "label_zh"] == "复购率"
+    assert (
+        manifest["nodes"]["model.jd_ops_warehouse.fct_customer_monthly"]["columns"]["repeat_rate"]["meta"][
+            "label_zh"
+        ]
+        == "复购率"
+    )
 
 
 # ------------------------------------------------------------------------------------ nightly ≡ rebuild
@@ -185,8 +218,12 @@ def deliver(data_dir: Path, fn, *args) -> None:
 
 
 def test_nightly_runs_after_late_deliveries_equal_a_rebuild(tmp_path_factory):
-    nightly = make_dir(tmp_path_factory.mktemp("jd_cr_nightly"), skip_pop_days=("2025-12-10",), new_master=False,
-                       revision=False)
+    nightly = make_dir(
+        tmp_path_factory.mktemp("jd_cr_nightly"),
+        skip_pop_days=("2025-12-10",),
+        new_master=False,
+        revision=False,
+    )
     run_dbt(nightly, "seed")
     run_dbt(nightly, "run", *SELECT, "--full-refresh")
     before = snapshot(nightly)
@@ -194,12 +231,12 @@ def test_nightly_runs_after_late_deliveries_equal_a_rebuild(tmp_path_factory):
     def night(day: str) -> None:
         run_dbt(nightly, "run", *SELECT, vars={"min_date": day, "max_date": day})
 
-    deliver(nightly, fx.deliver_new_master)      # re-maps every month, whatever the window
+    deliver(nightly, fx.deliver_new_master)  # re-maps every month, whatever the window
     night("2026-01-10")
-    deliver(nightly, fx.deliver_revision)        # restates February (a yearly file)
+    deliver(nightly, fx.deliver_revision)  # restates February (a yearly file)
     night("2026-01-25")
     deliver(nightly, fx.deliver_pop_day, "2025-12-10", fx.POP_DAYS["2025-12-10"])  # B1's first order, late:
-    night("2025-12-10")                          # B1 turns from new to returning in February
+    night("2025-12-10")  # B1 turns from new to returning in February
     deliver(nightly, fx.deliver_pop_day, *fx.LATE_DAY)  # new orders: B3 returns in February
     night(fx.LATE_DAY[0])
 
@@ -211,6 +248,9 @@ def test_nightly_runs_after_late_deliveries_equal_a_rebuild(tmp_path_factory):
     assert snapshot(nightly) == after
     assert all(before[t] != after[t] for t in MARTS), "every mart must have changed over the nights"
     conn = connect(nightly)
-    assert q(conn, """select segment, buyers from marts.fct_customer_monthly
-                      where brand = 'acme' and month = '2026-02' order by segment""") == [("new", 1), ("returning", 2)]
+    assert q(
+        conn,
+        """select segment, buyers from marts.fct_customer_monthly
+                      where brand = 'acme' and month = '2026-02' order by segment""",
+    ) == [("new", 1), ("returning", 2)]
     conn.close()

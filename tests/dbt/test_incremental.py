@@ -1,5 +1,6 @@
 """A full refresh and an incremental history (window by window, day by day over the fixture's days)
 give identical mart tables; plus the error-severity guards (unknown 产品线) really block."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,16 +11,36 @@ import pytest
 
 from tests.dbt.support import EXCLUDE, make_data_dir, run_dbt
 
-MARTS = ["fct_sales_daily", "fct_pop_sales_by_province_daily", "fct_sku_funnel_daily", "fct_traffic_daily",
-         "fct_ads_daily", "fct_inventory_daily", "fct_sell_in_daily", "fct_campaign_recap",
-         "fct_industry_share_monthly", "fct_plan_vs_actual_monthly", "fct_gtm_season", "fct_opex_monthly",
-         "fct_ecom_pnl_monthly", "fct_customer_monthly", "fct_customer_cohort", "fct_region_sales_monthly",
-         "fct_region_budget_vs_actual_monthly"]
+MARTS = [
+    "fct_sales_daily",
+    "fct_pop_sales_by_province_daily",
+    "fct_sku_funnel_daily",
+    "fct_traffic_daily",
+    "fct_ads_daily",
+    "fct_inventory_daily",
+    "fct_sell_in_daily",
+    "fct_campaign_recap",
+    "fct_industry_share_monthly",
+    "fct_plan_vs_actual_monthly",
+    "fct_gtm_season",
+    "fct_opex_monthly",
+    "fct_ecom_pnl_monthly",
+    "fct_customer_monthly",
+    "fct_customer_cohort",
+    "fct_region_sales_monthly",
+    "fct_region_budget_vs_actual_monthly",
+]
 
 # Windows as Dagster would pass them: a back-fill range, then day by day over the fixture's data days
 # (03-03 only re-exports a PO line completed on 03-02), a range, and the estimate month's day.
-WINDOWS = [("2025-01-01", "2026-02-28"), ("2026-03-01", "2026-03-01"), ("2026-03-02", "2026-03-02"),
-           ("2026-03-03", "2026-03-03"), ("2026-03-04", "2026-03-31"), ("2026-04-01", "2026-04-01")]
+WINDOWS = [
+    ("2025-01-01", "2026-02-28"),
+    ("2026-03-01", "2026-03-01"),
+    ("2026-03-02", "2026-03-02"),
+    ("2026-03-03", "2026-03-03"),
+    ("2026-03-04", "2026-03-31"),
+    ("2026-04-01", "2026-04-01"),
+]
 
 
 def snapshot(db: Path) -> dict[str, tuple[str, int]]:
@@ -60,9 +81,11 @@ def test_rerunning_a_day_replaces_it(incremental_dir):
 
 def test_unknown_product_line_fails_the_build(incremental_dir):
     conn = duckdb.connect(str(incremental_dir / "warehouse" / "warehouse.duckdb"))
-    conn.execute("insert into raw.jd_ads (_load_id, _brand, _period, _row_number, date_day, product_line, campaign_id, "
-                 "adgroup_id, sku_id, cost) values ('x', 'acme', '2026-03-09', 1, date '2026-03-09', '神秘广告', "
-                 "'C9', 'G9', 'P1', 1.00)")
+    conn.execute(
+        "insert into raw.jd_ads (_load_id, _brand, _period, _row_number, date_day, product_line, campaign_id, "
+        "adgroup_id, sku_id, cost) values ('x', 'acme', '2026-03-09', 1, date '2026-03-09', '神秘广告', "
+        "'C9', 'G9', 'P1', 1.00)"
+    )
     conn.close()
     proc = run_dbt(incremental_dir, "test", "--select", "stg_jd_ads__sku_daily", check=False)
     assert proc.returncode != 0
@@ -73,11 +96,15 @@ def test_inventory_check_ignores_the_totals_of_a_replaced_delivery(incremental_d
     # A corrected re-delivery replaces the day: the first delivery's detail rows leave raw, its 全国
     # totals stay in ops.file_totals (lineage). Counting them too doubled the national side.
     conn = duckdb.connect(str(incremental_dir / "warehouse" / "warehouse.duckdb"))
-    conn.execute("insert into ops.file_totals by name select * replace ('replaced-delivery' as load_id, "
-                 "total_value + 5 as total_value) from ops.file_totals where source = 'jd_vc_inventory'")
+    conn.execute(
+        "insert into ops.file_totals by name select * replace ('replaced-delivery' as load_id, "
+        "total_value + 5 as total_value) from ops.file_totals where source = 'jd_vc_inventory'"
+    )
     conn.close()
     try:
-        proc = run_dbt(incremental_dir, "test", "--select", "assert_inventory_rdc_sums_equal_national", check=False)
+        proc = run_dbt(
+            incremental_dir, "test", "--select", "assert_inventory_rdc_sums_equal_national", check=False
+        )
         assert proc.returncode == 0, proc.stdout[-3000:]
     finally:
         with duckdb.connect(str(incremental_dir / "warehouse" / "warehouse.duckdb")) as conn:
@@ -86,8 +113,12 @@ def test_inventory_check_ignores_the_totals_of_a_replaced_delivery(incremental_d
 
 def test_inventory_national_mismatch_fails(incremental_dir):
     conn = duckdb.connect(str(incremental_dir / "warehouse" / "warehouse.duckdb"))
-    conn.execute("update ops.file_totals set total_value = total_value + 1 "
-                 "where total_label = '配送中心=全国 (SKU=S1)' and column_name = 'on_hand'")
+    conn.execute(
+        "update ops.file_totals set total_value = total_value + 1 "
+        "where total_label = '配送中心=全国 (SKU=S1)' and column_name = 'on_hand'"
+    )
     conn.close()
-    proc = run_dbt(incremental_dir, "test", "--select", "assert_inventory_rdc_sums_equal_national", check=False)
+    proc = run_dbt(
+        incremental_dir, "test", "--select", "assert_inventory_rdc_sums_equal_national", check=False
+    )
     assert proc.returncode != 0

@@ -13,8 +13,13 @@ import yaml
 from jd_pipeline.contracts import load_contracts
 
 SOURCES_YML = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "staging" / "_raw__sources.yml"
-META = [("_load_id", "VARCHAR"), ("_brand", "VARCHAR"), ("_store", "VARCHAR"), ("_period", "VARCHAR"),
-        ("_row_number", "INTEGER")]
+META = [
+    ("_load_id", "VARCHAR"),
+    ("_brand", "VARCHAR"),
+    ("_store", "VARCHAR"),
+    ("_period", "VARCHAR"),
+    ("_row_number", "INTEGER"),
+]
 
 
 def _dbt_raw_tables() -> dict[str, list[tuple[str, str]]]:

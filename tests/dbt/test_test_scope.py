@@ -1,5 +1,6 @@
 """dbt tests of the day-grain models read the run's window (macros/test_window_scope.sql): a broken
 row inside the window fails them, one outside it is left to the weekly whole-table run, which fails."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,10 @@ def duplicated_day(tmp_path_factory) -> Path:
     data_dir = make_data_dir(tmp_path_factory.mktemp("jd_scope"))
     run_dbt(data_dir, "build", *EXCLUDE)
     conn = duckdb.connect(str(data_dir / "warehouse" / "warehouse.duckdb"))
-    conn.execute("insert into marts.fct_sales_daily select * from marts.fct_sales_daily "
-                 "where date_day = date '2026-03-01' limit 1")
+    conn.execute(
+        "insert into marts.fct_sales_daily select * from marts.fct_sales_daily "
+        "where date_day = date '2026-03-01' limit 1"
+    )
     conn.close()
     return data_dir
 
@@ -44,7 +47,9 @@ def test_duplicate_inside_the_window_fails(duplicated_day):
     assert f"Failure in test {UNIQUE_TEST}" in proc.stdout
 
 
-@pytest.mark.parametrize("env", [window("2026-04-01", whole_tables=True), {}], ids=["whole-table night", "no window"])
+@pytest.mark.parametrize(
+    "env", [window("2026-04-01", whole_tables=True), {}], ids=["whole-table night", "no window"]
+)
 def test_whole_table_runs_catch_it(duplicated_day, env):
     proc = sales_tests(duplicated_day, {"JD_DBT_MIN_DATE": "", "JD_DBT_MAX_DATE": "", **env})
     assert proc.returncode != 0
@@ -52,7 +57,14 @@ def test_whole_table_runs_catch_it(duplicated_day, env):
 
 
 def test_vars_given_by_hand_take_precedence_over_the_environment(duplicated_day):
-    proc = run_dbt(duplicated_day, "test", "--select", "fct_sales_daily", check=False, env=window("2026-04-01"),
-                   vars={"min_date": "2026-03-01", "max_date": "2026-03-01"})
+    proc = run_dbt(
+        duplicated_day,
+        "test",
+        "--select",
+        "fct_sales_daily",
+        check=False,
+        env=window("2026-04-01"),
+        vars={"min_date": "2026-03-01", "max_date": "2026-03-01"},
+    )
     assert proc.returncode != 0
     assert f"Failure in test {UNIQUE_TEST}" in proc.stdout

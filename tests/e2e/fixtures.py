@@ -27,32 +27,187 @@ DAY = "2025-03-10"
 BRAND = "acme"
 
 POP_HEADERS = [
-    "订单号", "商品ID", "商品名称", "订购数量", "支付方式", "下单时间", "京东价", "订单金额", "结算金额",
-    "应付金额", "余额支付", "运费金额", "订单状态", "订单类型", "下单帐号", "客户姓名", "客户地址", "联系电话",
-    "订单备注", "商家备注", "付款确认时间", "货号", "订单完成时间", "订单来源",
+    "订单号",
+    "商品ID",
+    "商品名称",
+    "订购数量",
+    "支付方式",
+    "下单时间",
+    "京东价",
+    "订单金额",
+    "结算金额",
+    "应付金额",
+    "余额支付",
+    "运费金额",
+    "订单状态",
+    "订单类型",
+    "下单帐号",
+    "客户姓名",
+    "客户地址",
+    "联系电话",
+    "订单备注",
+    "商家备注",
+    "付款确认时间",
+    "货号",
+    "订单完成时间",
+    "订单来源",
 ]
 PLANTED_PII = ["测试姓名甲", "13800000001", "备注秘密XYZ", "商家秘密ABC"]
 
 
-def _order_line(order, sku, name, qty, price, amount, payable, freight, status, buyer, address, paid_ts,
-                article):
+def _order_line(
+    order, sku, name, qty, price, amount, payable, freight, status, buyer, address, paid_ts, article
+):
     return [
-        order, sku, name, str(qty), "在线支付", f"{DAY} 10:00:00", f"{price:.2f}", f"{amount:.2f}",
-        f"{payable:.2f}", f"{payable:.2f}", "0.00", f"{freight:.2f}", status, "普通订单", buyer,
-        PLANTED_PII[0], address, PLANTED_PII[1], PLANTED_PII[2], PLANTED_PII[3], paid_ts, article, "", "移动端",
+        order,
+        sku,
+        name,
+        str(qty),
+        "在线支付",
+        f"{DAY} 10:00:00",
+        f"{price:.2f}",
+        f"{amount:.2f}",
+        f"{payable:.2f}",
+        f"{payable:.2f}",
+        "0.00",
+        f"{freight:.2f}",
+        status,
+        "普通订单",
+        buyer,
+        PLANTED_PII[0],
+        address,
+        PLANTED_PII[1],
+        PLANTED_PII[2],
+        PLANTED_PII[3],
+        paid_ts,
+        article,
+        "",
+        "移动端",
     ]
 
 
 PAID = f"{DAY} 10:05:00"
 POP_ROWS = [
-    _order_line("O1", "100000000001", "男士T恤", 2, 100, 250, 230, 10, "完成", "buyer_u1", "北京市朝阳区建国路1号", PAID, "A1"),
-    _order_line("O1", "100000000002", "运动短裤", 1, 50, 250, 230, 10, "完成", "buyer_u1", "北京市朝阳区建国路1号", PAID, "A2"),
-    _order_line("O2", "100000000001", "男士T恤", 1, 100, 200, 109.99, 10, "等待出库", "buyer_u2", "上海市浦东新区世纪大道2号", PAID, "A1"),
-    _order_line("O2", "100000000002", "运动短裤", 1, 50, 200, 109.99, 10, "等待出库", "buyer_u2", "上海市浦东新区世纪大道2号", PAID, "A2"),
-    _order_line("O2", "100000000003", "速干袜", 1, 50, 200, 109.99, 10, "等待出库", "buyer_u2", "上海市浦东新区世纪大道2号", PAID, "A3"),
-    _order_line("O3", "100000000001", "男士T恤", 1, 100, 100, 100, 0, "已取消", "buyer_u3", "江苏省南京市玄武区3号", PAID, "A1"),
-    _order_line("O4", "100000000002", "运动短裤", 1, 50, 50, 50, 0, "等待付款", "buyer_u1", "北京市朝阳区建国路1号", "0001-01-01 00:00:00", "A2"),
-    _order_line("O5", "100000000003", "速干袜", 3, 50, 150, 140, 0, "(删除)完成", "buyer_u1", "广东省广州市天河区4号", PAID, "A3"),
+    _order_line(
+        "O1",
+        "100000000001",
+        "男士T恤",
+        2,
+        100,
+        250,
+        230,
+        10,
+        "完成",
+        "buyer_u1",
+        "北京市朝阳区建国路1号",
+        PAID,
+        "A1",
+    ),
+    _order_line(
+        "O1",
+        "100000000002",
+        "运动短裤",
+        1,
+        50,
+        250,
+        230,
+        10,
+        "完成",
+        "buyer_u1",
+        "北京市朝阳区建国路1号",
+        PAID,
+        "A2",
+    ),
+    _order_line(
+        "O2",
+        "100000000001",
+        "男士T恤",
+        1,
+        100,
+        200,
+        109.99,
+        10,
+        "等待出库",
+        "buyer_u2",
+        "上海市浦东新区世纪大道2号",
+        PAID,
+        "A1",
+    ),
+    _order_line(
+        "O2",
+        "100000000002",
+        "运动短裤",
+        1,
+        50,
+        200,
+        109.99,
+        10,
+        "等待出库",
+        "buyer_u2",
+        "上海市浦东新区世纪大道2号",
+        PAID,
+        "A2",
+    ),
+    _order_line(
+        "O2",
+        "100000000003",
+        "速干袜",
+        1,
+        50,
+        200,
+        109.99,
+        10,
+        "等待出库",
+        "buyer_u2",
+        "上海市浦东新区世纪大道2号",
+        PAID,
+        "A3",
+    ),
+    _order_line(
+        "O3",
+        "100000000001",
+        "男士T恤",
+        1,
+        100,
+        100,
+        100,
+        0,
+        "已取消",
+        "buyer_u3",
+        "江苏省南京市玄武区3号",
+        PAID,
+        "A1",
+    ),
+    _order_line(
+        "O4",
+        "100000000002",
+        "运动短裤",
+        1,
+        50,
+        50,
+        50,
+        0,
+        "等待付款",
+        "buyer_u1",
+        "北京市朝阳区建国路1号",
+        "0001-01-01 00:00:00",
+        "A2",
+    ),
+    _order_line(
+        "O5",
+        "100000000003",
+        "速干袜",
+        3,
+        50,
+        150,
+        140,
+        0,
+        "(删除)完成",
+        "buyer_u1",
+        "广东省广州市天河区4号",
+        PAID,
+        "A3",
+    ),
 ]
 
 # Expected fct_sales_daily rows for the day: sku -> (units, gmv, net_sales, orders, buyers)
@@ -64,18 +219,83 @@ EXPECTED_POP_SALES = {
 EXPECTED_TOTAL_GMV = "600.00"
 EXPECTED_TOTAL_NET = "459.99"
 
-PRODUCT_HEADERS = ["SKU", "店铺", "货号", "商品名称", "品类", "子品类", "上市季节", "上市日期", "退市日期",
-                   "吊牌价", "单位成本", "状态"]
+PRODUCT_HEADERS = [
+    "SKU",
+    "店铺",
+    "货号",
+    "商品名称",
+    "品类",
+    "子品类",
+    "上市季节",
+    "上市日期",
+    "退市日期",
+    "吊牌价",
+    "单位成本",
+    "状态",
+]
 PRODUCT_ROWS = [
-    ["100000000001", "POP", "A1", "男士T恤", "服装", "T恤", "2025SS", "2025-02-01", "", "129.00", "40.00", "在售"],
-    ["100000000002", "POP", "A2", "运动短裤", "服装", "短裤", "2025SS", "2025-02-01", "", "69.00", "20.00", "在售"],
-    ["100000000003", "POP", "A3", "速干袜", "配件", "袜子", "2025SS", "2025-02-01", "", "59.00", "12.00", "在售"],
-    ["200000000001", "自营", "A1", "男士T恤", "服装", "T恤", "2025SS", "2025-02-01", "", "129.00", "40.00", "在售"],
+    [
+        "100000000001",
+        "POP",
+        "A1",
+        "男士T恤",
+        "服装",
+        "T恤",
+        "2025SS",
+        "2025-02-01",
+        "",
+        "129.00",
+        "40.00",
+        "在售",
+    ],
+    [
+        "100000000002",
+        "POP",
+        "A2",
+        "运动短裤",
+        "服装",
+        "短裤",
+        "2025SS",
+        "2025-02-01",
+        "",
+        "69.00",
+        "20.00",
+        "在售",
+    ],
+    [
+        "100000000003",
+        "POP",
+        "A3",
+        "速干袜",
+        "配件",
+        "袜子",
+        "2025SS",
+        "2025-02-01",
+        "",
+        "59.00",
+        "12.00",
+        "在售",
+    ],
+    [
+        "200000000001",
+        "自营",
+        "A1",
+        "男士T恤",
+        "服装",
+        "T恤",
+        "2025SS",
+        "2025-02-01",
+        "",
+        "129.00",
+        "40.00",
+        "在售",
+    ],
 ]
 
 
-def write_pop_orders(landing: Path, rows: list[list[str]] = POP_ROWS, day: str = DAY,
-                     name: str = "orders.csv") -> Path:
+def write_pop_orders(
+    landing: Path, rows: list[list[str]] = POP_ROWS, day: str = DAY, name: str = "orders.csv"
+) -> Path:
     path = landing / "jd_pop_orders" / BRAND / day / name
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.StringIO()
@@ -102,6 +322,9 @@ def write_brands(data_dir: Path) -> Path:
     """The brand configuration of the fixture (brands.yaml beside the landing zone)."""
     path = data_dir / "brands.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"brands:\n  - code: {BRAND}\n    jd_brand_names: [ACME]\n    stores: [pop, self]\n"
-                    "    pop_commission_rates: {'服装': 0.08, '*': 0.06}\n", encoding="utf-8")
+    path.write_text(
+        f"brands:\n  - code: {BRAND}\n    jd_brand_names: [ACME]\n    stores: [pop, self]\n"
+        "    pop_commission_rates: {'服装': 0.08, '*': 0.06}\n",
+        encoding="utf-8",
+    )
     return path

@@ -32,13 +32,39 @@ from tests.ingest.helpers import write_csv
 
 pytestmark = pytest.mark.slow
 
-PO_HEADERS = ["采购单号", "创建时间", "SKU", "商品名称", "配送中心", "采购数量", "回告数量", "实收数量", "采购价", "采购金额",
-              "状态", "预约到货日期", "完成时间"]
+PO_HEADERS = [
+    "采购单号",
+    "创建时间",
+    "SKU",
+    "商品名称",
+    "配送中心",
+    "采购数量",
+    "回告数量",
+    "实收数量",
+    "采购价",
+    "采购金额",
+    "状态",
+    "预约到货日期",
+    "完成时间",
+]
 
 
 def po_line(po: str, sku: str, qty: int, price: str, status: str, completed: str) -> list[object]:
-    return [po, "2026-03-05 09:00:00", sku, f"商品{sku[-1]}", "北京", qty, qty, qty, price,
-            str(Decimal(price) * qty), status, "2026-03-09", completed]
+    return [
+        po,
+        "2026-03-05 09:00:00",
+        sku,
+        f"商品{sku[-1]}",
+        "北京",
+        qty,
+        qty,
+        qty,
+        price,
+        str(Decimal(price) * qty),
+        status,
+        "2026-03-09",
+        completed,
+    ]
 
 
 BRANDS_YAML = """brands:
@@ -76,8 +102,13 @@ def run(start: str, end: str | None = None, marts_only: bool = False):
     from jd_pipeline.ops.replay import MART_GROUPS
     from jd_pipeline.orchestrate import run_pipeline
 
-    return run_pipeline(date.fromisoformat(start), date.fromisoformat(end or start), progress=lambda _: None,
-                        skip_publish=marts_only, only_groups=MART_GROUPS if marts_only else None)
+    return run_pipeline(
+        date.fromisoformat(start),
+        date.fromisoformat(end or start),
+        progress=lambda _: None,
+        skip_publish=marts_only,
+        only_groups=MART_GROUPS if marts_only else None,
+    )
 
 
 def query(root: Path, sql: str, db: str = "warehouse/warehouse.duckdb") -> list[tuple]:
@@ -97,7 +128,9 @@ def touch_newer(path: Path, seconds: int) -> None:
 
 # ------------------------------------------------------------------------------- PO restatements
 def write_po(landing: Path, day: str, rows: list[list[object]]) -> Path:
-    return write_csv(landing, f"jd_vc_purchase_orders/acme/{day}/po.csv", PO_HEADERS, rows, encoding="utf-8", bom=True)
+    return write_csv(
+        landing, f"jd_vc_purchase_orders/acme/{day}/po.csv", PO_HEADERS, rows, encoding="utf-8", bom=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -106,22 +139,42 @@ def po_nights(tmp_path_factory) -> dict[str, object]:
     with data_dir_env(root):
         (root / "brands.yaml").write_text(BRANDS_YAML, encoding="utf-8")
         landing = root / "landing"
-        write_po(landing, "2026-03-10", [po_line("PO1", "200000001", 10, "50.00", "已完成", "2026-03-10 15:00:00"),
-                                         po_line("PO2", "200000002", 5, "20.00", "已完成", "2026-03-10 16:00:00")])
+        write_po(
+            landing,
+            "2026-03-10",
+            [
+                po_line("PO1", "200000001", 10, "50.00", "已完成", "2026-03-10 15:00:00"),
+                po_line("PO2", "200000002", 5, "20.00", "已完成", "2026-03-10 16:00:00"),
+            ],
+        )
         first = run("2026-03-10", marts_only=True)
         after_first = table(root, "marts.fct_sell_in_daily")
-        write_po(landing, "2026-03-12", [po_line("PO1", "200000001", 8, "50.00", "已完成", "2026-03-11 09:00:00"),
-                                         po_line("PO2", "200000002", 5, "20.00", "已取消", "2026-03-10 16:00:00")])
+        write_po(
+            landing,
+            "2026-03-12",
+            [
+                po_line("PO1", "200000001", 8, "50.00", "已完成", "2026-03-11 09:00:00"),
+                po_line("PO2", "200000002", 5, "20.00", "已取消", "2026-03-10 16:00:00"),
+            ],
+        )
         second = run("2026-03-12", marts_only=True)
-        nightly = {name: table(root, name) for name in ("marts.fct_sell_in_daily", "marts.fct_ecom_pnl_monthly")}
+        nightly = {
+            name: table(root, name) for name in ("marts.fct_sell_in_daily", "marts.fct_ecom_pnl_monthly")
+        }
     rebuilt_root = tmp_path_factory.mktemp("po_rebuild") / "data"
     shutil.copytree(root / "landing", rebuilt_root / "landing")
     shutil.copy(root / "brands.yaml", rebuilt_root / "brands.yaml")
     with data_dir_env(rebuilt_root):
         rebuild = run("2026-03-10", "2026-03-12", marts_only=True)
         rebuilt = {name: table(rebuilt_root, name) for name in nightly}
-    return {"first": first, "second": second, "rebuild": rebuild, "after_first": after_first,
-            "nightly": nightly, "rebuilt": rebuilt}
+    return {
+        "first": first,
+        "second": second,
+        "rebuild": rebuild,
+        "after_first": after_first,
+        "nightly": nightly,
+        "rebuilt": rebuilt,
+    }
 
 
 def test_po_nights_succeed(po_nights) -> None:
@@ -148,15 +201,44 @@ def test_nightly_equals_rebuild(po_nights) -> None:
 
 
 # ------------------------------------------------------------------------ a bad ledger line holds back
-USD_LINE = ["V2026030009", "1", "2026-03-20", "2026-03", "JD-POP", "6601.01", "销售费用-广告费", "Google", "海外广告",
-            "100.00", "0", "USD"]
-FIX_LINE = ["V2026030009", "1", "2026-03-20", "2026-03", "JD-POP", "6601.01", "销售费用-广告费", "京东", "补充快车充值",
-            "500.00", "0", "CNY"]
+USD_LINE = [
+    "V2026030009",
+    "1",
+    "2026-03-20",
+    "2026-03",
+    "JD-POP",
+    "6601.01",
+    "销售费用-广告费",
+    "Google",
+    "海外广告",
+    "100.00",
+    "0",
+    "USD",
+]
+FIX_LINE = [
+    "V2026030009",
+    "1",
+    "2026-03-20",
+    "2026-03",
+    "JD-POP",
+    "6601.01",
+    "销售费用-广告费",
+    "京东",
+    "补充快车充值",
+    "500.00",
+    "0",
+    "CNY",
+]
 
 
 def write_gl(landing: Path, extra: list[list[str]], newer_by: int) -> None:
-    path = write_csv(landing, "fin_opex_actuals/acme/2026-03/gl_202603.csv", samples.GL_HEADERS,
-                     samples.gl_rows() + extra, encoding="gb18030")
+    path = write_csv(
+        landing,
+        "fin_opex_actuals/acme/2026-03/gl_202603.csv",
+        samples.GL_HEADERS,
+        samples.gl_rows() + extra,
+        encoding="gb18030",
+    )
     touch_newer(path, newer_by)
 
 
@@ -168,18 +250,27 @@ def land_daily_sources(landing: Path) -> None:
     samples.sample_jd_vc_sales(landing)
     samples.sample_jd_sz_sku(landing)
     write_csv(landing, "jd_pop_orders/popx/2026-03-01/orders.csv", samples.POP_HEADERS, samples.POP_ROWS[:2])
-    samples.write_xlsx(landing, "jd_sz_industry/popx/2026-03/industry.xlsx",
-                       ["月份", "三级类目", "排名", "品牌", "成交金额指数", "访客指数", "搜索指数", "成交金额区间"], [
-                           ["2026-03", "T恤", 1, "BrandX", 98000, 120000, 50000, "1000万以上"],
-                           ["2026-03", "T恤", 2, "POPX品牌", 65000, 80000, 30000, "250万~500万"],
-                           ["2026-03", "T恤", 3, "ACME", 40000, 60000, 20000, "100万~250万"],
-                       ])
+    samples.write_xlsx(
+        landing,
+        "jd_sz_industry/popx/2026-03/industry.xlsx",
+        ["月份", "三级类目", "排名", "品牌", "成交金额指数", "访客指数", "搜索指数", "成交金额区间"],
+        [
+            ["2026-03", "T恤", 1, "BrandX", 98000, 120000, 50000, "1000万以上"],
+            ["2026-03", "T恤", 2, "POPX品牌", 65000, 80000, 30000, "250万~500万"],
+            ["2026-03", "T恤", 3, "ACME", 40000, 60000, 20000, "100万~250万"],
+        ],
+    )
 
 
 def opex(root: Path) -> dict[tuple[str, str], Decimal]:
-    return {(c, t): a for c, t, a in query(
-        root, "select cost_center, cost_type, actual from marts.fct_opex_monthly "
-              "where brand = 'acme' and month = '2026-03' and actual <> 0")}
+    return {
+        (c, t): a
+        for c, t, a in query(
+            root,
+            "select cost_center, cost_type, actual from marts.fct_opex_monthly "
+            "where brand = 'acme' and month = '2026-03' and actual <> 0",
+        )
+    }
 
 
 @pytest.fixture(scope="module")
@@ -197,13 +288,22 @@ def ledger_nights(tmp_path_factory) -> dict[str, object]:
         write_gl(landing, [USD_LINE], 60)
         out["night2"] = run("2026-03-01")
         out["opex2"] = opex(root)
-        out["sales2"] = query(root, "select store_type, count(*), sum(gmv) from marts.fct_sales_daily "
-                                    "where date_day = '2026-03-01' and brand = 'acme' group by 1 order by 1")
+        out["sales2"] = query(
+            root,
+            "select store_type, count(*), sum(gmv) from marts.fct_sales_daily "
+            "where date_day = '2026-03-01' and brand = 'acme' group by 1 order by 1",
+        )
         out["ads2"] = query(root, "select count(*), sum(cost) from marts.fct_ads_daily where brand = 'acme'")
-        out["funnel2"] = query(root, "select store_type, count(*) from marts.fct_sku_funnel_daily "
-                                     "where brand = 'acme' group by 1 order by 1")
-        out["industry2"] = query(root, "select brand, brand_name, is_own_brand from marts.fct_industry_share_monthly "
-                                       "order by brand, rank")
+        out["funnel2"] = query(
+            root,
+            "select store_type, count(*) from marts.fct_sku_funnel_daily "
+            "where brand = 'acme' group by 1 order by 1",
+        )
+        out["industry2"] = query(
+            root,
+            "select brand, brand_name, is_own_brand from marts.fct_industry_share_monthly "
+            "order by brand, rank",
+        )
         out["dim_brand2"] = query(root, "select brand, jd_brand_name from marts.dim_brand order by 1")
         out["held2"] = query(root, "select asset, reason from ops.held_assets order by 1")
         out["published2"] = (root / "serving" / "warehouse.duckdb").stat().st_mtime_ns
@@ -217,7 +317,10 @@ def ledger_nights(tmp_path_factory) -> dict[str, object]:
 
 def test_clean_first_night(ledger_nights) -> None:
     assert ledger_nights["night1"].success, ledger_nights["night1"].render()
-    assert ledger_nights["opex1"] == {("pop", "ads"): Decimal("11000.00"), ("shared", "staff"): Decimal("8000.00")}
+    assert ledger_nights["opex1"] == {
+        ("pop", "ads"): Decimal("11000.00"),
+        ("shared", "staff"): Decimal("8000.00"),
+    }
 
 
 def test_bad_ledger_line_holds_back_only_opex_and_pnl(ledger_nights) -> None:
@@ -225,9 +328,17 @@ def test_bad_ledger_line_holds_back_only_opex_and_pnl(ledger_nights) -> None:
     assert not report.success
     held = set(report.held)
     assert {"marts/fct_opex_monthly", "marts/fct_ecom_pnl_monthly", "publish/serving_warehouse"} <= held
-    for independent in ("raw/jd_pop_orders", "raw/jd_ads", "raw/jd_vc_sales", "raw/jd_sz_sku",
-                        "marts/fct_sales_daily", "marts/fct_ads_daily", "marts/fct_sku_funnel_daily",
-                        "marts/fct_industry_share_monthly", "marts/dim_sku"):
+    for independent in (
+        "raw/jd_pop_orders",
+        "raw/jd_ads",
+        "raw/jd_vc_sales",
+        "raw/jd_sz_sku",
+        "marts/fct_sales_daily",
+        "marts/fct_ads_daily",
+        "marts/fct_sku_funnel_daily",
+        "marts/fct_industry_share_monthly",
+        "marts/dim_sku",
+    ):
         assert independent not in held, (independent, report.held.get(independent))
     assert all("fin_opex_actuals" in reason for reason in report.held.values()), report.held
     rendered = report.render()
@@ -249,15 +360,21 @@ def test_held_marts_keep_their_previous_state_and_nothing_is_published(ledger_ni
 
 def test_next_clean_run_catches_up(ledger_nights) -> None:
     assert ledger_nights["night3"].success, ledger_nights["night3"].render()
-    assert ledger_nights["opex3"] == {("pop", "ads"): Decimal("11500.00"), ("shared", "staff"): Decimal("8000.00")}
+    assert ledger_nights["opex3"] == {
+        ("pop", "ads"): Decimal("11500.00"),
+        ("shared", "staff"): Decimal("8000.00"),
+    }
     assert ledger_nights["held3"] == 0
     assert ledger_nights["published3"] != ledger_nights["published2"]
 
 
 def test_pop_only_brand_matches_its_own_brand_list_row_through_the_configuration(ledger_nights) -> None:
     assert ("popx", "POPX品牌") in ledger_nights["dim_brand2"]
-    assert ledger_nights["industry2"] == [("popx", "BrandX", False), ("popx", "POPX品牌", True),
-                                          ("popx", "ACME", False)]
+    assert ledger_nights["industry2"] == [
+        ("popx", "BrandX", False),
+        ("popx", "POPX品牌", True),
+        ("popx", "ACME", False),
+    ]
 
 
 def test_unconfigured_brand_folder_is_a_clear_error(tmp_path) -> None:
@@ -286,8 +403,12 @@ def test_window_without_files_is_not_ok_and_missing_deliveries_are_named(tmp_pat
         from jd_pipeline.config import get_settings
         from jd_pipeline.ops.catch_up import missing_deliveries
 
-        gaps = missing_deliveries(get_settings().landing_dir, {"acme": ("pop", "self"), "popx": ("pop",)},
-                                  date(2026, 3, 1), date(2026, 3, 2))
+        gaps = missing_deliveries(
+            get_settings().landing_dir,
+            {"acme": ("pop", "self"), "popx": ("pop",)},
+            date(2026, 3, 1),
+            date(2026, 3, 2),
+        )
         assert "jd_ads acme: no file for 2026-03-02" in gaps
         assert "jd_pop_orders acme: no file for 2026-03-01, 2026-03-02" in gaps
         assert "jd_vc_sales popx: no file for 2026-03-01, 2026-03-02" not in gaps  # popx has no self store

@@ -69,8 +69,10 @@ def test_marts_identical(outcomes) -> None:
     assert len(figures) >= 15 and sum(f.rows for f in figures.values()) > 1000, figures
     differences = compare(str(full_db), str(nightly_db))
     assert not differences, "\n".join(d.describe("full run", "nightly runs") for d in differences)
-    print(f"{len(figures)} marts identical ({sum(f.rows for f in figures.values()):,} rows) after "
-          f"{len(outcomes['nightly'].reports)} nightly runs")
+    print(
+        f"{len(figures)} marts identical ({sum(f.rows for f in figures.values()):,} rows) after "
+        f"{len(outcomes['nightly'].reports)} nightly runs"
+    )
 
 
 def test_verify_finds_the_nightly_warehouse_equal_to_a_rebuild(outcomes) -> None:
@@ -94,9 +96,13 @@ def test_verify_names_the_first_differing_keys(outcomes, tmp_path) -> None:
     shutil.copy(outcomes["nightly_root"] / "brands.yaml", root / "brands.yaml")
     with duckdb.connect(str(root / "warehouse" / "warehouse.duckdb")) as conn:
         day, brand, sku = conn.execute(
-            "select date_day, brand, sku_id from marts.fct_sell_in_daily order by all limit 1").fetchone()
-        conn.execute("update marts.fct_sell_in_daily set units_received = units_received + 1 "
-                     "where date_day = ? and brand = ? and sku_id = ?", [day, brand, sku])
+            "select date_day, brand, sku_id from marts.fct_sell_in_daily order by all limit 1"
+        ).fetchone()
+        conn.execute(
+            "update marts.fct_sell_in_daily set units_received = units_received + 1 "
+            "where date_day = ? and brand = ? and sku_id = ?",
+            [day, brand, sku],
+        )
     with data_dir_env(root):
         result = verify(get_settings())
     assert not result.equal

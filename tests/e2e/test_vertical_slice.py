@@ -28,7 +28,12 @@ def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env.pop("JD_DEMO_MODE", None)
     return subprocess.run(
         [sys.executable, "-m", "jd_pipeline.cli", *args],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 

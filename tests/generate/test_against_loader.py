@@ -34,11 +34,20 @@ def loaded(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("JD_DEMO_MODE", "1")  # the fixed demo salt for buyer_key
     root = tmp_path_factory.mktemp("vs_loader")
-    kw = {"brands": 1, "start": date(2026, 10, 20), "end": date(2026, 11, 12), "scale": 0.01, "ads_pulls": 2,
-          "workers": 1}
+    kw = {
+        "brands": 1,
+        "start": date(2026, 10, 20),
+        "end": date(2026, 11, 12),
+        "scale": 0.01,
+        "ads_pulls": 2,
+        "workers": 1,
+    }
     clean = generate(root / "clean" / "landing", seed=5, **kw)
     faulty = generate(root / "faulty" / "landing", seed=6, faults=0.08, **kw)
-    yield (clean, _load(clean.out, root / "clean.duckdb")), (faulty, _load(faulty.out, root / "faulty.duckdb"))
+    yield (
+        (clean, _load(clean.out, root / "clean.duckdb")),
+        (faulty, _load(faulty.out, root / "faulty.duckdb")),
+    )
     mp.undo()
 
 
@@ -53,7 +62,9 @@ def test_clean_data_loads_without_rejects_or_quarantine(loaded):
 def test_every_observable_planted_fault_is_caught(loaded):
     summary, conn = loaded[1]
     faults = json.loads(summary.manifest.read_text(encoding="utf-8"))["faults"]
-    manifest = {p: (s, r) for p, s, r in conn.sql("select path, status, reason from ops.load_manifest").fetchall()}
+    manifest = {
+        p: (s, r) for p, s, r in conn.sql("select path, status, reason from ops.load_manifest").fetchall()
+    }
     quarantined = set(conn.sql("select file_path, row_number from ops.quarantine_rows").fetchall())
     copies = {f["detail"]: f["file"] for f in faults if f["kind"] == "same_file_twice"}
     checked = collections.Counter()

@@ -7,15 +7,24 @@ from datetime import date
 
 from jd_pipeline.generate import generate
 
-PARAMS = {"brands": 1, "start": date(2026, 3, 1), "end": date(2026, 3, 12), "scale": 0.01, "ads_pulls": 2,
-          "faults": 0.2}
+PARAMS = {
+    "brands": 1,
+    "start": date(2026, 3, 1),
+    "end": date(2026, 3, 12),
+    "scale": 0.01,
+    "ads_pulls": 2,
+    "faults": 0.2,
+}
 
 
 def checksums(out) -> dict[str, tuple[str, int]]:
     res = {}
     for p in sorted(out.rglob("*")):
         if p.is_file() and not p.is_symlink():
-            res[p.relative_to(out).as_posix()] = (hashlib.sha256(p.read_bytes()).hexdigest(), int(p.stat().st_mtime))
+            res[p.relative_to(out).as_posix()] = (
+                hashlib.sha256(p.read_bytes()).hexdigest(),
+                int(p.stat().st_mtime),
+            )
     return res
 
 

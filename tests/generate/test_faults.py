@@ -53,10 +53,24 @@ def test_planted_faults_are_in_the_files(faulty):
         except UnicodeDecodeError:
             as_contract = None  # not even decodable in the contract's encoding
         assert as_contract != written, r
-    readable = [r for r in manifest(faulty)["faults"] if r["kind"] in ("excel_mangled_id", "unknown_product_line",
-                                                                     "non_cny_currency", "negative_quantity")]
-    broken = {r["file"] for r in manifest(faulty)["faults"] if r["kind"] in (
-        "wrong_encoding", "empty_file", "header_only", "xlsx_really_csv", "truncated_last_line", "missing_required_header")}
+    readable = [
+        r
+        for r in manifest(faulty)["faults"]
+        if r["kind"] in ("excel_mangled_id", "unknown_product_line", "non_cny_currency", "negative_quantity")
+    ]
+    broken = {
+        r["file"]
+        for r in manifest(faulty)["faults"]
+        if r["kind"]
+        in (
+            "wrong_encoding",
+            "empty_file",
+            "header_only",
+            "xlsx_really_csv",
+            "truncated_last_line",
+            "missing_required_header",
+        )
+    }
     checked = 0
     for r in readable:
         if r["file"] in broken:
@@ -64,8 +78,12 @@ def test_planted_faults_are_in_the_files(faulty):
         rows = read_rows(out / r["file"], r["source"])
         row = rows[r["row"] - 1]
         values = " ".join(row.values())
-        expect = {"excel_mangled_id": "E+", "unknown_product_line": "京东直通车Plus", "non_cny_currency": "USD",
-                  "negative_quantity": "-"}[r["kind"]]
+        expect = {
+            "excel_mangled_id": "E+",
+            "unknown_product_line": "京东直通车Plus",
+            "non_cny_currency": "USD",
+            "negative_quantity": "-",
+        }[r["kind"]]
         assert expect in values, (r, row)
         checked += 1
     assert checked >= 4
@@ -84,8 +102,18 @@ def test_fault_kinds_filter(tmp_path):
 
     from jd_pipeline.generate import TOLERATED_KINDS, generate
 
-    s = generate(tmp_path / "landing", brands=1, start=date(2026, 3, 1), end=date(2026, 3, 20), scale=0.01,
-                 seed=1, faults=0.3, ads_pulls=2, workers=1, fault_kinds=TOLERATED_KINDS)
+    s = generate(
+        tmp_path / "landing",
+        brands=1,
+        start=date(2026, 3, 1),
+        end=date(2026, 3, 20),
+        scale=0.01,
+        seed=1,
+        faults=0.3,
+        ads_pulls=2,
+        workers=1,
+        fault_kinds=TOLERATED_KINDS,
+    )
     kinds = {r["kind"] for r in manifest(s)["faults"]}
     assert kinds and kinds <= TOLERATED_KINDS
     assert manifest(s)["params"]["fault_kinds"] == sorted(TOLERATED_KINDS)

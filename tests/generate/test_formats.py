@@ -11,10 +11,21 @@ import pytest
 from jd_pipeline.generate import SOURCES
 from tests.generate.gen_helpers import CSV_ENCODING, HEADERS, files, read_rows
 
-PERIOD = {"daily": r"\d{4}-\d{2}-\d{2}", "monthly": r"\d{4}-\d{2}", "quarterly": r"\d{4}Q[1-4]", "yearly": r"\d{4}"}
-KIND = {"jd_sz_industry": "monthly", "fin_opex_actuals": "monthly", "tp_team_kpi": "quarterly",
-        "tp_campaign_plan": "yearly", "fin_sales_plan": "yearly", "fin_opex_budget": "yearly",
-        "fin_region_budget": "yearly"}
+PERIOD = {
+    "daily": r"\d{4}-\d{2}-\d{2}",
+    "monthly": r"\d{4}-\d{2}",
+    "quarterly": r"\d{4}Q[1-4]",
+    "yearly": r"\d{4}",
+}
+KIND = {
+    "jd_sz_industry": "monthly",
+    "fin_opex_actuals": "monthly",
+    "tp_team_kpi": "quarterly",
+    "tp_campaign_plan": "yearly",
+    "fin_sales_plan": "yearly",
+    "fin_opex_budget": "yearly",
+    "fin_region_budget": "yearly",
+}
 STORE_SOURCES = {"jd_sz_sku", "jd_sz_traffic"}
 
 
@@ -70,9 +81,15 @@ def test_ordinary_quirks_always_present(clean):
     assert sku[-1]["时间"] == "合计" and sku[0]["成交转化率"].endswith("%")
     traffic = read_rows(files(clean.out, "jd_sz_traffic")[0], "jd_sz_traffic")
     assert any(r["二级来源"] == "合计" for r in traffic) and traffic[-1]["一级来源"] == "合计"
-    paid = [r["付款确认时间"] for p in files(clean.out, "jd_pop_orders")[-3:] for r in read_rows(p, "jd_pop_orders")]
+    paid = [
+        r["付款确认时间"]
+        for p in files(clean.out, "jd_pop_orders")[-3:]
+        for r in read_rows(p, "jd_pop_orders")
+    ]
     assert "0001-01-01 00:00:00" in paid and "" in paid
-    statuses = {r["订单状态"] for p in files(clean.out, "jd_pop_orders") for r in read_rows(p, "jd_pop_orders")}
+    statuses = {
+        r["订单状态"] for p in files(clean.out, "jd_pop_orders") for r in read_rows(p, "jd_pop_orders")
+    }
     assert {"完成", "已取消"} <= statuses and any(s.startswith("(删除)") for s in statuses)
     assert any(s.startswith("等待") for s in statuses)
 

@@ -139,7 +139,9 @@ def test_inventory_national_row_and_never_negative(clean):
         assert (df[cols] >= 0).all().all()
         nat = df[df["配送中心"] == "全国"].set_index("SKU")[cols]
         rdc = df[df["配送中心"] != "全国"].groupby("SKU")[cols].sum()
-        pd.testing.assert_frame_equal(nat.sort_index(), rdc.sort_index(), check_dtype=False, check_names=False)
+        pd.testing.assert_frame_equal(
+            nat.sort_index(), rdc.sort_index(), check_dtype=False, check_names=False
+        )
 
 
 def test_purchase_orders_consistent(clean):
@@ -208,7 +210,9 @@ def test_ledger_ads_match_jd_ads_and_commission_matches_rate_card(clean, ads, po
     d = pop[pop["dealt"] & pop["_period"].str.startswith("2026-06")].copy()
     d["share"] = d["gmv"] / d.groupby("订单号")["gmv"].transform("sum")
     d["net"] = (d["应付金额"] - d["运费金额"]) * d["share"]
-    expected = sum(ref.COMMISSION_RATE_CARD[c] * v for c, v in d.groupby(d["商品ID"].map(cat))["net"].sum().items())
+    expected = sum(
+        ref.COMMISSION_RATE_CARD[c] * v for c, v in d.groupby(d["商品ID"].map(cat))["net"].sum().items()
+    )
     got = jun[jun["科目编码"] == "6601.04"]["amt"].sum()
     assert abs(got / expected - 1) < 0.001
 
@@ -253,7 +257,9 @@ def test_region_budget_splits_the_sales_plan_published_with_it(clean):
     plans["cents"] = plans["目标GMV"].map(lambda v: round(num(v) * 100))
     checked = 0
     for (published, month, store), part in detail.groupby(["发布日期", "年月", "店铺"]):
-        same_day = plans[(plans["发布日期"] == published) & (plans["年月"] == month) & (plans["店铺"] == store)]
+        same_day = plans[
+            (plans["发布日期"] == published) & (plans["年月"] == month) & (plans["店铺"] == store)
+        ]
         assert len(same_day) > 0, (published, month, store)
         assert part["cents"].sum() == same_day["cents"].sum(), (published, month, store)
         checked += 1
@@ -269,7 +275,9 @@ def test_region_master_maps_provinces_as_addresses_start_and_leaves_gaps(clean):
     master = frame(clean.out, "ref_regions")
     assert master["_period"].nunique() == 1  # a 53-day range gets one master
     seed = list(csv.DictReader((DBT_PROJECT_DIR / "seeds" / "province_region.csv").open(encoding="utf-8")))
-    known = {r["province"]: r["province_short"] for r in seed} | {r["province_short"]: r["province_short"] for r in seed}
+    known = {r["province"]: r["province_short"] for r in seed} | {
+        r["province_short"]: r["province_short"] for r in seed
+    }
     provinces = master[master["类型"] == "省份"]
     shorts = {known[n] for n in provinces["名称"]}  # every name is one the POP staging recognises
     assert shorts == {p for p, _ in ref.PROVINCES} - set(ref.REGION_MASTER_GAPS)

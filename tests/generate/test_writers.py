@@ -14,14 +14,16 @@ from jd_pipeline.generate.frames import Col, Sheet
 
 
 def sample(n: int) -> Sheet:
-    return Sheet([
-        Col("时间", F.dates(np.array(["2026-03-01"] * n, "datetime64[D]"))),
-        Col("SKU", F.ints(np.arange(n) + 10**11)),
-        Col("名称", F.text(['a,b&c<d"q' if i % 3 == 0 else None for i in range(n)])),
-        Col("收入", F.money(np.arange(n) * 12345 - 300), True),
-        Col("率", F.pct(np.arange(n), np.arange(n) + 1)),
-        Col("数", F.text(["abc" if i % 5 == 0 else str(i) for i in range(n)]), True),
-    ])
+    return Sheet(
+        [
+            Col("时间", F.dates(np.array(["2026-03-01"] * n, "datetime64[D]"))),
+            Col("SKU", F.ints(np.arange(n) + 10**11)),
+            Col("名称", F.text(['a,b&c<d"q' if i % 3 == 0 else None for i in range(n)])),
+            Col("收入", F.money(np.arange(n) * 12345 - 300), True),
+            Col("率", F.pct(np.arange(n), np.arange(n) + 1)),
+            Col("数", F.text(["abc" if i % 5 == 0 else str(i) for i in range(n)]), True),
+        ]
+    )
 
 
 @pytest.mark.parametrize("n", [5, 3000])

@@ -14,8 +14,16 @@ import duckdb
 SALT = "test-salt"
 
 
-def write_csv(landing: Path, relpath: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
-              encoding: str = "gb18030", bom: bool = False, newline: str = "\r\n", tail: str = "") -> Path:
+def write_csv(
+    landing: Path,
+    relpath: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    encoding: str = "gb18030",
+    bom: bool = False,
+    newline: str = "\r\n",
+    tail: str = "",
+) -> Path:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator=newline)
     w.writerow(headers)
@@ -34,8 +42,13 @@ def write_bytes(landing: Path, relpath: str, data: bytes) -> Path:
     return path
 
 
-def write_xlsx(landing: Path, relpath: str, headers: Sequence[Any], rows: Sequence[Sequence[Any]],
-               preamble: Sequence[Sequence[Any]] = ()) -> Path:
+def write_xlsx(
+    landing: Path,
+    relpath: str,
+    headers: Sequence[Any],
+    rows: Sequence[Sequence[Any]],
+    preamble: Sequence[Sequence[Any]] = (),
+) -> Path:
     import openpyxl
 
     path = landing / relpath

@@ -30,55 +30,184 @@ class Expected:
     file_totals: int = 0  # ops.file_totals rows (all must match their detail sums)
 
 
-POP_HEADERS = ["订单号", "商品ID", "商品名称", "订购数量", "支付方式", "下单时间", "京东价", "订单金额", "结算金额",
-               "应付金额", "余额支付", "运费金额", "订单状态", "订单类型", "下单帐号", "客户姓名", "客户地址", "联系电话",
-               "订单备注", "商家备注", "付款确认时间", "货号", "订单完成时间", "订单来源"]
+POP_HEADERS = [
+    "订单号",
+    "商品ID",
+    "商品名称",
+    "订购数量",
+    "支付方式",
+    "下单时间",
+    "京东价",
+    "订单金额",
+    "结算金额",
+    "应付金额",
+    "余额支付",
+    "运费金额",
+    "订单状态",
+    "订单类型",
+    "下单帐号",
+    "客户姓名",
+    "客户地址",
+    "联系电话",
+    "订单备注",
+    "商家备注",
+    "付款确认时间",
+    "货号",
+    "订单完成时间",
+    "订单来源",
+]
 
 
-def pop_line(order: str, sku: str, name: str, qty: Any, ts: str, price: str, amounts: tuple[str, str, str, str, str],
-             status: str, account: str, person: str, address: str, phone: str, paid: str, article: str,
-             source: str = "移动端", note: str = "", merchant_note: str = "", order_type: str = "普通订单",
-             pay: str = "在线支付", completed: str = "") -> list[Any]:
+def pop_line(
+    order: str,
+    sku: str,
+    name: str,
+    qty: Any,
+    ts: str,
+    price: str,
+    amounts: tuple[str, str, str, str, str],
+    status: str,
+    account: str,
+    person: str,
+    address: str,
+    phone: str,
+    paid: str,
+    article: str,
+    source: str = "移动端",
+    note: str = "",
+    merchant_note: str = "",
+    order_type: str = "普通订单",
+    pay: str = "在线支付",
+    completed: str = "",
+) -> list[Any]:
     order_amount, settlement, payable, balance, freight = amounts
-    return [order, sku, name, qty, pay, ts, price, order_amount, settlement, payable, balance, freight, status,
-            order_type, account, person, address, phone, note, merchant_note, paid, article, completed, source]
+    return [
+        order,
+        sku,
+        name,
+        qty,
+        pay,
+        ts,
+        price,
+        order_amount,
+        settlement,
+        payable,
+        balance,
+        freight,
+        status,
+        order_type,
+        account,
+        person,
+        address,
+        phone,
+        note,
+        merchant_note,
+        paid,
+        article,
+        completed,
+        source,
+    ]
 
 
 POP_ROWS = [
-    pop_line("300001", "100012345678.0", "T恤 &amp; 短裤", "2", "2026-03-01 10:00:00", "¥1,234.50",
-             ("2,568.00", "2,500.00", "2,500.00", "0", "10.00"), "完成", "alice_jd", "张三",
-             "广东省深圳市南山区科技园1号", "13800000001", "2026-03-01 10:01:00", "A1001",
-             note="请放门口", merchant_note="老客户", completed="2026-03-03 12:00:00"),
-    pop_line("300001", "100012345679", "袜子", "1", "2026-03-01 10:00:00", "99.00",
-             ("2,568.00", "2,500.00", "2,500.00", "0", "10.00"), "完成", "alice_jd", "张三",
-             "广东省深圳市南山区科技园1号", "13800000001", "2026-03-01 10:01:00", "A1002",
-             completed="2026-03-03 12:00:00"),
-    pop_line("300002", "100012345678", "T恤 &amp; 短裤", "1", "2026-03-01 21:30:00", "￥1,234.50",
-             ("1234.50", "1234.50", "1234.50", "-", "0"), "等待付款", "bob_jd", "李四", "北京市朝阳区建国路",
-             "13900000002", "0001-01-01 00:00:00", "A1001", source="PC", order_type="预售订单", pay="货到付款"),
-    pop_line("300003", "100012345679", "袜子", "3", "2026-03-01 23:59:59", "99",
-             ("297", "297", "297", "", "--"), "(删除)已取消", "alice_jd", "张三", "内蒙古自治区呼和浩特市",
-             "13800000001", "2026-03-02 00:10:00", "A1002", source="微信"),
+    pop_line(
+        "300001",
+        "100012345678.0",
+        "T恤 &amp; 短裤",
+        "2",
+        "2026-03-01 10:00:00",
+        "¥1,234.50",
+        ("2,568.00", "2,500.00", "2,500.00", "0", "10.00"),
+        "完成",
+        "alice_jd",
+        "张三",
+        "广东省深圳市南山区科技园1号",
+        "13800000001",
+        "2026-03-01 10:01:00",
+        "A1001",
+        note="请放门口",
+        merchant_note="老客户",
+        completed="2026-03-03 12:00:00",
+    ),
+    pop_line(
+        "300001",
+        "100012345679",
+        "袜子",
+        "1",
+        "2026-03-01 10:00:00",
+        "99.00",
+        ("2,568.00", "2,500.00", "2,500.00", "0", "10.00"),
+        "完成",
+        "alice_jd",
+        "张三",
+        "广东省深圳市南山区科技园1号",
+        "13800000001",
+        "2026-03-01 10:01:00",
+        "A1002",
+        completed="2026-03-03 12:00:00",
+    ),
+    pop_line(
+        "300002",
+        "100012345678",
+        "T恤 &amp; 短裤",
+        "1",
+        "2026-03-01 21:30:00",
+        "￥1,234.50",
+        ("1234.50", "1234.50", "1234.50", "-", "0"),
+        "等待付款",
+        "bob_jd",
+        "李四",
+        "北京市朝阳区建国路",
+        "13900000002",
+        "0001-01-01 00:00:00",
+        "A1001",
+        source="PC",
+        order_type="预售订单",
+        pay="货到付款",
+    ),
+    pop_line(
+        "300003",
+        "100012345679",
+        "袜子",
+        "3",
+        "2026-03-01 23:59:59",
+        "99",
+        ("297", "297", "297", "", "--"),
+        "(删除)已取消",
+        "alice_jd",
+        "张三",
+        "内蒙古自治区呼和浩特市",
+        "13800000001",
+        "2026-03-02 00:10:00",
+        "A1002",
+        source="微信",
+    ),
 ]
 
 
 def sample_jd_pop_orders(landing: Path) -> Expected:
-    write_csv(landing, f"jd_pop_orders/{BRAND}/2026-03-01/orders.csv", POP_HEADERS, POP_ROWS, encoding="gb18030")
+    write_csv(
+        landing, f"jd_pop_orders/{BRAND}/2026-03-01/orders.csv", POP_HEADERS, POP_ROWS, encoding="gb18030"
+    )
     alice = hashlib.sha256((SALT + "alice_jd").encode()).hexdigest()
-    return Expected("2026-03-01", "2026-03-01", 4,
-                    sums={"qty": 7, "unit_price": D("2667.00"), "freight": D("20.00"), "payable_amount": D("6531.50")},
-                    checks=[
-                        ("SELECT sku_id FROM t WHERE _row_number = 1", "100012345678"),
-                        ("SELECT sku_name FROM t WHERE _row_number = 1", "T恤 & 短裤"),
-                        ("SELECT count(*) FROM t WHERE paid_ts IS NULL", 1),
-                        ("SELECT count(*) FROM t WHERE balance_paid IS NULL", 2),
-                        ("SELECT count(DISTINCT buyer_key) FROM t", 2),
-                        ("SELECT buyer_key FROM t WHERE _row_number = 1", alice),
-                        ("SELECT string_agg(province, ',' ORDER BY _row_number) FROM t", "广东,广东,北京,内蒙古"),
-                        ("SELECT order_status FROM t WHERE _row_number = 4", "(删除)已取消"),
-                        ("SELECT CAST(order_ts AS VARCHAR) FROM t WHERE _row_number = 4", "2026-03-01 23:59:59"),
-                        ("SELECT count(*) FROM t WHERE _store = 'pop' AND _period = '2026-03-01'", 4),
-                    ])
+    return Expected(
+        "2026-03-01",
+        "2026-03-01",
+        4,
+        sums={"qty": 7, "unit_price": D("2667.00"), "freight": D("20.00"), "payable_amount": D("6531.50")},
+        checks=[
+            ("SELECT sku_id FROM t WHERE _row_number = 1", "100012345678"),
+            ("SELECT sku_name FROM t WHERE _row_number = 1", "T恤 & 短裤"),
+            ("SELECT count(*) FROM t WHERE paid_ts IS NULL", 1),
+            ("SELECT count(*) FROM t WHERE balance_paid IS NULL", 2),
+            ("SELECT count(DISTINCT buyer_key) FROM t", 2),
+            ("SELECT buyer_key FROM t WHERE _row_number = 1", alice),
+            ("SELECT string_agg(province, ',' ORDER BY _row_number) FROM t", "广东,广东,北京,内蒙古"),
+            ("SELECT order_status FROM t WHERE _row_number = 4", "(删除)已取消"),
+            ("SELECT CAST(order_ts AS VARCHAR) FROM t WHERE _row_number = 4", "2026-03-01 23:59:59"),
+            ("SELECT count(*) FROM t WHERE _store = 'pop' AND _period = '2026-03-01'", 4),
+        ],
+    )
 
 
 def excel_serial(d: date) -> int:
@@ -86,27 +215,100 @@ def excel_serial(d: date) -> int:
 
 
 def sample_jd_vc_sales(landing: Path) -> Expected:
-    headers = ["时间", "SKU", "商品名称", "品牌", "一级类目", "二级类目", "三级类目", "财务销量", "收入", "成本", "毛利",
-               "优惠券抵减数", "满返满减额"]
+    headers = [
+        "时间",
+        "SKU",
+        "商品名称",
+        "品牌",
+        "一级类目",
+        "二级类目",
+        "三级类目",
+        "财务销量",
+        "收入",
+        "成本",
+        "毛利",
+        "优惠券抵减数",
+        "满返满减额",
+    ]
     rows = [
-        [date(2026, 3, 1), 200000000001, "羽绒服", "ACME", "服饰", "外套", "羽绒服", 5, 2995.00, 1800, 1195, 50, 0],
-        ["20260301", "200000000002", "围巾", "ACME", "服饰", "配饰", "围巾", -1, "-199.00", "-120.00", "-79.00", 0, "-"],
+        [
+            date(2026, 3, 1),
+            200000000001,
+            "羽绒服",
+            "ACME",
+            "服饰",
+            "外套",
+            "羽绒服",
+            5,
+            2995.00,
+            1800,
+            1195,
+            50,
+            0,
+        ],
+        [
+            "20260301",
+            "200000000002",
+            "围巾",
+            "ACME",
+            "服饰",
+            "配饰",
+            "围巾",
+            -1,
+            "-199.00",
+            "-120.00",
+            "-79.00",
+            0,
+            "-",
+        ],
         ["2026/3/1", 200000000003, "手套", "ACME", "服饰", "配饰", "手套", 2, "¥158.00", 100, 58, "—", 10],
-        [excel_serial(date(2026, 3, 1)), 200000000004, "帽子", "ACME", "服饰", "配饰", "帽子", 1, 100, 60, 40, 0, 0],
+        [
+            excel_serial(date(2026, 3, 1)),
+            200000000004,
+            "帽子",
+            "ACME",
+            "服饰",
+            "配饰",
+            "帽子",
+            1,
+            100,
+            60,
+            40,
+            0,
+            0,
+        ],
         ["合计", None, None, None, None, None, None, 7, 3054, 1840, 1214, 50, 10],
     ]
     write_xlsx(landing, f"jd_vc_sales/{BRAND}/2026-03-01/vc_sales.xlsx", headers, rows)
-    return Expected("2026-03-01", "2026-03-01", 4, totals=1, file_totals=6,
-                    sums={"units": 7, "revenue": D("3054.00"), "jd_cost": D("1840.00"), "coupon_deduction": D("50.00")},
-                    checks=[("SELECT count(*) FROM t WHERE date_day = DATE '2026-03-01'", 4),
-                            ("SELECT sku_id FROM t WHERE _row_number = 1", "200000000001"),
-                            ("SELECT count(*) FROM t WHERE promo_deduction IS NULL", 1),
-                            ("SELECT _store FROM t LIMIT 1", "self")])
+    return Expected(
+        "2026-03-01",
+        "2026-03-01",
+        4,
+        totals=1,
+        file_totals=6,
+        sums={"units": 7, "revenue": D("3054.00"), "jd_cost": D("1840.00"), "coupon_deduction": D("50.00")},
+        checks=[
+            ("SELECT count(*) FROM t WHERE date_day = DATE '2026-03-01'", 4),
+            ("SELECT sku_id FROM t WHERE _row_number = 1", "200000000001"),
+            ("SELECT count(*) FROM t WHERE promo_deduction IS NULL", 1),
+            ("SELECT _store FROM t LIMIT 1", "self"),
+        ],
+    )
 
 
 def sample_jd_vc_inventory(landing: Path) -> Expected:
-    headers = ["时间", "SKU", "商品名称", "配送中心", "库存件数", "可用库存", "采购未到货", "不可售", "昨日出库商品件数",
-               "预计可售天数"]
+    headers = [
+        "时间",
+        "SKU",
+        "商品名称",
+        "配送中心",
+        "库存件数",
+        "可用库存",
+        "采购未到货",
+        "不可售",
+        "昨日出库商品件数",
+        "预计可售天数",
+    ]
     d = "2026-03-01"
     rows = [
         [d, "300000000001", "羽绒服", "北京", 100, 90, 20, 2, 10, "10.5"],
@@ -116,61 +318,246 @@ def sample_jd_vc_inventory(landing: Path) -> Expected:
         [d, "300000000002", "围巾", "全国", 0, 0, 30, 0, 0, "-"],
     ]
     write_xlsx(landing, f"jd_vc_inventory/{BRAND}/{d}/inventory.xlsx", headers, rows)
-    return Expected(d, d, 3, totals=2, file_totals=10,
-                    sums={"on_hand": 150, "inbound_open": 50, "days_of_cover": D("20.5000")},
-                    checks=[("SELECT count(*) FROM t WHERE dc = '全国'", 0),
-                            ("SELECT count(*) FROM t WHERE days_of_cover IS NULL", 1),
-                            ("SELECT min(total_label) FROM ops.file_totals", "配送中心=全国 (SKU=300000000001)")])
+    return Expected(
+        d,
+        d,
+        3,
+        totals=2,
+        file_totals=10,
+        sums={"on_hand": 150, "inbound_open": 50, "days_of_cover": D("20.5000")},
+        checks=[
+            ("SELECT count(*) FROM t WHERE dc = '全国'", 0),
+            ("SELECT count(*) FROM t WHERE days_of_cover IS NULL", 1),
+            ("SELECT min(total_label) FROM ops.file_totals", "配送中心=全国 (SKU=300000000001)"),
+        ],
+    )
 
 
 def sample_jd_vc_purchase_orders(landing: Path) -> Expected:
-    headers = ["采购单号", "创建时间", "SKU", "商品名称", "配送中心", "采购数量", "回告数量", "实收数量", "采购价", "采购金额",
-               "状态", "预约到货日期", "完成时间"]
-    rows = [
-        ["PO1001", "2026-03-01 09:00:00", "300000000001", "羽绒服", "北京", 100, 100, 98, "360.00", "36,000.00", "已完成",
-         "2026-03-05", "2026-03-05 16:00:00"],
-        ["PO1001", "2026-03-01 09:00:00", "300000000002", "围巾", "北京", 50, 40, "", "60.00", "3000.00", "部分收货",
-         "20260306", ""],
-        ["PO1002", "2026/3/1 10:00:00", "300000000001", "羽绒服", "上海", 20, "", "", "360", "7200", "待回告",
-         "2026/3/8", "0001-01-01 00:00:00"],
+    headers = [
+        "采购单号",
+        "创建时间",
+        "SKU",
+        "商品名称",
+        "配送中心",
+        "采购数量",
+        "回告数量",
+        "实收数量",
+        "采购价",
+        "采购金额",
+        "状态",
+        "预约到货日期",
+        "完成时间",
     ]
-    write_csv(landing, f"jd_vc_purchase_orders/{BRAND}/2026-03-01/po.csv", headers, rows, encoding="utf-8", bom=True)
-    return Expected("2026-03-01", "2026-03-01", 3,
-                    sums={"qty_ordered": 170, "qty_received": 98, "po_amount": D("46200.00")},
-                    checks=[("SELECT string_agg(CAST(eta_date AS VARCHAR), ',' ORDER BY _row_number) FROM t",
-                             "2026-03-05,2026-03-06,2026-03-08"),
-                            ("SELECT CAST(created_ts AS VARCHAR) FROM t WHERE _row_number = 3", "2026-03-01 10:00:00"),
-                            ("SELECT count(*) FROM t WHERE completed_ts IS NULL", 2)])
+    rows = [
+        [
+            "PO1001",
+            "2026-03-01 09:00:00",
+            "300000000001",
+            "羽绒服",
+            "北京",
+            100,
+            100,
+            98,
+            "360.00",
+            "36,000.00",
+            "已完成",
+            "2026-03-05",
+            "2026-03-05 16:00:00",
+        ],
+        [
+            "PO1001",
+            "2026-03-01 09:00:00",
+            "300000000002",
+            "围巾",
+            "北京",
+            50,
+            40,
+            "",
+            "60.00",
+            "3000.00",
+            "部分收货",
+            "20260306",
+            "",
+        ],
+        [
+            "PO1002",
+            "2026/3/1 10:00:00",
+            "300000000001",
+            "羽绒服",
+            "上海",
+            20,
+            "",
+            "",
+            "360",
+            "7200",
+            "待回告",
+            "2026/3/8",
+            "0001-01-01 00:00:00",
+        ],
+    ]
+    write_csv(
+        landing, f"jd_vc_purchase_orders/{BRAND}/2026-03-01/po.csv", headers, rows, encoding="utf-8", bom=True
+    )
+    return Expected(
+        "2026-03-01",
+        "2026-03-01",
+        3,
+        sums={"qty_ordered": 170, "qty_received": 98, "po_amount": D("46200.00")},
+        checks=[
+            (
+                "SELECT string_agg(CAST(eta_date AS VARCHAR), ',' ORDER BY _row_number) FROM t",
+                "2026-03-05,2026-03-06,2026-03-08",
+            ),
+            ("SELECT CAST(created_ts AS VARCHAR) FROM t WHERE _row_number = 3", "2026-03-01 10:00:00"),
+            ("SELECT count(*) FROM t WHERE completed_ts IS NULL", 2),
+        ],
+    )
 
 
-SZ_SKU_HEADERS = ["时间", "SKU", "SKU名称", "一级类目", "二级类目", "三级类目", "商品访客数", "商品浏览量", "加购客户数",
-                  "下单客户数", "下单单量", "下单金额", "成交客户数", "成交单量", "成交商品件数", "成交金额", "成交转化率",
-                  "取消及售后退款金额"]
+SZ_SKU_HEADERS = [
+    "时间",
+    "SKU",
+    "SKU名称",
+    "一级类目",
+    "二级类目",
+    "三级类目",
+    "商品访客数",
+    "商品浏览量",
+    "加购客户数",
+    "下单客户数",
+    "下单单量",
+    "下单金额",
+    "成交客户数",
+    "成交单量",
+    "成交商品件数",
+    "成交金额",
+    "成交转化率",
+    "取消及售后退款金额",
+]
 
 
 def sample_jd_sz_sku(landing: Path) -> Expected:
     d = "2026-03-01"
     pop = [
-        [d, "100012345678", "T恤", "服饰", "上衣", "T恤", 1000, 2500, 80, 40, 42, "5,000.00", 32, 33, 35, "4,200.00",
-         "3.20%", "100.00"],
-        [d, "100012345679", "袜子", "服饰", "配饰", "袜子", 500, 800, 20, 10, 10, "990", 8, 8, 9, "891.00", "1.6%", "0"],
-        ["合计", "", "", "", "", "", 1500, 3300, 100, 50, 52, "5990.00", 40, 41, 44, "5091.00", "2.67%", "100"],
+        [
+            d,
+            "100012345678",
+            "T恤",
+            "服饰",
+            "上衣",
+            "T恤",
+            1000,
+            2500,
+            80,
+            40,
+            42,
+            "5,000.00",
+            32,
+            33,
+            35,
+            "4,200.00",
+            "3.20%",
+            "100.00",
+        ],
+        [
+            d,
+            "100012345679",
+            "袜子",
+            "服饰",
+            "配饰",
+            "袜子",
+            500,
+            800,
+            20,
+            10,
+            10,
+            "990",
+            8,
+            8,
+            9,
+            "891.00",
+            "1.6%",
+            "0",
+        ],
+        [
+            "合计",
+            "",
+            "",
+            "",
+            "",
+            "",
+            1500,
+            3300,
+            100,
+            50,
+            52,
+            "5990.00",
+            40,
+            41,
+            44,
+            "5091.00",
+            "2.67%",
+            "100",
+        ],
     ]
     write_xlsx(landing, f"jd_sz_sku/{BRAND}/pop/{d}/sku.xlsx", SZ_SKU_HEADERS, pop)
     self_headers = [*SZ_SKU_HEADERS[:15], " 成交金额 ", "成交转化率（%）", "取消及售后退款金额"]
-    write_xlsx(landing, f"jd_sz_sku/{BRAND}/self/{d}/sku.xlsx", self_headers,
-               [[d, "200000000001", "羽绒服", "服饰", "外套", "羽绒服", 300, 600, 10, 5, 5, "2995", 5, 5, 5, "2995.00",
-                 1.67, 0]])
-    return Expected(d, d, 3, totals=1, file_totals=11,
-                    sums={"visitors": 1800, "deal_amount": D("8086.00"), "refund_amount": D("100.00")},
-                    checks=[("SELECT deal_conversion FROM t WHERE sku_id = '100012345678'", 0.032),
-                            ("SELECT round(deal_conversion, 6) FROM t WHERE _store = 'self'", 0.0167),
-                            ("SELECT count(*) FROM t WHERE _store = 'pop'", 2)])
+    write_xlsx(
+        landing,
+        f"jd_sz_sku/{BRAND}/self/{d}/sku.xlsx",
+        self_headers,
+        [
+            [
+                d,
+                "200000000001",
+                "羽绒服",
+                "服饰",
+                "外套",
+                "羽绒服",
+                300,
+                600,
+                10,
+                5,
+                5,
+                "2995",
+                5,
+                5,
+                5,
+                "2995.00",
+                1.67,
+                0,
+            ]
+        ],
+    )
+    return Expected(
+        d,
+        d,
+        3,
+        totals=1,
+        file_totals=11,
+        sums={"visitors": 1800, "deal_amount": D("8086.00"), "refund_amount": D("100.00")},
+        checks=[
+            ("SELECT deal_conversion FROM t WHERE sku_id = '100012345678'", 0.032),
+            ("SELECT round(deal_conversion, 6) FROM t WHERE _store = 'self'", 0.0167),
+            ("SELECT count(*) FROM t WHERE _store = 'pop'", 2),
+        ],
+    )
 
 
 def sample_jd_sz_traffic(landing: Path) -> Expected:
     d = "2026-03-01"
-    headers = ["时间", "一级来源", "二级来源", "三级来源", "访客数", "浏览量", "成交客户数", "成交金额", "成交转化率"]
+    headers = [
+        "时间",
+        "一级来源",
+        "二级来源",
+        "三级来源",
+        "访客数",
+        "浏览量",
+        "成交客户数",
+        "成交金额",
+        "成交转化率",
+    ]
     rows = [
         [d, "免费流量", "搜索", "关键词搜索", 600, 1500, 20, "2000.00", "3.33%"],
         [d, "免费流量", "推荐", "首页推荐", 300, 500, 5, "500.00", "1.67%"],
@@ -180,11 +567,22 @@ def sample_jd_sz_traffic(landing: Path) -> Expected:
         [d, "合计", "", "", 1300, 2700, 37, "4300.00", ""],
     ]
     write_xlsx(landing, f"jd_sz_traffic/{BRAND}/pop/{d}/traffic.xlsx", headers, rows)
-    return Expected(d, d, 3, totals=3, file_totals=12,
-                    sums={"visitors": 1300, "page_views": 2700, "deal_amount": D("4300.00")},
-                    checks=[("SELECT count(*) FROM ops.file_totals WHERE total_label = '二级来源=合计 (一级来源=免费流量)'", 4),
-                            ("SELECT count(*) FROM ops.file_totals WHERE total_label = '一级来源=合计'", 4),
-                            ("SELECT deal_conversion FROM t WHERE source_l2 = '京东快车'", 0.03)])
+    return Expected(
+        d,
+        d,
+        3,
+        totals=3,
+        file_totals=12,
+        sums={"visitors": 1300, "page_views": 2700, "deal_amount": D("4300.00")},
+        checks=[
+            (
+                "SELECT count(*) FROM ops.file_totals WHERE total_label = '二级来源=合计 (一级来源=免费流量)'",
+                4,
+            ),
+            ("SELECT count(*) FROM ops.file_totals WHERE total_label = '一级来源=合计'", 4),
+            ("SELECT deal_conversion FROM t WHERE source_l2 = '京东快车'", 0.03),
+        ],
+    )
 
 
 def sample_jd_sz_industry(landing: Path) -> Expected:
@@ -196,151 +594,490 @@ def sample_jd_sz_industry(landing: Path) -> Expected:
         ["202603", "围巾", 1, "ACME", 5000, 6000, 3000, "10万以下"],
     ]
     write_xlsx(landing, f"jd_sz_industry/{BRAND}/2026-03/industry.xlsx", headers, rows)
-    return Expected("2026-03", "2026-03", 4,
-                    sums={"deal_index": 208000, "deal_amount_low": D("13500000.00"), "deal_amount_high": D("7600000.00")},
-                    checks=[("SELECT count(*) FROM t WHERE month = '2026-03'", 4),
-                            ("SELECT brand_name FROM t WHERE rank = 3", "Brand&Y"),
-                            ("SELECT count(*) FROM t WHERE deal_amount_high IS NULL", 1)])
+    return Expected(
+        "2026-03",
+        "2026-03",
+        4,
+        sums={"deal_index": 208000, "deal_amount_low": D("13500000.00"), "deal_amount_high": D("7600000.00")},
+        checks=[
+            ("SELECT count(*) FROM t WHERE month = '2026-03'", 4),
+            ("SELECT brand_name FROM t WHERE rank = 3", "Brand&Y"),
+            ("SELECT count(*) FROM t WHERE deal_amount_high IS NULL", 1),
+        ],
+    )
 
 
-ADS_HEADERS = ["日期", "账户名称", "产品线", "计划ID", "推广计划", "单元ID", "推广单元", "跟单SKU ID", "展现数", "点击数", "花费",
-               "直接订单行", "直接订单金额", "间接订单行", "间接订单金额", "总订单行", "总订单金额", "总购物车数", "点击率(%)",
-               "平均点击成本", "ROI", "转化周期"]
+ADS_HEADERS = [
+    "日期",
+    "账户名称",
+    "产品线",
+    "计划ID",
+    "推广计划",
+    "单元ID",
+    "推广单元",
+    "跟单SKU ID",
+    "展现数",
+    "点击数",
+    "花费",
+    "直接订单行",
+    "直接订单金额",
+    "间接订单行",
+    "间接订单金额",
+    "总订单行",
+    "总订单金额",
+    "总购物车数",
+    "点击率(%)",
+    "平均点击成本",
+    "ROI",
+    "转化周期",
+]
 
 
 def ads_rows(day: str = "2026-03-01", cost1: str = "¥500.00") -> list[list[Any]]:
     return [
-        [day, "acme_jd", "京东快车", "5001", "海投-春季", "7001", "单元A", "100012345678", "10,000", "250", cost1, "5",
-         "1,500.00", "2", "600.00", "7", "2,100.00", "30", "2.5", "2.00", "4.2", "15天"],
-        [day, "acme_jd", "推荐广告（原购物触点）", "5002", "春季推荐", "7002", "单元B", "100012345679.0", "8000", "100", "300",
-         "1", "99", "0", "0", "1", "99", "5", "1.25", "3", "0.33", "15天"],
+        [
+            day,
+            "acme_jd",
+            "京东快车",
+            "5001",
+            "海投-春季",
+            "7001",
+            "单元A",
+            "100012345678",
+            "10,000",
+            "250",
+            cost1,
+            "5",
+            "1,500.00",
+            "2",
+            "600.00",
+            "7",
+            "2,100.00",
+            "30",
+            "2.5",
+            "2.00",
+            "4.2",
+            "15天",
+        ],
+        [
+            day,
+            "acme_jd",
+            "推荐广告（原购物触点）",
+            "5002",
+            "春季推荐",
+            "7002",
+            "单元B",
+            "100012345679.0",
+            "8000",
+            "100",
+            "300",
+            "1",
+            "99",
+            "0",
+            "0",
+            "1",
+            "99",
+            "5",
+            "1.25",
+            "3",
+            "0.33",
+            "15天",
+        ],
     ]
 
 
 def sample_jd_ads(landing: Path) -> Expected:
-    write_csv(landing, f"jd_ads/{BRAND}/2026-03-01/ads_report_pulled20260302.csv", ADS_HEADERS, ads_rows(),
-              encoding="utf-8", bom=True)
-    return Expected("2026-03-01", "2026-03-01", 2,
-                    sums={"impressions": 18000, "clicks": 350, "cost": D("800.00"), "total_order_amount": D("2199.00")},
-                    checks=[("SELECT sku_id FROM t WHERE campaign_id = '5002'", "100012345679"),
-                            ("SELECT product_line FROM t WHERE campaign_id = '5002'", "推荐广告（原购物触点）"),
-                            ("SELECT attribution_days FROM t WHERE campaign_id = '5001'", "15天"),
-                            ("SELECT _store IS NULL FROM t LIMIT 1", True)])
+    write_csv(
+        landing,
+        f"jd_ads/{BRAND}/2026-03-01/ads_report_pulled20260302.csv",
+        ADS_HEADERS,
+        ads_rows(),
+        encoding="utf-8",
+        bom=True,
+    )
+    return Expected(
+        "2026-03-01",
+        "2026-03-01",
+        2,
+        sums={"impressions": 18000, "clicks": 350, "cost": D("800.00"), "total_order_amount": D("2199.00")},
+        checks=[
+            ("SELECT sku_id FROM t WHERE campaign_id = '5002'", "100012345679"),
+            ("SELECT product_line FROM t WHERE campaign_id = '5002'", "推荐广告（原购物触点）"),
+            ("SELECT attribution_days FROM t WHERE campaign_id = '5001'", "15天"),
+            ("SELECT _store IS NULL FROM t LIMIT 1", True),
+        ],
+    )
 
 
 def sample_tp_action_plan(landing: Path) -> Expected:
-    headers = ["计划编号", "周期", "计划开始日期", "行动项", "负责人工号", "店铺", "截止日期", "状态", "指标", "目标值", "当前值"]
+    headers = [
+        "计划编号",
+        "周期",
+        "计划开始日期",
+        "行动项",
+        "负责人工号",
+        "店铺",
+        "截止日期",
+        "状态",
+        "指标",
+        "目标值",
+        "当前值",
+    ]
     rows = [
-        ["AP-001", "30天", date(2026, 3, 1), "优化主图", "TP007", "POP", datetime(2026, 3, 31), "进行中", "点击率", 0.05, 0.032],
-        ["AP-002", "60天", "2026-03-01", "上新春季款", "TP008", "全部", "2026-04-30", "未开始", "上新SKU数", 20, ""],
+        [
+            "AP-001",
+            "30天",
+            date(2026, 3, 1),
+            "优化主图",
+            "TP007",
+            "POP",
+            datetime(2026, 3, 31),
+            "进行中",
+            "点击率",
+            0.05,
+            0.032,
+        ],
+        [
+            "AP-002",
+            "60天",
+            "2026-03-01",
+            "上新春季款",
+            "TP008",
+            "全部",
+            "2026-04-30",
+            "未开始",
+            "上新SKU数",
+            20,
+            "",
+        ],
     ]
     write_xlsx(landing, f"tp_action_plan/{BRAND}/2026-03-02/plan.xlsx", headers, rows)
-    return Expected("2026-03-02", "2026-03-02", 2, sums={"target": D("20.0500"), "current": D("0.0320")},
-                    checks=[("SELECT CAST(due_date AS VARCHAR) FROM t WHERE action_id = 'AP-001'", "2026-03-31"),
-                            ("SELECT store FROM t WHERE action_id = 'AP-002'", "全部")])
+    return Expected(
+        "2026-03-02",
+        "2026-03-02",
+        2,
+        sums={"target": D("20.0500"), "current": D("0.0320")},
+        checks=[
+            ("SELECT CAST(due_date AS VARCHAR) FROM t WHERE action_id = 'AP-001'", "2026-03-31"),
+            ("SELECT store FROM t WHERE action_id = 'AP-002'", "全部"),
+        ],
+    )
 
 
 def sample_tp_team_kpi(landing: Path) -> Expected:
     headers = ["季度", "工号", "姓名", "岗位", "店铺", "KPI指标", "权重", "目标值", "实际值（自报）"]
-    rows = [["2026Q1", "TP007", "王五", "运营", "POP", "GMV达成率", "60%", 1.0, ""],
-            ["2026q1", "TP007", "王五", "运营", "POP", "客服响应时长", "40%", 30, 25]]
+    rows = [
+        ["2026Q1", "TP007", "王五", "运营", "POP", "GMV达成率", "60%", 1.0, ""],
+        ["2026q1", "TP007", "王五", "运营", "POP", "客服响应时长", "40%", 30, 25],
+    ]
     write_xlsx(landing, f"tp_team_kpi/{BRAND}/2026Q1/kpi.xlsx", headers, rows)
-    return Expected("2026Q1", "2026Q1", 2, sums={"weight": 1.0, "target": D("31.0000"), "self_reported": D("25.0000")},
-                    checks=[("SELECT count(*) FROM t WHERE quarter = '2026Q1' AND _period = '2026Q1'", 2)])
+    return Expected(
+        "2026Q1",
+        "2026Q1",
+        2,
+        sums={"weight": 1.0, "target": D("31.0000"), "self_reported": D("25.0000")},
+        checks=[("SELECT count(*) FROM t WHERE quarter = '2026Q1' AND _period = '2026Q1'", 2)],
+    )
 
 
 def sample_tp_campaign_plan(landing: Path) -> Expected:
-    headers = ["活动编号", "活动名称", "活动类型", "店铺", "预热开始", "正式开始", "结束日期", "目标GMV", "广告预算", "资源位",
-               "资源获取方式", "资源成本"]
-    base = ["C618", "2026京东618", "618", "POP", "2026-05-25", "2026-05-31", "2026-06-18", "1,000,000.00", "80000"]
-    write_xlsx(landing, f"tp_campaign_plan/{BRAND}/2026/campaigns.xlsx", headers,
-               [[*base, "首页焦点图", "付费", "20000"], [*base, "秒杀", "免费", "0"]])
-    return Expected("2026", "2026", 2, sums={"target_gmv": D("2000000.00"), "resource_cost": D("20000.00")},
-                    checks=[("SELECT CAST(min(start_date) AS VARCHAR) FROM t", "2026-05-31")])
+    headers = [
+        "活动编号",
+        "活动名称",
+        "活动类型",
+        "店铺",
+        "预热开始",
+        "正式开始",
+        "结束日期",
+        "目标GMV",
+        "广告预算",
+        "资源位",
+        "资源获取方式",
+        "资源成本",
+    ]
+    base = [
+        "C618",
+        "2026京东618",
+        "618",
+        "POP",
+        "2026-05-25",
+        "2026-05-31",
+        "2026-06-18",
+        "1,000,000.00",
+        "80000",
+    ]
+    write_xlsx(
+        landing,
+        f"tp_campaign_plan/{BRAND}/2026/campaigns.xlsx",
+        headers,
+        [[*base, "首页焦点图", "付费", "20000"], [*base, "秒杀", "免费", "0"]],
+    )
+    return Expected(
+        "2026",
+        "2026",
+        2,
+        sums={"target_gmv": D("2000000.00"), "resource_cost": D("20000.00")},
+        checks=[("SELECT CAST(min(start_date) AS VARCHAR) FROM t", "2026-05-31")],
+    )
 
 
 def sample_fin_sales_plan(landing: Path) -> Expected:
     headers = ["版本", "发布日期", "年月", "店铺", "品类", "目标GMV", "目标销量", "广告预算"]
-    write_xlsx(landing, f"fin_sales_plan/{BRAND}/2026/sales_plan_2026_budget.xlsx", headers, [
-        ["2026-预算", "2025-12-15", "2026-01", "POP", "服饰", 100000, 500, 8000],
-        ["2026-预算", "2025-12-15", "2026-01", "自营", "服饰", 80000, 400, 5000],
-    ])
-    write_xlsx(landing, f"fin_sales_plan/{BRAND}/2026/sales_plan_2026_q2.xlsx", headers, [
-        ["2026-Q2滚动", "2026-04-10", "2026-01", "POP", "服饰", 110000, 550, 9000],
-    ])
-    return Expected("2026", "2026", 3, sums={"target_gmv": D("290000.00"), "target_units": 1450},
-                    checks=[("SELECT count(DISTINCT plan_version) FROM t", 2)])
+    write_xlsx(
+        landing,
+        f"fin_sales_plan/{BRAND}/2026/sales_plan_2026_budget.xlsx",
+        headers,
+        [
+            ["2026-预算", "2025-12-15", "2026-01", "POP", "服饰", 100000, 500, 8000],
+            ["2026-预算", "2025-12-15", "2026-01", "自营", "服饰", 80000, 400, 5000],
+        ],
+    )
+    write_xlsx(
+        landing,
+        f"fin_sales_plan/{BRAND}/2026/sales_plan_2026_q2.xlsx",
+        headers,
+        [
+            ["2026-Q2滚动", "2026-04-10", "2026-01", "POP", "服饰", 110000, 550, 9000],
+        ],
+    )
+    return Expected(
+        "2026",
+        "2026",
+        3,
+        sums={"target_gmv": D("290000.00"), "target_units": 1450},
+        checks=[("SELECT count(DISTINCT plan_version) FROM t", 2)],
+    )
 
 
 def sample_fin_opex_budget(landing: Path) -> Expected:
     headers = ["版本", "发布日期", "年月", "成本中心", "费用类型", "预算金额"]
-    write_xlsx(landing, f"fin_opex_budget/{BRAND}/2026/opex_budget.xlsx", headers, [
-        ["2026-预算", "2025-12-20", "2026-01", "JD-POP", "广告费", "50,000.00"],
-        ["2026-预算", "2025-12-20", "2026-01", "JD-共享", "人员", "30000"],
-    ])
-    return Expected("2026", "2026", 2, sums={"budget_amount": D("80000.00")},
-                    checks=[("SELECT CAST(min(published_on) AS VARCHAR) FROM t", "2025-12-20")])
+    write_xlsx(
+        landing,
+        f"fin_opex_budget/{BRAND}/2026/opex_budget.xlsx",
+        headers,
+        [
+            ["2026-预算", "2025-12-20", "2026-01", "JD-POP", "广告费", "50,000.00"],
+            ["2026-预算", "2025-12-20", "2026-01", "JD-共享", "人员", "30000"],
+        ],
+    )
+    return Expected(
+        "2026",
+        "2026",
+        2,
+        sums={"budget_amount": D("80000.00")},
+        checks=[("SELECT CAST(min(published_on) AS VARCHAR) FROM t", "2025-12-20")],
+    )
 
 
-GL_HEADERS = ["凭证号", "行号", "凭证日期", "会计期间", "成本中心", "科目编码", "科目名称", "供应商", "摘要", "借方金额", "贷方金额", "币种"]
+GL_HEADERS = [
+    "凭证号",
+    "行号",
+    "凭证日期",
+    "会计期间",
+    "成本中心",
+    "科目编码",
+    "科目名称",
+    "供应商",
+    "摘要",
+    "借方金额",
+    "贷方金额",
+    "币种",
+]
 
 
 def gl_rows() -> list[list[Any]]:
     return [
-        ["V2026030001", "1", "2026-03-05", "2026-03", "JD-POP", "6601.01", "销售费用-广告费", "京东", "3月快车充值",
-         "12,000.00", "0", "CNY"],
-        ["V2026030001", "2", "2026-03-05", "2026-03", "JD-POP", "6601.01", "销售费用-广告费", "京东", "红冲", "0",
-         "1,000.00", "CNY"],
-        ["V2026030002", "1", "20260331", "2026/03", "JD-共享", "6601.08", "销售费用-人员费用", "", "工资分摊", "8000",
-         "-", "CNY"],
+        [
+            "V2026030001",
+            "1",
+            "2026-03-05",
+            "2026-03",
+            "JD-POP",
+            "6601.01",
+            "销售费用-广告费",
+            "京东",
+            "3月快车充值",
+            "12,000.00",
+            "0",
+            "CNY",
+        ],
+        [
+            "V2026030001",
+            "2",
+            "2026-03-05",
+            "2026-03",
+            "JD-POP",
+            "6601.01",
+            "销售费用-广告费",
+            "京东",
+            "红冲",
+            "0",
+            "1,000.00",
+            "CNY",
+        ],
+        [
+            "V2026030002",
+            "1",
+            "20260331",
+            "2026/03",
+            "JD-共享",
+            "6601.08",
+            "销售费用-人员费用",
+            "",
+            "工资分摊",
+            "8000",
+            "-",
+            "CNY",
+        ],
     ]
 
 
 def sample_fin_opex_actuals(landing: Path) -> Expected:
-    write_csv(landing, f"fin_opex_actuals/{BRAND}/2026-03/gl_202603.csv", GL_HEADERS, gl_rows(), encoding="gb18030")
-    return Expected("2026-03", "2026-03", 3, sums={"debit": D("20000.00"), "credit": D("1000.00"), "line_no": 4},
-                    checks=[("SELECT count(*) FROM t WHERE period = '2026-03'", 3),
-                            ("SELECT account_code FROM t WHERE voucher_id = 'V2026030002'", "6601.08")])
+    write_csv(
+        landing, f"fin_opex_actuals/{BRAND}/2026-03/gl_202603.csv", GL_HEADERS, gl_rows(), encoding="gb18030"
+    )
+    return Expected(
+        "2026-03",
+        "2026-03",
+        3,
+        sums={"debit": D("20000.00"), "credit": D("1000.00"), "line_no": 4},
+        checks=[
+            ("SELECT count(*) FROM t WHERE period = '2026-03'", 3),
+            ("SELECT account_code FROM t WHERE voucher_id = 'V2026030002'", "6601.08"),
+        ],
+    )
 
 
 def sample_ref_products(landing: Path) -> Expected:
-    headers = ["SKU", "店铺", "货号", "商品名称", "品类", "子品类", "上市季节", "上市日期", "退市日期", "吊牌价", "单位成本", "状态"]
+    headers = [
+        "SKU",
+        "店铺",
+        "货号",
+        "商品名称",
+        "品类",
+        "子品类",
+        "上市季节",
+        "上市日期",
+        "退市日期",
+        "吊牌价",
+        "单位成本",
+        "状态",
+    ]
     rows = [
-        [100012345678, "POP", "A1001", "T恤", "服饰", "上衣", "2026SS", date(2026, 2, 1), None, 1299, 400, "在售"],
-        ["200000000001", "自营", "A1001", "T恤", "服饰", "上衣", "2026SS", "2026-02-01", None, 1299, 400, "在售"],
-        [100012345679, "POP", "A1002", "袜子", "服饰", "配饰", "2026SS", "2026-02-01", "-", 99, "20.50", "在售"],
+        [
+            100012345678,
+            "POP",
+            "A1001",
+            "T恤",
+            "服饰",
+            "上衣",
+            "2026SS",
+            date(2026, 2, 1),
+            None,
+            1299,
+            400,
+            "在售",
+        ],
+        [
+            "200000000001",
+            "自营",
+            "A1001",
+            "T恤",
+            "服饰",
+            "上衣",
+            "2026SS",
+            "2026-02-01",
+            None,
+            1299,
+            400,
+            "在售",
+        ],
+        [
+            100012345679,
+            "POP",
+            "A1002",
+            "袜子",
+            "服饰",
+            "配饰",
+            "2026SS",
+            "2026-02-01",
+            "-",
+            99,
+            "20.50",
+            "在售",
+        ],
     ]
     write_xlsx(landing, f"ref_products/{BRAND}/2026-03-01/products.xlsx", headers, rows)
-    return Expected("2026-03-01", "2026-03-01", 3, sums={"list_price": D("2697.00"), "unit_cogs": D("820.50")},
-                    checks=[("SELECT sku_id FROM t WHERE _row_number = 1", "100012345678"),
-                            ("SELECT count(*) FROM t WHERE delist_date IS NULL", 3)])
+    return Expected(
+        "2026-03-01",
+        "2026-03-01",
+        3,
+        sums={"list_price": D("2697.00"), "unit_cogs": D("820.50")},
+        checks=[
+            ("SELECT sku_id FROM t WHERE _row_number = 1", "100012345678"),
+            ("SELECT count(*) FROM t WHERE delist_date IS NULL", 3),
+        ],
+    )
 
 
 def sample_fin_region_budget(landing: Path) -> Expected:
     headers = ["版本", "发布日期", "年月", " 大区 ", "店铺", "目标GMV"]
-    write_xlsx(landing, f"fin_region_budget/{BRAND}/2026/region_budget_2026.xlsx", headers, [
-        ["2026-区域预算", "2025-12-15", "2026-01", "华东", "POP", "¥60,000.00"],
-        ["2026-区域预算", "2025-12-15", "2026-01", "华南", "POP", 40000],
-        ["2026-区域预算", "2025-12-15", "2026/1", "华东", "自营", "80000"],
-        ["合计", None, None, None, None, "180,000.00"],
-    ])
-    write_xlsx(landing, f"fin_region_budget/{BRAND}/2026/region_budget_2026_q3.xlsx", headers, [
-        ["2026-Q3区域调整", "2026-06-25", "2026-07", "华东", "POP", "70000.50"],
-    ])
-    return Expected("2026", "2026", 4, sums={"target_gmv": D("250000.50")}, totals=1, file_totals=1,
-                    checks=[("SELECT count(DISTINCT plan_version) FROM t", 2),
-                            ("SELECT count(*) FROM t WHERE month = '2026-01' AND store = '自营'", 1)])
+    write_xlsx(
+        landing,
+        f"fin_region_budget/{BRAND}/2026/region_budget_2026.xlsx",
+        headers,
+        [
+            ["2026-区域预算", "2025-12-15", "2026-01", "华东", "POP", "¥60,000.00"],
+            ["2026-区域预算", "2025-12-15", "2026-01", "华南", "POP", 40000],
+            ["2026-区域预算", "2025-12-15", "2026/1", "华东", "自营", "80000"],
+            ["合计", None, None, None, None, "180,000.00"],
+        ],
+    )
+    write_xlsx(
+        landing,
+        f"fin_region_budget/{BRAND}/2026/region_budget_2026_q3.xlsx",
+        headers,
+        [
+            ["2026-Q3区域调整", "2026-06-25", "2026-07", "华东", "POP", "70000.50"],
+        ],
+    )
+    return Expected(
+        "2026",
+        "2026",
+        4,
+        sums={"target_gmv": D("250000.50")},
+        totals=1,
+        file_totals=1,
+        checks=[
+            ("SELECT count(DISTINCT plan_version) FROM t", 2),
+            ("SELECT count(*) FROM t WHERE month = '2026-01' AND store = '自营'", 1),
+        ],
+    )
 
 
 def sample_ref_regions(landing: Path) -> Expected:
     headers = ["类型", "名称", "大区"]
-    write_xlsx(landing, f"ref_regions/{BRAND}/2026-01-01/regions.xlsx", headers, [
-        ["省份", "广东省", "华南"], ["省份", "北京市", "华北"], ["省份", " 内蒙古自治区 ", "华北"],
-        ["配送中心", "广州", "华南"], ["配送中心", "北京", "华北"],
-    ])
-    return Expected("2026-01-01", "2026-01-01", 5,
-                    checks=[("SELECT count(*) FROM t WHERE kind = '配送中心'", 2),
-                            ("SELECT region FROM t WHERE name = '内蒙古自治区'", "华北")])
+    write_xlsx(
+        landing,
+        f"ref_regions/{BRAND}/2026-01-01/regions.xlsx",
+        headers,
+        [
+            ["省份", "广东省", "华南"],
+            ["省份", "北京市", "华北"],
+            ["省份", " 内蒙古自治区 ", "华北"],
+            ["配送中心", "广州", "华南"],
+            ["配送中心", "北京", "华北"],
+        ],
+    )
+    return Expected(
+        "2026-01-01",
+        "2026-01-01",
+        5,
+        checks=[
+            ("SELECT count(*) FROM t WHERE kind = '配送中心'", 2),
+            ("SELECT region FROM t WHERE name = '内蒙古自治区'", "华北"),
+        ],
+    )
 
 
 SAMPLES: dict[str, Callable[[Path], Expected]] = {

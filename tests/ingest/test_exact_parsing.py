@@ -19,8 +19,21 @@ DAY = "2026-03-01"
 POP = f"jd_pop_orders/acme/{DAY}"
 ADS = f"jd_ads/acme/{DAY}/ads_pulled20260302.csv"
 VC = f"jd_vc_sales/acme/{DAY}/vc.xlsx"
-VC_HEADERS = ["时间", "SKU", "商品名称", "品牌", "一级类目", "二级类目", "三级类目", "财务销量", "收入", "成本", "毛利",
-              "优惠券抵减数", "满返满减额"]
+VC_HEADERS = [
+    "时间",
+    "SKU",
+    "商品名称",
+    "品牌",
+    "一级类目",
+    "二级类目",
+    "三级类目",
+    "财务销量",
+    "收入",
+    "成本",
+    "毛利",
+    "优惠券抵减数",
+    "满返满减额",
+]
 
 
 def load(conn, landing: Path, source: str) -> LoadSummary:
@@ -49,7 +62,9 @@ def many_ads_rows(n: int) -> list[list]:
 def test_number_forms_not_in_sources_md_are_quarantined(landing: Path, conn) -> None:
     rows = copy.deepcopy(POP_ROWS)
     extra = []
-    for k, (qty, price) in enumerate((("0x10", "99"), ("1e3", "99"), ("1_000", "99"), ("2", "1e3"), ("2", "0b101"))):
+    for k, (qty, price) in enumerate(
+        (("0x10", "99"), ("1e3", "99"), ("1_000", "99"), ("2", "1e3"), ("2", "0b101"))
+    ):
         r = copy.deepcopy(POP_ROWS[1])
         r[0], r[3], r[6] = str(310000 + k), qty, price
         extra.append(r)
@@ -78,10 +93,17 @@ def test_nul_byte_after_the_first_64_kib_quarantines_its_row(landing: Path, conn
     assert path.read_bytes().index(b"\x00") > 1 << 16
     f = one(load(conn, landing, "jd_ads"))
     assert (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) == ("loaded", 800, 798, 2)
-    assert quarantine(conn) == [(701, "control character (NUL or another byte below 0x20) in 计划ID"),
-                                (751, "control character (NUL or another byte below 0x20) in 推广单元")]
-    assert conn.execute("SELECT count(*) FROM raw.jd_ads WHERE regexp_matches(campaign_id || adgroup_name, "
-                        "'[\\x00-\\x08]')").fetchone()[0] == 0
+    assert quarantine(conn) == [
+        (701, "control character (NUL or another byte below 0x20) in 计划ID"),
+        (751, "control character (NUL or another byte below 0x20) in 推广单元"),
+    ]
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM raw.jd_ads WHERE regexp_matches(campaign_id || adgroup_name, "
+            "'[\\x00-\\x08]')"
+        ).fetchone()[0]
+        == 0
+    )
     assert conn.execute("SELECT sum(cost) FROM raw.jd_ads").fetchone()[0] == 798
 
 
@@ -91,7 +113,9 @@ def test_nul_byte_in_a_personal_column_quarantines_the_row_without_its_value(lan
     write_csv(landing, f"{POP}/orders.csv", POP_HEADERS, rows)
     f = one(load(conn, landing, "jd_pop_orders"))
     assert (f.rows_loaded, f.rows_quarantined) == (3, 1)
-    (rn, reason, raw), = conn.execute("SELECT row_number, reason, raw_values FROM ops.quarantine_rows").fetchall()
+    ((rn, reason, raw),) = conn.execute(
+        "SELECT row_number, reason, raw_values FROM ops.quarantine_rows"
+    ).fetchall()
     assert (rn, reason) == (3, "control character (NUL or another byte below 0x20) in 客户姓名")
     assert "李" not in raw and "客户姓名" not in json.loads(raw)
 
@@ -104,11 +128,16 @@ def test_duplicated_known_header_rejects_the_file(landing: Path, conn) -> None:
     rows = [[*r[:7], "", *r[7:]] for r in POP_ROWS]
     write_csv(landing, f"{POP}/orders.csv", headers, rows)
     f = one(load(conn, landing, "jd_pop_orders"))
-    assert (f.status, f.reason) == ("rejected", f"{POP}/orders.csv: duplicate header 订单金额 at columns 8 and 9")
+    assert (f.status, f.reason) == (
+        "rejected",
+        f"{POP}/orders.csv: duplicate header 订单金额 at columns 8 and 9",
+    )
 
 
 def test_headerless_file_is_rejected_without_echoing_its_first_line(landing: Path, conn) -> None:
-    write_csv(landing, f"{POP}/orders.csv", POP_ROWS[0], POP_ROWS[1:])  # the first data row where the header was
+    write_csv(
+        landing, f"{POP}/orders.csv", POP_ROWS[0], POP_ROWS[1:]
+    )  # the first data row where the header was
     f = one(load(conn, landing, "jd_pop_orders"))
     assert f.status == "rejected"
     assert f.reason.startswith(f"{POP}/orders.csv: missing required header(s) 订单号, 商品ID")
@@ -128,7 +157,9 @@ def _vc_row(sku: str, revenue: object) -> list:
 def test_formula_without_a_cached_value_quarantines_its_row(landing: Path, conn) -> None:
     path = landing / VC
     path.parent.mkdir(parents=True)
-    wb = openpyxl.Workbook()  # openpyxl writes formulas without cached values, like a tool that never calculates
+    wb = (
+        openpyxl.Workbook()
+    )  # openpyxl writes formulas without cached values, like a tool that never calculates
     ws = wb.active
     ws.append(VC_HEADERS)
     ws.append(_vc_row("200000000001", 2995))
@@ -163,7 +194,9 @@ def test_the_first_visible_sheet_is_read(landing: Path, conn) -> None:
 
 
 def _ads_file(landing: Path, rows: list[list], newline: str = "\r\n") -> bytes:
-    return write_csv(landing, ADS, ADS_HEADERS, rows, encoding="utf-8", bom=True, newline=newline).read_bytes()
+    return write_csv(
+        landing, ADS, ADS_HEADERS, rows, encoding="utf-8", bom=True, newline=newline
+    ).read_bytes()
 
 
 def test_mixed_line_endings_load_every_line(landing: Path, conn) -> None:
@@ -175,8 +208,9 @@ def test_mixed_line_endings_load_every_line(landing: Path, conn) -> None:
     write_bytes(landing, ADS, data)
     f = one(load(conn, landing, "jd_ads"))
     assert (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) == ("loaded", 30, 30, 0)
-    assert conn.execute("SELECT min(_row_number), max(_row_number), count(DISTINCT campaign_id) "
-                        "FROM raw.jd_ads").fetchone() == (1, 30, 30)
+    assert conn.execute(
+        "SELECT min(_row_number), max(_row_number), count(DISTINCT campaign_id) FROM raw.jd_ads"
+    ).fetchone() == (1, 30, 30)
     assert conn.execute("SELECT campaign_id FROM raw.jd_ads WHERE _row_number = 12").fetchone()[0] == "9011"
 
 
@@ -188,11 +222,15 @@ def test_unbalanced_quote_quarantines_its_line_and_the_rest_loads(landing: Path,
     write_bytes(landing, ADS, ("\ufeff" + "\r\n".join(lines)).encode("utf-8"))
     f = one(load(conn, landing, "jd_ads"))
     assert (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) == ("loaded", 60, 59, 1)
-    assert quarantine(conn) == [(5, "line 6: malformed quoting (a quote opened or closed in the wrong place)")]
+    assert quarantine(conn) == [
+        (5, "line 6: malformed quoting (a quote opened or closed in the wrong place)")
+    ]
     raw = json.loads(conn.execute("SELECT raw_values FROM ops.quarantine_rows").fetchone()[0])
     assert raw["_raw_line"].startswith("2026-03-01,acme_jd,") and "显示器" in raw["_raw_line"]
-    assert conn.execute("SELECT list(_row_number ORDER BY _row_number) FROM raw.jd_ads").fetchone()[0] == \
-        [*range(1, 5), *range(6, 61)]
+    assert conn.execute("SELECT list(_row_number ORDER BY _row_number) FROM raw.jd_ads").fetchone()[0] == [
+        *range(1, 5),
+        *range(6, 61),
+    ]
     assert conn.execute("SELECT sum(cost) FROM raw.jd_ads").fetchone()[0] == 59
 
 
@@ -201,10 +239,14 @@ def test_unbalanced_quote_in_a_personal_data_source_withholds_the_line(landing: 
     rows[1][2] = '"显示器 27寸 4K'
     path = write_csv(landing, f"{POP}/orders.csv", POP_HEADERS, rows)
     # csv.writer quoted the field; make the quote unbalanced as a hand-edited export would
-    path.write_bytes(path.read_bytes().replace('"""显示器 27寸 4K"'.encode("gb18030"), '"显示器 27寸 4K'.encode("gb18030")))
+    path.write_bytes(
+        path.read_bytes().replace('"""显示器 27寸 4K"'.encode("gb18030"), '"显示器 27寸 4K'.encode("gb18030"))
+    )
     f = one(load(conn, landing, "jd_pop_orders"))
     assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (4, 3, 1)
-    (rn, reason, raw), = conn.execute("SELECT row_number, reason, raw_values FROM ops.quarantine_rows").fetchall()
+    ((rn, reason, raw),) = conn.execute(
+        "SELECT row_number, reason, raw_values FROM ops.quarantine_rows"
+    ).fetchall()
     assert (rn, json.loads(raw)) == (2, {"_raw_line": "<withheld: source has personal data>"})
     assert "quot" in reason  # DuckDB's "unterminated quote" or the line re-read's "malformed quoting"
 
@@ -215,9 +257,18 @@ def test_a_quoted_field_spanning_lines_is_one_row(landing: Path, conn) -> None:
     _ads_file(landing, rows)
     f = one(load(conn, landing, "jd_ads"))
     assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (5, 5, 0)
-    assert conn.execute("SELECT adgroup_name FROM raw.jd_ads WHERE _row_number = 3").fetchone()[0] == "单元\n第二行"
+    assert (
+        conn.execute("SELECT adgroup_name FROM raw.jd_ads WHERE _row_number = 3").fetchone()[0]
+        == "单元\n第二行"
+    )
     # row numbers are the data line a row starts on: the row after the two-line field is row 5
-    assert conn.execute("SELECT list(_row_number ORDER BY _row_number) FROM raw.jd_ads").fetchone()[0] == [1, 2, 3, 5, 6]
+    assert conn.execute("SELECT list(_row_number ORDER BY _row_number) FROM raw.jd_ads").fetchone()[0] == [
+        1,
+        2,
+        3,
+        5,
+        6,
+    ]
     assert conn.execute("SELECT campaign_id FROM raw.jd_ads WHERE _row_number = 5").fetchone()[0] == "9003"
 
 
@@ -227,7 +278,12 @@ def test_blank_lines_are_no_rows_and_keep_line_numbers(landing: Path, conn) -> N
     write_bytes(landing, ADS, b"\r\n".join([*lines[:3], b"", *lines[3:]]))
     f = one(load(conn, landing, "jd_ads"))
     assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (4, 4, 0)
-    assert conn.execute("SELECT list(_row_number ORDER BY _row_number) FROM raw.jd_ads").fetchone()[0] == [1, 2, 4, 5]
+    assert conn.execute("SELECT list(_row_number ORDER BY _row_number) FROM raw.jd_ads").fetchone()[0] == [
+        1,
+        2,
+        4,
+        5,
+    ]
 
 
 def test_a_5_mb_field_quarantines_its_line(landing: Path, conn) -> None:
@@ -236,7 +292,9 @@ def test_a_5_mb_field_quarantines_its_line(landing: Path, conn) -> None:
     _ads_file(landing, rows)
     f = one(load(conn, landing, "jd_ads"))
     assert (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) == ("loaded", 10, 9, 1)
-    (rn, reason, raw), = conn.execute("SELECT row_number, reason, raw_values FROM ops.quarantine_rows").fetchall()
+    ((rn, reason, raw),) = conn.execute(
+        "SELECT row_number, reason, raw_values FROM ops.quarantine_rows"
+    ).fetchall()
     assert (rn, reason) == (4, "field over 1,048,576 bytes in 推广计划")
     assert len(raw) < 10_000  # the value is cut in the quarantine copy
 

@@ -30,18 +30,36 @@ def _deliveries() -> list[tuple[str, object]]:
     fixed = [list(r) for r in POP_ROWS[:3]]
     fixed[0][12] = "已取消"
     return [
-        ("jd_pop_orders/acme/2026-03-01/orders_v1.csv",
-         lambda landing, p: write_csv(landing, p, POP_HEADERS, bad)),
-        ("jd_pop_orders/acme/2026-03-02/orders.csv",
-         lambda landing, p: write_csv(landing, p, POP_HEADERS, [[*r[:5], "2026-03-02 08:00:00", *r[6:]] for r in bad])),
-        ("jd_ads/acme/2026-03-01/ads_pulled20260302.csv",
-         lambda landing, p: write_csv(landing, p, ADS_HEADERS, ads_rows(), encoding="utf-8", bom=True)),
-        ("jd_pop_orders/acme/2026-03-01/orders_v2.csv",
-         lambda landing, p: write_csv(landing, p, POP_HEADERS, fixed)),
-        ("jd_ads/acme/2026-03-01/ads_pulled20260303.csv",
-         lambda landing, p: write_csv(landing, p, ADS_HEADERS, ads_rows(cost1="650"), encoding="utf-8", bom=True)),
-        ("jd_ads/acme/2026-03-01/ads_pulled20260303_copy.csv",
-         lambda landing, p: write_csv(landing, p, ADS_HEADERS, ads_rows(cost1="650"), encoding="utf-8", bom=True)),
+        (
+            "jd_pop_orders/acme/2026-03-01/orders_v1.csv",
+            lambda landing, p: write_csv(landing, p, POP_HEADERS, bad),
+        ),
+        (
+            "jd_pop_orders/acme/2026-03-02/orders.csv",
+            lambda landing, p: write_csv(
+                landing, p, POP_HEADERS, [[*r[:5], "2026-03-02 08:00:00", *r[6:]] for r in bad]
+            ),
+        ),
+        (
+            "jd_ads/acme/2026-03-01/ads_pulled20260302.csv",
+            lambda landing, p: write_csv(landing, p, ADS_HEADERS, ads_rows(), encoding="utf-8", bom=True),
+        ),
+        (
+            "jd_pop_orders/acme/2026-03-01/orders_v2.csv",
+            lambda landing, p: write_csv(landing, p, POP_HEADERS, fixed),
+        ),
+        (
+            "jd_ads/acme/2026-03-01/ads_pulled20260303.csv",
+            lambda landing, p: write_csv(
+                landing, p, ADS_HEADERS, ads_rows(cost1="650"), encoding="utf-8", bom=True
+            ),
+        ),
+        (
+            "jd_ads/acme/2026-03-01/ads_pulled20260303_copy.csv",
+            lambda landing, p: write_csv(
+                landing, p, ADS_HEADERS, ads_rows(cost1="650"), encoding="utf-8", bom=True
+            ),
+        ),
     ]
 
 
@@ -79,10 +97,13 @@ def _checksums(conn: duckdb.DuckDBPyConnection, sources: tuple[str, ...] = SOURC
     arrival order (the later copy is a `duplicate` and changes nothing), the data may not.
     """
     sha = "(SELECT sha256 FROM ops.load_manifest m WHERE m.load_id = {0})"
-    out = {s: conn.execute(
-        f"SELECT count(*), sum(hash(x)) FROM (SELECT * EXCLUDE (_load_id), {sha.format('t._load_id')} AS _sha "
-        f"FROM raw.{s} t) x"
-    ).fetchone() for s in sources}
+    out = {
+        s: conn.execute(
+            f"SELECT count(*), sum(hash(x)) FROM (SELECT * EXCLUDE (_load_id), {sha.format('t._load_id')} AS _sha "
+            f"FROM raw.{s} t) x"
+        ).fetchone()
+        for s in sources
+    }
     current = "load_id IN (SELECT load_id FROM ops.load_manifest WHERE status = 'loaded')"
     out["quarantine"] = conn.execute(
         f"SELECT count(*), sum(hash({sha.format('q.load_id')}, row_number, reason, raw_values)) "
@@ -90,16 +111,19 @@ def _checksums(conn: duckdb.DuckDBPyConnection, sources: tuple[str, ...] = SOURC
     ).fetchone()
     out["file_totals"] = conn.execute(
         f"SELECT count(*), sum(hash(x)) FROM (SELECT * EXCLUDE (load_id), {sha.format('f.load_id')} AS _sha "
-        f"FROM ops.file_totals f WHERE {current}) x").fetchone()
+        f"FROM ops.file_totals f WHERE {current}) x"
+    ).fetchone()
     out["loaded"] = conn.execute(
         "SELECT list((source, period, sha256) ORDER BY source, period) FROM ops.load_manifest "
-        "WHERE status = 'loaded'").fetchone()[0]
+        "WHERE status = 'loaded'"
+    ).fetchone()[0]
     out = {k: tuple(v) for k, v in out.items()}
     return out
 
 
-def _scenario(tmp: Path, order: list[int], load_after_each: bool, reruns: int = 1,
-              sources: tuple[str, ...] = SOURCES) -> dict[str, tuple]:
+def _scenario(
+    tmp: Path, order: list[int], load_after_each: bool, reruns: int = 1, sources: tuple[str, ...] = SOURCES
+) -> dict[str, tuple]:
     landing = tmp / "landing"
     landing.mkdir(parents=True)
     _static(landing)
@@ -144,10 +168,16 @@ def test_rerunning_a_period_changes_nothing(tmp_path: Path) -> None:
         _deliver(landing, i)
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
     _load_all(conn, landing)
-    before = (_checksums(conn), conn.execute("SELECT count(*), sum(hash(load_id, status)) FROM ops.load_manifest").fetchone())
+    before = (
+        _checksums(conn),
+        conn.execute("SELECT count(*), sum(hash(load_id, status)) FROM ops.load_manifest").fetchone(),
+    )
     for _ in range(2):
         _load_all(conn, landing)
-    after = (_checksums(conn), conn.execute("SELECT count(*), sum(hash(load_id, status)) FROM ops.load_manifest").fetchone())
+    after = (
+        _checksums(conn),
+        conn.execute("SELECT count(*), sum(hash(load_id, status)) FROM ops.load_manifest").fetchone(),
+    )
     assert before == after
     conn.close()
 
@@ -158,16 +188,20 @@ def test_rows_read_equals_loaded_plus_quarantined_for_every_file(tmp_path: Path)
     for i in range(len(_deliveries())):
         _deliver(landing, i)
     _static(landing)
-    write_xlsx(landing, "jd_vc_sales/acme/2026-03-02/vc.xlsx", ["时间", "SKU"], [["2026-03-02", "1"]])  # rejected
+    write_xlsx(
+        landing, "jd_vc_sales/acme/2026-03-02/vc.xlsx", ["时间", "SKU"], [["2026-03-02", "1"]]
+    )  # rejected
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
     _load_all(conn, landing)
     rows = conn.execute(
-        "SELECT path, status, rows_read, rows_loaded, rows_quarantined FROM ops.load_manifest").fetchall()
+        "SELECT path, status, rows_read, rows_loaded, rows_quarantined FROM ops.load_manifest"
+    ).fetchall()
     assert {s for _, s, *_ in rows} == {"loaded", "replaced", "duplicate", "rejected"}
     assert all(r == lo + q for _, _, r, lo, q in rows)
     per_load = conn.execute(
         """SELECT m.rows_quarantined, (SELECT count(*) FROM ops.quarantine_rows q WHERE q.load_id = m.load_id)
-           FROM ops.load_manifest m WHERE status = 'loaded'""").fetchall()
+           FROM ops.load_manifest m WHERE status = 'loaded'"""
+    ).fetchall()
     assert all(a == b for a, b in per_load)
     for source in SOURCES:
         loaded = conn.execute(

@@ -38,7 +38,9 @@ def test_contracts_cover_sources_md() -> None:
     kinds = {name: c.period_kind for name, c in contracts.items()}
     assert kinds["jd_sz_industry"] == "monthly" and kinds["fin_opex_actuals"] == "monthly"
     assert kinds["tp_team_kpi"] == "quarterly"
-    assert {kinds[s] for s in ("tp_campaign_plan", "fin_sales_plan", "fin_opex_budget", "fin_region_budget")} == {"yearly"}
+    assert {
+        kinds[s] for s in ("tp_campaign_plan", "fin_sales_plan", "fin_opex_budget", "fin_region_budget")
+    } == {"yearly"}
     assert kinds["ref_regions"] == "daily"
     pop = contracts["jd_pop_orders"]
     assert [n for n, _ in pop.output_columns()][14:16] == ["buyer_key", "province"]
@@ -48,8 +50,14 @@ def test_contracts_cover_sources_md() -> None:
 def test_scan_landing_gives_sensor_fields(landing: Path) -> None:
     sample_jd_sz_sku(landing)
     sample_tp_team_kpi(landing)
-    path = write_csv(landing, "jd_ads/acme/2026-03-01/report_pulled20260305.csv", ADS_HEADERS, ads_rows(),
-                     encoding="utf-8", bom=True)
+    path = write_csv(
+        landing,
+        "jd_ads/acme/2026-03-01/report_pulled20260305.csv",
+        ADS_HEADERS,
+        ads_rows(),
+        encoding="utf-8",
+        bom=True,
+    )
     set_mtime(path, 1_700_000_000)
     files = {f.relpath: f for f in scan_landing(landing)}
     assert sorted(files) == [
@@ -59,8 +67,13 @@ def test_scan_landing_gives_sensor_fields(landing: Path) -> None:
         "tp_team_kpi/acme/2026Q1/kpi.xlsx",
     ]
     ads = files["jd_ads/acme/2026-03-01/report_pulled20260305.csv"]
-    assert (ads.source, ads.brand, ads.store, ads.period, ads.partition_key) == ("jd_ads", "acme", None, "2026-03-01",
-                                                                                  "2026-03-01")
+    assert (ads.source, ads.brand, ads.store, ads.period, ads.partition_key) == (
+        "jd_ads",
+        "acme",
+        None,
+        "2026-03-01",
+        "2026-03-01",
+    )
     assert ads.pulled_on == date(2026, 3, 5) and ads.file_key == "report.csv"
     st = path.stat()
     assert ads.fingerprint == f"{st.st_size}:{1_700_000_000 * 10**9}:{st.st_ctime_ns}:{st.st_ino}"
@@ -75,7 +88,9 @@ def test_unseen_files_for_the_sensor(landing: Path, conn) -> None:
     assert unseen_files(conn, scan_landing(landing)) == []  # no manifest yet, nothing landed
     path = write_csv(landing, "jd_pop_orders/acme/2026-03-01/orders.csv", POP_HEADERS, POP_ROWS)
     set_mtime(path, 1_700_000_000)
-    assert [f.relpath for f in unseen_files(conn, scan_landing(landing))] == ["jd_pop_orders/acme/2026-03-01/orders.csv"]
+    assert [f.relpath for f in unseen_files(conn, scan_landing(landing))] == [
+        "jd_pop_orders/acme/2026-03-01/orders.csv"
+    ]
     load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-01", landing, salt=SALT)
     assert unseen_files(conn, scan_landing(landing)) == []  # already seen: the sensor does nothing
     set_mtime(path, 1_700_000_500)  # touched, same bytes
@@ -105,7 +120,8 @@ def test_ingest_definitions() -> None:
     assert defs.assets is not None and len(list(defs.assets)) == 17
     # resources come from jd_pipeline.definitions (the one Definitions); validate with them bound
     dg.Definitions.validate_loadable(
-        dg.Definitions(assets=ingest_assets, resources={"warehouse": WarehouseResource()}))
+        dg.Definitions(assets=ingest_assets, resources={"warehouse": WarehouseResource()})
+    )
     assert len(ingest_assets) == 17
     for asset in ingest_assets:
         (key,) = asset.keys
@@ -118,13 +134,17 @@ def test_ingest_definitions() -> None:
         assert "duckdb" in asset.specs_by_key[key].kinds
         assert asset.descriptions_by_key[key]
         assert "warehouse" in asset.required_resource_keys
-        assert next(iter(asset.node_def.pools)) == WAREHOUSE_POOL if hasattr(asset.node_def, "pools") else True
+        assert (
+            next(iter(asset.node_def.pools)) == WAREHOUSE_POOL if hasattr(asset.node_def, "pools") else True
+        )
 
 
-@pytest.mark.parametrize("source,start,end", [("jd_pop_orders", "2026-03-01", "2026-03-02"),
-                                               ("tp_team_kpi", "2026-01", "2026-01")])
-def test_asset_materializes_a_partition_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str,
-                                              start: str, end: str) -> None:
+@pytest.mark.parametrize(
+    "source,start,end", [("jd_pop_orders", "2026-03-01", "2026-03-02"), ("tp_team_kpi", "2026-01", "2026-01")]
+)
+def test_asset_materializes_a_partition_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, start: str, end: str
+) -> None:
     data = tmp_path / "data"
     monkeypatch.setenv("JD_DATA_DIR", str(data))
     if source == "jd_pop_orders":
@@ -139,7 +159,8 @@ def test_asset_materializes_a_partition_range(tmp_path: Path, monkeypatch: pytes
 
     asset = next(a for a in ingest_assets if a.key == dg.AssetKey(["raw", source]))
     result = dg.materialize(
-        [asset], resources={"warehouse": WarehouseResource()},
+        [asset],
+        resources={"warehouse": WarehouseResource()},
         tags={"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end},
     )
     assert result.success
@@ -154,18 +175,31 @@ def test_asset_materializes_a_partition_range(tmp_path: Path, monkeypatch: pytes
     assert os.path.exists(data / "warehouse" / "warehouse.duckdb")
 
 
-@pytest.mark.parametrize("expr,expected", [
-    ("jd_month('2026-10')", "2026-10"), ("jd_month('2026-1')", "2026-01"), ("jd_month('202612')", "2026-12"),
-    ("jd_month('2026年11月')", "2026-11"), ("jd_month('2026-10-01 00:00:00')", "2026-10"), ("jd_month('2026-13')", None),
-    ("jd_quarter('2026-q3')", "2026Q3"), ("CAST(jd_date_v('2026/10/5') AS VARCHAR)", "2026-10-05"),
-    ("CAST(jd_date_v('20261231') AS VARCHAR)", "2026-12-31"), ("CAST(jd_date_v('46082') AS VARCHAR)", "2026-03-01"),
-    ("CAST(jd_timestamp_v('0001-01-01 00:00:00') AS VARCHAR)", None),
-    ("CAST(jd_timestamp_v('2026/3/1 9:05:00') AS VARCHAR)", "2026-03-01 09:05:00"),
-    ("CAST(jd_money_v('￥1,234.5') AS VARCHAR)", "1234.50"), ("CAST(jd_int_v('12.5') AS VARCHAR)", None),
-    ("CAST(jd_int_v('1,200') AS VARCHAR)", "1200"), ("jd_id('100012345678.0')", "100012345678"),
-    ("jd_text(jd_null(jd_trim('\u3000A &amp; B ')))", "A & B"), ("jd_null(jd_trim(' — '))", None),
-    ("jd_province('黑龙江省哈尔滨市')", "黑龙江"), ("CAST(amount_range_low('1亿~2亿') AS VARCHAR)", "100000000.00"),
-])
+@pytest.mark.parametrize(
+    "expr,expected",
+    [
+        ("jd_month('2026-10')", "2026-10"),
+        ("jd_month('2026-1')", "2026-01"),
+        ("jd_month('202612')", "2026-12"),
+        ("jd_month('2026年11月')", "2026-11"),
+        ("jd_month('2026-10-01 00:00:00')", "2026-10"),
+        ("jd_month('2026-13')", None),
+        ("jd_quarter('2026-q3')", "2026Q3"),
+        ("CAST(jd_date_v('2026/10/5') AS VARCHAR)", "2026-10-05"),
+        ("CAST(jd_date_v('20261231') AS VARCHAR)", "2026-12-31"),
+        ("CAST(jd_date_v('46082') AS VARCHAR)", "2026-03-01"),
+        ("CAST(jd_timestamp_v('0001-01-01 00:00:00') AS VARCHAR)", None),
+        ("CAST(jd_timestamp_v('2026/3/1 9:05:00') AS VARCHAR)", "2026-03-01 09:05:00"),
+        ("CAST(jd_money_v('￥1,234.5') AS VARCHAR)", "1234.50"),
+        ("CAST(jd_int_v('12.5') AS VARCHAR)", None),
+        ("CAST(jd_int_v('1,200') AS VARCHAR)", "1200"),
+        ("jd_id('100012345678.0')", "100012345678"),
+        ("jd_text(jd_null(jd_trim('\u3000A &amp; B ')))", "A & B"),
+        ("jd_null(jd_trim(' — '))", None),
+        ("jd_province('黑龙江省哈尔滨市')", "黑龙江"),
+        ("CAST(amount_range_low('1亿~2亿') AS VARCHAR)", "100000000.00"),
+    ],
+)
 def test_parsing_macros(expr: str, expected: object) -> None:
     import duckdb
 

@@ -36,7 +36,11 @@ def _orders(day: str, n: int) -> list[list]:
 
 def _deliver(landing: Path, day: str, n: int, name: str = "orders.csv", brand: str = "acme") -> str:
     relpath = f"jd_pop_orders/{brand}/{day}/{name}"
-    mtime = 1_700_000_000 + (date.fromisoformat(day) - date(2026, 3, 1)).days * 86_400 + (100 if name != "orders.csv" else 0)
+    mtime = (
+        1_700_000_000
+        + (date.fromisoformat(day) - date(2026, 3, 1)).days * 86_400
+        + (100 if name != "orders.csv" else 0)
+    )
     set_mtime(write_csv(landing, relpath, POP_HEADERS, _orders(day, n)), mtime)
     return relpath
 
@@ -68,16 +72,20 @@ def test_a_near_empty_day_is_held_until_accepted(landing: Path, conn) -> None:
     assert f.reason == (
         f"{low}: held: near-empty day: rows 1 against a median of 20 over the last 10 loaded days of "
         "jd_pop_orders acme (2026-03-01..2026-03-10), under 10% of it. Nothing of the day is loaded; "
-        f"accept with: jd-pipeline accept {low}")
+        f"accept with: jd-pipeline accept {low}"
+    )
     assert _per_day(conn) == {d: 20 for d in HISTORY}  # nothing of the day, the rest untouched
     _load(conn, landing, LOW_DAY)  # a re-run keeps it held
-    assert conn.execute("SELECT status FROM ops.load_manifest WHERE path = ?", [low]).fetchall() == [("held",)]
+    assert conn.execute("SELECT status FROM ops.load_manifest WHERE path = ?", [low]).fetchall() == [
+        ("held",)
+    ]
 
     assert accept(conn, low) == 1
     assert _statuses(_load(conn, landing, LOW_DAY)) == ["loaded"]
     assert _per_day(conn)[LOW_DAY] == 1
-    assert conn.execute("SELECT status, reason, rows_loaded FROM ops.load_manifest WHERE path = ?",
-                        [low]).fetchall() == [("loaded", ACCEPT_NOTE, 1)]
+    assert conn.execute(
+        "SELECT status, reason, rows_loaded FROM ops.load_manifest WHERE path = ?", [low]
+    ).fetchall() == [("loaded", ACCEPT_NOTE, 1)]
 
 
 def test_a_normal_or_merely_quiet_day_is_not_held(landing: Path, conn) -> None:
@@ -93,7 +101,11 @@ def test_the_share_is_configured(landing: Path, conn, monkeypatch: pytest.Monkey
     _history(landing, conn)
     _deliver(landing, LOW_DAY, 9)
     (f,) = [f for f in _load(conn, landing, LOW_DAY).files if f.status != "skipped"]
-    assert f.status == "held" and "rows 9 against a median of 20 over" in f.reason and "under 50% of it" in f.reason
+    assert (
+        f.status == "held"
+        and "rows 9 against a median of 20 over" in f.reason
+        and "under 50% of it" in f.reason
+    )
 
 
 def test_too_short_a_history_is_not_judged_and_volume_is_per_brand(landing: Path, conn) -> None:
@@ -114,21 +126,31 @@ def test_a_complete_redelivery_settles_a_held_day(landing: Path, conn) -> None:
     full = _deliver(landing, LOW_DAY, 21, name="orders_v2.csv")  # the complete export, delivered later
     assert _statuses(_load(conn, landing, LOW_DAY)) == ["loaded"]
     assert _per_day(conn)[LOW_DAY] == 21
-    status, reason = conn.execute("SELECT status, reason FROM ops.load_manifest WHERE path = ?", [low]).fetchone()
-    assert status == "replaced" and reason.startswith(f"superseded while held by the newer delivery {full} (was: ")
+    status, reason = conn.execute(
+        "SELECT status, reason FROM ops.load_manifest WHERE path = ?", [low]
+    ).fetchone()
+    assert status == "replaced" and reason.startswith(
+        f"superseded while held by the newer delivery {full} (was: "
+    )
     assert conn.execute("SELECT count(*) FROM ops.load_manifest WHERE status = 'held'").fetchone()[0] == 0
 
 
 def test_the_daily_sources_come_from_the_contracts() -> None:
     assert expected_daily() == {
         "pop": (("jd_pop_orders", None), ("jd_sz_sku", "pop"), ("jd_sz_traffic", "pop")),
-        "self": (("jd_sz_sku", "self"), ("jd_sz_traffic", "self"), ("jd_vc_inventory", None), ("jd_vc_sales", None)),
+        "self": (
+            ("jd_sz_sku", "self"),
+            ("jd_sz_traffic", "self"),
+            ("jd_vc_inventory", None),
+            ("jd_vc_sales", None),
+        ),
         "any": (("jd_ads", None),),
     }
 
 
 def test_the_blocking_check_names_the_day_status_shows_it_and_the_cli_accepts_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     data = tmp_path / "data"
     landing = data / "landing"
     monkeypatch.setenv("JD_DATA_DIR", str(data))
@@ -150,8 +172,13 @@ def test_the_blocking_check_names_the_day_status_shows_it_and_the_cli_accepts_it
     asset = next(a for a in ingest_assets if a.key == dg.AssetKey(["raw", "jd_pop_orders"]))
 
     def run() -> dg.AssetCheckEvaluation:
-        result = dg.materialize([asset], partition_key=LOW_DAY, instance=dg.DagsterInstance.ephemeral(),
-                                resources={"warehouse": WarehouseResource()}, raise_on_error=False)
+        result = dg.materialize(
+            [asset],
+            partition_key=LOW_DAY,
+            instance=dg.DagsterInstance.ephemeral(),
+            resources={"warehouse": WarehouseResource()},
+            raise_on_error=False,
+        )
         (evaluation,) = result.get_asset_check_evaluations()
         assert evaluation.check_name == HELD_CHECK
         return evaluation
@@ -164,12 +191,18 @@ def test_the_blocking_check_names_the_day_status_shows_it_and_the_cli_accepts_it
     text = format_status(collect_status(get_settings()))
     assert "Held deliveries, not loaded until accepted" in text and held[low] in text
     yesterday = business_today() - timedelta(days=1)
-    assert f"  jd_pop_orders acme: {(yesterday - date(2026, 3, 11)).days + 1} day(s): 2026-03-11..{yesterday}" in text
+    assert (
+        f"  jd_pop_orders acme: {(yesterday - date(2026, 3, 11)).days + 1} day(s): 2026-03-11..{yesterday}"
+        in text
+    )
 
     assert cli.main(["accept", low]) == 0
     assert "accepted " + low in capsys.readouterr().out
     assert run().passed
     with duckdb.connect(str(db), read_only=True) as conn:
         assert _per_day(conn)[LOW_DAY] == 1
-        assert conn.execute("SELECT reason FROM ops.load_manifest WHERE path = ?", [low]).fetchone()[0] == ACCEPT_NOTE
+        assert (
+            conn.execute("SELECT reason FROM ops.load_manifest WHERE path = ?", [low]).fetchone()[0]
+            == ACCEPT_NOTE
+        )
     assert "Held deliveries" not in format_status(collect_status(get_settings()))

@@ -27,7 +27,12 @@ DAYS = [f"2026-03-{d:02d}" for d in range(1, 13)]
 def _row(order: str, day: str) -> list:
     r = copy.deepcopy(POP_ROWS[1])
     r[0], r[5] = order, f"{day} 10:00:00"
-    r[14], r[15], r[16], r[17] = PLANTED["account"], PLANTED["name"], "广东省深圳市" + PLANTED["street"], PLANTED["phone"]
+    r[14], r[15], r[16], r[17] = (
+        PLANTED["account"],
+        PLANTED["name"],
+        "广东省深圳市" + PLANTED["street"],
+        PLANTED["phone"],
+    )
     r[18], r[19] = PLANTED["note"], PLANTED["merchant_note"]
     return r
 
@@ -36,7 +41,9 @@ def _rows(day: str, n: int = 6) -> list[list]:
     return [_row(str(500000 + i), day) for i in range(n)]
 
 
-def _text(day: str, rows: list[list] | None = None, headers: list[str] = POP_HEADERS, newline: str = "\r\n") -> str:
+def _text(
+    day: str, rows: list[list] | None = None, headers: list[str] = POP_HEADERS, newline: str = "\r\n"
+) -> str:
     import csv
     import io
 
@@ -57,9 +64,14 @@ def _write_bad_files(landing: Path) -> int:
     # 1. no header line: the first line is a data row full of personal data
     write_bytes(landing, _pop(day := next(d)), _text(day).split("\r\n", 1)[1].encode("gb18030"))
     # 2. a truncated last line holding personal data
-    write_bytes(landing, _pop(day := next(d)),
-                (_text(day) + f"599999,100012345678,x,1,在线支付,{day} 10:00:00,1,1,1,1,0,0,完成,普通订单,"
-                 f"{PLANTED['account']},{PLANTED['name']}").encode("gb18030"))
+    write_bytes(
+        landing,
+        _pop(day := next(d)),
+        (
+            _text(day) + f"599999,100012345678,x,1,在线支付,{day} 10:00:00,1,1,1,1,0,0,完成,普通订单,"
+            f"{PLANTED['account']},{PLANTED['name']}"
+        ).encode("gb18030"),
+    )
     # 3. an unbalanced quote in a line with personal data (the rest of the file must not be swallowed)
     lines = _text(day := next(d)).split("\r\n")
     lines[3] = lines[3].replace("袜子", '"显示器 27寸 4K')
@@ -69,8 +81,11 @@ def _write_bad_files(landing: Path) -> int:
     rows[2][17] = PLANTED["phone"][:5] + "\x00" + PLANTED["phone"][5:]
     write_bytes(landing, _pop(day), _text(day, rows).encode("gb18030"))
     # 5. a duplicated known header
-    write_bytes(landing, _pop(day := next(d)),
-                _text(day, [[*r, r[15]] for r in _rows(day)], [*POP_HEADERS, "客户姓名"]).encode("gb18030"))
+    write_bytes(
+        landing,
+        _pop(day := next(d)),
+        _text(day, [[*r, r[15]] for r in _rows(day)], [*POP_HEADERS, "客户姓名"]).encode("gb18030"),
+    )
     # 6. mixed line endings
     text = _text(day := next(d))
     write_bytes(landing, _pop(day), text.replace("\r\n", "\n", 3).encode("gb18030"))
@@ -89,8 +104,9 @@ def _write_bad_files(landing: Path) -> int:
     rows[0][1], rows[1][0] = "1.23457E+13", ""
     write_bytes(landing, _pop(day), _text(day, rows).encode("gb18030"))
     # 11. a headerless UTF-8 export hard-linked into another source's folder (jd_ads reads it)
-    src = write_bytes(landing, _pop(day := next(d)),
-                      b"\xef\xbb\xbf" + _text(day).split("\r\n", 1)[1].encode("utf-8"))
+    src = write_bytes(
+        landing, _pop(day := next(d)), b"\xef\xbb\xbf" + _text(day).split("\r\n", 1)[1].encode("utf-8")
+    )
     link = landing / "jd_ads/acme/2026-03-01/report_pulled20260302.csv"
     link.parent.mkdir(parents=True)
     os.link(src, link)
@@ -111,8 +127,11 @@ def _hits(data: bytes) -> list[str]:
 
 
 def test_personal_data_in_every_kind_of_bad_file_is_written_nowhere(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture,
-        caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     data_dir, home, tmp = tmp_path / "data", tmp_path / "dagster_home", tmp_path / "tmp"
     for p in (home, tmp):
         p.mkdir()
@@ -133,20 +152,30 @@ def test_personal_data_in_every_kind_of_bad_file_is_written_nowhere(
     with dg.DagsterInstance.get() as instance:
         run_ids = []
         for source, start, end in (("jd_pop_orders", DAYS[0], DAYS[-1]), ("jd_ads", DAYS[0], DAYS[0])):
-            result = dg.materialize([assets[source]], instance=instance, resources={"warehouse": WarehouseResource()},
-                                    tags={"dagster/asset_partition_range_start": start,
-                                          "dagster/asset_partition_range_end": end})
+            result = dg.materialize(
+                [assets[source]],
+                instance=instance,
+                resources={"warehouse": WarehouseResource()},
+                tags={"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end},
+            )
             assert result.success
             run_ids.append(result.run_id)
-        events = "".join(str(r.event_log_entry) for run_id in run_ids
-                         for r in instance.get_records_for_run(run_id, limit=100_000).records)
+        events = "".join(
+            str(r.event_log_entry)
+            for run_id in run_ids
+            for r in instance.get_records_for_run(run_id, limit=100_000).records
+        )
     publish_serving(get_settings())
 
     import duckdb
 
     with duckdb.connect(str(get_settings().warehouse_db), read_only=True) as conn:
-        statuses = dict(conn.execute("SELECT period || '/' || source, status FROM ops.load_manifest "
-                                     "WHERE path NOT LIKE 'jd_ads%' OR source = 'jd_ads'").fetchall())
+        statuses = dict(
+            conn.execute(
+                "SELECT period || '/' || source, status FROM ops.load_manifest "
+                "WHERE path NOT LIKE 'jd_ads%' OR source = 'jd_ads'"
+            ).fetchall()
+        )
         quarantined = conn.execute("SELECT count(*) FROM ops.quarantine_rows").fetchone()[0]
         loaded = conn.execute("SELECT count(*) FROM raw.jd_pop_orders").fetchone()[0]
     # the test really exercised rejections and quarantine of each kind
@@ -161,8 +190,12 @@ def test_personal_data_in_every_kind_of_bad_file_is_written_nowhere(
     assert _hits(caplog.text.encode()) == []
     assert _hits(events.encode()) == []
     assert "missing required header" in events  # the rejections did reach the event log
-    written = [p for root in (data_dir / "warehouse", data_dir / "serving", home, tmp) for p in root.rglob("*")
-               if p.is_file()]
+    written = [
+        p
+        for root in (data_dir / "warehouse", data_dir / "serving", home, tmp)
+        for p in root.rglob("*")
+        if p.is_file()
+    ]
     assert any(p.name == "warehouse.duckdb" for p in written) and any(home in p.parents for p in written)
     leaks = {str(p.relative_to(tmp_path)): h for p in written if (h := _hits(p.read_bytes()))}
     assert leaks == {}

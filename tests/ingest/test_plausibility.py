@@ -52,11 +52,14 @@ def test_a_shrinking_redelivery_is_held_until_accepted(landing: Path, conn) -> N
         f"{SECOND}: held: shrinks its period by more than 50% against the delivery it replaces ({FIRST}): "
         "rows 20 -> 4 (-80.0%); 京东价 total 1,980.00 -> 396.00 (-80.0%); 订单金额 total 3,960.00 -> 792.00 (-80.0%); "
         "结算金额 total 3,960.00 -> 792.00 (-80.0%); 应付金额 total 3,960.00 -> 792.00 (-80.0%). The previous "
-        f"delivery stays live; accept with: jd-pipeline accept {SECOND}")
+        f"delivery stays live; accept with: jd-pipeline accept {SECOND}"
+    )
     assert _state(conn) == (20, 3960)  # the previous delivery stays live
     _load(conn, landing)  # a re-run keeps it held
     assert _state(conn) == (20, 3960)
-    assert conn.execute("SELECT status FROM ops.load_manifest WHERE path = ?", [SECOND]).fetchall() == [("held",)]
+    assert conn.execute("SELECT status FROM ops.load_manifest WHERE path = ?", [SECOND]).fetchall() == [
+        ("held",)
+    ]
 
     assert accept(conn, SECOND) == 1
     assert accept(conn, SECOND) == 0  # nothing held any more
@@ -64,7 +67,9 @@ def test_a_shrinking_redelivery_is_held_until_accepted(landing: Path, conn) -> N
     assert _state(conn) == (4, 792)
     rows = conn.execute("SELECT status, reason FROM ops.load_manifest WHERE path = ? ", [SECOND]).fetchall()
     assert rows == [("loaded", ACCEPT_NOTE)]
-    assert conn.execute("SELECT status FROM ops.load_manifest WHERE path = ?", [FIRST]).fetchall() == [("replaced",)]
+    assert conn.execute("SELECT status FROM ops.load_manifest WHERE path = ?", [FIRST]).fetchall() == [
+        ("replaced",)
+    ]
 
 
 def test_a_redelivery_within_the_share_replaces_as_usual(landing: Path, conn) -> None:
@@ -85,7 +90,8 @@ def test_the_share_is_configured(landing: Path, conn, monkeypatch: pytest.Monkey
 
 
 def test_the_blocking_check_names_the_held_file_and_the_cli_accepts_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     data = tmp_path / "data"
     landing = data / "landing"
     monkeypatch.setenv("JD_DATA_DIR", str(data))
@@ -97,8 +103,13 @@ def test_the_blocking_check_names_the_held_file_and_the_cli_accepts_it(
     asset = next(a for a in ingest_assets if a.key == dg.AssetKey(["raw", "jd_pop_orders"]))
 
     def run() -> dg.AssetCheckEvaluation:
-        result = dg.materialize([asset], partition_key=DAY, instance=dg.DagsterInstance.ephemeral(),
-                                resources={"warehouse": WarehouseResource()}, raise_on_error=False)
+        result = dg.materialize(
+            [asset],
+            partition_key=DAY,
+            instance=dg.DagsterInstance.ephemeral(),
+            resources={"warehouse": WarehouseResource()},
+            raise_on_error=False,
+        )
         (evaluation,) = result.get_asset_check_evaluations()
         assert evaluation.check_name == HELD_CHECK
         return evaluation

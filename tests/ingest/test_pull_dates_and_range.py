@@ -19,12 +19,20 @@ DAY = "2026-03-01"
 
 
 def _ads(landing: Path, pulled: str, cost: str = "¥500.00") -> Path:
-    return write_csv(landing, f"jd_ads/acme/{DAY}/ads_pulled{pulled}.csv", ADS_HEADERS, ads_rows(cost1=cost),
-                     encoding="utf-8", bom=True)
+    return write_csv(
+        landing,
+        f"jd_ads/acme/{DAY}/ads_pulled{pulled}.csv",
+        ADS_HEADERS,
+        ads_rows(cost1=cost),
+        encoding="utf-8",
+        bom=True,
+    )
 
 
 def _manifest(conn) -> dict[str, tuple[str, str | None]]:
-    return {p: (s, r) for p, s, r in conn.execute("SELECT path, status, reason FROM ops.load_manifest").fetchall()}
+    return {
+        p: (s, r) for p, s, r in conn.execute("SELECT path, status, reason FROM ops.load_manifest").fetchall()
+    }
 
 
 def test_a_pull_dated_after_today_is_refused_and_the_real_pulls_load(landing: Path, conn) -> None:
@@ -34,8 +42,10 @@ def test_a_pull_dated_after_today_is_refused_and_the_real_pulls_load(landing: Pa
     load_partition_range(conn, "jd_ads", DAY, DAY, landing, salt=SALT)
     m = _manifest(conn)
     rel = typo.relative_to(landing).as_posix()
-    assert m[rel] == ("rejected", (f"{rel}: _pulled date {business_today() + timedelta(days=1)} is after today "
-                                  "(Asia/Shanghai)"))
+    assert m[rel] == (
+        "rejected",
+        (f"{rel}: _pulled date {business_today() + timedelta(days=1)} is after today (Asia/Shanghai)"),
+    )
     assert m[real.relative_to(landing).as_posix()][0] == "loaded"
     assert conn.execute("SELECT sum(cost) FROM raw.jd_ads").fetchone()[0] == 800
     # a later real pull still replaces the day (the typo pins nothing)
@@ -66,12 +76,18 @@ def test_an_in_place_rewrite_with_the_same_size_and_mtime_is_reloaded(landing: P
         fh.write(data)
     set_mtime(path, 1_700_000_000)
     after = path.stat()
-    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
     summary = load_partition_range(conn, "jd_ads", DAY, DAY, landing, salt=SALT)
     assert [f.status for f in summary.files] == ["loaded"]
     assert conn.execute("SELECT sum(cost) FROM raw.jd_ads").fetchone()[0] == 1000
     # unchanged afterwards: nothing is read again
-    assert [f.status for f in load_partition_range(conn, "jd_ads", DAY, DAY, landing, salt=SALT).files] == ["skipped"]
+    assert [f.status for f in load_partition_range(conn, "jd_ads", DAY, DAY, landing, salt=SALT).files] == [
+        "skipped"
+    ]
 
 
 def _pop(landing: Path, day: str) -> Path:
@@ -80,7 +96,8 @@ def _pop(landing: Path, day: str) -> Path:
 
 
 def test_files_outside_the_partition_range_are_recorded_and_shown_by_status(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data_dir = tmp_path / "data"
     landing = data_dir / "landing"
     monkeypatch.setenv("JD_DATA_DIR", str(data_dir))
@@ -96,12 +113,19 @@ def test_files_outside_the_partition_range_are_recorded_and_shown_by_status(
     db.parent.mkdir(parents=True)
     with duckdb.connect(str(db)) as conn:
         load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-03", landing, salt=SALT)
-        load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-03", landing, salt=SALT)  # recorded once
+        load_partition_range(
+            conn, "jd_pop_orders", "2026-03-01", "2026-03-03", landing, salt=SALT
+        )  # recorded once
         m = _manifest(conn)
-        assert conn.execute("SELECT count(*) FROM ops.load_manifest WHERE status = 'rejected'").fetchone()[0] == 2
+        assert (
+            conn.execute("SELECT count(*) FROM ops.load_manifest WHERE status = 'rejected'").fetchone()[0]
+            == 2
+        )
     o, f = old.relative_to(landing).as_posix(), future.relative_to(landing).as_posix()
-    assert m[o] == ("rejected", (f"{o}: period 2025-12-31 is before JD_PARTITIONS_START 2026-01-01: never loaded "
-                                "(out of range)"))
+    assert m[o] == (
+        "rejected",
+        (f"{o}: period 2025-12-31 is before JD_PARTITIONS_START 2026-01-01: never loaded (out of range)"),
+    )
     assert m[f] == ("rejected", f"{f}: period {tomorrow} is in the future: never loaded (out of range)")
     text = format_status(collect_status(get_settings()))
     assert "Files outside the partition range, never loaded" in text

@@ -19,24 +19,100 @@ import pytest
 from tests.e2e import fixtures as fx
 from tests.e2e.test_vertical_slice import REPO_ROOT
 
-LEDGER_HEADERS = ["凭证号", "行号", "凭证日期", "会计期间", "成本中心", "科目编码", "科目名称", "供应商", "摘要",
-                  "借方金额", "贷方金额", "币种"]
+LEDGER_HEADERS = [
+    "凭证号",
+    "行号",
+    "凭证日期",
+    "会计期间",
+    "成本中心",
+    "科目编码",
+    "科目名称",
+    "供应商",
+    "摘要",
+    "借方金额",
+    "贷方金额",
+    "币种",
+]
 # data rows 1..4: JD-POP commission 120.00 and ads 80.00, JD-自营 ads 50.00, JD-共享 platform fee 30.00
 LEDGER_ROWS = [
-    ["V001", "1", "2025-03-31", "2025-03", "JD-POP", "6601.04", "销售费用-佣金扣点", "京东", "3月佣金", "120.00", "0.00", "CNY"],
-    ["V001", "2", "2025-03-31", "2025-03", "JD-POP", "6601.01", "销售费用-广告费", "京东", "3月快车", "80.00", "0.00", "CNY"],
-    ["V002", "1", "2025-03-31", "2025-03", "JD-自营", "6601.01", "销售费用-广告费", "京东", "3月自营广告", "50.00", "0.00", "CNY"],
-    ["V003", "1", "2025-03-31", "2025-03", "JD-共享", "6601.03", "销售费用-平台使用费", "京东", "3月平台费", "30.00", "0.00", "CNY"],
+    [
+        "V001",
+        "1",
+        "2025-03-31",
+        "2025-03",
+        "JD-POP",
+        "6601.04",
+        "销售费用-佣金扣点",
+        "京东",
+        "3月佣金",
+        "120.00",
+        "0.00",
+        "CNY",
+    ],
+    [
+        "V001",
+        "2",
+        "2025-03-31",
+        "2025-03",
+        "JD-POP",
+        "6601.01",
+        "销售费用-广告费",
+        "京东",
+        "3月快车",
+        "80.00",
+        "0.00",
+        "CNY",
+    ],
+    [
+        "V002",
+        "1",
+        "2025-03-31",
+        "2025-03",
+        "JD-自营",
+        "6601.01",
+        "销售费用-广告费",
+        "京东",
+        "3月自营广告",
+        "50.00",
+        "0.00",
+        "CNY",
+    ],
+    [
+        "V003",
+        "1",
+        "2025-03-31",
+        "2025-03",
+        "JD-共享",
+        "6601.03",
+        "销售费用-平台使用费",
+        "京东",
+        "3月平台费",
+        "30.00",
+        "0.00",
+        "CNY",
+    ],
 ]
 
 
 def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """As tests/e2e's, with room for a pipeline run on a loaded machine."""
-    env = {**os.environ, "JD_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(data_dir / "dagster_home"),
-           "JD_PARTITIONS_START": "2025-03-01", "JD_BUYER_SALT": "test-salt-e2e"}
+    env = {
+        **os.environ,
+        "JD_DATA_DIR": str(data_dir),
+        "DAGSTER_HOME": str(data_dir / "dagster_home"),
+        "JD_PARTITIONS_START": "2025-03-01",
+        "JD_BUYER_SALT": "test-salt-e2e",
+    }
     env.pop("JD_DEMO_MODE", None)
-    return subprocess.run([sys.executable, "-m", "jd_pipeline.cli", *args], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=2400, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "jd_pipeline.cli", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=2400,
+        check=False,
+    )
 
 
 def write_ledger(landing: Path) -> Path:
@@ -76,8 +152,14 @@ def _sha(path: Path) -> str:
 
 
 def test_a_pop_gmv_figure_traces_to_its_order_lines(traced: dict[str, Path]) -> None:
-    answer = _explain(traced, "fct_sales_daily", f"brand={fx.BRAND}", f"date_day={fx.DAY}", "store_type=pop",
-                      "sku_id=100000000001")
+    answer = _explain(
+        traced,
+        "fct_sales_daily",
+        f"brand={fx.BRAND}",
+        f"date_day={fx.DAY}",
+        "store_type=pop",
+        "sku_id=100000000001",
+    )
     assert answer["mart_rows"] == 1 and answer["totals"]["gmv"] == 300.0  # O1 2x100 + O2 1x100; O3 cancelled
     (feed,) = answer["feeds"]
     assert feed["source"] == "jd_pop_orders"
@@ -86,7 +168,8 @@ def test_a_pop_gmv_figure_traces_to_its_order_lines(traced: dict[str, Path]) -> 
     assert file["sha256"] == _sha(traced["pop"]) and file["status"] == "loaded" and file["delivered_at"]
     assert file["row_ranges"] == [[1, 1], [3, 3]] and file["rows"] == 2  # row 6 (O3, 已取消) is not behind it
     assert [(s["path"], s["status"]) for s in feed["superseded"]] == [
-        (f"jd_pop_orders/{fx.BRAND}/{fx.DAY}/orders_first.csv", "replaced")]
+        (f"jd_pop_orders/{fx.BRAND}/{fx.DAY}/orders_first.csv", "replaced")
+    ]
 
 
 def test_a_partial_grain_explains_the_sum_of_the_day(traced: dict[str, Path]) -> None:
@@ -110,15 +193,27 @@ def test_a_pnl_ledger_line_traces_to_the_ledger_rows(traced: dict[str, Path]) ->
     orders = next(f for f in answer["feeds"] if f["source"] == "jd_pop_orders")
     assert orders["files"][0]["row_ranges"] == [[1, 5], [8, 8]]
 
-    opex = _explain(traced, "fct_opex_monthly", f"brand={fx.BRAND}", "month=2025-03", "cost_center=pop",
-                    "cost_type=commission")
+    opex = _explain(
+        traced,
+        "fct_opex_monthly",
+        f"brand={fx.BRAND}",
+        "month=2025-03",
+        "cost_center=pop",
+        "cost_type=commission",
+    )
     assert opex["totals"]["actual"] == 120.0
     assert opex["feeds"][0]["files"][0]["row_ranges"] == [[1, 1]]
 
 
 def test_the_text_answer_and_the_errors(traced: dict[str, Path]) -> None:
-    result = run_cli(traced["data_dir"], "explain", "fct_sales_daily", f"brand={fx.BRAND}", f"date_day={fx.DAY}",
-                     "store_type=pop")
+    result = run_cli(
+        traced["data_dir"],
+        "explain",
+        "fct_sales_daily",
+        f"brand={fx.BRAND}",
+        f"date_day={fx.DAY}",
+        "store_type=pop",
+    )
     assert result.returncode == 0, result.stderr
     assert f"jd_pop_orders/{fx.BRAND}/{fx.DAY}/orders.csv  (loaded)" in result.stdout
     assert "rows 6: 1-5, 8" in result.stdout and _sha(traced["pop"]) in result.stdout

@@ -16,7 +16,9 @@ def build_working_warehouse(path: Path, generation: int = 1, rows: int = 1_000) 
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS ops; CREATE SCHEMA IF NOT EXISTS raw")
+        con.execute(
+            "CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS ops; CREATE SCHEMA IF NOT EXISTS raw"
+        )
         con.execute("CREATE OR REPLACE TABLE raw.jd_pop_orders AS SELECT 1 AS x")  # never published
         con.execute(
             f"""

@@ -23,7 +23,9 @@ def code_blocks(language: str) -> list[str]:
 
 def run(cmd: list[str], data_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "JD_DATA_DIR": str(data_dir)}
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=str(data_dir.parent), check=False)
+    return subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=120, cwd=str(data_dir.parent), check=False
+    )
 
 
 @pytest.fixture

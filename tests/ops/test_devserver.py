@@ -51,18 +51,27 @@ def test_dev_server_stops_cleanly(data_dir: Path, tmp_path: Path, sig: int) -> N
     port = free_port()
     # Started like `make dev` from a script, in the background: SIGINT arrives ignored (the trap).
     proc = subprocess.Popen(
-        [sys.executable, "-c",
-         (f"import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-         f"from jd_pipeline.ops.devserver import run_dev_server; sys.exit(run_dev_server(port={port}))")],
-        stdout=(tmp_path / "dev.log").open("w"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-c",
+            (
+                f"import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                f"from jd_pipeline.ops.devserver import run_dev_server; sys.exit(run_dev_server(port={port}))"
+            ),
+        ],
+        stdout=(tmp_path / "dev.log").open("w"),
+        stderr=subprocess.STDOUT,
     )
     try:
         assert wait_for_ui(port), (tmp_path / "dev.log").read_text()[-3000:]
-        children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True,
-                                  text=True, check=False).stdout.split()
+        children = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
         assert children, "dagster dev should be a child of the dev server"
         token = dict(
-            line.split("=", 1) for line in Path(f"/proc/{children[0]}/environ").read_text().split("\0") if "=" in line
+            line.split("=", 1)
+            for line in Path(f"/proc/{children[0]}/environ").read_text().split("\0")
+            if "=" in line
         )[devserver.TOKEN_ENV]
         proc.send_signal(sig)
         assert proc.wait(timeout=90) == 0

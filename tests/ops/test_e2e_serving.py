@@ -22,7 +22,9 @@ from tests.e2e import fixtures as fx
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("JD_E2E") != "1", reason="set JD_E2E=1 to run the serving end-to-end tests"),
+    pytest.mark.skipif(
+        os.environ.get("JD_E2E") != "1", reason="set JD_E2E=1 to run the serving end-to-end tests"
+    ),
 ]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +46,11 @@ def start_run(data_dir: Path, log: Path) -> subprocess.Popen:
     with log.open("w") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "jd_pipeline.cli", "run", "--date", fx.DAY],
-            cwd=REPO_ROOT, env=env_for(data_dir), stdout=out, stderr=subprocess.STDOUT, text=True,
+            cwd=REPO_ROOT,
+            env=env_for(data_dir),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
             start_new_session=True,
         )
 
@@ -136,8 +142,9 @@ def test_serving_survives_kills_and_readers(tmp_path: Path) -> None:
         assert sha256(served) == before, f"SIGKILL during {label} changed the served file"
 
     stop = tmp_path / "stop-reader"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(served), str(stop)],
-                              stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(served), str(stop)], stdout=subprocess.PIPE, text=True
+    )
     before = sha256(served)
     final_log = tmp_path / "run-final.log"
     try:

@@ -19,13 +19,20 @@ KEY = dg.AssetKey(["marts", "daily"])
 
 
 def _defs(fail: bool) -> dg.Definitions:
-    @dg.asset(key=KEY, partitions_def=DAYS, backfill_policy=dg.BackfillPolicy.single_run(),
-              check_specs=[dg.AssetCheckSpec("positive", asset=KEY)])
+    @dg.asset(
+        key=KEY,
+        partitions_def=DAYS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        check_specs=[dg.AssetCheckSpec("positive", asset=KEY)],
+    )
     def daily(context):
         if fail:
             raise RuntimeError("the source is broken")
-        return dg.MaterializeResult(check_results=[
-            dg.AssetCheckResult(passed=True, check_name="positive", metadata={"observed_value": 7})])
+        return dg.MaterializeResult(
+            check_results=[
+                dg.AssetCheckResult(passed=True, check_name="positive", metadata={"observed_value": 7})
+            ]
+        )
 
     return dg.Definitions(assets=[daily], jobs=[dg.define_asset_job("daily_job", selection=[KEY])])
 
@@ -38,13 +45,16 @@ def _run_range(instance: dg.DagsterInstance, fail: bool) -> dg.ExecuteInProcessR
 
 def _status(instance: dg.DagsterInstance) -> tuple[set[str], set[str]]:
     value = get_and_update_asset_status_cache_value(instance, KEY, DAYS)
-    return (set(value.deserialize_materialized_partition_subsets(DAYS).get_partition_keys()),
-            set(value.deserialize_failed_partition_subsets(DAYS).get_partition_keys()))
+    return (
+        set(value.deserialize_materialized_partition_subsets(DAYS).get_partition_keys()),
+        set(value.deserialize_failed_partition_subsets(DAYS).get_partition_keys()),
+    )
 
 
 @pytest.mark.parametrize("batched", [True, False], ids=["batched", "one-by-one"])
-def test_range_runs_show_failed_then_materialized_partitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                            batched: bool) -> None:
+def test_range_runs_show_failed_then_materialized_partitions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batched: bool
+) -> None:
     if batched:
         monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", str(EVENT_BATCH_SIZE))
     else:
@@ -54,15 +64,21 @@ def test_range_runs_show_failed_then_materialized_partitions(tmp_path: Path, mon
     with dg.DagsterInstance.from_config(str(home)) as instance:
         failed_run = _run_range(instance, fail=True)
         assert not failed_run.success
-        planned = instance.get_records_for_run(failed_run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+        planned = instance.get_records_for_run(
+            failed_run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+        )
         assert len(planned.records) == 1  # one event names the range
         assert _status(instance) == (set(), set(RANGE))
 
         good_run = _run_range(instance, fail=False)
         assert good_run.success
         assert _status(instance) == (set(RANGE), set())
-        assert instance.event_log_storage.get_latest_asset_partition_materialization_attempts_without_materializations(
-            KEY) == {}
+        assert (
+            instance.event_log_storage.get_latest_asset_partition_materialization_attempts_without_materializations(
+                KEY
+            )
+            == {}
+        )
 
         check = dg.AssetCheckKey(KEY, "positive")
         executions = instance.event_log_storage.get_asset_check_execution_history(check, limit=100)

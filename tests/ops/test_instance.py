@@ -23,7 +23,9 @@ def test_event_log_lives_in_the_instance_directory(tmp_path: Path, monkeypatch: 
         assert not elsewhere.exists()
 
 
-def test_config_without_event_log_directory_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_without_event_log_directory_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     home = tmp_path / "dagster_home"
     home.mkdir()

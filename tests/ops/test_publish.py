@@ -62,7 +62,10 @@ def test_publish_copies_marts_and_ops_only(working_warehouse: Path) -> None:
     parquet = settings.serving_parquet_dir
     assert parquet.is_symlink()
     assert sorted(str(p.relative_to(parquet)) for p in parquet.rglob("*.parquet")) == [
-        "marts/fct_gen.parquet", "marts/fct_sales_daily.parquet", "ops/gen_marker.parquet", "ops/load_manifest.parquet",
+        "marts/fct_gen.parquet",
+        "marts/fct_sales_daily.parquet",
+        "ops/gen_marker.parquet",
+        "ops/load_manifest.parquet",
     ]
     with duckdb.connect() as con:
         gmv_type = con.execute(
@@ -108,7 +111,10 @@ def test_open_reader_keeps_its_snapshot(working_warehouse: Path) -> None:
     settings = get_settings()
     pub.publish_serving(settings)
     reader = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, sys
             con = duckdb.connect({str(settings.serving_db)!r}, read_only=True)
             before = con.execute("SELECT generation FROM ops.gen_marker").fetchone()[0]
@@ -119,8 +125,11 @@ def test_open_reader_keeps_its_snapshot(working_warehouse: Path) -> None:
             con.close()
             fresh = duckdb.connect({str(settings.serving_db)!r}, read_only=True)
             print(fresh.execute("SELECT generation FROM ops.gen_marker").fetchone()[0], flush=True)
-        """)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert reader.stdout.readline().strip() == "1"
     build_working_warehouse(settings.warehouse_db, generation=2, rows=10)
@@ -163,9 +172,17 @@ def test_failure_mid_publish_leaves_serving_byte_identical(
 def test_locked_working_warehouse_is_a_clear_error(working_warehouse: Path) -> None:
     settings = get_settings()
     holder = subprocess.Popen(
-        [sys.executable, "-c", (f"import duckdb, sys; c = duckdb.connect({str(working_warehouse)!r}); "
-         "print('locked', flush=True); sys.stdin.readline()")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            (
+                f"import duckdb, sys; c = duckdb.connect({str(working_warehouse)!r}); "
+                "print('locked', flush=True); sys.stdin.readline()"
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -213,7 +230,9 @@ def test_reader_in_a_loop_sees_only_whole_snapshots(data_dir: Path, tmp_path: Pa
     )
     try:
         for generation in range(2, 10):
-            build_working_warehouse(settings.warehouse_db, generation=generation, rows=20000 + generation * 1000)
+            build_working_warehouse(
+                settings.warehouse_db, generation=generation, rows=20000 + generation * 1000
+            )
             pub.publish_serving(settings)
             time.sleep(0.05)
     finally:
@@ -302,7 +321,9 @@ def test_sigkill_at_random_moments_never_breaks_serving(data_dir: Path) -> None:
     assert leftovers(settings.serving_dir) == []
 
 
-def test_publish_refuses_to_drop_a_served_table(working_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_publish_refuses_to_drop_a_served_table(
+    working_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = get_settings()
     pub.publish_serving(settings)
     before = sha256(settings.serving_db)

@@ -51,10 +51,15 @@ def test_a_nightly_publish_writes_the_changed_days_and_keeps_the_rest(working_wa
 
     second = by_name(pub.publish_serving(settings))
 
-    assert (second["marts.fct_sales_daily"].action, second["marts.fct_sales_daily"].written_rows) == ("updated", 60)
+    assert (second["marts.fct_sales_daily"].action, second["marts.fct_sales_daily"].written_rows) == (
+        "updated",
+        60,
+    )
     assert second["marts.fct_sales_daily"].row_count == 1010
     assert {n: (t.action, t.written_rows) for n, t in second.items() if n != "marts.fct_sales_daily"} == {
-        "marts.fct_gen": ("kept", 0), "ops.load_manifest": ("kept", 0), "ops.gen_marker": ("kept", 0),
+        "marts.fct_gen": ("kept", 0),
+        "ops.load_manifest": ("kept", 0),
+        "ops.gen_marker": ("kept", 0),
     }
     assert_served_equals_source(settings, ALL)
     # the replaced file is kept byte-identical as the previous generation
@@ -62,7 +67,9 @@ def test_a_nightly_publish_writes_the_changed_days_and_keeps_the_rest(working_wa
     # Parquet: kept tables share the file of the generation before, the changed one is new
     parquet = settings.serving_parquet_dir.resolve()
     assert parquet != first_parquet
-    assert (parquet / "marts/fct_gen.parquet").stat().st_ino == (first_parquet / "marts/fct_gen.parquet").stat().st_ino
+    assert (parquet / "marts/fct_gen.parquet").stat().st_ino == (
+        first_parquet / "marts/fct_gen.parquet"
+    ).stat().st_ino
     assert (parquet / "marts/fct_sales_daily.parquet").stat().st_ino != (
         first_parquet / "marts/fct_sales_daily.parquet"
     ).stat().st_ino
@@ -74,17 +81,31 @@ def test_a_nightly_publish_writes_the_changed_days_and_keeps_the_rest(working_wa
         assert from_parquet == con.execute("SELECT count(*), sum(gmv) FROM marts.fct_sales_daily").fetchone()
 
 
-def test_every_kind_of_restatement_leaves_the_served_copy_equal_to_the_source(working_warehouse: Path) -> None:
+def test_every_kind_of_restatement_leaves_the_served_copy_equal_to_the_source(
+    working_warehouse: Path,
+) -> None:
     settings = get_settings()
     pub.publish_serving(settings)
     steps = [
         ["DELETE FROM marts.fct_sales_daily WHERE date_day = DATE '2026-11-03'"],  # a day withdrawn
-        [("INSERT INTO marts.fct_sales_daily SELECT NULL, brand, store_type, sku_id, units, gmv, net_sales, orders, "
-          "buyers, generation FROM marts.fct_sales_daily WHERE date_day = DATE '2026-11-04' LIMIT 3")],  # NULL day
-        [("INSERT INTO marts.fct_sales_daily SELECT * FROM marts.fct_sales_daily "
-          "WHERE date_day = DATE '2026-11-06' LIMIT 2")],  # duplicated rows (a multiset, not a set)
-        ["UPDATE marts.fct_sales_daily SET sku_id = 'renamed' WHERE date_day IS NULL"],  # the NULL day restated
-        ["UPDATE ops.load_manifest SET status = 'superseded' WHERE period = '2026-11-25'"],  # a table without dates
+        [
+            (
+                "INSERT INTO marts.fct_sales_daily SELECT NULL, brand, store_type, sku_id, units, gmv, net_sales, orders, "
+                "buyers, generation FROM marts.fct_sales_daily WHERE date_day = DATE '2026-11-04' LIMIT 3"
+            )
+        ],  # NULL day
+        [
+            (
+                "INSERT INTO marts.fct_sales_daily SELECT * FROM marts.fct_sales_daily "
+                "WHERE date_day = DATE '2026-11-06' LIMIT 2"
+            )
+        ],  # duplicated rows (a multiset, not a set)
+        [
+            "UPDATE marts.fct_sales_daily SET sku_id = 'renamed' WHERE date_day IS NULL"
+        ],  # the NULL day restated
+        [
+            "UPDATE ops.load_manifest SET status = 'superseded' WHERE period = '2026-11-25'"
+        ],  # a table without dates
     ]
     for statements in steps:
         change(working_warehouse, *statements)
@@ -123,11 +144,15 @@ def test_an_update_that_does_not_reproduce_the_source_is_not_published(
 def test_roll_back_after_changed_only_publishes_serves_a_whole_generation(working_warehouse: Path) -> None:
     settings = get_settings()
     pub.publish_serving(settings)
-    change(working_warehouse, "UPDATE marts.fct_sales_daily SET gmv = gmv + 2 WHERE date_day = DATE '2026-11-07'")
+    change(
+        working_warehouse, "UPDATE marts.fct_sales_daily SET gmv = gmv + 2 WHERE date_day = DATE '2026-11-07'"
+    )
     pub.publish_serving(settings)
     with duckdb.connect(str(working_warehouse), read_only=True) as con:
         second_total = con.execute("SELECT sum(gmv) FROM marts.fct_sales_daily").fetchone()[0]
-    change(working_warehouse, "UPDATE marts.fct_sales_daily SET gmv = gmv + 3 WHERE date_day = DATE '2026-11-08'")
+    change(
+        working_warehouse, "UPDATE marts.fct_sales_daily SET gmv = gmv + 3 WHERE date_day = DATE '2026-11-08'"
+    )
     pub.publish_serving(settings)  # prunes the first generation, whose fct_gen file the others share
 
     pub.rollback_serving(settings)
@@ -135,7 +160,9 @@ def test_roll_back_after_changed_only_publishes_serves_a_whole_generation(workin
     parquet = settings.serving_parquet_dir.resolve()
     with duckdb.connect(str(settings.serving_db), read_only=True) as con:
         generation = con.execute(f"SELECT generation FROM ops.{pub.PUBLISH_INFO_TABLE}").fetchone()[0]
-        served = con.execute("SELECT sum(gmv), (SELECT count(*) FROM marts.fct_gen) FROM marts.fct_sales_daily").fetchone()
+        served = con.execute(
+            "SELECT sum(gmv), (SELECT count(*) FROM marts.fct_gen) FROM marts.fct_sales_daily"
+        ).fetchone()
     with duckdb.connect() as con:
         from_parquet = con.execute(
             f"SELECT (SELECT sum(gmv) FROM read_parquet('{parquet}/marts/fct_sales_daily.parquet')), "
@@ -148,7 +175,9 @@ def test_roll_back_after_changed_only_publishes_serves_a_whole_generation(workin
 def test_a_served_file_without_fingerprints_is_replaced_whole(working_warehouse: Path) -> None:
     settings = get_settings()
     pub.publish_serving(settings)
-    change(settings.serving_db, f"ALTER TABLE ops.{pub.PUBLISH_INFO_TABLE} DROP COLUMN fingerprints")  # older publish
+    change(
+        settings.serving_db, f"ALTER TABLE ops.{pub.PUBLISH_INFO_TABLE} DROP COLUMN fingerprints"
+    )  # older publish
     result = pub.publish_serving(settings)
     assert {t.action for t in result.tables} == {"copied"}
     assert_served_equals_source(settings, ALL)
@@ -165,18 +194,28 @@ def test_postgres_takes_the_recorded_fingerprints_and_copies_the_changed_table_o
     pub.publish_serving(settings)
     first = publish_pg.publish_postgres(settings.serving_db, manifest_path=Path("/nonexistent"))
     assert all(t.copied for t in first.tables)
-    change(working_warehouse, "UPDATE marts.fct_sales_daily SET gmv = gmv + 5 WHERE date_day = DATE '2026-11-09'")
+    change(
+        working_warehouse, "UPDATE marts.fct_sales_daily SET gmv = gmv + 5 WHERE date_day = DATE '2026-11-09'"
+    )
     pub.publish_serving(settings)
 
     hashed: list[str] = []
     real = publish_pg._fingerprint
-    monkeypatch.setattr(publish_pg, "_fingerprint", lambda duck, schema, name, columns, grain, recorded=None: (
-        hashed.append(name) if recorded is None else None) or real(duck, schema, name, columns, grain, recorded))
+    monkeypatch.setattr(
+        publish_pg,
+        "_fingerprint",
+        lambda duck, schema, name, columns, grain, recorded=None: (
+            (hashed.append(name) if recorded is None else None)
+            or real(duck, schema, name, columns, grain, recorded)
+        ),
+    )
     second = publish_pg.publish_postgres(settings.serving_db, manifest_path=Path("/nonexistent"))
 
     assert hashed == ["publish_info"]  # stamped after the fingerprints: the only table hashed here
-    assert sorted(f"{t.schema}.{t.name}" for t in second.tables if t.copied) == ["marts.fct_sales_daily",
-                                                                                 "ops.publish_info"]
+    assert sorted(f"{t.schema}.{t.name}" for t in second.tables if t.copied) == [
+        "marts.fct_sales_daily",
+        "ops.publish_info",
+    ]
     with duckdb.connect(str(settings.serving_db), read_only=True) as con:
         expected = con.execute("SELECT count(*), sum(gmv) FROM marts.fct_sales_daily").fetchone()
     with psycopg.connect(pg_env["JD_PG_DSN"], password=pg_env["JD_PG_PASSWORD"], autocommit=True) as pg:

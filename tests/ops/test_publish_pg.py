@@ -53,19 +53,35 @@ def write_manifest(path: Path) -> Path:
 
     nodes = {
         "model.p.fct_sales_daily": {
-            "resource_type": "model", "name": "fct_sales_daily", "schema": "marts",
+            "resource_type": "model",
+            "name": "fct_sales_daily",
+            "schema": "marts",
             "description": "Daily sales per SKU.",
-            "columns": {"gmv": column("Gross merchandise value.", "成交金额"), "units": column("Units sold.")},
+            "columns": {
+                "gmv": column("Gross merchandise value.", "成交金额"),
+                "units": column("Units sold."),
+            },
         },
         "test.p.unique_combo": {
-            "resource_type": "test", "attached_node": "model.p.fct_sales_daily",
-            "test_metadata": {"name": "unique_combination_of_columns",
-                              "kwargs": {"combination_of_columns": ["date_day", "brand", "store_type", "sku_id"]}},
+            "resource_type": "test",
+            "attached_node": "model.p.fct_sales_daily",
+            "test_metadata": {
+                "name": "unique_combination_of_columns",
+                "kwargs": {"combination_of_columns": ["date_day", "brand", "store_type", "sku_id"]},
+            },
         },
-        "model.p.fct_dupes": {"resource_type": "model", "name": "fct_dupes", "schema": "marts", "description": "",
-                              "columns": {}},
-        "test.p.unique_k": {"resource_type": "test", "attached_node": "model.p.fct_dupes",
-                            "test_metadata": {"name": "unique", "kwargs": {"column_name": "k"}}},
+        "model.p.fct_dupes": {
+            "resource_type": "model",
+            "name": "fct_dupes",
+            "schema": "marts",
+            "description": "",
+            "columns": {},
+        },
+        "test.p.unique_k": {
+            "resource_type": "test",
+            "attached_node": "model.p.fct_dupes",
+            "test_metadata": {"name": "unique", "kwargs": {"column_name": "k"}},
+        },
     }
     path.write_text(json.dumps({"nodes": nodes}), encoding="utf-8")
     return path
@@ -109,15 +125,24 @@ def test_types_values_nulls_and_empty_strings_survive(pg_env: dict, served: Path
     result = publish_pg.publish_postgres(served, manifest_path=manifest)
     assert result is not None and result.generation == "g1"
     with admin(pg_env) as pg:
-        types = dict(pg.execute(
-            """SELECT column_name, CASE WHEN data_type = 'numeric'
+        types = dict(
+            pg.execute(
+                """SELECT column_name, CASE WHEN data_type = 'numeric'
                       THEN format('numeric(%s,%s)', numeric_precision, numeric_scale) ELSE data_type END
                FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = 'fct_types'"""
-        ).fetchall())
+            ).fetchall()
+        )
         assert types == {
-            "id": "integer", "label": "text", "amount": "numeric(18,2)", "ratio": "double precision",
-            "flag": "boolean", "day": "date", "seen_at": "timestamp without time zone",
-            "seen_tz": "timestamp with time zone", "ids": "jsonb", "figures": "jsonb",
+            "id": "integer",
+            "label": "text",
+            "amount": "numeric(18,2)",
+            "ratio": "double precision",
+            "flag": "boolean",
+            "day": "date",
+            "seen_at": "timestamp without time zone",
+            "seen_tz": "timestamp with time zone",
+            "ids": "jsonb",
+            "figures": "jsonb",
         }
         assert pg.execute(
             "SELECT data_type FROM information_schema.columns WHERE table_schema = 'marts' "
@@ -128,11 +153,31 @@ def test_types_values_nulls_and_empty_strings_survive(pg_env: dict, served: Path
             "extract(epoch FROM seen_tz)::bigint, ids, figures FROM marts.fct_types ORDER BY id"
         ).fetchall()
     march_1 = int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())
-    assert rows[0] == (1, "", Decimal("0.01"), 0.5, True, "2026-02-28", "2026-03-01 08:30:00", march_1,
-                       ["a", "b"], {"x": 1})
+    assert rows[0] == (
+        1,
+        "",
+        Decimal("0.01"),
+        0.5,
+        True,
+        "2026-02-28",
+        "2026-03-01 08:30:00",
+        march_1,
+        ["a", "b"],
+        {"x": 1},
+    )
     assert rows[1] == (2, None, None, None, None, None, None, None, None, None)
-    assert rows[2] == (3, '京东, "自营"\n第二行', Decimal("-1234567890123456.78"), -0.25, False, "2024-02-29",
-                       "2026-03-01 23:59:59.123456", march_1 + 8 * 3600, [], [1, 2])
+    assert rows[2] == (
+        3,
+        '京东, "自营"\n第二行',
+        Decimal("-1234567890123456.78"),
+        -0.25,
+        False,
+        "2024-02-29",
+        "2026-03-01 23:59:59.123456",
+        march_1 + 8 * 3600,
+        [],
+        [1, 2],
+    )
 
 
 def test_totals_equal_duckdb(pg_env: dict, served: Path, manifest: Path) -> None:
@@ -154,11 +199,15 @@ def test_totals_equal_duckdb(pg_env: dict, served: Path, manifest: Path) -> None
 def test_comments_from_dbt_docs_label_first(pg_env: dict, served: Path, manifest: Path) -> None:
     publish_pg.publish_postgres(served, manifest_path=manifest)
     with admin(pg_env) as pg:
-        table = pg.execute("SELECT obj_description('marts.fct_sales_daily'::regclass, 'pg_class')").fetchone()[0]
-        cols = dict(pg.execute(
-            """SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_attribute a
+        table = pg.execute(
+            "SELECT obj_description('marts.fct_sales_daily'::regclass, 'pg_class')"
+        ).fetchone()[0]
+        cols = dict(
+            pg.execute(
+                """SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_attribute a
                WHERE a.attrelid = 'marts.fct_sales_daily'::regclass AND a.attnum > 0"""
-        ).fetchall())
+            ).fetchall()
+        )
     assert table == "Daily sales per SKU."
     assert cols["gmv"] == "成交金额 — Gross merchandise value."
     assert cols["units"] == "Units sold."
@@ -197,7 +246,9 @@ def test_read_only_role(pg_env: dict, served: Path, manifest: Path) -> None:
         ):
             with pytest.raises(psycopg.Error):
                 bi.execute(statement)
-        stored = bi.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'jd_store' LIMIT 1").fetchone()[0]
+        stored = bi.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'jd_store' LIMIT 1"
+        ).fetchone()[0]
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             bi.execute(f'SELECT * FROM jd_store."{stored}"')
 
@@ -206,7 +257,12 @@ def test_only_changed_tables_are_copied(pg_env: dict, tmp_path: Path, manifest: 
     served = tmp_path / "serving" / "warehouse.duckdb"
     build_served(served, "g1")
     first = publish_pg.publish_postgres(served, manifest_path=manifest)
-    assert {t.name for t in first.tables if t.copied} == {"fct_sales_daily", "fct_types", "fct_dupes", "publish_info"}
+    assert {t.name for t in first.tables if t.copied} == {
+        "fct_sales_daily",
+        "fct_types",
+        "fct_dupes",
+        "publish_info",
+    }
     assert first.rows_per_second > 0
 
     build_served(served, "g2", extra_gmv="1")  # sales change, fct_types and fct_dupes do not
@@ -222,10 +278,13 @@ def test_only_changed_tables_are_copied(pg_env: dict, tmp_path: Path, manifest: 
         stored = {r[0] for r in pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'jd_store'")}
         assert stored == {t.storage for t in second.tables}
         assert {t.storage for t in first.tables if t.name == "fct_types"} <= stored
-        assert pg.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'jd\\_old\\_\\_%'").fetchone()[0] == 0
-        assert [r[0] for r in pg.execute("SELECT generation FROM jd_publish.generations ORDER BY published_at")] == [
-            "g1", "g2"
-        ]
+        assert (
+            pg.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'jd\\_old\\_\\_%'").fetchone()[0]
+            == 0
+        )
+        assert [
+            r[0] for r in pg.execute("SELECT generation FROM jd_publish.generations ORDER BY published_at")
+        ] == ["g1", "g2"]
 
 
 def test_a_foreign_schema_is_never_replaced(pg_env: dict, served: Path, manifest: Path) -> None:
@@ -237,8 +296,9 @@ def test_a_foreign_schema_is_never_replaced(pg_env: dict, served: Path, manifest
         assert pg.execute("SELECT count(*) FROM marts.theirs").fetchone()[0] == 0
 
 
-def test_failed_publish_leaves_the_served_generation(pg_env: dict, tmp_path: Path, manifest: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_publish_leaves_the_served_generation(
+    pg_env: dict, tmp_path: Path, manifest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     served = tmp_path / "serving" / "warehouse.duckdb"
     build_served(served, "g1")
     publish_pg.publish_postgres(served, manifest_path=manifest)
@@ -255,7 +315,9 @@ def test_failed_publish_leaves_the_served_generation(pg_env: dict, tmp_path: Pat
         assert pg.execute("SELECT sum(gmv) FROM marts.fct_sales_daily").fetchone()[0] == (
             sum(Decimal("1.25") * i for i in range(300))
         )
-        assert pg.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'jd\\_next%'").fetchone()[0] == 0
+        assert (
+            pg.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'jd\\_next%'").fetchone()[0] == 0
+        )
 
 
 def test_a_copy_failing_beside_others_leaves_the_served_generation(
@@ -288,7 +350,8 @@ def test_a_copy_failing_beside_others_leaves_the_served_generation(
     with admin(pg_env) as pg:
         assert pg.execute("SELECT generation FROM ops.publish_info").fetchone()[0] == "g2"
         assert pg.execute("SELECT count(*), sum(gmv) FROM marts.fct_sales_daily").fetchone() == (
-            330, sum(Decimal("1.25") * i + 9 for i in range(330))
+            330,
+            sum(Decimal("1.25") * i + 9 for i in range(330)),
         )
     assert {t.name for t in result.tables if t.copied} == {"fct_sales_daily"}  # publish_info was kept
 
@@ -305,11 +368,24 @@ def test_serial_and_parallel_copies_store_the_same_rows(
         result = publish_pg.publish_postgres(served, manifest_path=manifest)
         assert all(t.copied for t in result.tables) and result.copy_seconds > 0
         with admin(pg_env) as pg:
-            totals.append(pg.execute(
-                "SELECT count(*), sum(gmv), min(sku_id), max(date_day) FROM marts.fct_sales_daily"
-            ).fetchone() + pg.execute("SELECT count(*), sum(amount) FROM marts.fct_types").fetchone())
-    assert totals[0] == totals[1] == (300, sum(Decimal("1.25") * i for i in range(300)), "sku0",
-                                      datetime(2026, 1, 30).date(), 3, Decimal("-1234567890123456.77"))
+            totals.append(
+                pg.execute(
+                    "SELECT count(*), sum(gmv), min(sku_id), max(date_day) FROM marts.fct_sales_daily"
+                ).fetchone()
+                + pg.execute("SELECT count(*), sum(amount) FROM marts.fct_types").fetchone()
+            )
+    assert (
+        totals[0]
+        == totals[1]
+        == (
+            300,
+            sum(Decimal("1.25") * i for i in range(300)),
+            "sku0",
+            datetime(2026, 1, 30).date(),
+            3,
+            Decimal("-1234567890123456.77"),
+        )
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "two", "-1"])
@@ -338,10 +414,12 @@ def test_readers_during_publishes_see_whole_generations(pg_env: dict, tmp_path: 
         with as_bi(pg_env) as bi:
             while not stop.is_set():
                 try:
-                    seen.append(bi.execute(
-                        "SELECT (SELECT generation FROM ops.publish_info), "
-                        "(SELECT sum(gmv) FROM marts.fct_sales_daily s JOIN marts.fct_types t ON t.id = 1)"
-                    ).fetchone())
+                    seen.append(
+                        bi.execute(
+                            "SELECT (SELECT generation FROM ops.publish_info), "
+                            "(SELECT sum(gmv) FROM marts.fct_sales_daily s JOIN marts.fct_types t ON t.id = 1)"
+                        ).fetchone()
+                    )
                 except psycopg.Error as exc:
                     errors.append(type(exc).__name__)
 

@@ -50,7 +50,9 @@ def test_killed_run_releases_the_pool_slot(tmp_path: Path) -> None:
     child.wait(timeout=30)
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        assert instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots, "slot held by the dead run"
+        assert instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots, (
+            "slot held by the dead run"
+        )
         report = recover_dead_runs(instance)
         assert len(report.failed_runs) == 1
         assert report.freed_slot_runs == report.failed_runs
@@ -59,6 +61,12 @@ def test_killed_run_releases_the_pool_slot(tmp_path: Path) -> None:
         assert not recover_dead_runs(instance)  # idempotent
 
     marker.unlink()
-    follow_up = subprocess.run([sys.executable, "-c", CHILD, str(marker), "go"], env=env, timeout=120,
-                               capture_output=True, text=True, check=False)
+    follow_up = subprocess.run(
+        [sys.executable, "-c", CHILD, str(marker), "go"],
+        env=env,
+        timeout=120,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert follow_up.returncode == 0 and "done" in follow_up.stdout, follow_up.stderr[-3000:]

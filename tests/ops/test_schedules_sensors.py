@@ -28,8 +28,13 @@ def fake_ingest_assets() -> list[dg.AssetsDefinition]:
     out = []
     for kind, sources in auto.sources_by_period_kind().items():
         for source in sources:
-            @dg.asset(key=["raw", source], partitions_def=PARTITIONS_BY_PERIOD_KIND[kind], group_name="ingest",
-                      backfill_policy=dg.BackfillPolicy.single_run())
+
+            @dg.asset(
+                key=["raw", source],
+                partitions_def=PARTITIONS_BY_PERIOD_KIND[kind],
+                group_name="ingest",
+                backfill_policy=dg.BackfillPolicy.single_run(),
+            )
             def _ingest() -> None:
                 return None
 
@@ -37,8 +42,13 @@ def fake_ingest_assets() -> list[dg.AssetsDefinition]:
     return out
 
 
-@dg.asset(key=["marts", "fct_sales_daily"], partitions_def=PARTITIONS_BY_PERIOD_KIND["daily"], group_name="marts",
-          deps=[dg.AssetKey(["raw", "jd_pop_orders"])], backfill_policy=dg.BackfillPolicy.single_run())
+@dg.asset(
+    key=["marts", "fct_sales_daily"],
+    partitions_def=PARTITIONS_BY_PERIOD_KIND["daily"],
+    group_name="marts",
+    deps=[dg.AssetKey(["raw", "jd_pop_orders"])],
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
 def _fake_mart() -> None:
     return None
 
@@ -48,8 +58,12 @@ def _fake_publish() -> None:
     return None
 
 
-@dg.asset(key=["reports", "monthly_fake"], partitions_def=PARTITIONS_BY_PERIOD_KIND["monthly"], group_name="reports",
-          deps=[_fake_mart])
+@dg.asset(
+    key=["reports", "monthly_fake"],
+    partitions_def=PARTITIONS_BY_PERIOD_KIND["monthly"],
+    group_name="reports",
+    deps=[_fake_mart],
+)
 def _fake_monthly_report() -> None:
     return None
 
@@ -57,7 +71,8 @@ def _fake_monthly_report() -> None:
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
     built = dg.Definitions.merge(
-        dg.Definitions(assets=[*fake_ingest_assets(), _fake_mart, _fake_publish, _fake_monthly_report]), ss.defs
+        dg.Definitions(assets=[*fake_ingest_assets(), _fake_mart, _fake_publish, _fake_monthly_report]),
+        ss.defs,
     )
     dg.Definitions.validate_loadable(built)
     return built
@@ -111,9 +126,7 @@ def test_nightly_window_is_clamped_to_the_partitions_start(data_dir: Path) -> No
         (None, (), "2025-01-04", None),
         (None, ("raw/jd_ads",), None, ("2025-01-01", "2025-01-03")),
     ]
-    assert [summary(r) for r in ss.nightly_run_requests(at("2025-01-02"))] == [
-        (None, (), "2025-01-01", None)
-    ]
+    assert [summary(r) for r in ss.nightly_run_requests(at("2025-01-02"))] == [(None, (), "2025-01-01", None)]
     with dg.instance_for_test() as instance:
         context = dg.build_schedule_context(instance=instance, scheduled_execution_time=at("2025-01-01"))
         assert isinstance(ss.nightly(context), dg.SkipReason)
@@ -168,12 +181,19 @@ def test_landing_zone_states(data_dir: Path) -> None:
     deliver(data_dir, "jd_pop_orders/acme/2024-12-31/orders.csv")  # before JD_PARTITIONS_START
 
     requests, cursor = ss.evaluate_landing_zone(cursor, NOW)
-    assert sorted(summary(r) for r in requests) == sorted([
-        ("ingest_daily_job", ("raw/jd_pop_orders",), None, ("2026-11-20", "2026-11-26")),  # one run per source
-        ("ingest_daily_job", ("raw/jd_sz_sku",), "2026-11-26", None),
-        ("ingest_monthly_job", ("raw/fin_opex_actuals",), "2026-10-01", None),
-        ("ingest_quarterly_job", ("raw/tp_team_kpi",), "2026-07", None),
-    ])
+    assert sorted(summary(r) for r in requests) == sorted(
+        [
+            (
+                "ingest_daily_job",
+                ("raw/jd_pop_orders",),
+                None,
+                ("2026-11-20", "2026-11-26"),
+            ),  # one run per source
+            ("ingest_daily_job", ("raw/jd_sz_sku",), "2026-11-26", None),
+            ("ingest_monthly_job", ("raw/fin_opex_actuals",), "2026-10-01", None),
+            ("ingest_quarterly_job", ("raw/tp_team_kpi",), "2026-07", None),
+        ]
+    )
     assert all(r.tags["jd/trigger"] == "landing" and r.run_key for r in requests)
 
     # nothing new: nothing requested
@@ -227,12 +247,16 @@ def test_warehouse_refresh_after_ingest(data_dir: Path, defs: dg.Definitions) ->
         # the nightly runs: yesterday + the ads window
         ingest_daily.execute_in_process(instance=instance, partition_key="2026-11-26")
         ingest_daily.execute_in_process(
-            instance=instance, asset_selection=[dg.AssetKey(["raw", "jd_ads"])],
+            instance=instance,
+            asset_selection=[dg.AssetKey(["raw", "jd_ads"])],
             tags={ss.RANGE_START_TAG: "2026-11-12", ss.RANGE_END_TAG: "2026-11-25"},
         )
         # an ingest run still in progress: wait
-        instance.add_run(dg.DagsterRun(job_name="ingest_monthly_job", run_id="r-in-progress",
-                                       status=dg.DagsterRunStatus.STARTED))
+        instance.add_run(
+            dg.DagsterRun(
+                job_name="ingest_monthly_job", run_id="r-in-progress", status=dg.DagsterRunStatus.STARTED
+            )
+        )
         waiting, same = ss.evaluate_warehouse_refresh(instance, None, NOW)
         assert isinstance(waiting, dg.SkipReason) and "waiting" in waiting.skip_message and same is None
         instance.report_run_canceled(instance.get_run_by_id("r-in-progress"))
@@ -248,7 +272,9 @@ def test_warehouse_refresh_after_ingest(data_dir: Path, defs: dg.Definitions) ->
         assert isinstance(again, dg.SkipReason) and cursor_again == cursor
 
         # a late monthly delivery: rebuild that month
-        defs.resolve_job_def("ingest_monthly_job").execute_in_process(instance=instance, partition_key="2026-09-01")
+        defs.resolve_job_def("ingest_monthly_job").execute_in_process(
+            instance=instance, partition_key="2026-09-01"
+        )
         requests, cursor = ss.evaluate_warehouse_refresh(instance, cursor, NOW)
         assert [summary(r) for r in requests] == [
             ("warehouse_daily_job", (), None, ("2026-09-01", "2026-09-30")),
@@ -258,11 +284,16 @@ def test_warehouse_refresh_after_ingest(data_dir: Path, defs: dg.Definitions) ->
 
 def test_refresh_ignores_cli_runs(data_dir: Path) -> None:
     assets = fake_ingest_assets()
-    cli_job = dg.define_asset_job("cli_ingest_daily", selection=dg.AssetSelection.assets(dg.AssetKey(["raw", "jd_pop_orders"])),
-                                  partitions_def=PARTITIONS_BY_PERIOD_KIND["daily"])
+    cli_job = dg.define_asset_job(
+        "cli_ingest_daily",
+        selection=dg.AssetSelection.assets(dg.AssetKey(["raw", "jd_pop_orders"])),
+        partitions_def=PARTITIONS_BY_PERIOD_KIND["daily"],
+    )
     cli_defs = dg.Definitions(assets=assets, jobs=[cli_job])
     with dg.instance_for_test() as instance:
-        cli_defs.resolve_job_def("cli_ingest_daily").execute_in_process(instance=instance, partition_key="2026-11-26")
+        cli_defs.resolve_job_def("cli_ingest_daily").execute_in_process(
+            instance=instance, partition_key="2026-11-26"
+        )
         result, cursor = ss.evaluate_warehouse_refresh(instance, None, NOW)
         assert isinstance(result, dg.SkipReason) and cursor is not None  # seen, not re-run
 
@@ -287,9 +318,13 @@ def test_cold_start_skips_files_the_manifest_has_loaded(data_dir: Path) -> None:
     loaded = [f for f in scan_landing(data_dir / "landing") if f.period == "2026-11-25"]
     with duckdb.connect(str(get_settings().warehouse_db)) as con:
         con.execute("CREATE SCHEMA ops; CREATE TABLE ops.load_manifest (path VARCHAR, fingerprint VARCHAR)")
-        con.executemany("INSERT INTO ops.load_manifest VALUES (?, ?)", [(f.relpath, f.fingerprint) for f in loaded])
+        con.executemany(
+            "INSERT INTO ops.load_manifest VALUES (?, ?)", [(f.relpath, f.fingerprint) for f in loaded]
+        )
     requests, _ = ss.evaluate_landing_zone(None, NOW)
-    assert [summary(r) for r in requests] == [("ingest_daily_job", ("raw/jd_pop_orders",), "2026-11-26", None)]
+    assert [summary(r) for r in requests] == [
+        ("ingest_daily_job", ("raw/jd_pop_orders",), "2026-11-26", None)
+    ]
 
 
 def test_weekly_whole_table_tests_run_is_valid_for_the_real_job(data_dir: Path) -> None:

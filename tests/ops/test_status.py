@@ -33,9 +33,17 @@ def test_status_shows_last_publish_and_reads_served_copy_when_locked(working_war
     settings = get_settings()
     result = publish_serving(settings)
     holder = subprocess.Popen(
-        [sys.executable, "-c", (f"import duckdb, sys; c = duckdb.connect({str(working_warehouse)!r}); "
-         "print('locked', flush=True); sys.stdin.readline()")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            (
+                f"import duckdb, sys; c = duckdb.connect({str(working_warehouse)!r}); "
+                "print('locked', flush=True); sys.stdin.readline()"
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"

@@ -12,8 +12,13 @@ def test_every_partitioned_asset_backfills_in_a_single_run(data_dir: Path) -> No
     from jd_pipeline.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    partitioned = [key for key in graph.materializable_asset_keys if graph.get(key).partitions_def is not None]
+    partitioned = [
+        key for key in graph.materializable_asset_keys if graph.get(key).partitions_def is not None
+    ]
     assert len(partitioned) > 50  # the ingest, staging, marts, quality, KPI, alert and report assets
-    many_runs = sorted(key.to_user_string() for key in partitioned
-                       if graph.get(key).backfill_policy != dg.BackfillPolicy.single_run())
+    many_runs = sorted(
+        key.to_user_string()
+        for key in partitioned
+        if graph.get(key).backfill_policy != dg.BackfillPolicy.single_run()
+    )
     assert many_runs == []

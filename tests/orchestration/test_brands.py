@@ -26,18 +26,31 @@ def test_the_example_in_the_repo_is_valid() -> None:
     assert brands["popbrand"].stores == ("pop",)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("brands: []\n", "at least one brand"),
-    ("brands:\n  - code: Bad-Code\n    jd_brand_names: [X]\n    stores: [pop]\n", "code must be"),
-    ("brands:\n  - code: acme\n    jd_brand_names: []\n    stores: [self]\n", "jd_brand_names"),
-    ("brands:\n  - code: acme\n    jd_brand_names: [A]\n    stores: [shop]\n", "stores must list"),
-    ("brands:\n  - code: acme\n    jd_brand_names: [A]\n    stores: [pop]\n", "pop_commission_rates"),
-    ("brands:\n  - code: acme\n    jd_brand_names: [A]\n    stores: [pop]\n    pop_commission_rates: {'*': 8}\n",
-     "ratio in"),
-    (("brands:\n  - code: acme\n    jd_brand_names: [A]\n    stores: [self]\n"
-     "  - code: acme\n    jd_brand_names: [B]\n    stores: [self]\n"), "configured twice"),
-    ("brands:\n  - code: acme\n    jd_brand_names: [A]\n    stores: [self]\n    colour: red\n", "unknown field"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("brands: []\n", "at least one brand"),
+        ("brands:\n  - code: Bad-Code\n    jd_brand_names: [X]\n    stores: [pop]\n", "code must be"),
+        ("brands:\n  - code: acme\n    jd_brand_names: []\n    stores: [self]\n", "jd_brand_names"),
+        ("brands:\n  - code: acme\n    jd_brand_names: [A]\n    stores: [shop]\n", "stores must list"),
+        ("brands:\n  - code: acme\n    jd_brand_names: [A]\n    stores: [pop]\n", "pop_commission_rates"),
+        (
+            "brands:\n  - code: acme\n    jd_brand_names: [A]\n    stores: [pop]\n    pop_commission_rates: {'*': 8}\n",
+            "ratio in",
+        ),
+        (
+            (
+                "brands:\n  - code: acme\n    jd_brand_names: [A]\n    stores: [self]\n"
+                "  - code: acme\n    jd_brand_names: [B]\n    stores: [self]\n"
+            ),
+            "configured twice",
+        ),
+        (
+            "brands:\n  - code: acme\n    jd_brand_names: [A]\n    stores: [self]\n    colour: red\n",
+            "unknown field",
+        ),
+    ],
+)
 def test_invalid_configurations_are_named(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(BrandConfigError, match=message) as caught:
         load_brands(write(tmp_path, text))

@@ -26,8 +26,12 @@ def test_missing_salt_is_one_line_and_exit_2(data_dir: Path, monkeypatch: pytest
 def test_summary_names_loads_failed_checks_held_and_log(tmp_path: Path) -> None:
     report = RunReport(date(2025, 3, 1), date(2025, 3, 3))
     ingest = StageOutcome("ingest_daily", "2025-03-01..2025-03-03", True, 3.0, run_id="a" * 36)
-    ingest.loaded["raw/jd_pop_orders"] = {"files_loaded": 3, "files_rejected": 1, "rows_loaded": 1200,
-                                          "rows_quarantined": 4}
+    ingest.loaded["raw/jd_pop_orders"] = {
+        "files_loaded": 3,
+        "files_rejected": 1,
+        "rows_loaded": 1200,
+        "rows_quarantined": 4,
+    }
     build = StageOutcome("build_daily", "2025-03-01..2025-03-03", False, 9.0, run_id="b" * 36)
     build.failed_checks.append(FailedCheck("totals_match", "marts/fct_sales_daily", "ERROR", "gap 12.50"))
     report.outcomes += [ingest, build]
@@ -37,7 +41,10 @@ def test_summary_names_loads_failed_checks_held_and_log(tmp_path: Path) -> None:
     lines = summary_lines(report, tmp_path / "no-reports", log)
     text = "\n".join(lines)
     assert lines[0].startswith("== run 2025-03-01..2025-03-03: FAILED (2 stages, 12s)")
-    assert "raw/jd_pop_orders" in text and "3 file(s) loaded, 1,200 rows (4 rows quarantined, 1 file(s) rejected)" in text
+    assert (
+        "raw/jd_pop_orders" in text
+        and "3 file(s) loaded, 1,200 rows (4 rows quarantined, 1 file(s) rejected)" in text
+    )
     assert "failed check: totals_match on marts/fct_sales_daily [ERROR] observed: gap 12.50" in text
     assert "skipped: build_unpartitioned" in text and str(log) in text
 
@@ -62,7 +69,9 @@ def test_invalid_instance_config_is_one_line_and_exit_2(data_dir: Path, capsys) 
     export.write_text("订单号\n")
     home = data_dir / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text("run_coordinator:\n  module: dagster._core.run_coordinator\n  klass: Queued\n")
+    (home / "dagster.yaml").write_text(
+        "run_coordinator:\n  module: dagster._core.run_coordinator\n  klass: Queued\n"
+    )
     assert main(["run", "--date", "2025-03-10"]) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()

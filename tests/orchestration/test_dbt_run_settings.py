@@ -18,7 +18,10 @@ def no_override(monkeypatch):
 
 def test_nightly_window_tests_the_window_on_weekdays():
     assert dbt_run_environment(day("2026-01-01")) == {  # a Thursday
-        "JD_DBT_MIN_DATE": "2026-01-01", "JD_DBT_MAX_DATE": "2026-01-01", "JD_DBT_DQ_FULL_SCOPE": "false"}
+        "JD_DBT_MIN_DATE": "2026-01-01",
+        "JD_DBT_MAX_DATE": "2026-01-01",
+        "JD_DBT_DQ_FULL_SCOPE": "false",
+    }
 
 
 def test_whole_table_tests_only_when_asked_for():
@@ -28,7 +31,11 @@ def test_whole_table_tests_only_when_asked_for():
 
 
 def test_no_window_and_the_override_test_whole_tables(monkeypatch):
-    assert dbt_run_environment({}) == {"JD_DBT_MIN_DATE": "", "JD_DBT_MAX_DATE": "", "JD_DBT_DQ_FULL_SCOPE": "true"}
+    assert dbt_run_environment({}) == {
+        "JD_DBT_MIN_DATE": "",
+        "JD_DBT_MAX_DATE": "",
+        "JD_DBT_DQ_FULL_SCOPE": "true",
+    }
     monkeypatch.setenv("JD_DQ_FULL_SCOPE", "1")
     assert run_tests_on_whole_tables(day("2026-01-01"))
 

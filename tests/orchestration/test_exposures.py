@@ -33,8 +33,9 @@ def test_exposure_keys_are_the_dbt_assets_keys() -> None:
     from jd_pipeline.defs.exposures import exposure
 
     # a mart, an intermediate model and the forecast source (a Python asset's table, keyed by its meta)
-    assert MARTS("fct_campaign_recap", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "dim_sku",
-                 "dim_brand") == set(exposure("campaign_recap").upstream)
+    assert MARTS(
+        "fct_campaign_recap", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "dim_sku", "dim_brand"
+    ) == set(exposure("campaign_recap").upstream)
     assert dg.AssetKey(["intermediate", "int_sales_plan__versions"]) in exposure("headline_daily").upstream
     assert dg.AssetKey(["marts", "fct_demand_forecast"]) in exposure("rolling_plan").upstream
 

@@ -1,6 +1,5 @@
 """Stage planning and partition ranges of `jd-pipeline run`, on small stand-in definitions."""
 
-
 from datetime import date
 
 import dagster as dg
@@ -16,20 +15,33 @@ def _record(context: dg.AssetExecutionContext, name: str) -> None:
     CALLS.append((name, keys[0], keys[-1]))
 
 
-@dg.asset(key=["raw", "daily_src"], group_name="ingest", partitions_def=daily_partitions,
-          backfill_policy=dg.BackfillPolicy.single_run())
+@dg.asset(
+    key=["raw", "daily_src"],
+    group_name="ingest",
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
 def daily_src(context: dg.AssetExecutionContext) -> None:
     _record(context, "daily_src")
 
 
-@dg.asset(key=["raw", "monthly_src"], group_name="ingest", partitions_def=monthly_partitions,
-          backfill_policy=dg.BackfillPolicy.single_run())
+@dg.asset(
+    key=["raw", "monthly_src"],
+    group_name="ingest",
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
 def monthly_src(context: dg.AssetExecutionContext) -> None:
     _record(context, "monthly_src")
 
 
-@dg.asset(key=["marts", "fct"], group_name="marts", partitions_def=daily_partitions,
-          deps=[daily_src, monthly_src], backfill_policy=dg.BackfillPolicy.single_run())
+@dg.asset(
+    key=["marts", "fct"],
+    group_name="marts",
+    partitions_def=daily_partitions,
+    deps=[daily_src, monthly_src],
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
 def fct(context: dg.AssetExecutionContext) -> None:
     _record(context, "fct")
 
@@ -61,9 +73,18 @@ def test_stages_follow_dependencies_ingest_first() -> None:
 
 
 def test_partition_ranges_cover_the_window() -> None:
-    assert partition_range(daily_partitions, date(2025, 3, 30), date(2025, 4, 2)) == ("2025-03-30", "2025-04-02")
-    assert partition_range(monthly_partitions, date(2025, 3, 30), date(2025, 4, 2)) == ("2025-03-01", "2025-04-01")
-    assert partition_range(quarterly_partitions, date(2025, 3, 30), date(2025, 4, 2)) == ("2025-01", "2025-04")
+    assert partition_range(daily_partitions, date(2025, 3, 30), date(2025, 4, 2)) == (
+        "2025-03-30",
+        "2025-04-02",
+    )
+    assert partition_range(monthly_partitions, date(2025, 3, 30), date(2025, 4, 2)) == (
+        "2025-03-01",
+        "2025-04-01",
+    )
+    assert partition_range(quarterly_partitions, date(2025, 3, 30), date(2025, 4, 2)) == (
+        "2025-01",
+        "2025-04",
+    )
     assert partition_range(None, date(2025, 3, 30), date(2025, 4, 2)) is None
 
 
@@ -97,8 +118,11 @@ def test_failed_blocking_check_stops_downstream_and_is_reported(data_dir) -> Non
 def test_landing_bounds_cover_every_delivered_period(tmp_path) -> None:
     from jd_pipeline.orchestrate import landing_date_bounds
 
-    for relpath in ("jd_pop_orders/acme/2025-03-10/orders.csv", "fin_opex_actuals/acme/2025-02/gl.csv",
-                    "tp_team_kpi/acme/2025Q2/kpi.xlsx"):
+    for relpath in (
+        "jd_pop_orders/acme/2025-03-10/orders.csv",
+        "fin_opex_actuals/acme/2025-02/gl.csv",
+        "tp_team_kpi/acme/2025Q2/kpi.xlsx",
+    ):
         (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relpath).write_bytes(b"x")
     assert landing_date_bounds(tmp_path) == (date(2025, 2, 1), date(2025, 6, 30))

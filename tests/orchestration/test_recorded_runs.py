@@ -19,7 +19,7 @@ START, END = date(2025, 3, 1), date(2025, 4, 9)  # 40 days, two months
 
 def _days() -> list[str]:
     keys = daily_partitions.get_partition_keys()
-    return keys[keys.index(START.isoformat()): keys.index(END.isoformat()) + 1]
+    return keys[keys.index(START.isoformat()) : keys.index(END.isoformat()) + 1]
 
 
 def test_long_run_leaves_partitions_checks_and_runs_in_the_instance(data_dir) -> None:
@@ -32,7 +32,9 @@ def test_long_run_leaves_partitions_checks_and_runs_in_the_instance(data_dir) ->
         assert instance.get_materialized_partitions(dg.AssetKey(["marts", "fct"])) == set(_days())
         assert len(_days()) == 40
         assert instance.get_materialized_partitions(dg.AssetKey(["raw", "monthly_src"])) == {
-            "2025-03-01", "2025-04-01"}
+            "2025-03-01",
+            "2025-04-01",
+        }
         latest = instance.get_latest_materialization_event(dg.AssetKey(["marts", "fct"]))
         assert latest is not None and latest.dagster_event.partition == END.isoformat()
 
@@ -46,5 +48,7 @@ def test_long_run_leaves_partitions_checks_and_runs_in_the_instance(data_dir) ->
         runs = instance.get_runs()
         assert {run.run_id for run in runs} == {o.run_id for o in report.outcomes}
         assert all(run.is_success for run in runs)
-        steps = instance.get_records_for_run(report.outcomes[0].run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)
+        steps = instance.get_records_for_run(
+            report.outcomes[0].run_id, of_type=dg.DagsterEventType.STEP_SUCCESS
+        )
         assert len(steps.records) >= 1

@@ -2,7 +2,6 @@
 a broken fixture for each blocking check stops the downstream KPI/report/publish stand-ins and
 closes the gate for later runs; each warn check lets the run succeed; both land in ops.dq_results."""
 
-
 from collections.abc import Callable
 from typing import Any
 
@@ -28,14 +27,20 @@ from .conftest import (
 )
 
 MART = dg.AssetKey(["marts", "fct_sales_daily"])
-DOWNSTREAM = [dg.AssetKey(["kpi", "headline_daily"]), dg.AssetKey(["reports", "daily_brief"]),
-              dg.AssetKey(["publish", "serving_warehouse"])]
+DOWNSTREAM = [
+    dg.AssetKey(["kpi", "headline_daily"]),
+    dg.AssetKey(["reports", "daily_brief"]),
+    dg.AssetKey(["publish", "serving_warehouse"]),
+]
 DAILY_SOURCES = ["jd_pop_orders", "jd_sz_sku", "jd_ads", "jd_vc_inventory", "jd_sz_traffic", "jd_vc_sales"]
 
 
 def raw_standin(source: str) -> dg.AssetsDefinition:
-    @dg.asset(key=["raw", source], partitions_def=PARTITIONS_BY_PERIOD_KIND[load_suite_spec(source).period_kind],
-              backfill_policy=dg.BackfillPolicy.single_run())
+    @dg.asset(
+        key=["raw", source],
+        partitions_def=PARTITIONS_BY_PERIOD_KIND[load_suite_spec(source).period_kind],
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
     def _raw() -> None:
         """Stand-in for the ingest asset: the test has already written raw.<source>."""
 
@@ -43,7 +48,9 @@ def raw_standin(source: str) -> dg.AssetsDefinition:
 
 
 def mart_standin(dbt_results: list[dg.AssetCheckResult]) -> dg.AssetsDefinition:
-    @dg.asset(key=MART, deps=[dg.AssetKey(["raw", s]) for s in DAILY_SOURCES], partitions_def=daily_partitions)
+    @dg.asset(
+        key=MART, deps=[dg.AssetKey(["raw", s]) for s in DAILY_SOURCES], partitions_def=daily_partitions
+    )
     def _mart(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> None:
         """Stand-in for the dbt step: records its tests like defs/transform.py does."""
         with warehouse.get_connection() as conn:
@@ -58,7 +65,9 @@ def downstream_standin(key: dg.AssetKey) -> dg.AssetsDefinition:
         require_gate_open(context, warehouse)
         with warehouse.get_connection() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS ops.test_downstream (asset VARCHAR, run_id VARCHAR)")
-            conn.execute("INSERT INTO ops.test_downstream VALUES (?, ?)", [key.to_user_string(), context.run_id])
+            conn.execute(
+                "INSERT INTO ops.test_downstream VALUES (?, ?)", [key.to_user_string(), context.run_id]
+            )
 
     return _downstream
 
@@ -68,19 +77,31 @@ def checks_for(sources: list[str]) -> list[dg.AssetChecksDefinition]:
     return [build_gx_check(s) for s in sources] + [build_recon_check(s) for s in recon]
 
 
-def run(wh: Warehouse, sources: list[str], partition: str = DAY, *, with_pipeline: bool = True,
-        only: list[dg.AssetKey] | None = None, dbt_results: list[dg.AssetCheckResult] | None = None
-        ) -> dg.ExecuteInProcessResult:
+def run(
+    wh: Warehouse,
+    sources: list[str],
+    partition: str = DAY,
+    *,
+    with_pipeline: bool = True,
+    only: list[dg.AssetKey] | None = None,
+    dbt_results: list[dg.AssetCheckResult] | None = None,
+) -> dg.ExecuteInProcessResult:
     wh.conn.close()  # the run opens the warehouse itself
     try:
         assets: list[Any] = [raw_standin(s) for s in sources] + (checks_for(sources) if with_pipeline else [])
         if PARTITIONS_BY_PERIOD_KIND[load_suite_spec(sources[0]).period_kind] is daily_partitions:
             assets += [mart_standin(dbt_results or []), dq_gate, *map(downstream_standin, DOWNSTREAM)]
         selection = only and [*only]
-        return dg.materialize(assets, partition_key=partition, raise_on_error=False, selection=selection,
-                              resources={"warehouse": WarehouseResource(database=str(wh.path))})
+        return dg.materialize(
+            assets,
+            partition_key=partition,
+            raise_on_error=False,
+            selection=selection,
+            resources={"warehouse": WarehouseResource(database=str(wh.path))},
+        )
     finally:
         import duckdb
+
         wh.conn = duckdb.connect(str(wh.path))
 
 
@@ -89,12 +110,16 @@ def materialized(result: dg.ExecuteInProcessResult) -> set[dg.AssetKey]:
 
 
 def dq_rows(wh: Warehouse, check_name: str) -> list[tuple]:
-    return wh.conn.execute("SELECT passed, severity, observed_value, run_id, \"partition\" FROM ops.dq_results "
-                           "WHERE check_name = ? ORDER BY checked_at", [check_name]).fetchall()
+    return wh.conn.execute(
+        'SELECT passed, severity, observed_value, run_id, "partition" FROM ops.dq_results '
+        "WHERE check_name = ? ORDER BY checked_at",
+        [check_name],
+    ).fetchall()
 
 
-def assert_blocked_now_and_later(wh: Warehouse, result: dg.ExecuteInProcessResult, check: str,
-                                 gate_day: str = DAY) -> None:
+def assert_blocked_now_and_later(
+    wh: Warehouse, result: dg.ExecuteInProcessResult, check: str, gate_day: str = DAY
+) -> None:
     assert not result.success
     assert not (materialized(result) & {GATE_KEY, *DOWNSTREAM})
     rows = dq_rows(wh, check)
@@ -107,8 +132,12 @@ def assert_blocked_now_and_later(wh: Warehouse, result: dg.ExecuteInProcessResul
     # and a run of the downstream assets alone cannot bypass it
     bypass = run(wh, DAILY_SOURCES, partition=gate_day, only=DOWNSTREAM)
     assert not bypass.success and not materialized(bypass)
-    assert wh.conn.execute("SELECT count(*) FROM information_schema.tables "
-                           "WHERE table_name = 'test_downstream'").fetchone()[0] == 0
+    assert (
+        wh.conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'test_downstream'"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def _break_product_line(wh: Warehouse) -> None:
@@ -136,8 +165,11 @@ def _break_total_row(wh: Warehouse) -> None:
 def _near_empty_ads_day(wh: Warehouse) -> None:
     """The day's 1 ads row against a usual 20 (four earlier deliveries of acme): a lost day."""
     for i in range(1, 5):
-        wh.conn.execute("INSERT INTO ops.load_manifest (load_id, source, brand, status, rows_loaded, delivered_at) "
-                        "VALUES (?, 'jd_ads', 'acme', 'replaced', 20, now() - INTERVAL (?) DAY)", [f"old{i}", i])
+        wh.conn.execute(
+            "INSERT INTO ops.load_manifest (load_id, source, brand, status, rows_loaded, delivered_at) "
+            "VALUES (?, 'jd_ads', 'acme', 'replaced', 20, now() - INTERVAL (?) DAY)",
+            [f"old{i}", i],
+        )
 
 
 DAILY_BLOCKING: dict[str, tuple[str, Callable[[Warehouse], None]]] = {
@@ -174,19 +206,36 @@ def test_blocking_check_stops_downstream_and_closes_gate(wh, case: str) -> None:
 
 def test_failing_dbt_error_test_closes_gate(wh) -> None:
     load_good_day(wh)
-    failing = dg.AssetCheckResult(asset_key=MART, check_name="unique_fct_sales_daily_grain", passed=False,
-                                  severity=dg.AssetCheckSeverity.ERROR)
+    failing = dg.AssetCheckResult(
+        asset_key=MART,
+        check_name="unique_fct_sales_daily_grain",
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+    )
     result = run(wh, DAILY_SOURCES, dbt_results=[failing])
     assert_blocked_now_and_later(wh, result, "unique_fct_sales_daily_grain")
 
 
-@pytest.mark.parametrize("source,period,gate_day,check,breaker", [
-    ("fin_opex_actuals", "2026-03-01", DAY, "gx_fin_opex_actuals",
-     lambda wh: wh.load("fin_opex_actuals", opex_rows("2026-03", currency="USD"), period="2026-03")),
-    # yearly partitions exist once the year is complete: use 2025
-    ("fin_sales_plan", "2025", "2025-06-01", "plan_months_sum_to_year",
-     lambda wh: wh.load("fin_sales_plan", plan_rows("2025", months=11), period="2025")),
-])
+@pytest.mark.parametrize(
+    "source,period,gate_day,check,breaker",
+    [
+        (
+            "fin_opex_actuals",
+            "2026-03-01",
+            DAY,
+            "gx_fin_opex_actuals",
+            lambda wh: wh.load("fin_opex_actuals", opex_rows("2026-03", currency="USD"), period="2026-03"),
+        ),
+        # yearly partitions exist once the year is complete: use 2025
+        (
+            "fin_sales_plan",
+            "2025",
+            "2025-06-01",
+            "plan_months_sum_to_year",
+            lambda wh: wh.load("fin_sales_plan", plan_rows("2025", months=11), period="2025"),
+        ),
+    ],
+)
 def test_monthly_and_yearly_failures_close_daily_gate(wh, source, period, gate_day, check, breaker) -> None:
     load_good_day(wh)
     breaker(wh)
@@ -216,18 +265,30 @@ def test_a_failed_volume_check_holds_only_what_depends_on_its_source(wh) -> None
     load_good_day(wh)
     _near_empty_ads_day(wh)
 
-    @dg.asset(key=POP_ONLY_MART, deps=[dg.AssetKey(["raw", "jd_pop_orders"])], partitions_def=daily_partitions)
+    @dg.asset(
+        key=POP_ONLY_MART, deps=[dg.AssetKey(["raw", "jd_pop_orders"])], partitions_def=daily_partitions
+    )
     def _pop_mart() -> None:
         """Stand-in for a dbt mart built from POP orders only."""
 
     wh.conn.close()
     try:
         result = dg.materialize(
-            [*(raw_standin(s) for s in DAILY_SOURCES), *checks_for(DAILY_SOURCES), mart_standin([]), _pop_mart,
-             dq_gate, *map(downstream_standin, DOWNSTREAM)],
-            partition_key=DAY, raise_on_error=False, resources={"warehouse": WarehouseResource(database=str(wh.path))})
+            [
+                *(raw_standin(s) for s in DAILY_SOURCES),
+                *checks_for(DAILY_SOURCES),
+                mart_standin([]),
+                _pop_mart,
+                dq_gate,
+                *map(downstream_standin, DOWNSTREAM),
+            ],
+            partition_key=DAY,
+            raise_on_error=False,
+            resources={"warehouse": WarehouseResource(database=str(wh.path))},
+        )
     finally:
         import duckdb
+
         wh.conn = duckdb.connect(str(wh.path))
     done = materialized(result)
     assert POP_ONLY_MART in done
@@ -247,12 +308,19 @@ def test_next_good_delivery_recovers(wh) -> None:
     assert [r[0] for r in dq_rows(wh, "gx_jd_ads")] == [False, True]
 
 
-@pytest.mark.parametrize("check,breaker", [
-    ("sz_pop_deal_vs_orders_gmv", lambda wh: wh.replace("jd_sz_sku", sz_sku_rows(500), store="pop")),
-    ("ads_attributed_vs_sz_deal", lambda wh: wh.replace("jd_ads", ads_rows(amount=700))),
-    ("gx_jd_pop_orders", lambda wh: wh.replace(
-        "jd_pop_orders", [{**r, "payment_method": "白条"} for r in pop_order_lines()], store="pop")),
-])
+@pytest.mark.parametrize(
+    "check,breaker",
+    [
+        ("sz_pop_deal_vs_orders_gmv", lambda wh: wh.replace("jd_sz_sku", sz_sku_rows(500), store="pop")),
+        ("ads_attributed_vs_sz_deal", lambda wh: wh.replace("jd_ads", ads_rows(amount=700))),
+        (
+            "gx_jd_pop_orders",
+            lambda wh: wh.replace(
+                "jd_pop_orders", [{**r, "payment_method": "白条"} for r in pop_order_lines()], store="pop"
+            ),
+        ),
+    ],
+)
 def test_warn_check_lets_the_run_succeed(wh, check: str, breaker) -> None:
     load_good_day(wh)
     breaker(wh)
@@ -269,7 +337,9 @@ def test_warn_check_lets_the_run_succeed(wh, check: str, breaker) -> None:
 
 def test_a_crashing_check_is_recorded_as_a_blocking_failure(wh) -> None:
     load_good_day(wh)
-    wh.conn.execute("DROP TABLE ops.file_totals; CREATE TABLE ops.file_totals (load_id VARCHAR)")  # wrong shape
+    wh.conn.execute(
+        "DROP TABLE ops.file_totals; CREATE TABLE ops.file_totals (load_id VARCHAR)"
+    )  # wrong shape
     result = run(wh, DAILY_SOURCES)
     assert not result.success and not (materialized(result) & {GATE_KEY, *DOWNSTREAM})
     row = dq_rows(wh, "inventory_national_equals_rdc_sum")[-1]

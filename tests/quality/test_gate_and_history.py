@@ -21,7 +21,9 @@ from jd_pipeline.quality.windows import partition_window
 from .conftest import BRAND
 
 
-def _outcome(passed: bool, severity: str = "error", period: str = "2026-03-01", name: str = "c") -> CheckOutcome:
+def _outcome(
+    passed: bool, severity: str = "error", period: str = "2026-03-01", name: str = "c"
+) -> CheckOutcome:
     return CheckOutcome(name, "raw/jd_ads", passed, severity, "obs", period_window(period))  # type: ignore[arg-type]
 
 
@@ -53,34 +55,66 @@ def test_gate_closed_message_names_check_and_observed_value(wh) -> None:
 def test_dbt_results_are_recorded_and_gate(wh) -> None:
     key = dg.AssetKey(["marts", "fct_sales_daily"])
     results = [
-        dg.AssetCheckResult(asset_key=key, check_name="unique_fct_sales_daily_grain", passed=False,
-                            severity=dg.AssetCheckSeverity.ERROR, metadata={"dagster_dbt/failed_row_count": 2}),
-        dg.AssetCheckEvaluation(asset_key=key, check_name="accepted_values_store_type", passed=False,
-                                severity=dg.AssetCheckSeverity.WARN),
+        dg.AssetCheckResult(
+            asset_key=key,
+            check_name="unique_fct_sales_daily_grain",
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"dagster_dbt/failed_row_count": 2},
+        ),
+        dg.AssetCheckEvaluation(
+            asset_key=key,
+            check_name="accepted_values_store_type",
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+        ),
         dg.Output(None),  # other dbt events are ignored
     ]
     assert record_asset_check_results(wh.conn, results, "dbt-run", "2026-03-01,2026-03-02") == 2
-    rows = wh.conn.execute("SELECT check_name, asset, partition, passed, severity, observed_value, run_id "
-                           "FROM ops.dq_results ORDER BY check_name").fetchall()
+    rows = wh.conn.execute(
+        "SELECT check_name, asset, partition, passed, severity, observed_value, run_id "
+        "FROM ops.dq_results ORDER BY check_name"
+    ).fetchall()
     assert rows == [
-        ("accepted_values_store_type", "marts/fct_sales_daily", "2026-03-01,2026-03-02", False, "warn", None, "dbt-run"),
-        ("unique_fct_sales_daily_grain", "marts/fct_sales_daily", "2026-03-01,2026-03-02", False, "error", "2",
-         "dbt-run"),
+        (
+            "accepted_values_store_type",
+            "marts/fct_sales_daily",
+            "2026-03-01,2026-03-02",
+            False,
+            "warn",
+            None,
+            "dbt-run",
+        ),
+        (
+            "unique_fct_sales_daily_grain",
+            "marts/fct_sales_daily",
+            "2026-03-01,2026-03-02",
+            False,
+            "error",
+            "2",
+            "dbt-run",
+        ),
     ]
     assert [f.check_name for f in failed_blocking_checks(wh.conn, period_window("2026-03-02"))] == [
-        "unique_fct_sales_daily_grain"]
+        "unique_fct_sales_daily_grain"
+    ]
     assert failed_blocking_checks(wh.conn, period_window("2026-03-03")) == []
 
 
 def test_unpartitioned_dbt_results_cover_all_days(wh) -> None:
     key = dg.AssetKey(["marts", "fct_sales_daily"])
-    record_asset_check_results(wh.conn, [dg.AssetCheckResult(asset_key=key, check_name="t", passed=False)], "r", None)
+    record_asset_check_results(
+        wh.conn, [dg.AssetCheckResult(asset_key=key, check_name="t", passed=False)], "r", None
+    )
     assert failed_blocking_checks(wh.conn, period_window("2031-12-31"))
 
 
 def test_dq_summary_counts_and_quarantine(wh) -> None:
-    write_outcomes(wh.conn, [_outcome(True, name="a"), _outcome(False, "warn", name="b"),
-                             _outcome(False, name="c")], "r1")
+    write_outcomes(
+        wh.conn,
+        [_outcome(True, name="a"), _outcome(False, "warn", name="b"), _outcome(False, name="c")],
+        "r1",
+    )
     other = _outcome(False, name="d")
     other.details["failing_brands"] = ["other_brand"]
     write_outcomes(wh.conn, [other], "r1")
@@ -94,7 +128,8 @@ def test_dq_summary_counts_and_quarantine(wh) -> None:
     assert summary.quarantined_by_reason == {"ID mangled by Excel (…)": 2, "unparseable number": 1}
     as_dict = summary.to_dict()
     assert as_dict["status"] == "failed" and as_dict["failed_checks"] == [
-        {"check": "c", "asset": "raw/jd_ads", "observed_value": "obs"}]
+        {"check": "c", "asset": "raw/jd_ads", "observed_value": "obs"}
+    ]
 
 
 def test_readers_work_on_read_only_connections(tmp_path) -> None:
@@ -117,9 +152,14 @@ def test_quarantine_reasons_group_into_kinds_without_row_values(wh) -> None:
     """A report lists kinds of reasons, not one line per quarantined row (116k lines once)."""
     load_id = wh.load("jd_pop_orders", [], period="2026-03-01")
     for order in range(40):
-        wh.quarantine(load_id, "jd_pop_orders", f"duplicate key (order_id=30{order}, sku_id=7) of row {order + 2}")
+        wh.quarantine(
+            load_id, "jd_pop_orders", f"duplicate key (order_id=30{order}, sku_id=7) of row {order + 2}"
+        )
     wh.quarantine(load_id, "jd_pop_orders", "京东价: cannot parse 'abc' as money", n=3)
     wh.quarantine(load_id, "jd_pop_orders", "京东价: cannot parse 'x1' as money", n=1)
     summary = dq_summary(wh.conn, BRAND, period_window("2026-03"))
-    assert summary.quarantined_by_reason == {"duplicate key (…) of row #": 40, "京东价: cannot parse '…' as money": 4}
+    assert summary.quarantined_by_reason == {
+        "duplicate key (…) of row #": 40,
+        "京东价: cannot parse '…' as money": 4,
+    }
     assert summary.quarantined_rows == 44

@@ -39,8 +39,10 @@ def test_examples_never_carry_buyer_key(wh) -> None:
     wh.load("jd_pop_orders", lines, store="pop")
     outcome = run_suite_on_window(wh.conn, "jd_pop_orders", period_window(DAY))
     assert not outcome.passed
-    failed = {f["expectation"] + ":" + str(f["kwargs"].get("column") or f["kwargs"].get("column_A")) for f in
-              outcome.details["failures"]}
+    failed = {
+        f["expectation"] + ":" + str(f["kwargs"].get("column") or f["kwargs"].get("column_A"))
+        for f in outcome.details["failures"]
+    }
     assert "expect_column_values_to_match_regex:order_status" in failed
     assert "expect_column_pair_values_a_to_be_greater_than_b:_period_end" in failed
     text = json.dumps(outcome.details, ensure_ascii=False)
@@ -60,13 +62,17 @@ def test_warning_only_failure_is_warn(wh) -> None:
 def _history(wh, source: str, rows: int, brand: str = "acme", store: str | None = None, n: int = 4) -> None:
     """n earlier deliveries of `rows` rows each of (source, brand, store) in the manifest."""
     for i in range(1, n + 1):
-        wh.conn.execute("INSERT INTO ops.load_manifest (load_id, source, brand, store, status, rows_loaded, "
-                        "delivered_at) VALUES (?, ?, ?, ?, 'replaced', ?, now() - INTERVAL (?) DAY)",
-                        [f"old-{source}-{brand}-{i}", source, brand, store, rows, i])
+        wh.conn.execute(
+            "INSERT INTO ops.load_manifest (load_id, source, brand, store, status, rows_loaded, "
+            "delivered_at) VALUES (?, ?, ?, ?, 'replaced', ?, now() - INTERVAL (?) DAY)",
+            [f"old-{source}-{brand}-{i}", source, brand, store, rows, i],
+        )
 
 
 def _volume_failures(outcome) -> list[dict]:
-    return [f for f in outcome.details["failures"] if f["expectation"] == "expect_table_row_count_to_be_between"]
+    return [
+        f for f in outcome.details["failures"] if f["expectation"] == "expect_table_row_count_to_be_between"
+    ]
 
 
 def test_a_near_empty_day_of_a_daily_source_fails_the_blocking_volume_check(wh) -> None:
@@ -99,7 +105,9 @@ def test_volume_is_a_warning_for_sources_of_varying_volume_and_above_the_median(
     outcome = run_suite_on_window(wh.conn, "fin_opex_actuals", period_window("2026-03"))
     assert not outcome.passed and outcome.severity == "warn" and _volume_failures(outcome)
     _history(wh, "jd_ads", 1, brand="acme", n=4)
-    wh.load("jd_ads", ads_rows() + [{**ads_rows()[0], "sku_id": f"S{i}"} for i in range(2, 8)])  # 7 rows > 5 x 1
+    wh.load(
+        "jd_ads", ads_rows() + [{**ads_rows()[0], "sku_id": f"S{i}"} for i in range(2, 8)]
+    )  # 7 rows > 5 x 1
     outcome = run_suite_on_window(wh.conn, "jd_ads", period_window(DAY))
     assert not outcome.passed and outcome.severity == "warn"
     assert _volume_failures(outcome)[0]["kwargs"]["max_value"] == 5
@@ -109,7 +117,9 @@ def test_currency_and_month_within_period(wh) -> None:
     rows = opex_rows("2026-03", currency="USD") + [{**opex_rows("2026-04")[0], "voucher_id": "X"}]
     wh.load("fin_opex_actuals", rows, period="2026-03")
     outcome = run_suite_on_window(wh.conn, "fin_opex_actuals", period_window("2026-03"))
-    cols = {str(f["kwargs"].get("column") or f["kwargs"].get("column_B")) for f in outcome.details["failures"]}
+    cols = {
+        str(f["kwargs"].get("column") or f["kwargs"].get("column_B")) for f in outcome.details["failures"]
+    }
     assert not outcome.passed and {"currency", "period"} <= cols
 
 
@@ -126,7 +136,8 @@ def test_chunks_keep_whole_periods() -> None:
 def test_every_suite_blocks_a_row_without_keys(wh, source: str) -> None:
     """Each suite is a blocking check: a delivery whose key columns are empty fails it at ERROR."""
     label = {"daily": DAY, "monthly": "2026-03", "quarterly": "2026Q1", "yearly": "2026"}[
-        load_suite_spec(source).period_kind]
+        load_suite_spec(source).period_kind
+    ]
     wh.load(source, [{}], period=label)
     outcome = run_suite_on_window(wh.conn, source, period_window(label))
     assert not outcome.passed and outcome.severity == "error"

@@ -9,8 +9,11 @@ from .conftest import DAY, ads_rows, load_good_day, opex_rows, plan_rows, sz_sku
 
 
 def _spec(name: str, source: str | None = None):
-    return next(s for s in reconciliation_specs(available_suites())
-                if s.name == name and (source is None or s.source == source))
+    return next(
+        s
+        for s in reconciliation_specs(available_suites())
+        if s.name == name and (source is None or s.source == source)
+    )
 
 
 def _run(wh, name: str, period: str = DAY, source: str | None = None) -> CheckOutcome:
@@ -71,7 +74,9 @@ def test_traffic_subtotal_mismatch_is_an_error(wh) -> None:
 
 def test_total_row_mismatch_is_an_error_but_ratios_are_ignored(wh) -> None:
     load_good_day(wh)
-    load_id = wh.conn.execute("SELECT load_id FROM ops.file_totals WHERE source = 'jd_vc_sales'").fetchone()[0]
+    load_id = wh.conn.execute("SELECT load_id FROM ops.file_totals WHERE source = 'jd_vc_sales'").fetchone()[
+        0
+    ]
     wh.total(load_id, "jd_vc_sales", "时间=合计", "units", 4, 3)
     wh.total(load_id, "jd_sz_sku", "时间=合计", "deal_conversion", 0.5, 0.03)  # a ratio: never summed
     assert not _run(wh, "total_rows_match_details", source="jd_vc_sales").passed
@@ -108,8 +113,11 @@ def test_plan_missing_a_month_is_an_error(wh) -> None:
 
 
 def _revision(first_month: int, last_month: int = 12, version: str = "2026-Q2滚动") -> list[dict]:
-    return [{**row, "plan_version": version, "published_on": row["published_on"].replace(month=3, day=25)}
-            for row in plan_rows() if first_month <= int(row["month"][5:]) <= last_month]
+    return [
+        {**row, "plan_version": version, "published_on": row["published_on"].replace(month=3, day=25)}
+        for row in plan_rows()
+        if first_month <= int(row["month"][5:]) <= last_month
+    ]
 
 
 def test_plan_revision_of_the_remaining_months_passes(wh) -> None:

@@ -41,11 +41,17 @@ def test_suite_files_match_their_generator() -> None:
 
 
 def test_business_value_sets_present() -> None:
-    ads = {e["kwargs"].get("column"): e for e in load_suite_spec("jd_ads").suite["expectations"]
-           if e["type"] == "expect_column_values_to_be_in_set"}
+    ads = {
+        e["kwargs"].get("column"): e
+        for e in load_suite_spec("jd_ads").suite["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set"
+    }
     assert {"快车", "购物触点", "京速推", "京东直投"} <= set(ads["product_line"]["kwargs"]["value_set"])
-    opex = {e["kwargs"].get("column"): e for e in load_suite_spec("fin_opex_actuals").suite["expectations"]
-            if e["type"] == "expect_column_values_to_be_in_set"}
+    opex = {
+        e["kwargs"].get("column"): e
+        for e in load_suite_spec("fin_opex_actuals").suite["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set"
+    }
     assert opex["currency"]["kwargs"]["value_set"] == ["CNY"]
 
 
@@ -59,9 +65,13 @@ def test_column_types_check_catches_a_drifted_dtype() -> None:
     assert spec.column_types["cost"] == "float64" and spec.column_types["date_day"] == "datetime64"
 
     def frame(**overrides: object) -> pd.DataFrame:
-        values = {"str": pd.Series(["a", "b"], dtype="str"), "int64": pd.Series([1, 2], dtype="int64"),
-                  "int32": pd.Series([1, 2], dtype="int32"), "float64": pd.Series([1.5, 2.0]),
-                  "datetime64": pd.Series(pd.to_datetime(["2026-03-01", "2026-03-02"]))}
+        values = {
+            "str": pd.Series(["a", "b"], dtype="str"),
+            "int64": pd.Series([1, 2], dtype="int64"),
+            "int32": pd.Series([1, 2], dtype="int32"),
+            "float64": pd.Series([1.5, 2.0]),
+            "datetime64": pd.Series(pd.to_datetime(["2026-03-01", "2026-03-02"])),
+        }
         df = pd.DataFrame({c: values[t] for c, t in spec.column_types.items()})
         for column, series in overrides.items():
             df[column] = series
@@ -70,9 +80,13 @@ def test_column_types_check_catches_a_drifted_dtype() -> None:
     assert column_type_failures(frame(), spec) == []
     # an all-NULL column comes back as object: its (absent) values are of any type
     assert column_type_failures(frame(sku_id=pd.Series([None, None], dtype=object)), spec) == []
-    failures = column_type_failures(frame(cost=pd.Series(["1.5", "2"], dtype="str"),
-                                          date_day=pd.Series([np.int64(1), np.int64(2)])), spec)
+    failures = column_type_failures(
+        frame(cost=pd.Series(["1.5", "2"], dtype="str"), date_day=pd.Series([np.int64(1), np.int64(2)])), spec
+    )
     assert [f["expectation"] for f in failures] == [COLUMN_TYPES_CHECK]
-    assert failures[0]["observed"] == {"cost": "str", "date_day": "int64"} and failures[0]["severity"] == "critical"
+    assert (
+        failures[0]["observed"] == {"cost": "str", "date_day": "int64"}
+        and failures[0]["severity"] == "critical"
+    )
     mixed = column_type_failures(frame(sku_id=pd.Series(["a", 3], dtype=object)), spec)
     assert mixed[0]["observed"] == {"sku_id": "object"}

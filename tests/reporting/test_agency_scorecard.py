@@ -109,7 +109,8 @@ def _scores(db: Path, period: str) -> dict[tuple[str, str], tuple]:
     with duckdb.connect(str(db), read_only=True) as conn:
         rows = conn.execute(
             "select staff_id, kpi, weight, target, actual, source, attainment, weighted_score, staff_score "
-            "from marts.fct_agency_kpi_scorecard where period = ?", [period]
+            "from marts.fct_agency_kpi_scorecard where period = ?",
+            [period],
         ).fetchall()
     # the ratios are DECIMAL(18,8) in the mart: compared as floats with pytest.approx
     return {(r[0], r[1]): tuple(float(v) if isinstance(v, Decimal) else v for v in r[2:]) for r in rows}
@@ -152,24 +153,31 @@ def test_action_plan_status(scorecard_db: Path) -> None:
             ).fetchall()
         }
     assert rows[("2026-01-12", "A1")][:2] == (True, 0)
-    assert rows[("2026-02-09", "A2")][:2] == (None, 0)          # open, not yet due
-    assert rows[("2026-02-16", "A2")][:2] == (False, 6)         # open past due
-    assert rows[("2026-03-30", "A2")][:2] == (False, 48)        # completed late (seen 03-30, due 02-10)
-    assert rows[("2026-03-30", "A3")][:2] == (False, 29)        # open past due
-    assert rows[("2026-03-30", "A4")][:2] == (None, 0)          # cancelled
+    assert rows[("2026-02-09", "A2")][:2] == (None, 0)  # open, not yet due
+    assert rows[("2026-02-16", "A2")][:2] == (False, 6)  # open past due
+    assert rows[("2026-03-30", "A2")][:2] == (False, 48)  # completed late (seen 03-30, due 02-10)
+    assert rows[("2026-03-30", "A3")][:2] == (False, 29)  # open past due
+    assert rows[("2026-03-30", "A4")][:2] == (None, 0)  # cancelled
     assert rows[("2026-03-30", "A3")][4] == pytest.approx(0.8)
 
 
 def test_identical_builds_give_identical_checksums(scorecard_db: Path) -> None:
     """The ratios are fixed decimals (a DOUBLE's last digit used to differ between identical runs)."""
+
     def checksum() -> tuple:
         with duckdb.connect(str(scorecard_db), read_only=True) as conn:
-            types = {t for (t,) in conn.execute(
-                "select data_type from information_schema.columns where table_schema = 'marts' "
-                "and table_name = 'fct_agency_kpi_scorecard' and column_name in "
-                "('weight', 'target', 'actual', 'attainment', 'weighted_score', 'staff_score')").fetchall()}
+            types = {
+                t
+                for (t,) in conn.execute(
+                    "select data_type from information_schema.columns where table_schema = 'marts' "
+                    "and table_name = 'fct_agency_kpi_scorecard' and column_name in "
+                    "('weight', 'target', 'actual', 'attainment', 'weighted_score', 'staff_score')"
+                ).fetchall()
+            }
             assert types == {"DECIMAL(18,8)"}
-            return conn.execute("select count(*), sum(hash(t)) from marts.fct_agency_kpi_scorecard t").fetchone()
+            return conn.execute(
+                "select count(*), sum(hash(t)) from marts.fct_agency_kpi_scorecard t"
+            ).fetchone()
 
     first = checksum()
     run_dbt(scorecard_db.parent.parent, "build", "--select", "fct_agency_kpi_scorecard", "--full-refresh")

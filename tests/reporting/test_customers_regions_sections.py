@@ -18,8 +18,12 @@ from tests.dbt import fixture_customers_regions as fx
 from tests.dbt import raw_fixture
 from tests.dbt.support import run_dbt
 
-MARTS = ["fct_customer_monthly", "fct_customer_cohort", "fct_region_sales_monthly",
-         "fct_region_budget_vs_actual_monthly"]
+MARTS = [
+    "fct_customer_monthly",
+    "fct_customer_cohort",
+    "fct_region_sales_monthly",
+    "fct_region_budget_vs_actual_monthly",
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +57,10 @@ def test_customers_section_figures(warehouse: Path) -> None:
     assert trend["new_buyers"].tolist() == [2, 1]
     cohorts = _table(section, "首购留存")  # as of January: the February activity is not shown yet
     assert cohorts[["cohort_month", "months_since", "active_buyers"]].values.tolist() == [
-        ["2025-12", 0, 2], ["2025-12", 1, 1], ["2026-01", 0, 1]]
+        ["2025-12", 0, 2],
+        ["2025-12", 1, 1],
+        ["2026-01", 0, 1],
+    ]
     assert len(section.charts) == 3  # new vs returning, repeat rate, cohort heat map
     assert any("不足12个月" in n for n in section.notes)
 
@@ -64,10 +71,15 @@ def test_regions_section_figures(warehouse: Path) -> None:
     # February POP: 华南 300.00, 未分配 40.00 (O9 without province), 华北 budgeted only by the revision
     assert {k.key: k.value for k in keys} == {"region_unassigned_share": pytest.approx(40 / 340)}
     frame = _table(section, "大区预算达成")
-    got = [(s, r, None if pd.isna(b) else float(b), None if pd.isna(p) else float(p), float(a))
-           for s, r, b, p, a in frame[["store_type", "region", "budget_gmv", "plan_gmv", "actual_gmv"]].values]
-    assert got == [("POP店", "华南", 400.0, 350.0, 300.0), ("POP店", "华北", None, 100.0, 0.0),
-                   ("POP店", "未分配", None, None, 40.0)]
+    got = [
+        (s, r, None if pd.isna(b) else float(b), None if pd.isna(p) else float(p), float(a))
+        for s, r, b, p, a in frame[["store_type", "region", "budget_gmv", "plan_gmv", "actual_gmv"]].values
+    ]
+    assert got == [
+        ("POP店", "华南", 400.0, 350.0, 300.0),
+        ("POP店", "华北", None, 100.0, 0.0),
+        ("POP店", "未分配", None, None, 40.0),
+    ]
     assert len(section.charts) == 1 and any("未分配" in n for n in section.notes)
 
 
@@ -75,9 +87,15 @@ def test_sections_render_in_the_browser(warehouse: Path, tmp_path: Path, page) -
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         customers, customer_keys = customers_section(conn, "acme", "2026-02")
         regions, region_keys = regions_section(conn, "acme", "2026-01")
-    report = Report(kind="monthly_business_review", brand="acme", period="2026-02", title="acme 客户与大区 (fixture)",
-                    file_stem="customers_regions", key_numbers=customer_keys + region_keys,
-                    sections=[customers, regions])
+    report = Report(
+        kind="monthly_business_review",
+        brand="acme",
+        period="2026-02",
+        title="acme 客户与大区 (fixture)",
+        file_stem="customers_regions",
+        key_numbers=customer_keys + region_keys,
+        sections=[customers, regions],
+    )
     html_path = tmp_path / "customers_regions.html"
     html_path.write_text(render_html(report), encoding="utf-8")
     page.goto(html_path.as_uri())

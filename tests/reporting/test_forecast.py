@@ -50,16 +50,26 @@ def test_backtest_beats_seasonal_naive_on_synthetic_seasonal_data(seed: int) -> 
     sn_wape = wape(merged["y"], merged.merge(naive[["unique_id", "ds", "sn"]], on=["unique_id", "ds"])["sn"])
     assert fc_wape < sn_wape
     f = out.forecasts
-    assert (f["lower"] <= f["forecast_units"] + 1e-9).all() and (f["forecast_units"] <= f["upper"] + 1e-9).all()
+    assert (f["lower"] <= f["forecast_units"] + 1e-9).all() and (
+        f["forecast_units"] <= f["upper"] + 1e-9
+    ).all()
     assert (f["forecast_units"] >= 0).all()
 
 
 def test_short_histories_fall_back() -> None:
     history, future = _synthetic(n_series=3, months=18)
-    short = history[history["ds"] >= "2026-02-01"].assign(unique_id=lambda d: d["unique_id"] + "_new")  # 5 months
-    mid = history[history["ds"] >= "2025-08-01"].assign(unique_id=lambda d: d["unique_id"] + "_mid")  # 11 months
-    year = history[history["ds"] >= "2025-07-01"].assign(unique_id=lambda d: d["unique_id"] + "_year")  # 12 months
-    fut = pd.concat([future.assign(unique_id=future["unique_id"] + sfx) for sfx in ("", "_new", "_mid", "_year")])
+    short = history[history["ds"] >= "2026-02-01"].assign(
+        unique_id=lambda d: d["unique_id"] + "_new"
+    )  # 5 months
+    mid = history[history["ds"] >= "2025-08-01"].assign(
+        unique_id=lambda d: d["unique_id"] + "_mid"
+    )  # 11 months
+    year = history[history["ds"] >= "2025-07-01"].assign(
+        unique_id=lambda d: d["unique_id"] + "_year"
+    )  # 12 months
+    fut = pd.concat(
+        [future.assign(unique_id=future["unique_id"] + sfx) for sfx in ("", "_new", "_mid", "_year")]
+    )
     out = run_forecast(pd.concat([history, short, mid, year]), fut[["unique_id", "ds", "campaign_days"]])
     groups = {g.history_class: g for g in out.groups}
     assert set(groups) == {"seasonal", "short"}  # annual and tiny have no backtest
@@ -69,7 +79,8 @@ def test_short_histories_fall_back() -> None:
     assert set(f.loc[[u for u in f.index if u.endswith("_new")], "history_class"]) == {"tiny"}
     # 12 months: seasonal naive cannot be scored yet, so it is published as it stands
     year_fc = out.forecasts[out.forecasts["unique_id"].str.endswith("_year")].merge(
-        year.assign(ds=year["ds"] + pd.DateOffset(years=1)), on=["unique_id", "ds"])
+        year.assign(ds=year["ds"] + pd.DateOffset(years=1)), on=["unique_id", "ds"]
+    )
     assert (year_fc["model"] == "SeasonalNaive").all() and len(year_fc) == 9
     assert np.allclose(year_fc["forecast_units"], year_fc["y"])
     assert out.forecasts.groupby("unique_id").size().eq(3).all()
@@ -105,10 +116,14 @@ def test_panel_and_table_grain(tmp_path) -> None:
         output = run_forecast(history, future)
         rows = write_forecast(conn, hz, output, history, future)
         rows_again = write_forecast(conn, hz, output, history, future)
-        kind, klass = conn.execute(f"select any_value(forecast_kind), any_value(history_class) from {FORECAST_TABLE}").fetchone()
+        kind, klass = conn.execute(
+            f"select any_value(forecast_kind), any_value(history_class) from {FORECAST_TABLE}"
+        ).fetchone()
         assert (kind, klass) == ("model", "seasonal")
-        dupes = conn.execute(f"select count(*) from (select 1 from {FORECAST_TABLE} group by as_of_date, brand, "
-                             "store_type, sku_id, month having count(*) > 1)").fetchone()[0]
+        dupes = conn.execute(
+            f"select count(*) from (select 1 from {FORECAST_TABLE} group by as_of_date, brand, "
+            "store_type, sku_id, month having count(*) > 1)"
+        ).fetchone()[0]
         total = conn.execute(f"select count(*), min(month), max(month) from {FORECAST_TABLE}").fetchone()
     assert rows == rows_again == 3 and dupes == 0
     assert total == (3, "2026-07", "2026-09")
@@ -126,5 +141,6 @@ def test_parallel_fit_gives_the_same_forecast(monkeypatch):
     assert model.forecast_jobs(210) == 2 and model.forecast_jobs(10) == 1
     parallel = model.run_forecast(panel, future).forecasts
     key = ["unique_id", "ds"]
-    pd.testing.assert_frame_equal(serial.sort_values(key).reset_index(drop=True),
-                                  parallel.sort_values(key).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        serial.sort_values(key).reset_index(drop=True), parallel.sort_values(key).reset_index(drop=True)
+    )

@@ -21,16 +21,28 @@ FUTURE = tuple(d.date() for d in pd.date_range("2026-07-01", periods=3, freq="MS
 
 def _panel(series: dict[str, np.ndarray], campaign: np.ndarray | None = None) -> pd.DataFrame:
     cd = np.zeros(len(MONTHS)) if campaign is None else campaign
-    return pd.concat([
-        pd.DataFrame({"unique_id": uid, "ds": MONTHS[-len(y):], "y": y.astype(float), "campaign_days": cd[-len(y):]})
-        for uid, y in series.items()
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "unique_id": uid,
+                    "ds": MONTHS[-len(y) :],
+                    "y": y.astype(float),
+                    "campaign_days": cd[-len(y) :],
+                }
+            )
+            for uid, y in series.items()
+        ],
+        ignore_index=True,
+    )
 
 
 def _future(ids: list[str], campaign: list[float] | None = None) -> pd.DataFrame:
     cd = campaign or [0.0, 0.0, 0.0]
-    return pd.DataFrame([(u, pd.Timestamp(m), c) for u in ids for m, c in zip(FUTURE, cd)],
-                        columns=["unique_id", "ds", "campaign_days"])
+    return pd.DataFrame(
+        [(u, pd.Timestamp(m), c) for u in ids for m, c in zip(FUTURE, cd)],
+        columns=["unique_id", "ds", "campaign_days"],
+    )
 
 
 def test_seasonal_naive_stands_where_nothing_beats_it() -> None:
@@ -127,15 +139,23 @@ def test_new_sku_follows_its_subcategory_launch_curve() -> None:
     (4 × 10 + 20) / 5 = 12. A SKU launching in the first forecast month gets 12, 30, 20; the June SKU sold
     20 / 12 of the curve and gets 5/3 × (30, 20, 16)."""
     series, rows = {}, []
-    for i, (launch, jitter) in enumerate([("2025-01-10", 2), ("2025-03-05", -2), ("2025-05-20", 1), ("2025-08-01", -1)]):
+    for i, (launch, jitter) in enumerate(
+        [("2025-01-10", 2), ("2025-03-05", -2), ("2025-05-20", 1), ("2025-08-01", -1)]
+    ):
         start = MONTHS.get_loc(pd.Timestamp(launch).replace(day=1))
-        y = np.concatenate([CURVE + jitter * np.array([1, -1, 1, -1, 1, -1]), np.full(24, 12.0)])[: len(MONTHS) - start]
+        y = np.concatenate([CURVE + jitter * np.array([1, -1, 1, -1, 1, -1]), np.full(24, 12.0)])[
+            : len(MONTHS) - start
+        ]
         series[f"b|pop|L{i}"] = y
         rows.append((f"b|pop|L{i}", launch, None, "在售"))
     series["b|pop|OLD"] = np.full(24, 50.0)
     series["b|pop|JUNE"] = np.array([20.0])
-    rows += [("b|pop|OLD", "2020-01-01", None, "在售"), ("b|pop|JUNE", "2026-06-03", None, "在售"),
-             ("b|pop|JULY", "2026-07-01", None, "在售"), ("b|pop|LATER", "2026-12-01", None, "在售")]
+    rows += [
+        ("b|pop|OLD", "2020-01-01", None, "在售"),
+        ("b|pop|JUNE", "2026-06-03", None, "在售"),
+        ("b|pop|JULY", "2026-07-01", None, "在售"),
+        ("b|pop|LATER", "2026-12-01", None, "在售"),
+    ]
     master = _master(rows)
     history = _panel(series)
     curves = launch_curves(history, master)
@@ -155,9 +175,18 @@ def test_new_sku_follows_its_subcategory_launch_curve() -> None:
 def test_delisted_sku_goes_to_zero() -> None:
     """A steady seller delisted on 2026-08-16: July as forecast, August 15/31 of it, September zero; a SKU
     marked 停售 without a date is zero from the first forecast month."""
-    series = {"b|self|D": np.full(24, 31.0), "b|self|STOP": np.full(24, 31.0), "b|self|KEEP": np.full(24, 31.0)}
-    master = _master([("b|self|D", "2020-01-01", "2026-08-16", "在售"), ("b|self|STOP", "2020-01-01", None, "停售"),
-                      ("b|self|KEEP", "2020-01-01", None, "在售")])
+    series = {
+        "b|self|D": np.full(24, 31.0),
+        "b|self|STOP": np.full(24, 31.0),
+        "b|self|KEEP": np.full(24, 31.0),
+    }
+    master = _master(
+        [
+            ("b|self|D", "2020-01-01", "2026-08-16", "在售"),
+            ("b|self|STOP", "2020-01-01", None, "停售"),
+            ("b|self|KEEP", "2020-01-01", None, "在售"),
+        ]
+    )
     out = make_forecast(_panel(series), _future(list(series)), master, FUTURE, date(2026, 6, 30))
     f = out.forecasts.set_index(["unique_id", "ds"]).sort_index()
     assert f.loc["b|self|KEEP", "forecast_units"].tolist() == pytest.approx([31.0] * 3)
@@ -178,4 +207,6 @@ def test_interval_coverage_is_measured_on_the_held_out_window() -> None:
     last = out.backtest.dropna(subset=["lower"])
     assert last["cutoff"].nunique() == 1 and len(last) == 60 * 3
     f = out.forecasts
-    assert (f["lower"] <= f["forecast_units"] + 1e-9).all() and (f["upper"] >= f["forecast_units"] - 1e-9).all()
+    assert (f["lower"] <= f["forecast_units"] + 1e-9).all() and (
+        f["upper"] >= f["forecast_units"] - 1e-9
+    ).all()

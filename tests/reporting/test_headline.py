@@ -40,9 +40,13 @@ def test_headline_by_hand(tmp_path) -> None:
         conn.execute(FIXTURE)
         assert refresh_headline(conn, date(2026, 2, 1), date(2026, 2, 28)) == 2
         assert refresh_headline(conn, date(2026, 2, 1), date(2026, 2, 28)) == 2  # idempotent
-        row = {r["date_day"]: r for r in (
-            dict(zip([d[0] for d in conn.execute(f"select * from {HEADLINE_TABLE}").description], v))
-            for v in conn.execute(f"select * from {HEADLINE_TABLE} order by date_day").fetchall())}
+        row = {
+            r["date_day"]: r
+            for r in (
+                dict(zip([d[0] for d in conn.execute(f"select * from {HEADLINE_TABLE}").description], v))
+                for v in conn.execute(f"select * from {HEADLINE_TABLE} order by date_day").fetchall()
+            )
+        }
         latest = latest_headline(conn, date(2026, 2, 28))
     d = row[date(2026, 2, 14)]
     assert float(d["gmv"]) == 400 and float(d["gmv_self"]) == 400 and float(d["net_sales"]) == 400

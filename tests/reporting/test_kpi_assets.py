@@ -50,8 +50,12 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _run(asset: dg.AssetsDefinition, db: Path) -> dg.ExecuteInProcessResult:
-    return dg.materialize([asset], partition_key="2026-06-30",
-                          resources={"warehouse": WarehouseResource(database=str(db))}, raise_on_error=False)
+    return dg.materialize(
+        [asset],
+        partition_key="2026-06-30",
+        resources={"warehouse": WarehouseResource(database=str(db))},
+        raise_on_error=False,
+    )
 
 
 def test_forecast_asset_metadata_and_table(warehouse: Path) -> None:
@@ -64,8 +68,15 @@ def test_forecast_asset_metadata_and_table(warehouse: Path) -> None:
     assert meta["backtest_wape"].value <= meta["baseline_wape"].value
     assert 0.0 <= meta["interval_coverage_80"].value <= 1.0
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        months = [r[0] for r in conn.execute("select distinct month from marts.fct_demand_forecast order by 1").fetchall()]
-        wapes = conn.execute("select count(*) from marts.fct_demand_forecast where backtest_wape is null").fetchone()[0]
+        months = [
+            r[0]
+            for r in conn.execute(
+                "select distinct month from marts.fct_demand_forecast order by 1"
+            ).fetchall()
+        ]
+        wapes = conn.execute(
+            "select count(*) from marts.fct_demand_forecast where backtest_wape is null"
+        ).fetchone()[0]
     assert months == ["2026-07", "2026-08", "2026-09"] and wapes == 0
 
 
@@ -84,8 +95,20 @@ def test_closed_gate_stops_kpi_assets(warehouse: Path) -> None:
     from jd_pipeline.quality.windows import Window
 
     with duckdb.connect(str(warehouse)) as conn:
-        write_outcomes(conn, [CheckOutcome("planted", "raw/jd_pop_orders", False, "error", "x",
-                                           Window(date(2026, 6, 30), date(2026, 7, 1), "2026-06-30"))], "t")
+        write_outcomes(
+            conn,
+            [
+                CheckOutcome(
+                    "planted",
+                    "raw/jd_pop_orders",
+                    False,
+                    "error",
+                    "x",
+                    Window(date(2026, 6, 30), date(2026, 7, 1), "2026-06-30"),
+                )
+            ],
+            "t",
+        )
     assert not _run(fct_demand_forecast, warehouse).success
     assert not _run(headline_daily, warehouse).success
     with duckdb.connect(str(warehouse), read_only=True) as conn:

