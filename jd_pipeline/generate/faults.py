@@ -58,12 +58,12 @@ FILE_BREAKING = ["wrong_encoding", "empty_file", "header_only", "missing_require
 # Kinds the pipeline absorbs without a blocking check failing (quirks it parses, files it rejects
 # or skips, deliveries it de-duplicates): what a demo can plant and still publish. Not here: row
 # faults and empty markers (the detail rows no longer add up to a 合计 row), total mismatches,
-# unknown 产品线 — each fails a blocking ingest check, as it should.
+# unknown 产品线 — each fails a blocking ingest check, as it should; nor a header-only file, which a
+# daily source's day would load as a near-empty day, held until accepted (ingest/plausibility.py).
 TOLERATED_KINDS = frozenset(
     {
         "wrong_encoding",
         "empty_file",
-        "header_only",
         "missing_required_header",
         "xlsx_really_csv",
         "bom_variant",

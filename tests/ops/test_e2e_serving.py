@@ -128,7 +128,7 @@ def test_serving_survives_kills_and_readers(tmp_path: Path) -> None:
     first_log = tmp_path / "run-first.log"
     out = finish(start_run(data_dir, first_log), first_log)
     assert served.exists(), out[-4000:]
-    assert "pipeline run" in out and ": OK" in out, out[-4000:]
+    assert "== run " in out and ": OK" in out, out[-4000:]
 
     serving = data_dir / "serving"
     for label, killer in (
