@@ -1,6 +1,6 @@
 """Serving through full `jd-pipeline run`s: readers see whole snapshots, SIGKILL never touches serving.
 
-Slow (several full pipeline runs): runs only with `JD_E2E=1` (e.g. `JD_E2E=1 make test`).
+Slow (five `jd-pipeline run`s on a small fixture, a few minutes): marked `slow`, part of `make test`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,7 @@ import pytest
 
 from tests.e2e import fixtures as fx
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        os.environ.get("JD_E2E") != "1", reason="set JD_E2E=1 to run the serving end-to-end tests"
-    ),
-]
+pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
