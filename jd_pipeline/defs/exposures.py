@@ -27,7 +27,6 @@ class ExposureError(ValueError):
 @dataclass(frozen=True)
 class Exposure:
     name: str
-    label: str
     description: str
     upstream: tuple[dg.AssetKey, ...]  # the models' and sources' asset keys, in exposures.yml order
 
@@ -38,7 +37,6 @@ def _exposure(props: dict, nodes: dict[str, dict]) -> Exposure:
         raise ExposureError(f"{EXPOSURES_YML}: exposure {props['name']} lists nothing in depends_on")
     return Exposure(
         name=props["name"],
-        label=props.get("label") or props["name"],
         description=" ".join((props.get("description") or "").split()),
         upstream=upstream,
     )
