@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_pg_publish.py --rows 10000000 [--readers 20] [--publishes 4] [--rounds 3]
 
-1. Builds a working warehouse of the marts' shape (jd_pipeline/ops/bench_publish.py: sales 50 %,
+1. Builds a working warehouse of the marts' shape (jd_pipeline/serving/bench_publish.py: sales 50 %,
    ads 30 %, funnel 20 % of --rows) and publishes it to DuckDB (`publish_serving`, no Parquet and
    with Parquet).
 2. Starts a PostgreSQL server of its own (initdb in a temp dir, free port) and publishes the
@@ -37,8 +37,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jd_pipeline.ops.bench_publish import build, write_manifest
-from jd_pipeline.ops.local_postgres import temporary_server
+from jd_pipeline.serving.bench_publish import build, write_manifest
+from jd_pipeline.serving.local_postgres import temporary_server
 
 READER_SQL = """
     SELECT (SELECT generation FROM ops.publish_info) AS generation, s.total
@@ -69,9 +69,9 @@ def main() -> None:
 def _bench(args: argparse.Namespace, root: Path) -> None:
     os.environ["JD_DATA_DIR"] = str(root / "data")
     from jd_pipeline.config import get_settings
-    from jd_pipeline.ops.pg_settings import pg_settings
-    from jd_pipeline.ops.publish import publish_serving
-    from jd_pipeline.ops.publish_pg import publish_jobs, publish_postgres
+    from jd_pipeline.serving.duckdb_publish import publish_serving
+    from jd_pipeline.serving.pg_settings import pg_settings
+    from jd_pipeline.serving.postgres_publish import publish_jobs, publish_postgres
 
     settings = get_settings()
     figures: dict[str, object] = {
@@ -162,8 +162,8 @@ def _source_rows(warehouse: Path) -> int:
 
 def _empty_serving_database(server, pg) -> None:
     """Drop what a publish created, so the next publish is a first one (every table copied)."""
-    from jd_pipeline.ops.publish import PUBLISHED_SCHEMAS
-    from jd_pipeline.ops.publish_pg import META_SCHEMA, STORE_SCHEMA
+    from jd_pipeline.serving.duckdb_publish import PUBLISHED_SCHEMAS
+    from jd_pipeline.serving.postgres_publish import META_SCHEMA, STORE_SCHEMA
 
     with psycopg.connect(server.dsn, password=server.password, autocommit=True) as con:
         for schema in (*PUBLISHED_SCHEMAS, STORE_SCHEMA, META_SCHEMA):
@@ -194,8 +194,8 @@ def _served_total(served: Path) -> tuple[str, Decimal]:
 
 
 def _readers_during_publishes(settings, server, pg, args, manifest) -> dict[str, object]:
-    from jd_pipeline.ops.publish import publish_serving
-    from jd_pipeline.ops.publish_pg import publish_postgres
+    from jd_pipeline.serving.duckdb_publish import publish_serving
+    from jd_pipeline.serving.postgres_publish import publish_postgres
 
     expected = dict([_served_total(settings.serving_db)])
     stop = threading.Event()

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_publish_history.py [--rows-per-day 3000] [--nights 3]
 
 For each history length (31 and 1,096 days, the same rows per day), builds a working warehouse
-of the marts' shape (jd_pipeline/ops/bench_publish.py), publishes it once (every table copied:
+of the marts' shape (jd_pipeline/serving/bench_publish.py), publishes it once (every table copied:
 what every publish did before publishes wrote only what changed), then plays --nights nights:
 each restates the last 3 days of every mart (values change) and appends a new day, and publishes.
 The figure is the median nightly publish after 3 years ÷ the same after 30 days (#19: ≤ 1.1).
@@ -26,7 +26,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jd_pipeline.ops.bench_publish import GRAINS, build
+from jd_pipeline.serving.bench_publish import GRAINS, build
 
 HISTORIES = (31, 1096)  # about 30 days and 3 years; not multiples of 3, as the builder's brands cycle
 
@@ -64,7 +64,7 @@ def _measure(days: int, rows_per_day: int, nights: int) -> dict[str, object]:
     root = Path(tempfile.mkdtemp(prefix=f"jd-bench-history-{days}d-"))
     os.environ["JD_DATA_DIR"] = str(root)
     from jd_pipeline.config import get_settings
-    from jd_pipeline.ops.publish import publish_serving
+    from jd_pipeline.serving.duckdb_publish import publish_serving
 
     settings = get_settings()
     assert settings.warehouse_db.is_relative_to(root), settings.warehouse_db

@@ -30,8 +30,8 @@ def measure(scale: float, nights: int) -> dict[str, object]:
     """Run both sides and compare; returns the figures (tables, rows, differing tables, seconds)."""
     os.environ.setdefault("JD_DEMO_MODE", "1")
     from jd_pipeline.generate.restatements import RESTATEMENT_KINDS
-    from jd_pipeline.ops.equality import compare, fingerprints
-    from jd_pipeline.ops.replay import build_scenario, replay_nightly, run_full
+    from jd_pipeline.runtime.equality import compare, fingerprints
+    from jd_pipeline.runtime.replay import build_scenario, replay_nightly, run_full
 
     work = Path(tempfile.mkdtemp(prefix="jd-equality-"))
     try:

@@ -4,7 +4,7 @@
 
 One multi-asset with `--outputs` daily-partitioned outputs and a check each (the shape of the
 build stage), run once over `--days` partitions (single-run backfill) in a fresh instance prepared
-like `jd-pipeline run`'s (jd_pipeline/ops/instance.py). Prints wall and CPU seconds of the run and
+like `jd-pipeline run`'s (jd_pipeline/runtime/instance.py). Prints wall and CPU seconds of the run and
 the event-log write seconds the storage measures.
 """
 
@@ -51,8 +51,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=60)
     args = parser.parse_args()
 
-    from jd_pipeline.ops.event_storage import EVENT_BATCH_SIZE
-    from jd_pipeline.ops.instance import write_instance_config
+    from jd_pipeline.runtime.event_storage import EVENT_BATCH_SIZE
+    from jd_pipeline.runtime.instance import write_instance_config
 
     days = dg.DailyPartitionsDefinition(start_date="2025-01-01")
     keys = days.get_partition_keys()

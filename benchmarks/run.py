@@ -297,7 +297,7 @@ def row_number_integrity(data_dir: Path) -> Figure:
 
 def recording_share(report_path: Path, wall: float, what: str) -> Figure:
     """Share of a run's wall time spent recording it in the Dagster instance the UI reads (the
-    event log's writes, timed by jd_pipeline/ops/event_storage.py and put in the run report)."""
+    event log's writes, timed by jd_pipeline/runtime/event_storage.py and put in the run report)."""
     if not report_path.exists():
         return Figure(f"recording in the UI's instance ÷ {what}", None, "≤ 0.10", False, "no run report")
     seconds = json.loads(report_path.read_text()).get("event_log_seconds", 0.0)

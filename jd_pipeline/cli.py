@@ -177,7 +177,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # -------------------------------------------------------------------------------- dev and status
 def cmd_dev(args: argparse.Namespace) -> int:
-    from jd_pipeline.ops import run_dev_server
+    from jd_pipeline.runtime.devserver import run_dev_server
 
     return run_dev_server(get_settings())
 
@@ -199,14 +199,14 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from jd_pipeline.ops import print_status
+    from jd_pipeline.runtime.status import print_status
 
     return print_status(get_settings())
 
 
 def cmd_publish_postgres(args: argparse.Namespace) -> int:
-    from jd_pipeline.ops.pg_settings import pg_settings
-    from jd_pipeline.ops.publish_pg import publish_postgres
+    from jd_pipeline.serving.pg_settings import pg_settings
+    from jd_pipeline.serving.postgres_publish import publish_postgres
 
     settings = get_settings()
     if pg_settings() is None:
@@ -225,7 +225,7 @@ def cmd_publish_postgres(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from jd_pipeline.ops.verify import VerifyError, verify
+    from jd_pipeline.runtime.verify import VerifyError, verify
 
     try:
         result = verify(get_settings(), keep_scratch=args.keep_scratch)

@@ -120,14 +120,14 @@ MAX_LISTED = 8
 def summary_lines(report, reports_dir: Path | None = None, log_path: Path | None = None) -> list[str]:
     """The end-of-run summary: what loaded, failed and warned checks with their observed values,
     what was held back or skipped, where the reports and the full log are."""
-    from jd_pipeline.ops.run_summary import render_summary
+    from jd_pipeline.runtime.run_summary import render_summary
 
     seconds = sum(o.seconds for o in report.outcomes)
     status = "NO DATA" if getattr(report, "no_data", False) else "OK" if report.success else "FAILED"
     lines = [f"== run {report.start}..{report.end}: {status} ({len(report.outcomes)} stages, {seconds:.0f}s)"]
     lines += render_summary(
         report
-    )  # per source loaded / held, late and missing deliveries (ops/run_summary.py)
+    )  # per source loaded / held, late and missing deliveries (runtime/run_summary.py)
     failed_steps = [step for o in report.outcomes for step in o.failed_steps]
     lines += [f"failed step: {step}" for step in failed_steps[:MAX_LISTED]]
     failed = [c for o in report.outcomes for c in o.failed_checks]

@@ -3,7 +3,7 @@
 Assets of different partition kinds cannot share one run, so the asset graph is cut into
 stages, one per (ingest or not, partitions definition), ordered by their dependencies. Each
 stage is one in-process run over the partition range that covers the window (single-run
-backfill), against the persistent instance in `$JD_DATA_DIR/dagster_home` (ops/instance.py), so the
+backfill), against the persistent instance in `$JD_DATA_DIR/dagster_home` (runtime/instance.py), so the
 runs, their steps, the materialized partitions and the check results show up in the UI. A failed stage stops the stages after it: reports and the published marts stay at
 their last good state.
 """
@@ -24,7 +24,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from dagster._core.utils import make_new_run_id
 
 from jd_pipeline.config import Settings, get_settings
-from jd_pipeline.ops.catch_up import CatchUp, missing_deliveries, pending_partitions, window_has_files
+from jd_pipeline.runtime.catch_up import CatchUp, missing_deliveries, pending_partitions, window_has_files
 from jd_pipeline.warehouse import fetch_value
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ class RunReport:
             ]
             lines += [f"      warning: {c.check} on {c.asset}: {c.observed}" for c in o.warned_checks]
         lines += [f"  [skipped] {name}" for name in self.skipped]
-        from jd_pipeline.ops.run_summary import render_summary
+        from jd_pipeline.runtime.run_summary import render_summary
 
         lines += render_summary(self)
         return "\n".join(lines)
@@ -219,16 +219,16 @@ def _overlaps(window: dg.TimeWindow, start: datetime, end: datetime) -> bool:
 
 # ---------------------------------------------------------------------------------------- running
 def _instance(settings: Settings) -> dg.DagsterInstance:
-    """The persistent instance the UI shows (`$DAGSTER_HOME`, ops/instance.py): every run,
+    """The persistent instance the UI shows (`$DAGSTER_HOME`, runtime/instance.py): every run,
     a day or a year, leaves its runs, steps, materialized partitions and check results there."""
-    from jd_pipeline.ops.instance import open_instance
+    from jd_pipeline.runtime.instance import open_instance
 
     return open_instance(settings)
 
 
 def _free_slots_of_dead_runs(instance: dg.DagsterInstance, progress: Progress) -> None:
     """A killed run keeps its warehouse pool slot; without this the next run would wait forever."""
-    from jd_pipeline.ops import recover_dead_runs
+    from jd_pipeline.runtime.recovery import recover_dead_runs
 
     recovered = recover_dead_runs(instance)
     if recovered.failed_runs:
@@ -458,8 +458,8 @@ def _subset_job(defs: dg.Definitions, stage: Stage, keys: tuple[dg.AssetKey, ...
 def _hold_downstream(
     graph, keys: tuple[dg.AssetKey, ...], result, outcome: StageOutcome, held: dict[dg.AssetKey, str]
 ) -> None:
-    """Hold back the assets a failure in this stage reaches through the lineage (ops/held.py)."""
-    from jd_pipeline.ops.held import downstream_of, not_materialized
+    """Hold back the assets a failure in this stage reaches through the lineage (runtime/held.py)."""
+    from jd_pipeline.runtime.held import downstream_of, not_materialized
 
     roots: dict[dg.AssetKey, str] = {}
     for check in outcome.failed_checks:
@@ -484,7 +484,7 @@ def _record_held(settings: Settings, held: dict[dg.AssetKey, str], report: RunRe
     import duckdb
 
     from jd_pipeline.config import duckdb_config
-    from jd_pipeline.ops.held import record_held
+    from jd_pipeline.runtime.held import record_held
 
     if not settings.warehouse_db.exists():
         return

@@ -50,7 +50,7 @@ def page(browser):
 @pytest.fixture(scope="session")
 def pg_server():
     """A real PostgreSQL server (Debian's binaries, initdb in a temp dir) on a free 127.0.0.1 port."""
-    from jd_pipeline.ops.local_postgres import temporary_server
+    from jd_pipeline.serving.local_postgres import temporary_server
 
     with temporary_server() as server:
         yield server

@@ -22,7 +22,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from jd_pipeline.ops.dbt_docs import MANIFEST_PATH
+from jd_pipeline.runtime.dbt_docs import MANIFEST_PATH
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 NAMESPACE = uuid.UUID("5b0c7d1e-3f6a-4e7b-9a51-0d2f6c1b8e17")

@@ -34,9 +34,9 @@ from jd_pipeline.bi.superset import (
     stop,
 )
 from jd_pipeline.config import get_settings
-from jd_pipeline.ops import local_postgres
-from jd_pipeline.ops.pg_settings import pg_settings
-from jd_pipeline.ops.publish_pg import publish_postgres
+from jd_pipeline.serving import local_postgres
+from jd_pipeline.serving.pg_settings import pg_settings
+from jd_pipeline.serving.postgres_publish import publish_postgres
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ from jd_pipeline.alerts.store import ALERTS_TABLE, events_after
 from jd_pipeline.alerts.webhooks import channels_from_env
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from jd_pipeline.ops.automation import env_flag
+from jd_pipeline.runtime.automation import env_flag
 
 ALERTS_KEY = dg.AssetKey(["marts", "fct_alerts"])
 ALERT_INPUTS = [

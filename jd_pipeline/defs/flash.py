@@ -18,7 +18,7 @@ from jd_pipeline.defs.quality import GATE_KEY, require_gate_open
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.reporting.build import render
 from jd_pipeline.reporting.flash import build_flash
-from jd_pipeline.reporting.publish import publish_files
+from jd_pipeline.reporting.output_files import publish_files
 
 FLASH_KEY = dg.AssetKey(["reports", "daily_flash"])
 

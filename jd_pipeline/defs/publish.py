@@ -1,6 +1,6 @@
 """`publish/serving_warehouse`: the atomic copy of `marts` and `ops` that BI tools read.
 
-The work is done by `jd_pipeline.ops.publish.publish_serving` (plain Python, used by tests and the
+The work is done by `jd_pipeline.serving.duckdb_publish.publish_serving` (plain Python, used by tests and the
 CLI too); this module only wraps it as a Dagster asset.
 """
 
@@ -8,10 +8,10 @@ import dagster as dg
 
 from jd_pipeline.config import get_settings
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from jd_pipeline.ops.publish import PublishError, PublishResult, publish_serving
-from jd_pipeline.ops.publish_pg import PgPublishResult, publish_postgres
 from jd_pipeline.quality.gate import failed_blocking_checks, gate_message
 from jd_pipeline.quality.windows import ALL_TIME
+from jd_pipeline.serving.duckdb_publish import PublishError, PublishResult, publish_serving
+from jd_pipeline.serving.postgres_publish import PgPublishResult, publish_postgres
 
 PUBLISH_ASSET_KEY = dg.AssetKey(["publish", "serving_warehouse"])
 

@@ -1,7 +1,7 @@
 """Reports (group `reports`): one asset per report kind, monthly partitions, behind the quality gate.
 
 Each run renders every report of its months in memory first and renames the files into
-`$JD_DATA_DIR/reports/<brand>/<period>/` only when all rendered (`jd_pipeline.reporting.publish`):
+`$JD_DATA_DIR/reports/<brand>/<period>/` only when all rendered (`jd_pipeline.reporting.output_files`):
 when the gate is closed or anything fails, the previous reports stay untouched. Numbers come from
 the marts (read-only connection); builders are in `jd_pipeline.reporting`.
 """

@@ -33,7 +33,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 from jd_pipeline.config import BUSINESS_TIMEZONE, get_settings
 from jd_pipeline.defs.freshness import build_freshness_defs
 from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, daily_partitions, monthly_partitions
-from jd_pipeline.ops import automation as auto
+from jd_pipeline.runtime import automation as auto
 
 INGEST_GROUP = "ingest"
 DOWNSTREAM_GROUPS: tuple[str, ...] = ("staging", "marts", "quality", "kpi", "alerts", "reports", "publish")

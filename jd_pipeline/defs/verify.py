@@ -2,7 +2,7 @@
 
 `weekly_verify` (Sundays 07:00 Asia/Shanghai, after `weekly_whole_table_tests`) rebuilds every dbt
 mart from raw into a scratch warehouse and compares it with the working one, table by table
-(jd_pipeline/ops/verify.py). A difference fails the run, naming the tables and their first
+(jd_pipeline/runtime/verify.py). A difference fails the run, naming the tables and their first
 differing keys: the incremental nightly runs no longer equal a rebuild.
 """
 
@@ -10,14 +10,14 @@ import dagster as dg
 
 from jd_pipeline.config import BUSINESS_TIMEZONE, get_settings
 from jd_pipeline.defs.resources import WAREHOUSE_POOL
-from jd_pipeline.ops import automation as auto
+from jd_pipeline.runtime import automation as auto
 
 WEEKLY_VERIFY_CRON = "0 7 * * 0"
 
 
 @dg.op(pool=WAREHOUSE_POOL, description="Rebuild the marts from raw in a scratch warehouse and compare.")
 def verify_rebuild_equality(context: dg.OpExecutionContext) -> dg.Output[int]:
-    from jd_pipeline.ops.verify import verify
+    from jd_pipeline.runtime.verify import verify
 
     result = verify(get_settings())
     context.log.info(result.render())

@@ -17,7 +17,7 @@ with fewer rows than `JD_HOLD_LOW_DAY` (a share, default 0.1) of that median is 
 way: nothing of the day is loaded until it is accepted. Too short a history is not judged (a
 new brand or store, an initial backfill loading every day in one batch). A day without any file
 is no delivery to hold: `jd-pipeline status` and the run summary list it as missing
-(ops/status.py, ops/catch_up.py).
+(runtime/status.py, runtime/catch_up.py).
 """
 
 from __future__ import annotations

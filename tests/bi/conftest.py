@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from jd_pipeline.bi import superset
-from jd_pipeline.ops.local_postgres import free_port
-from jd_pipeline.ops.pg_settings import pg_settings
-from jd_pipeline.ops.publish_pg import publish_postgres
+from jd_pipeline.serving.local_postgres import free_port
+from jd_pipeline.serving.pg_settings import pg_settings
+from jd_pipeline.serving.postgres_publish import publish_postgres
 from tests.bi.fixture_marts import build_served_marts
 
 

@@ -98,9 +98,9 @@ def data_dir_env(root: Path) -> Iterator[Path]:
 
 
 def run(start: str, end: str | None = None, marts_only: bool = False):
-    """`jd-pipeline run` in-process; `marts_only`: the groups that build the marts (ops/replay.py)."""
-    from jd_pipeline.ops.replay import MART_GROUPS
+    """`jd-pipeline run` in-process; `marts_only`: the groups that build the marts (runtime/replay.py)."""
     from jd_pipeline.orchestrate import run_pipeline
+    from jd_pipeline.runtime.replay import MART_GROUPS
 
     return run_pipeline(
         date.fromisoformat(start),
@@ -401,7 +401,7 @@ def test_window_without_files_is_not_ok_and_missing_deliveries_are_named(tmp_pat
         assert "NO DATA" in empty.render()
         assert not (root / "serving" / "warehouse.duckdb").exists()
         from jd_pipeline.config import get_settings
-        from jd_pipeline.ops.catch_up import missing_deliveries
+        from jd_pipeline.runtime.catch_up import missing_deliveries
 
         gaps = missing_deliveries(
             get_settings().landing_dir,

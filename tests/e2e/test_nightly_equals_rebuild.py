@@ -8,7 +8,7 @@ Nightly side: the history delivered before the last JD_DIFF_NIGHTS (default 8) d
 one backfill run (a go-live), then each night copies the files delivered that day (mtime, Asia/
 Shanghai) into the landing zone and runs that day. Every mart of the `marts` schema (what publish
 copies) must match: row count and an order-independent checksum of all columns, per table. Both
-sides run the groups that build the marts (ingest, staging, marts: `ops/replay.py`); the gate,
+sides run the groups that build the marts (ingest, staging, marts: `runtime/replay.py`); the gate,
 KPIs, forecast, reports and publish only read them. `make bench` runs it at a larger scale
 (`benchmarks/nightly_equals_rebuild.py`).
 """
@@ -22,7 +22,7 @@ from datetime import date, timedelta
 import pytest
 
 from jd_pipeline.generate.restatements import NIGHTS_NEEDED, RESTATEMENT_KINDS
-from jd_pipeline.ops.replay import Scenario, build_scenario, replay_nightly, run_full
+from jd_pipeline.runtime.replay import Scenario, build_scenario, replay_nightly, run_full
 from tests.e2e.test_nightly import data_dir_env
 
 pytestmark = pytest.mark.slow
@@ -61,7 +61,7 @@ def test_every_run_succeeds(outcomes) -> None:
 
 
 def test_marts_identical(outcomes) -> None:
-    from jd_pipeline.ops.equality import compare, fingerprints
+    from jd_pipeline.runtime.equality import compare, fingerprints
 
     full_db = outcomes["full_root"] / "warehouse" / "warehouse.duckdb"
     nightly_db = outcomes["nightly_root"] / "warehouse" / "warehouse.duckdb"
@@ -77,7 +77,7 @@ def test_marts_identical(outcomes) -> None:
 
 def test_verify_finds_the_nightly_warehouse_equal_to_a_rebuild(outcomes) -> None:
     from jd_pipeline.config import get_settings
-    from jd_pipeline.ops.verify import verify
+    from jd_pipeline.runtime.verify import verify
 
     with data_dir_env(outcomes["nightly_root"]):
         result = verify(get_settings())
@@ -89,7 +89,7 @@ def test_verify_names_the_first_differing_keys(outcomes, tmp_path) -> None:
     import duckdb
 
     from jd_pipeline.config import get_settings
-    from jd_pipeline.ops.verify import verify
+    from jd_pipeline.runtime.verify import verify
 
     root = tmp_path / "data"
     shutil.copytree(outcomes["nightly_root"] / "warehouse", root / "warehouse")

@@ -14,7 +14,7 @@ import pytest
 
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, accept
-from jd_pipeline.ops.catch_up import expected_daily
+from jd_pipeline.runtime.catch_up import expected_daily
 from tests.ingest.helpers import SALT, set_mtime, write_csv
 from tests.ingest.samples import POP_HEADERS, POP_ROWS
 
@@ -160,7 +160,7 @@ def test_the_blocking_check_names_the_day_status_shows_it_and_the_cli_accepts_it
     from jd_pipeline.defs.ingest import HELD_CHECK, ingest_assets
     from jd_pipeline.defs.resources import WarehouseResource
     from jd_pipeline.ingest.landing import business_today
-    from jd_pipeline.ops.status import collect_status, format_status
+    from jd_pipeline.runtime.status import collect_status, format_status
 
     for day in HISTORY:
         _deliver(landing, day, 20)

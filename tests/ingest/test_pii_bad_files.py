@@ -146,7 +146,7 @@ def test_personal_data_in_every_kind_of_bad_file_is_written_nowhere(
     from jd_pipeline.config import get_settings
     from jd_pipeline.defs.ingest import ingest_assets
     from jd_pipeline.defs.resources import WarehouseResource
-    from jd_pipeline.ops.publish import publish_serving
+    from jd_pipeline.serving.duckdb_publish import publish_serving
 
     assets = {a.key.path[-1]: a for a in ingest_assets}
     with dg.DagsterInstance.get() as instance:

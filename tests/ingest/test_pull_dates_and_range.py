@@ -107,7 +107,7 @@ def test_files_outside_the_partition_range_are_recorded_and_shown_by_status(
     for day in ("2026-03-01", "2026-03-03"):
         _pop(landing, day)
     from jd_pipeline.config import get_settings
-    from jd_pipeline.ops.status import collect_status, format_status
+    from jd_pipeline.runtime.status import collect_status, format_status
 
     db = get_settings().warehouse_db
     db.parent.mkdir(parents=True)

@@ -10,8 +10,8 @@ from datetime import date
 import dagster as dg
 
 from jd_pipeline.defs.partitions import daily_partitions
-from jd_pipeline.ops.event_storage import BatchedSqliteEventLogStorage
 from jd_pipeline.orchestrate import run_pipeline
+from jd_pipeline.runtime.event_storage import BatchedSqliteEventLogStorage
 from tests.orchestration.test_orchestrate import DEFS
 
 START, END = date(2025, 3, 1), date(2025, 4, 9)  # 40 days, two months

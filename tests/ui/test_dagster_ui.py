@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import screenshot
-from tests.ops.test_devserver import free_port
+from tests.runtime.test_devserver import free_port
 
 pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ writes each planned check with an `asset_check_executions` row per planned parti
 the event again for every row in one VALUES clause that SQLAlchemy compiles anew each time (a
 year's run of ~200 checks: 73,000 rows, most of the run's recording time). Here the event is
 serialized once and the rows go in as one prepared statement, in the batch's transaction.
-Everything else is Dagster's own SQLite storage; `dagster.yaml` selects it (ops/dagster.yaml).
+Everything else is Dagster's own SQLite storage; `dagster.yaml` selects it (runtime/dagster.yaml).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def _planned_check_executions(
 class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     """`SqliteEventLogStorage` with a `store_event_batch` that writes a batch in one go.
 
-    `base_dir` is written into the instance's dagster.yaml (ops/instance.py); an older copy
+    `base_dir` is written into the instance's dagster.yaml (runtime/instance.py); an older copy
     without it falls back to `$DAGSTER_HOME/history/runs`, where Dagster's default storage keeps
     the event log, so an existing instance keeps its history.
     """
@@ -231,7 +231,7 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
                 raise MissingEventLogDirectory(
                     "the event log of this Dagster instance has no directory: its dagster.yaml sets no "
                     "event_log_storage.config.base_dir and DAGSTER_HOME is not set; rewrite the file with "
-                    "jd_pipeline.ops.instance.write_instance_config(<instance directory>) or set DAGSTER_HOME"
+                    "jd_pipeline.runtime.instance.write_instance_config(<instance directory>) or set DAGSTER_HOME"
                 )
             base_dir = os.path.join(home, "history", "runs")
         return cls(base_dir=base_dir, inst_data=inst_data)

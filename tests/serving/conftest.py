@@ -1,4 +1,4 @@
-"""Fixtures for the ops tests: a small working warehouse with the contract's marts and ops tables."""
+"""Fixtures for the serving tests: a small working warehouse with the contract's marts and ops tables."""
 
 from __future__ import annotations
 

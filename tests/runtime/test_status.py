@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from jd_pipeline.config import get_settings
-from jd_pipeline.ops.publish import publish_serving
-from jd_pipeline.ops.status import collect_status, print_status
+from jd_pipeline.runtime.status import collect_status, print_status
+from jd_pipeline.serving.duckdb_publish import publish_serving
 
 
 def test_status_from_working_warehouse(working_warehouse: Path) -> None:

@@ -1,7 +1,7 @@
 """`jd-pipeline dev` / `make dev`: the Dagster UI on 127.0.0.1:3000, stopped cleanly by Ctrl-C.
 
-- `$JD_DATA_DIR/dagster_home` is prepared as for `jd-pipeline run` (ops/instance.py): created,
-  `dagster.yaml` written from the template (`jd_pipeline/ops/dagster.yaml`) if absent, the
+- `$JD_DATA_DIR/dagster_home` is prepared as for `jd-pipeline run` (runtime/instance.py): created,
+  `dagster.yaml` written from the template (`jd_pipeline/runtime/dagster.yaml`) if absent, the
   `duckdb_warehouse` pool limited to 1, Dagster's event batching on.
 - `dagster dev -w workspace.yaml` runs in its own session/process group, with SIGINT and SIGTERM
   reset to their defaults (a parent started with `&` hands down *ignored* SIGINT, and dagster
@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from jd_pipeline.config import REPO_ROOT, Settings, get_settings
-from jd_pipeline.ops.instance import instance_environment, prepare_dagster_home
+from jd_pipeline.runtime.instance import instance_environment, prepare_dagster_home
 
 WORKSPACE = REPO_ROOT / "workspace.yaml"
 TOKEN_ENV = "JD_DEVSERVER_TOKEN"

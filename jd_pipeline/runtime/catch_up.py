@@ -96,7 +96,7 @@ def _read(db: Path, reader, default):
 
 
 def held_back_start(conn: duckdb.DuckDBPyConnection) -> date | None:
-    from jd_pipeline.ops.held import HELD_TABLE
+    from jd_pipeline.runtime.held import HELD_TABLE
 
     row = conn.execute(f"select min(window_start) from {HELD_TABLE}").fetchone()
     return row[0] if row else None

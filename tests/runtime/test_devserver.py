@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from jd_pipeline.config import get_settings
-from jd_pipeline.ops import devserver
+from jd_pipeline.runtime import devserver
 
 
 def free_port() -> int:
@@ -56,7 +56,7 @@ def test_dev_server_stops_cleanly(data_dir: Path, tmp_path: Path, sig: int) -> N
             "-c",
             (
                 f"import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-                f"from jd_pipeline.ops.devserver import run_dev_server; sys.exit(run_dev_server(port={port}))"
+                f"from jd_pipeline.runtime.devserver import run_dev_server; sys.exit(run_dev_server(port={port}))"
             ),
         ],
         stdout=(tmp_path / "dev.log").open("w"),

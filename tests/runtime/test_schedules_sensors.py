@@ -13,7 +13,7 @@ import pytest
 
 from jd_pipeline.defs import schedules_sensors as ss
 from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND
-from jd_pipeline.ops import automation as auto
+from jd_pipeline.runtime import automation as auto
 
 SH = ZoneInfo("Asia/Shanghai")
 RANGE = (ss.RANGE_START_TAG, ss.RANGE_END_TAG)

@@ -1,6 +1,6 @@
 """Measure `publish_serving` on a synthetic warehouse of realistic shape.
 
-    python -m jd_pipeline.ops.bench_publish --dir /tmp/jd-bench --rows 10000000 [--repeat 2]
+    python -m jd_pipeline.serving.bench_publish --dir /tmp/jd-bench --rows 10000000 [--repeat 2]
 
 Builds `marts.fct_sales_daily` (50 %), `marts.fct_ads_daily` (30 %), `marts.fct_sku_funnel_daily`
 (20 %) and `ops.load_manifest` in `<dir>/warehouse/warehouse.duckdb`, then publishes to
@@ -120,7 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["JD_DATA_DIR"] = str(args.dir.resolve())
     from jd_pipeline.config import get_settings
-    from jd_pipeline.ops.publish import publish_serving
+    from jd_pipeline.serving.duckdb_publish import publish_serving
 
     settings = get_settings()
     began = time.perf_counter()

@@ -13,8 +13,8 @@ from pathlib import Path
 import dagster as dg
 
 from jd_pipeline.defs.resources import WAREHOUSE_POOL
-from jd_pipeline.ops.instance import write_instance_config
-from jd_pipeline.ops.recovery import recover_dead_runs
+from jd_pipeline.runtime.instance import write_instance_config
+from jd_pipeline.runtime.recovery import recover_dead_runs
 
 CHILD = textwrap.dedent("""
     import os, sys, time

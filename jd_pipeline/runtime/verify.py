@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from jd_pipeline.config import DBT_PROJECT_DIR, Settings, duckdb_config
-from jd_pipeline.ops.equality import TableDifference, compare, tables
+from jd_pipeline.runtime.equality import TableDifference, compare, tables
 
 COPIED_SCHEMAS = ("raw", "ops", "config")
 PYTHON_MARTS = frozenset({"fct_demand_forecast"})  # written by the forecast asset, not by dbt

@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from jd_pipeline.ops.event_storage import BatchedSqliteEventLogStorage, MissingEventLogDirectory
-from jd_pipeline.ops.instance import TEMPLATE, write_instance_config
+from jd_pipeline.runtime.event_storage import BatchedSqliteEventLogStorage, MissingEventLogDirectory
+from jd_pipeline.runtime.instance import TEMPLATE, write_instance_config
 
 
 def test_event_log_lives_in_the_instance_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,3 +34,24 @@ def test_config_without_event_log_directory_is_a_clear_error(
     (home / "dagster.yaml").write_text(old_copy)
     with pytest.raises(MissingEventLogDirectory, match="DAGSTER_HOME is not set"):
         dg.DagsterInstance.from_config(str(home)).event_log_storage  # noqa: B018
+
+
+def test_instance_made_before_the_runtime_package_follows_the_move(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jd_pipeline.config import get_settings
+    from jd_pipeline.runtime.instance import prepare_dagster_home
+
+    monkeypatch.setenv("JD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    settings = get_settings()
+    config = write_instance_config(settings.dagster_home)
+    config.write_text(
+        config.read_text().replace(
+            "module: jd_pipeline.runtime.event_storage", "module: jd_pipeline.ops.event_storage"
+        )
+    )
+    prepare_dagster_home(settings)
+    assert "jd_pipeline.ops." not in config.read_text()
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        assert isinstance(instance.event_log_storage, BatchedSqliteEventLogStorage)

@@ -17,8 +17,8 @@ import duckdb
 import pytest
 
 from jd_pipeline.config import get_settings
-from jd_pipeline.ops import publish as pub
-from tests.ops.conftest import build_working_warehouse
+from jd_pipeline.serving import duckdb_publish as pub
+from tests.serving.conftest import build_working_warehouse
 
 
 def sha256(path: Path) -> str:
@@ -247,7 +247,7 @@ def test_reader_in_a_loop_sees_only_whole_snapshots(data_dir: Path, tmp_path: Pa
 
 KILLABLE = textwrap.dedent("""
     import sys, time
-    from jd_pipeline.ops import publish as pub
+    from jd_pipeline.serving import duckdb_publish as pub
     stage, marker = sys.argv[1], sys.argv[2]
     real = getattr(pub, stage)
     def hooked(*args, **kwargs):
@@ -295,7 +295,7 @@ def test_sigkill_during_publish_leaves_serving_unchanged(data_dir: Path, tmp_pat
 
 
 LOOPING = textwrap.dedent("""
-    from jd_pipeline.ops import publish as pub
+    from jd_pipeline.serving import duckdb_publish as pub
     while True:
         pub.publish_serving()
 """)

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from jd_pipeline.config import get_settings
-from jd_pipeline.ops import publish as pub
+from jd_pipeline.serving import duckdb_publish as pub
 
 
 def rows_of(db: Path, table: str) -> list[tuple]:
@@ -188,7 +188,7 @@ def test_postgres_takes_the_recorded_fingerprints_and_copies_the_changed_table_o
 ) -> None:
     import psycopg
 
-    from jd_pipeline.ops import publish_pg
+    from jd_pipeline.serving import postgres_publish as publish_pg
 
     settings = get_settings()
     pub.publish_serving(settings)

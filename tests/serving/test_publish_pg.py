@@ -13,9 +13,9 @@ import duckdb
 import psycopg
 import pytest
 
-from jd_pipeline.ops import publish_pg
-from jd_pipeline.ops.pg_settings import PgSettingsError, pg_settings
-from jd_pipeline.ops.publish import PublishError
+from jd_pipeline.serving import postgres_publish as publish_pg
+from jd_pipeline.serving.duckdb_publish import PublishError
+from jd_pipeline.serving.pg_settings import PgSettingsError, pg_settings
 
 
 def build_served(path: Path, generation: str, *, sales_rows: int = 300, extra_gmv: str = "0") -> None:

@@ -10,8 +10,8 @@ import pytest
 from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from jd_pipeline.ops.event_storage import EVENT_BATCH_SIZE
-from jd_pipeline.ops.instance import write_instance_config
+from jd_pipeline.runtime.event_storage import EVENT_BATCH_SIZE
+from jd_pipeline.runtime.instance import write_instance_config
 
 DAYS = dg.DailyPartitionsDefinition(start_date="2025-01-01")
 RANGE = [f"2025-01-{day:02d}" for day in range(3, 9)]  # six days

@@ -1,7 +1,7 @@
 """Publish the served DuckDB file (schemas `marts`, `ops`) to a PostgreSQL serving database.
 
 Runs after `publish_serving` and copies exactly what it served (same generation id), when
-`JD_PG_DSN` is set (jd_pipeline/ops/pg_settings.py). Layout in PostgreSQL (docs/bi_access.md):
+`JD_PG_DSN` is set (jd_pipeline/serving/pg_settings.py). Layout in PostgreSQL (docs/bi_access.md):
 
 - `jd_store.<schema>__<table>__<fingerprint>`: the data, one table per distinct content. A table
   whose content did not change since the last publish is not copied again (its fingerprint is
@@ -36,9 +36,9 @@ import psycopg
 import pyarrow.csv as pacsv
 from psycopg import sql
 
-from jd_pipeline.ops.dbt_docs import TableDoc, load_table_docs
-from jd_pipeline.ops.pg_settings import PgSettings, pg_settings
-from jd_pipeline.ops.publish import PUBLISHED_SCHEMAS, PublishError
+from jd_pipeline.runtime.dbt_docs import TableDoc, load_table_docs
+from jd_pipeline.serving.duckdb_publish import PUBLISHED_SCHEMAS, PublishError
+from jd_pipeline.serving.pg_settings import PgSettings, pg_settings
 
 FORMAT_VERSION = 2  # bump when the storage layout or the fingerprint changes: every table is copied again
 STORE_SCHEMA = "jd_store"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from jd_pipeline.config import REPO_ROOT, get_settings
-from jd_pipeline.ops.publish import publish_serving
+from jd_pipeline.serving.duckdb_publish import publish_serving
 
 DOC = REPO_ROOT / "docs" / "bi_access.md"
 

@@ -15,8 +15,8 @@ from typing import TextIO
 import duckdb
 
 from jd_pipeline.config import Settings, get_settings
-from jd_pipeline.ops.held import read_held
-from jd_pipeline.ops.publish import read_publish_info
+from jd_pipeline.runtime.held import read_held
+from jd_pipeline.serving.duckdb_publish import read_publish_info
 from jd_pipeline.warehouse import fetch_value
 
 MANIFEST_TABLE = "ops.load_manifest"

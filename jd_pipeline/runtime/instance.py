@@ -2,7 +2,7 @@
 `$JD_DATA_DIR/dagster_home`), shared by `jd-pipeline run`/`demo` and `jd-pipeline dev`.
 
 Both prepare it the same way: the project's `dagster.yaml` (run queue, one `duckdb_warehouse`
-pool slot, the batched event log of ops/event_storage.py, no telemetry or first-visit pop-up)
+pool slot, the batched event log of runtime/event_storage.py, no telemetry or first-visit pop-up)
 is written there when the instance has none (`write_instance_config`), the pool limit is set, and Dagster's event batching
 is switched on (`DAGSTER_EVENT_BATCH_SIZE`, read by Dagster at every event, so it is an
 environment variable and not a dagster.yaml setting).
@@ -19,7 +19,7 @@ import dagster as dg
 
 from jd_pipeline.config import ConfigError, Settings
 from jd_pipeline.defs.resources import WAREHOUSE_POOL
-from jd_pipeline.ops.event_storage import EVENT_BATCH_SIZE
+from jd_pipeline.runtime.event_storage import EVENT_BATCH_SIZE
 
 TEMPLATE = Path(__file__).resolve().parent / "dagster.yaml"
 
@@ -47,9 +47,23 @@ def prepare_dagster_home(settings: Settings) -> Path:
     home = settings.dagster_home
     if not (home / "dagster.yaml").exists():
         write_instance_config(home)
+    else:
+        _follow_moved_event_storage(home / "dagster.yaml")
     with _environment(instance_environment(settings)), _instance_or_config_error(home) as instance:
         instance.event_log_storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
     return home
+
+
+# Instances created before the package `jd_pipeline.ops` became `jd_pipeline.runtime` name the
+# event storage by its old module; Dagster would fail to import it.
+_MOVED_EVENT_STORAGE = ("module: jd_pipeline.ops.event_storage", "module: jd_pipeline.runtime.event_storage")
+
+
+def _follow_moved_event_storage(config: Path) -> None:
+    text = config.read_text()
+    old, new = _MOVED_EVENT_STORAGE
+    if old in text:
+        config.write_text(text.replace(old, new))
 
 
 def _instance_or_config_error(home: Path) -> dg.DagsterInstance:
