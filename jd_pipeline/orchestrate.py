@@ -11,6 +11,7 @@ their last good state.
 from __future__ import annotations
 
 import contextlib
+import graphlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -175,15 +176,21 @@ def _left_out(graph, only_groups: frozenset[str] | None) -> set[dg.AssetKey]:
 
 
 def _toposort(edges: dict, prefer: Callable) -> list:
-    done: list = []
-    pending = dict(edges)
-    while pending:
-        ready = sorted((n for n, ups in pending.items() if ups <= set(done)), key=prefer)
-        if not ready:
-            raise RuntimeError(f"asset stages depend on each other in a cycle: {sorted(pending)}")
-        done.append(ready[0])
-        del pending[ready[0]]
-    return done
+    """Stages in dependency order; among the stages ready at a time, the most preferred first."""
+    sorter = graphlib.TopologicalSorter(edges)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        raise RuntimeError(f"asset stages depend on each other in a cycle: {exc.args[1]}") from None
+    ready: list = []
+    order: list = []
+    while sorter.is_active():
+        ready.extend(sorter.get_ready())
+        ready.sort(key=prefer)
+        stage = ready.pop(0)
+        order.append(stage)
+        sorter.done(stage)
+    return order
 
 
 def _stage_selection(defs: dg.Definitions, stage: Stage) -> dg.AssetSelection:

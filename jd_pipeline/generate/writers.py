@@ -11,11 +11,8 @@ import calendar
 import io
 import os
 import re
-import struct
-import zlib
-from dataclasses import dataclass
+import zipfile
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -240,87 +237,35 @@ def _workbook(sheet_name: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class _ZipPart:
-    name: bytes
-    crc: int
-    size: int
-    data: bytes  # raw deflate
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the same bytes for the same seed: no wall-clock timestamps
 
 
-def _deflate(name: str, data: bytes, level: int) -> _ZipPart:
-    c = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return _ZipPart(name.encode(), zlib.crc32(data), len(data), c.compress(data) + c.flush())
-
-
-_DOS_TIME, _DOS_DATE = 0, (1980 - 1980) << 9 | 1 << 5 | 1  # 1980-01-01 00:00: fixed, deterministic
-
-
-def _zip(parts: list[_ZipPart]) -> bytes:
-    """A minimal deterministic zip (deflate, no extra fields, fixed timestamps)."""
-    out, central, offset = [], [], 0
-    for p in parts:
-        local = (
-            struct.pack(
-                "<IHHHHHIIIHH",
-                0x04034B50,
-                20,
-                0,
-                8,
-                _DOS_TIME,
-                _DOS_DATE,
-                p.crc,
-                len(p.data),
-                p.size,
-                len(p.name),
-                0,
-            )
-            + p.name
-        )
-        central.append(
-            struct.pack(
-                "<IHHHHHHIIIHHHHHII",
-                0x02014B50,
-                20,
-                20,
-                0,
-                8,
-                _DOS_TIME,
-                _DOS_DATE,
-                p.crc,
-                len(p.data),
-                p.size,
-                len(p.name),
-                0,
-                0,
-                0,
-                0,
-                0o600 << 16,
-                offset,
-            )
-            + p.name
-        )
-        out += [local, p.data]
-        offset += len(local) + len(p.data)
-    cd = b"".join(central)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(parts), len(parts), len(cd), offset, 0)
-    return b"".join(out) + cd + end
-
-
-@lru_cache(maxsize=8)
-def _static_parts(sheet_name: str) -> tuple[_ZipPart, ...]:
+def _static_parts(sheet_name: str) -> tuple[tuple[str, bytes], ...]:
     return (
-        _deflate("[Content_Types].xml", _CONTENT_TYPES.encode(), 6),
-        _deflate("_rels/.rels", _RELS.encode(), 6),
-        _deflate("xl/workbook.xml", _workbook(sheet_name).encode(), 6),
-        _deflate("xl/_rels/workbook.xml.rels", _WB_RELS.encode(), 6),
-        _deflate("xl/styles.xml", _STYLES.encode(), 6),
+        ("[Content_Types].xml", _CONTENT_TYPES.encode()),
+        ("_rels/.rels", _RELS.encode()),
+        ("xl/workbook.xml", _workbook(sheet_name).encode()),
+        ("xl/_rels/workbook.xml.rels", _WB_RELS.encode()),
+        ("xl/styles.xml", _STYLES.encode()),
     )
 
 
 def render_xlsx(sheet: Sheet, sheet_name: str = "Sheet1", level: int = 1) -> bytes:
+    """The workbook as xlsx bytes: a deterministic zip, the sheet deflated at `level` (1: fast; the
+    generator writes thousands of files)."""
     sheet = sheet.expanded()
-    return _zip([*_static_parts(sheet_name), _deflate("xl/worksheets/sheet1.xml", sheet_xml(sheet), level)])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in _static_parts(sheet_name):
+            _write_member(archive, name, data, 6)
+        _write_member(archive, "xl/worksheets/sheet1.xml", sheet_xml(sheet), level)
+    return buffer.getvalue()
+
+
+def _write_member(archive: zipfile.ZipFile, name: str, data: bytes, level: int) -> None:
+    info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data, compresslevel=level)
 
 
 # ------------------------------------------------------------------------------------ on disk

@@ -5,19 +5,18 @@ Public API:
 - `write_outcomes(conn, outcomes, run_id)`, `ensure_dq_tables(conn)`: the ops.dq_results writer
 - `run_suite_on_window(conn, source, window)`: GX suite of `raw.<source>` on the batch of a window
 - `reconciliation_specs(sources)`: the cross-source SQL checks
-- `failed_blocking_checks(conn, window)`, `assert_gate_open(conn, window)`: the gate
+- `failed_blocking_checks(conn, window)`, `gate_message(failed, window)`: the gate
 - `dq_summary(conn, brand, window)`: passed/warned/failed and quarantined rows for the reports
 - `check_costs(conn, run_ids)`: seconds per check layer (measured by every check)
 """
 
 from jd_pipeline.quality.cost import CheckCost, check_costs, format_costs
 from jd_pipeline.quality.gate import (
-    DataQualityGateClosed,
     DataQualitySummary,
     FailedCheck,
-    assert_gate_open,
     dq_summary,
     failed_blocking_checks,
+    gate_message,
 )
 from jd_pipeline.quality.gx_runner import available_suites, load_suite_spec, run_suite_on_window
 from jd_pipeline.quality.reconciliation import ReconSpec, reconciliation_specs
@@ -32,18 +31,17 @@ from jd_pipeline.quality.windows import Window, partition_window, period_window,
 __all__ = [
     "CheckCost",
     "CheckOutcome",
-    "DataQualityGateClosed",
     "DataQualitySummary",
     "FailedCheck",
     "ReconSpec",
     "Window",
-    "assert_gate_open",
     "available_suites",
     "check_costs",
     "dq_summary",
     "ensure_dq_tables",
     "failed_blocking_checks",
     "format_costs",
+    "gate_message",
     "load_suite_spec",
     "partition_window",
     "period_window",

@@ -35,10 +35,6 @@ _LATEST_PER_DAY = """
 """
 
 
-class DataQualityGateClosed(RuntimeError):
-    """Raised by downstream assets when blocking checks failed for their window."""
-
-
 @dataclass(frozen=True)
 class FailedCheck:
     check_name: str
@@ -104,13 +100,6 @@ def gate_message(failed: list[FailedCheck], window: Window) -> str:
     ]
     lines += [f"  - {f.describe()}" for f in failed]
     return "\n".join(lines)
-
-
-def assert_gate_open(conn: duckdb.DuckDBPyConnection, window: Window) -> None:
-    """For KPI/report assets: raise DataQualityGateClosed if a blocking check failed for the window."""
-    failed = failed_blocking_checks(conn, window)
-    if failed:
-        raise DataQualityGateClosed(gate_message(failed, window))
 
 
 # ------------------------------------------------------------------ summary for reports

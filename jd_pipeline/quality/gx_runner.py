@@ -31,6 +31,7 @@ from jd_pipeline.config import GX_DIR
 from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, low_day_share
 from jd_pipeline.quality.results import CheckOutcome, Severity, to_json
 from jd_pipeline.quality.windows import Window, period_end_sql, period_start_sql
+from jd_pipeline.warehouse import table_exists
 
 log = logging.getLogger(__name__)
 
@@ -102,21 +103,13 @@ def available_suites() -> list[str]:
 # ---------------------------------------------------------------- batch extraction
 
 
-def _table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def _window_filter() -> str:
     start = period_start_sql("_period")
     return f"{start} >= ? AND {start} < ?"
 
 
 def period_row_counts(conn: duckdb.DuckDBPyConnection, source: str, window: Window) -> list[tuple[str, int]]:
-    if not _table_exists(conn, "raw", source):
+    if not table_exists(conn, "raw", source):
         return []
     sql = f"SELECT _period, count(*) FROM raw.{source} WHERE {_window_filter()} GROUP BY 1 ORDER BY 1"
     return [(p, int(n)) for p, n in conn.execute(sql, [window.start, window.end]).fetchall()]
@@ -160,7 +153,7 @@ def row_count_parameters(
     accepted after a hold sets no minimum (its volume was judged by a person); one without three
     earlier deliveries sets none either, and leaves the maximum open."""
     default: dict[str, int | None] = {"min_rows": 1 if load_ids else 0, "max_rows": None}
-    if not load_ids or not _table_exists(conn, "ops", "load_manifest"):
+    if not load_ids or not table_exists(conn, "ops", "load_manifest"):
         return default
     rows = conn.execute(
         """WITH batch AS (
@@ -192,7 +185,7 @@ def row_count_parameters(
 
 
 def load_paths(conn: duckdb.DuckDBPyConnection, load_ids: list[str]) -> dict[str, str]:
-    if not load_ids or not _table_exists(conn, "ops", "load_manifest"):
+    if not load_ids or not table_exists(conn, "ops", "load_manifest"):
         return {}
     rows = conn.execute(
         "SELECT load_id, path FROM ops.load_manifest WHERE load_id IN (SELECT unnest(?))", [load_ids]
@@ -382,7 +375,7 @@ def _severity(failures: list[dict[str, Any]]) -> Severity:
 def batch_fingerprint(conn: duckdb.DuckDBPyConnection, spec: SuiteSpec, window: Window) -> str:
     """What a validation of the window depends on: the deliveries loaded in it and the suite."""
     load_ids: list[str] = []
-    if _table_exists(conn, "raw", spec.source):
+    if table_exists(conn, "raw", spec.source):
         load_ids = [
             r[0]
             for r in conn.execute(
@@ -399,7 +392,7 @@ def _previous_result(
     conn: duckdb.DuckDBPyConnection, spec: SuiteSpec, window: Window, fingerprint: str
 ) -> tuple | None:
     """The latest result of this suite on this window, if it validated exactly this batch."""
-    if not _table_exists(conn, "ops", "dq_results"):
+    if not table_exists(conn, "ops", "dq_results"):
         return None
     row = conn.execute(
         "SELECT passed, severity, observed_value, run_id, details FROM ops.dq_results "
