@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from jd_pipeline.warehouse import transaction
+
 BRAND_CODE_RE = re.compile(r"^[a-z0-9_]{2,32}$")
 STORES = ("pop", "self")
 DEFAULT_CATEGORY = "*"
@@ -171,8 +173,7 @@ def ensure_config_tables(conn: duckdb.DuckDBPyConnection) -> None:
 def write_config_tables(conn: duckdb.DuckDBPyConnection, brands: dict[str, Brand]) -> None:
     """Replace the config tables with `brands` in one transaction."""
     ensure_config_tables(conn)
-    conn.execute("begin")
-    try:
+    with transaction(conn):
         for table in ("brands", "brand_names", "pop_commission_rates"):
             conn.execute(f"delete from config.{table}")
         for brand in brands.values():
@@ -183,10 +184,6 @@ def write_config_tables(conn: duckdb.DuckDBPyConnection, brands: dict[str, Brand
                 conn.execute(
                     "insert into config.pop_commission_rates values (?, ?, ?)", [brand.code, category, rate]
                 )
-        conn.execute("commit")
-    except Exception:
-        conn.execute("rollback")
-        raise
 
 
 def render_example(brands: list[Brand]) -> str:

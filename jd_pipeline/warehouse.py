@@ -1,4 +1,5 @@
-"""Queries every module that reads the DuckDB warehouse shares: one row, one value, does a table exist.
+"""Queries every module that reads the DuckDB warehouse shares: one row, one value, does a table
+exist, and a transaction that rolls back on any error.
 
 DuckDB's `fetchone()` is typed `tuple | None`; an aggregate always returns a row, so a missing one
 is a bug worth an error that names the query rather than a `TypeError` on `None[0]`.
@@ -6,6 +7,8 @@ is a bug worth an error that names the query rather than a `TypeError` on `None[
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -35,3 +38,15 @@ def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> boo
             [schema, name],
         )
     )
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`begin` ... `commit`, or `rollback` and re-raise: readers see all of the block or none."""
+    conn.execute("begin transaction")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    conn.execute("commit")

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from jd_pipeline.alerts.model import Candidate
-from jd_pipeline.warehouse import fetch_row, fetch_value
+from jd_pipeline.warehouse import fetch_row, fetch_value, transaction
 
 ALERTS_TABLE = "marts.fct_alerts"
 EVENTS_TABLE = "ops.alert_events"
@@ -161,8 +161,7 @@ def merge_evaluation(
     ensure_alert_tables(conn)
     result = MergeResult()
     firing = {c.key: c for c in candidates}
-    conn.execute("begin transaction")
-    try:
+    with transaction(conn):
         existing = _existing(conn)
         next_id = int(fetch_value(conn, f"select coalesce(max(event_id), 0) from {EVENTS_TABLE}")) + 1
         for key, c in sorted(firing.items()):
@@ -216,10 +215,6 @@ def merge_evaluation(
                 len(result.resolved),
             ],
         )
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
     return result
 
 

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from jd_pipeline.forecast.model import HORIZON, LEVEL, ForecastOutput
-from jd_pipeline.warehouse import table_exists
+from jd_pipeline.warehouse import table_exists, transaction
 
 FORECAST_TABLE = "marts.fct_demand_forecast"
 
@@ -235,26 +235,22 @@ def write_forecast(
     fc["portfolio_baseline_wape"] = output.baseline_wape
     conn.register("fc_frame", fc)
     try:
-        conn.execute("begin")
-        conn.execute(f"delete from {FORECAST_TABLE} where as_of_date = ?", [hz.as_of_date])
-        conn.execute(
-            f"""insert into {FORECAST_TABLE} by name
-            select ?::date as as_of_date, brand, store_type, sku_id, strftime(ds, '%Y-%m') as month,
-                   cast(ds as date) as month_start, round(forecast_units, 2) as forecast_units,
-                   round(lower, 2) as lower, round(upper, 2) as upper, {LEVEL} as interval_level, model,
-                   cast(history_months as integer) as history_months,
-                   cast(campaign_days as integer) as campaign_days, backtest_wape, baseline_model, baseline_wape,
-                   portfolio_backtest_wape, portfolio_baseline_wape, now()::timestamp as created_at,
-                   category, subcategory, forecast_kind, history_class,
-                   cast(backtest_windows as integer) as backtest_windows, group_backtest_wape,
-                   group_baseline_wape, interval_coverage
-            from fc_frame""",
-            [hz.as_of_date],
-        )
-        conn.execute("commit")
-    except Exception:
-        conn.execute("rollback")
-        raise
+        with transaction(conn):
+            conn.execute(f"delete from {FORECAST_TABLE} where as_of_date = ?", [hz.as_of_date])
+            conn.execute(
+                f"""insert into {FORECAST_TABLE} by name
+                select ?::date as as_of_date, brand, store_type, sku_id, strftime(ds, '%Y-%m') as month,
+                       cast(ds as date) as month_start, round(forecast_units, 2) as forecast_units,
+                       round(lower, 2) as lower, round(upper, 2) as upper, {LEVEL} as interval_level, model,
+                       cast(history_months as integer) as history_months,
+                       cast(campaign_days as integer) as campaign_days, backtest_wape, baseline_model, baseline_wape,
+                       portfolio_backtest_wape, portfolio_baseline_wape, now()::timestamp as created_at,
+                       category, subcategory, forecast_kind, history_class,
+                       cast(backtest_windows as integer) as backtest_windows, group_backtest_wape,
+                       group_baseline_wape, interval_coverage
+                from fc_frame""",
+                [hz.as_of_date],
+            )
     finally:
         conn.unregister("fc_frame")
     return len(fc)
