@@ -313,10 +313,7 @@ def load(conn) -> None:
     )
     # The loader drops the 全国 rows like total rows and records them in ops.file_totals (one row per
     # numeric column, with the detail sum it computed); the reconciliation test reads them there.
-    conn.execute("create schema if not exists ops")
-    conn.execute("""create table if not exists ops.file_totals (load_id varchar, source varchar, brand varchar,
-        store varchar, period varchar, total_label varchar, column_name varchar, total_value decimal(38,4),
-        detail_value decimal(38,4), row_number bigint)""")
+    # ops.file_totals exists: create_raw_tables ran the loader's DDL before load().
     national = {
         "S1": {"on_hand": 80, "available": 78, "inbound_open": 0, "unsellable": 2, "shipped_units": 4},
         "S2": {"on_hand": 20, "available": 19, "inbound_open": 0, "unsellable": 1, "shipped_units": 2},

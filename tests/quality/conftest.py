@@ -12,17 +12,10 @@ import duckdb
 import pytest
 
 from jd_pipeline.contracts import get_contract
-from jd_pipeline.ingest.manifest import ensure_ops_tables
+from jd_pipeline.ingest.manifest import ensure_ops_tables, ensure_raw_table
 
 DAY = "2026-03-01"
 BRAND = "acme"
-META = [
-    ("_load_id", "VARCHAR"),
-    ("_brand", "VARCHAR"),
-    ("_store", "VARCHAR"),
-    ("_period", "VARCHAR"),
-    ("_row_number", "INTEGER"),
-]
 
 MARTS_DDL = """
 CREATE SCHEMA IF NOT EXISTS marts;
@@ -44,12 +37,10 @@ class Warehouse:
     def close(self) -> None:
         self.conn.close()
 
-    def columns(self, source: str) -> list[tuple[str, str]]:
-        return META + get_contract(source).output_columns()
-
-    def ensure_raw(self, source: str) -> None:
-        cols = ", ".join(f'"{n}" {t}' for n, t in self.columns(source))
-        self.conn.execute(f"CREATE TABLE IF NOT EXISTS raw.{source} ({cols})")
+    def ensure_raw(self, source: str) -> list[str]:
+        """raw.<source> by the loader's own DDL; its column names in table order."""
+        ensure_raw_table(self.conn, get_contract(source))
+        return [r[0] for r in self.conn.execute(f"DESCRIBE raw.{source}").fetchall()]
 
     def load(
         self,
@@ -63,9 +54,8 @@ class Warehouse:
         status: str = "loaded",
     ) -> str:
         """Insert a delivery (one file) into raw.<source> and its ops.load_manifest row."""
-        self.ensure_raw(source)
+        names = self.ensure_raw(source)
         load_id = load_id or f"{source}-{brand}-{store or 'x'}-{period}"
-        names = [n for n, _ in self.columns(source)]
         values = []
         for i, row in enumerate(rows, 1):
             full = {

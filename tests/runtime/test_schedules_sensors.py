@@ -312,14 +312,16 @@ def test_cold_start_skips_files_the_manifest_has_loaded(data_dir: Path) -> None:
 
     from jd_pipeline.config import get_settings
     from jd_pipeline.ingest.landing import scan_landing
+    from jd_pipeline.ingest.manifest import ensure_ops_tables
 
     deliver(data_dir, "jd_pop_orders/acme/2026-11-25/orders.csv")
     deliver(data_dir, "jd_pop_orders/acme/2026-11-26/orders.csv")
     loaded = [f for f in scan_landing(data_dir / "landing") if f.period == "2026-11-25"]
     with duckdb.connect(str(get_settings().warehouse_db)) as con:
-        con.execute("CREATE SCHEMA ops; CREATE TABLE ops.load_manifest (path VARCHAR, fingerprint VARCHAR)")
+        ensure_ops_tables(con)
         con.executemany(
-            "INSERT INTO ops.load_manifest VALUES (?, ?)", [(f.relpath, f.fingerprint) for f in loaded]
+            "INSERT INTO ops.load_manifest (path, fingerprint) VALUES (?, ?)",
+            [(f.relpath, f.fingerprint) for f in loaded],
         )
     requests, _ = ss.evaluate_landing_zone(None, NOW)
     assert [summary(r) for r in requests] == [
