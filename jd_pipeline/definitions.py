@@ -1,23 +1,22 @@
-"""The one Dagster code location: definitions merged from small modules by domain."""
+"""The one Dagster code location: definitions merged from small modules by domain.
+
+Importing it builds definitions only: it sets no environment variable and runs no dbt (the dbt
+manifest is prepared beforehand, see jd_pipeline/defs/project.py).
+"""
 
 from __future__ import annotations
 
 import importlib
-import os
 import warnings
 
 import dagster as dg
 
-from jd_pipeline.config import get_settings
 from jd_pipeline.defs.resources import WarehouseResource
 
 # The pins in pyproject.toml fix the Dagster version; its beta/preview notices (backfill policies,
 # partitioned checks) would otherwise print once per asset on every CLI run.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-
-# dbt's profile reads JD_DATA_DIR: make it absolute for every subprocess this location starts.
-os.environ["JD_DATA_DIR"] = str(get_settings().data_dir)
 
 DOMAIN_MODULES = (
     "jd_pipeline.defs.ingest",

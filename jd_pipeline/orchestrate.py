@@ -352,6 +352,9 @@ def run_pipeline(
         from jd_pipeline.brands import configured_brands
 
         brands = configured_brands()  # BrandConfigError before anything runs: no file, an unknown brand
+        from jd_pipeline.defs.project import prepare_dbt_manifest
+
+        prepare_dbt_manifest()  # the definitions read it; importing them never runs dbt
         from jd_pipeline.definitions import defs as loaded
 
         defs = loaded

@@ -16,6 +16,14 @@ os.environ.setdefault("JD_DEMO_MODE", "1")
 os.environ["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The dbt manifest the definitions read, parsed once when missing or stale (importing
+    `jd_pipeline.definitions` does not run dbt)."""
+    from jd_pipeline.defs.project import prepare_dbt_manifest
+
+    prepare_dbt_manifest()
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh `$JD_DATA_DIR` with the standard layout."""

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from jd_pipeline.defs.transform import MANIFEST_PATH, TRANSLATOR, ensure_dbt_manifest
+from jd_pipeline.defs.project import MANIFEST_PATH
+from jd_pipeline.defs.transform import TRANSLATOR
 
 EXPOSURES_YML = "dbt_project/models/exposures.yml"
 
@@ -44,8 +45,7 @@ def _exposure(props: dict, nodes: dict[str, dict]) -> Exposure:
 
 @cache
 def load_exposures(manifest_path: Path = MANIFEST_PATH) -> dict[str, Exposure]:
-    """Every exposure of the parsed dbt project, by name."""
-    ensure_dbt_manifest()
+    """Every exposure of the parsed dbt project, by name (the manifest is prepared beforehand)."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     nodes = {**manifest["nodes"], **manifest["sources"]}
     return {props["name"]: _exposure(props, nodes) for props in manifest["exposures"].values()}

@@ -8,10 +8,7 @@ failing test stops every downstream asset in the same run; their results are als
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,51 +17,17 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from jd_pipeline.brands import configured_brands, write_config_tables
-from jd_pipeline.config import DBT_PROJECT_DIR, get_settings
+from jd_pipeline.config import get_settings
 from jd_pipeline.defs.partitions import daily_partitions
+from jd_pipeline.defs.project import DBT_EXECUTABLE, DBT_PROJECT, MANIFEST_PATH, environment
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import ensure_warehouse_tables
 from jd_pipeline.warehouse import fetch_value
 
-MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 # Models that read the forecast written by a Python asset downstream of the quality gate; they
 # run in a second dbt step so the asset graph has no cycle.
 AFTER_FORECAST_SELECTOR = "tag:after_forecast"
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 LAYER_BY_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
-
-
-def _newest_project_file_mtime() -> float:
-    candidates = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    for folder in ("models", "seeds", "macros", "tests", "analyses"):
-        candidates.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
-    return max(p.stat().st_mtime for p in candidates if p.exists())
-
-
-def ensure_dbt_manifest() -> Path:
-    """`DbtCliResource` needs a manifest at import time: (re)parse when missing or stale."""
-    if MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_project_file_mtime():
-        return MANIFEST_PATH
-    env = {**os.environ, "JD_DATA_DIR": str(get_settings().data_dir)}
-    result = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "parse",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--quiet",
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0 or not MANIFEST_PATH.exists():
-        raise RuntimeError(f"`dbt parse` failed in {DBT_PROJECT_DIR}:\n{result.stdout}\n{result.stderr}")
-    return MANIFEST_PATH
 
 
 def _keep_partial_parse_cache(invocation: Any) -> None:
@@ -77,7 +40,7 @@ def _keep_partial_parse_cache(invocation: Any) -> None:
     source = Path(invocation.target_path) / "partial_parse.msgpack"
     if not source.exists():
         return
-    target = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+    target = DBT_PROJECT.project_dir / DBT_PROJECT.target_path / "partial_parse.msgpack"
     temporary = target.with_name(f".partial_parse.{os.getpid()}.msgpack")
     shutil.copyfile(source, temporary)
     os.replace(temporary, target)  # atomic: a concurrent invocation copies either file whole
@@ -160,21 +123,6 @@ def dbt_run_environment(variables: Mapping[str, str], whole_table_tests: bool = 
     }
 
 
-@contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the block (dagster-dbt hands os.environ to the dbt process)."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _row_counts(warehouse: WarehouseResource, keys: set[dg.AssetKey]) -> dict[dg.AssetKey, int]:
     """Row counts of the built tables, read after dbt has released the DuckDB file."""
     counts: dict[dg.AssetKey, int] = {}
@@ -198,18 +146,18 @@ def _run_dbt(
     warehouse: WarehouseResource,
     config: DbtBuildConfig,
 ) -> Iterator[Any]:
-    os.environ["JD_DATA_DIR"] = str(get_settings().data_dir)
     brands = configured_brands()
     with warehouse.get_connection() as conn:
         ensure_warehouse_tables(conn)
         write_config_tables(conn, brands)
     variables = dbt_vars(context)
     run_environment = dbt_run_environment(variables, config.whole_table_tests)
+    # dbt's profile reads JD_DATA_DIR, relative to dbt's working directory unless made absolute.
     context.log.info(
         f"dbt build, window {variables or 'none (whole tables)'}, "
         f"tests on {'whole tables' if run_environment['JD_DBT_DQ_FULL_SCOPE'] == 'true' else 'the window'}"
     )
-    with environment(run_environment):
+    with environment({**run_environment, "JD_DATA_DIR": str(get_settings().data_dir)}):
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     # Buffer dbt's events: row counts can only be read once dbt has released the DuckDB file.
     events = list(invocation.stream())
@@ -260,7 +208,6 @@ def _has_after_forecast_models() -> bool:
 
 
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
-    ensure_dbt_manifest()
     common: dict[str, Any] = {
         "manifest": MANIFEST_PATH,
         "dagster_dbt_translator": TRANSLATOR,
@@ -296,9 +243,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
-        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
-    )
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
 
 
 defs = dg.Definitions(assets=build_dbt_assets())

@@ -10,7 +10,7 @@ The dictionary lives in the dbt model yml of every published mart, as column con
             label_zh: 实际 GMV
             unit: 元        # 元 = money, % = a ratio shown as percent, 件/单/人/次/天/个/行 = counts
 
-and is read here from dbt's manifest (`target/manifest.json`, refreshed by `ensure_dbt_manifest`),
+and is read here from dbt's manifest (`target/manifest.json`, refreshed by `prepare_dbt_manifest`),
 so the reports and Superset (issue #17) label a column the same way. A few columns exist only in a
 report's own aggregation (e.g. `pop_gmv`, `paid_share`); they are labelled in `REPORT_ONLY` below,
 which may not repeat a mart column name (tests/reporting/test_labels.py).
@@ -124,9 +124,9 @@ def _manifest_path() -> Path:
     newest_yml = max((p.stat().st_mtime for p in models.rglob("*.yml")), default=0.0)
     if manifest.exists() and manifest.stat().st_mtime >= newest_yml:
         return manifest  # fresh for the labels (they live in the yml): no need to load dbt
-    from jd_pipeline.defs.transform import ensure_dbt_manifest
+    from jd_pipeline.defs.project import prepare_dbt_manifest
 
-    return ensure_dbt_manifest()
+    return prepare_dbt_manifest()
 
 
 def labels_from_manifest(manifest: dict) -> dict[str, dict[str, ColumnLabel]]:

@@ -51,6 +51,8 @@ def start_dev_server(
         **os.environ,
         **instance_environment(settings),
         "JD_DATA_DIR": str(settings.data_dir),
+        # `dagster dev` sets DAGSTER_IS_DEV_CLI: DbtProject.prepare_if_dev runs the `dbt` on PATH.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         TOKEN_ENV: token,
     }
     proc = subprocess.Popen(

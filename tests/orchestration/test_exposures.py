@@ -53,7 +53,7 @@ def test_flash_and_headline_read_theirs() -> None:
 
 def test_a_missing_exposure_is_a_clear_error(tmp_path) -> None:
     from jd_pipeline.defs.exposures import ExposureError, exposure, load_exposures
-    from jd_pipeline.defs.transform import MANIFEST_PATH
+    from jd_pipeline.defs.project import MANIFEST_PATH
 
     manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     manifest["exposures"] = {k: v for k, v in manifest["exposures"].items() if not k.endswith(".opex")}
