@@ -241,9 +241,6 @@ def throughput_figures(landing: Path, mode: Mode) -> list[Figure]:
 def check_step_keys() -> set[str]:
     """Step keys of every asset check op (`<asset path joined by __>_<check name>`)."""
     os.environ.setdefault("JD_DEMO_MODE", "1")
-    from jd_pipeline.defs.project import prepare_dbt_manifest
-
-    prepare_dbt_manifest()
     from jd_pipeline.definitions import defs
 
     return {
