@@ -95,7 +95,7 @@ def _require_no_failed_gate(warehouse: WarehouseResource) -> None:
     description=(
         "Publishes schemas `marts` and `ops` of the working warehouse to "
         "`$JD_DATA_DIR/serving/warehouse.duckdb` (new file + atomic rename; the replaced file is "
-        "kept as `warehouse.duckdb.previous`) and Parquet copies under `serving/parquet/`. "
+        "kept as `warehouse.duckdb.previous`) and Parquet copies under `serving/parquet/` (a file per month of a dated table). "
         "BI tools read only these. A failed or killed publish leaves them unchanged."
     ),
 )

@@ -9,8 +9,10 @@ Guarantees (docs/bi_access.md):
   next publish).
 - The file it replaces is kept as `warehouse.duckdb.previous` (one generation, for roll-back).
 - Parquet copies: `serving/parquet` is a symlink to a complete generation directory
-  `serving/.parquet_generations/<generation>/<schema>/<table>.parquet`, swapped atomically; the
-  previous generation is kept, older ones are deleted.
+  `serving/.parquet_generations/<generation>/<schema>/`, swapped atomically; the previous
+  generation is kept, older ones are deleted. A table with a DATE column is a folder of one file
+  per month of it (`<table>/<YYYY-MM>.parquet`, rows without a date in `undated.parquet`, which
+  always exists so an empty table still has its schema); any other table is `<table>.parquet`.
 - Publishers are serialized by an advisory lock on `serving/.publish.lock`.
 
 Only what changed is written. `ops.publish_info` records a content fingerprint of every table
@@ -18,7 +20,8 @@ Only what changed is written. `ops.publish_info` records a content fingerprint o
 byte copy of the served file, keeps the tables whose fingerprint is unchanged, rewrites only the
 changed days (or months: the table's first DATE column) of a changed table that has a date
 column, and recreates the other changed tables; the Parquet generation hard-links the files of
-unchanged tables from the served generation and writes the others. An updated table is hashed
+unchanged tables and unchanged months from the served generation and writes the others, so a
+night that restates a few days writes a month or two per table however long the history. An updated table is hashed
 again before the swap and must equal its source. The new file is still swapped in whole.
 """
 
@@ -47,6 +50,7 @@ PUBLISH_JSON = "publish.json"
 PARQUET_GENERATIONS_DIR = ".parquet_generations"
 TMP_PREFIX = ".publish-"
 LOCK_FILE = ".publish.lock"
+UNDATED = "undated"  # the Parquet file of a monthly table's rows whose date is NULL
 FINGERPRINT_FORMAT = 1  # bump when the fingerprint changes meaning: the next publish copies every table
 
 
@@ -63,6 +67,7 @@ class PublishedTable:
     fingerprint: str = ""
     action: str = "copied"  # "copied" (whole table), "updated" (changed partitions), "kept" (unchanged)
     written_rows: int = 0  # rows written into the served copy by this publish
+    changed_months: tuple[str, ...] = ()  # "updated": months (YYYY-MM, or "undated") with changed rows
 
     @property
     def qualified_name(self) -> str:
@@ -314,13 +319,14 @@ def _publish_table(
         return PublishedTable(schema, name, count, "", fingerprint, "kept", 0)
     partition = _partition_column(columns)
     if in_copy and partition and qualified in recorded and _column_types(con, None, schema, name) == columns:
-        written = _update_partitions(con, target, partition, count)
-        if written is not None:
+        updated = _update_partitions(con, target, partition, count)
+        if updated is not None:
+            written, months = updated
             if _content_fingerprint(con, target, columns) != (fingerprint, count):
                 raise PublishError(
                     f"{qualified}: the updated served copy does not equal its source; not published"
                 )
-            return PublishedTable(schema, name, count, "", fingerprint, "updated", written)
+            return PublishedTable(schema, name, count, "", fingerprint, "updated", written, months)
     con.execute(f"DROP TABLE IF EXISTS {target}")
     con.execute(f"CREATE TABLE {target} AS SELECT * FROM src.{target}")
     return PublishedTable(schema, name, count, "", fingerprint, "copied", count)
@@ -356,9 +362,10 @@ def _partition_column(columns: list[tuple[str, str]]) -> str | None:
 
 def _update_partitions(
     con: duckdb.DuckDBPyConnection, target: str, partition: str, source_rows: int
-) -> int | None:
+) -> tuple[int, tuple[str, ...]] | None:
     """Replace the partitions (values of `partition`) whose rows differ between the source and the
-    copy; the rows written, or None when so much changed that copying the table is cheaper."""
+    copy; the rows written and the months they fall in, or None when so much changed that copying
+    the table is cheaper."""
     col = _q(partition)
     per_partition = (
         "SELECT {col} AS p, count(*) AS n, sum(hash(t)::HUGEINT) AS h FROM {rel} AS t GROUP BY ALL"
@@ -377,7 +384,8 @@ def _update_partitions(
         in_changed = f"EXISTS (SELECT 1 FROM publish_changed c WHERE c.p IS NOT DISTINCT FROM t.{col})"
         con.execute(f"DELETE FROM {target} AS t WHERE {in_changed}")
         con.execute(f"INSERT INTO {target} SELECT * FROM src.{target} AS t WHERE {in_changed}")
-        return written
+        months = con.execute(f"SELECT DISTINCT {_month_of('p')} FROM publish_changed ORDER BY 1").fetchall()
+        return written, tuple(str(m) for (m,) in months)
     finally:
         con.execute("DROP TABLE IF EXISTS publish_changed")
 
@@ -465,8 +473,9 @@ def _stamp_publish_info(
 def _write_parquet(
     tmp_db: Path, tmp_dir: Path, tables: list[PublishedTable], final_dir: Path, served_dir: Path | None = None
 ) -> list[PublishedTable]:
-    """One Parquet file per table. A table kept unchanged shares the served generation's file (a
-    hard link: Parquet files are never written after their generation is complete)."""
+    """The Parquet generation: per table one file, or one file per month of its DATE column. A file
+    whose rows did not change shares the served generation's file (a hard link: Parquet files are
+    never written after their generation is complete)."""
     tmp_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(tmp_db), read_only=True)
     out: list[PublishedTable] = []
@@ -474,22 +483,89 @@ def _write_parquet(
     try:
         for t in tables:
             (tmp_dir / t.schema).mkdir(exist_ok=True)
-            path = tmp_dir / t.schema / f"{t.name}.parquet"
-            served = served_dir / t.schema / path.name if served_dir else None
-            if t.action == "kept" and served is not None and served.is_file():
-                os.link(served, path)
+            served_schema = served_dir / t.schema if served_dir else None
+            partition = _partition_column(_column_types(con, None, t.schema, t.name))
+            if partition is None:
+                name = f"{t.name}.parquet"
+                relation = f"{_q(t.schema)}.{_q(t.name)}"
+                served = served_schema / name if served_schema else None
+                reuse = t.action == "kept" and served is not None and served.is_file()
+                written += _write_or_link(con, relation, tmp_dir / t.schema / name, served if reuse else None)
             else:
-                con.execute(
-                    f"COPY {_q(t.schema)}.{_q(t.name)} TO {_lit(str(path))} "
-                    "(FORMAT parquet, COMPRESSION zstd)"
-                )
-                written.append(path)
-            out.append(replace(t, parquet_path=str(final_dir / t.schema / path.name)))
+                name = t.name
+                written += _write_monthly(con, t, partition, tmp_dir / t.schema / name, served_schema)
+            out.append(replace(t, parquet_path=str(final_dir / t.schema / name)))
     finally:
         con.close()
     for path in written:
         _fsync_file(path)
     return out
+
+
+def _write_monthly(
+    con: duckdb.DuckDBPyConnection,
+    table: PublishedTable,
+    partition: str,
+    folder: Path,
+    served_schema: Path | None,
+) -> list[Path]:
+    """`folder/<YYYY-MM>.parquet` per month of `partition` and `folder/undated.parquet`; months
+    unchanged since the served generation are linked from it. Returns the files written.
+
+    A kept or updated table's months come from the served folder and the months the update
+    touched, so a night does not scan the whole table to list them."""
+    folder.mkdir()
+    served = served_schema / table.name if served_schema else None
+    relation = f"{_q(table.schema)}.{_q(table.name)}"
+    served_months = {f.stem for f in served.glob("*.parquet")} if served and served.is_dir() else set()
+    incremental = table.action in ("kept", "updated") and UNDATED in served_months
+    if incremental:
+        changed = set(table.changed_months)
+        months = (served_months | changed) - {
+            m for m in changed if not _has_rows(con, relation, partition, m)
+        }
+    else:
+        changed = None  # every month is written
+        months = {
+            str(m)
+            for (m,) in con.execute(f"SELECT DISTINCT {_month_of(_q(partition))} FROM {relation}").fetchall()
+        }
+    written: list[Path] = []
+    for month in sorted(months | {UNDATED}):
+        reuse = (
+            served / f"{month}.parquet" if served and changed is not None and month not in changed else None
+        )
+        rows = f"(SELECT * FROM {relation} WHERE {_in_month(_q(partition), month)})"
+        written += _write_or_link(con, rows, folder / f"{month}.parquet", reuse)
+    return written
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, relation: str, partition: str, month: str) -> bool:
+    return bool(
+        con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {relation} WHERE {_in_month(_q(partition), month)})"
+        ).fetchall()[0][0]
+    )
+
+
+def _month_of(column: str) -> str:
+    return f"coalesce(strftime({column}, '%Y-%m'), '{UNDATED}')"
+
+
+def _in_month(column: str, month: str) -> str:
+    if month == UNDATED:
+        return f"{column} IS NULL"
+    first = f"DATE {_lit(month + '-01')}"
+    return f"{column} >= {first} AND {column} < {first} + INTERVAL 1 MONTH"
+
+
+def _write_or_link(con: duckdb.DuckDBPyConnection, rows: str, path: Path, served: Path | None) -> list[Path]:
+    """Link `served` to `path`, or write `rows` there; the files written (to fsync)."""
+    if served is not None:
+        os.link(served, path)
+        return []
+    con.execute(f"COPY {rows} TO {_lit(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+    return [path]
 
 
 # --------------------------------------------------------------------------------------------

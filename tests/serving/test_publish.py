@@ -58,18 +58,19 @@ def test_publish_copies_marts_and_ops_only(working_warehouse: Path) -> None:
     }
     assert result.total_rows == 2005 and result.duration_seconds > 0
     assert result.previous_path is None
-    # Parquet: one file per table, through the `parquet` symlink, decimals kept
+    # Parquet through the `parquet` symlink: a file per month of a dated table, decimals kept
     parquet = settings.serving_parquet_dir
     assert parquet.is_symlink()
     assert sorted(str(p.relative_to(parquet)) for p in parquet.rglob("*.parquet")) == [
         "marts/fct_gen.parquet",
-        "marts/fct_sales_daily.parquet",
+        "marts/fct_sales_daily/2026-11.parquet",
+        "marts/fct_sales_daily/undated.parquet",
         "ops/gen_marker.parquet",
         "ops/load_manifest.parquet",
     ]
     with duckdb.connect() as con:
         gmv_type = con.execute(
-            f"SELECT typeof(gmv) FROM read_parquet('{parquet}/marts/fct_sales_daily.parquet') LIMIT 1"
+            f"SELECT typeof(gmv) FROM read_parquet('{parquet}/marts/fct_sales_daily/*.parquet') LIMIT 1"
         ).fetchone()[0]
     assert gmv_type == "DECIMAL(18,2)"
     info = json.loads((settings.serving_dir / "publish.json").read_text())
