@@ -24,65 +24,46 @@ from typing import cast
 
 import duckdb
 
+from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest.landing import scan_landing
 from jd_pipeline.ingest.loader import load_files
 
-HEADERS = [
-    "订单号",
-    "商品ID",
-    "商品名称",
-    "订购数量",
-    "支付方式",
-    "下单时间",
-    "京东价",
-    "订单金额",
-    "结算金额",
-    "应付金额",
-    "余额支付",
-    "运费金额",
-    "订单状态",
-    "订单类型",
-    "下单帐号",
-    "客户姓名",
-    "客户地址",
-    "联系电话",
-    "订单备注",
-    "商家备注",
-    "付款确认时间",
-    "货号",
-    "订单完成时间",
-    "订单来源",
-]
+# One SQL expression per column of the POP export (over `i`, the row number), keyed by header.
+_VALUES = {
+    "订单号": "CAST(300000000 + i // 2 AS VARCHAR)",
+    "商品ID": "CAST(100000000000 + i AS VARCHAR) || '.0'",
+    "商品名称": "'商品' || (i % 5000) || ' &amp; 配件'",
+    "订购数量": "CAST(1 + i % 3 AS VARCHAR)",
+    "支付方式": "CASE WHEN i % 10 = 0 THEN '货到付款' ELSE '在线支付' END",
+    "下单时间": "'2026-03-01 ' || lpad(CAST(i % 24 AS VARCHAR), 2, '0') || ':' || lpad(CAST(i % 60 AS VARCHAR), 2, '0') || ':00'",
+    "京东价": "'¥' || printf('%,.2f', 1000 + (i % 997) * 1.37)",
+    "订单金额": "printf('%,.2f', 2000 + (i % 991) * 2.11)",
+    "结算金额": "printf('%.2f', 1900 + (i % 991) * 2.11)",
+    "应付金额": "printf('%.2f', 1950 + (i % 991) * 2.11)",
+    "余额支付": "CASE WHEN i % 7 = 0 THEN '-' ELSE '0' END",
+    "运费金额": "CASE WHEN i % 5 = 0 THEN '10.00' ELSE '0' END",
+    "订单状态": "CASE WHEN i % 13 = 0 THEN '已取消' WHEN i % 17 = 0 THEN '(删除)完成' ELSE '完成' END",
+    "订单类型": "'普通订单'",
+    "下单帐号": "'user_' || (i % 200000)",
+    "客户姓名": "'张三'",
+    "客户地址": "CASE WHEN i % 2 = 0 THEN '广东省深圳市南山区' ELSE '北京市朝阳区' END || (i % 1000) || '号'",
+    "联系电话": "'138' || lpad(CAST(i % 100000000 AS VARCHAR), 8, '0')",
+    "订单备注": "''",
+    "商家备注": "''",
+    "付款确认时间": "CASE WHEN i % 13 = 0 THEN '0001-01-01 00:00:00' ELSE '2026-03-01 23:00:00' END",
+    "货号": "'A' || (i % 5000)",
+    "订单完成时间": "''",
+    "订单来源": "'移动端'",
+}
 
-_GEN_SQL = """
-COPY (
-  SELECT CAST(300000000 + i // 2 AS VARCHAR) AS "订单号",
-         CAST(100000000000 + i AS VARCHAR) || '.0' AS "商品ID",
-         '商品' || (i % 5000) || ' &amp; 配件' AS "商品名称",
-         CAST(1 + i % 3 AS VARCHAR) AS "订购数量",
-         CASE WHEN i % 10 = 0 THEN '货到付款' ELSE '在线支付' END AS "支付方式",
-         '2026-03-01 ' || lpad(CAST(i % 24 AS VARCHAR), 2, '0') || ':' || lpad(CAST(i % 60 AS VARCHAR), 2, '0')
-             || ':00' AS "下单时间",
-         '¥' || printf('%,.2f', 1000 + (i % 997) * 1.37) AS "京东价",
-         printf('%,.2f', 2000 + (i % 991) * 2.11) AS "订单金额",
-         printf('%.2f', 1900 + (i % 991) * 2.11) AS "结算金额",
-         printf('%.2f', 1950 + (i % 991) * 2.11) AS "应付金额",
-         CASE WHEN i % 7 = 0 THEN '-' ELSE '0' END AS "余额支付",
-         CASE WHEN i % 5 = 0 THEN '10.00' ELSE '0' END AS "运费金额",
-         CASE WHEN i % 13 = 0 THEN '已取消' WHEN i % 17 = 0 THEN '(删除)完成' ELSE '完成' END AS "订单状态",
-         '普通订单' AS "订单类型",
-         'user_' || (i % 200000) AS "下单帐号",
-         '张三' AS "客户姓名",
-         CASE WHEN i % 2 = 0 THEN '广东省深圳市南山区' ELSE '北京市朝阳区' END || (i % 1000) || '号' AS "客户地址",
-         '138' || lpad(CAST(i % 100000000 AS VARCHAR), 8, '0') AS "联系电话",
-         '' AS "订单备注", '' AS "商家备注",
-         CASE WHEN i % 13 = 0 THEN '0001-01-01 00:00:00' ELSE '2026-03-01 23:00:00' END AS "付款确认时间",
-         'A' || (i % 5000) AS "货号",
-         '' AS "订单完成时间",
-         '移动端' AS "订单来源"
-  FROM range({rows}) t(i)
-) TO '{path}' (HEADER, DELIMITER ',')
-"""
+
+def _gen_sql(rows: int, path: Path) -> str:
+    """The POP export as its contract lays it out: the contract's headers, in its column order."""
+    headers = [column.header for column in get_contract("jd_pop_orders").columns]
+    if list(_VALUES) != headers:
+        raise ValueError(f"benchmark columns {list(_VALUES)} differ from the contract's {headers}")
+    select = ", ".join(f'{_VALUES[h]} AS "{h}"' for h in headers)
+    return f"COPY (SELECT {select} FROM range({rows}) t(i)) TO '{path}' (HEADER, DELIMITER ',')"
 
 
 def generate(workdir: Path, rows: int) -> tuple[Path, Path]:
@@ -90,7 +71,7 @@ def generate(workdir: Path, rows: int) -> tuple[Path, Path]:
     plain = workdir / "plain.csv"
     gen = duckdb.connect()
     gen.execute("SET enable_progress_bar = false")
-    gen.execute(_GEN_SQL.format(rows=rows, path=plain))
+    gen.execute(_gen_sql(rows, plain))
     utf8 = workdir / "landing_utf8/jd_pop_orders/bench/2026-03-01/orders.csv"
     gb = workdir / "landing_gb/jd_pop_orders/bench/2026-03-01/orders.csv"
     for p in (utf8, gb):

@@ -17,41 +17,14 @@ O2: P2 round(99.99*50/200) = 25.00, P3 25.00, P1 (largest) = 99.99 - 50.00 = 49.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
-import openpyxl
+from tests.extract_files import headers, write_extract
 
 DAY = "2025-03-10"
 BRAND = "acme"
 
-POP_HEADERS = [
-    "订单号",
-    "商品ID",
-    "商品名称",
-    "订购数量",
-    "支付方式",
-    "下单时间",
-    "京东价",
-    "订单金额",
-    "结算金额",
-    "应付金额",
-    "余额支付",
-    "运费金额",
-    "订单状态",
-    "订单类型",
-    "下单帐号",
-    "客户姓名",
-    "客户地址",
-    "联系电话",
-    "订单备注",
-    "商家备注",
-    "付款确认时间",
-    "货号",
-    "订单完成时间",
-    "订单来源",
-]
+POP_HEADERS = headers("jd_pop_orders")
 PLANTED_PII = ["测试姓名甲", "13800000001", "备注秘密XYZ", "商家秘密ABC"]
 
 
@@ -219,20 +192,6 @@ EXPECTED_POP_SALES = {
 EXPECTED_TOTAL_GMV = "600.00"
 EXPECTED_TOTAL_NET = "459.99"
 
-PRODUCT_HEADERS = [
-    "SKU",
-    "店铺",
-    "货号",
-    "商品名称",
-    "品类",
-    "子品类",
-    "上市季节",
-    "上市日期",
-    "退市日期",
-    "吊牌价",
-    "单位成本",
-    "状态",
-]
 PRODUCT_ROWS = [
     [
         "100000000001",
@@ -296,26 +255,11 @@ PRODUCT_ROWS = [
 def write_pop_orders(
     landing: Path, rows: list[list[str]] = POP_ROWS, day: str = DAY, name: str = "orders.csv"
 ) -> Path:
-    path = landing / "jd_pop_orders" / BRAND / day / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(POP_HEADERS)
-    writer.writerows(rows)
-    path.write_bytes(buffer.getvalue().encode("gb18030"))
-    return path
+    return write_extract(landing, f"jd_pop_orders/{BRAND}/{day}/{name}", rows)
 
 
 def write_products(landing: Path, day: str = "2025-03-01") -> Path:
-    path = landing / "ref_products" / BRAND / day / "products.xlsx"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(PRODUCT_HEADERS)
-    for row in PRODUCT_ROWS:
-        sheet.append(row)
-    book.save(path)
-    return path
+    return write_extract(landing, f"ref_products/{BRAND}/{day}/products.xlsx", PRODUCT_ROWS)
 
 
 def write_brands(data_dir: Path) -> Path:

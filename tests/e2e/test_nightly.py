@@ -27,26 +27,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.extract_files import write_csv, write_extract
 from tests.ingest import samples
-from tests.ingest.helpers import write_csv
 
 pytestmark = pytest.mark.slow
-
-PO_HEADERS = [
-    "采购单号",
-    "创建时间",
-    "SKU",
-    "商品名称",
-    "配送中心",
-    "采购数量",
-    "回告数量",
-    "实收数量",
-    "采购价",
-    "采购金额",
-    "状态",
-    "预约到货日期",
-    "完成时间",
-]
 
 
 def po_line(po: str, sku: str, qty: int, price: str, status: str, completed: str) -> list[object]:
@@ -128,9 +112,7 @@ def touch_newer(path: Path, seconds: int) -> None:
 
 # ------------------------------------------------------------------------------- PO restatements
 def write_po(landing: Path, day: str, rows: list[list[object]]) -> Path:
-    return write_csv(
-        landing, f"jd_vc_purchase_orders/acme/{day}/po.csv", PO_HEADERS, rows, encoding="utf-8", bom=True
-    )
+    return write_extract(landing, f"jd_vc_purchase_orders/acme/{day}/po.csv", rows, bom=True)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
-from tests.ingest.helpers import SALT, write_csv, write_xlsx
+from tests.extract_files import headers, write_extract
+from tests.ingest.helpers import SALT
 
 BRAND = "acme"
 
@@ -30,32 +31,7 @@ class Expected:
     file_totals: int = 0  # ops.file_totals rows (all must match their detail sums)
 
 
-POP_HEADERS = [
-    "订单号",
-    "商品ID",
-    "商品名称",
-    "订购数量",
-    "支付方式",
-    "下单时间",
-    "京东价",
-    "订单金额",
-    "结算金额",
-    "应付金额",
-    "余额支付",
-    "运费金额",
-    "订单状态",
-    "订单类型",
-    "下单帐号",
-    "客户姓名",
-    "客户地址",
-    "联系电话",
-    "订单备注",
-    "商家备注",
-    "付款确认时间",
-    "货号",
-    "订单完成时间",
-    "订单来源",
-]
+POP_HEADERS = headers("jd_pop_orders")
 
 
 def pop_line(
@@ -186,9 +162,7 @@ POP_ROWS = [
 
 
 def sample_jd_pop_orders(landing: Path) -> Expected:
-    write_csv(
-        landing, f"jd_pop_orders/{BRAND}/2026-03-01/orders.csv", POP_HEADERS, POP_ROWS, encoding="gb18030"
-    )
+    write_extract(landing, f"jd_pop_orders/{BRAND}/2026-03-01/orders.csv", POP_ROWS)
     alice = hashlib.sha256((SALT + "alice_jd").encode()).hexdigest()
     return Expected(
         "2026-03-01",
@@ -215,21 +189,6 @@ def excel_serial(d: date) -> int:
 
 
 def sample_jd_vc_sales(landing: Path) -> Expected:
-    headers = [
-        "时间",
-        "SKU",
-        "商品名称",
-        "品牌",
-        "一级类目",
-        "二级类目",
-        "三级类目",
-        "财务销量",
-        "收入",
-        "成本",
-        "毛利",
-        "优惠券抵减数",
-        "满返满减额",
-    ]
     rows = [
         [
             date(2026, 3, 1),
@@ -279,7 +238,7 @@ def sample_jd_vc_sales(landing: Path) -> Expected:
         ],
         ["合计", None, None, None, None, None, None, 7, 3054, 1840, 1214, 50, 10],
     ]
-    write_xlsx(landing, f"jd_vc_sales/{BRAND}/2026-03-01/vc_sales.xlsx", headers, rows)
+    write_extract(landing, f"jd_vc_sales/{BRAND}/2026-03-01/vc_sales.xlsx", rows)
     return Expected(
         "2026-03-01",
         "2026-03-01",
@@ -297,18 +256,6 @@ def sample_jd_vc_sales(landing: Path) -> Expected:
 
 
 def sample_jd_vc_inventory(landing: Path) -> Expected:
-    headers = [
-        "时间",
-        "SKU",
-        "商品名称",
-        "配送中心",
-        "库存件数",
-        "可用库存",
-        "采购未到货",
-        "不可售",
-        "昨日出库商品件数",
-        "预计可售天数",
-    ]
     d = "2026-03-01"
     rows = [
         [d, "300000000001", "羽绒服", "北京", 100, 90, 20, 2, 10, "10.5"],
@@ -317,7 +264,7 @@ def sample_jd_vc_inventory(landing: Path) -> Expected:
         [d, "300000000002", "围巾", "北京", 0, 0, 30, 0, 0, "-"],
         [d, "300000000002", "围巾", "全国", 0, 0, 30, 0, 0, "-"],
     ]
-    write_xlsx(landing, f"jd_vc_inventory/{BRAND}/{d}/inventory.xlsx", headers, rows)
+    write_extract(landing, f"jd_vc_inventory/{BRAND}/{d}/inventory.xlsx", rows)
     return Expected(
         d,
         d,
@@ -334,21 +281,6 @@ def sample_jd_vc_inventory(landing: Path) -> Expected:
 
 
 def sample_jd_vc_purchase_orders(landing: Path) -> Expected:
-    headers = [
-        "采购单号",
-        "创建时间",
-        "SKU",
-        "商品名称",
-        "配送中心",
-        "采购数量",
-        "回告数量",
-        "实收数量",
-        "采购价",
-        "采购金额",
-        "状态",
-        "预约到货日期",
-        "完成时间",
-    ]
     rows = [
         [
             "PO1001",
@@ -396,9 +328,7 @@ def sample_jd_vc_purchase_orders(landing: Path) -> Expected:
             "0001-01-01 00:00:00",
         ],
     ]
-    write_csv(
-        landing, f"jd_vc_purchase_orders/{BRAND}/2026-03-01/po.csv", headers, rows, encoding="utf-8", bom=True
-    )
+    write_extract(landing, f"jd_vc_purchase_orders/{BRAND}/2026-03-01/po.csv", rows, bom=True)
     return Expected(
         "2026-03-01",
         "2026-03-01",
@@ -415,26 +345,7 @@ def sample_jd_vc_purchase_orders(landing: Path) -> Expected:
     )
 
 
-SZ_SKU_HEADERS = [
-    "时间",
-    "SKU",
-    "SKU名称",
-    "一级类目",
-    "二级类目",
-    "三级类目",
-    "商品访客数",
-    "商品浏览量",
-    "加购客户数",
-    "下单客户数",
-    "下单单量",
-    "下单金额",
-    "成交客户数",
-    "成交单量",
-    "成交商品件数",
-    "成交金额",
-    "成交转化率",
-    "取消及售后退款金额",
-]
+SZ_SKU_HEADERS = headers("jd_sz_sku")
 
 
 def sample_jd_sz_sku(landing: Path) -> Expected:
@@ -501,12 +412,11 @@ def sample_jd_sz_sku(landing: Path) -> Expected:
             "100",
         ],
     ]
-    write_xlsx(landing, f"jd_sz_sku/{BRAND}/pop/{d}/sku.xlsx", SZ_SKU_HEADERS, pop)
+    write_extract(landing, f"jd_sz_sku/{BRAND}/pop/{d}/sku.xlsx", pop)
     self_headers = [*SZ_SKU_HEADERS[:15], " 成交金额 ", "成交转化率（%）", "取消及售后退款金额"]
-    write_xlsx(
+    write_extract(
         landing,
         f"jd_sz_sku/{BRAND}/self/{d}/sku.xlsx",
-        self_headers,
         [
             [
                 d,
@@ -529,6 +439,7 @@ def sample_jd_sz_sku(landing: Path) -> Expected:
                 0,
             ]
         ],
+        self_headers,
     )
     return Expected(
         d,
@@ -547,17 +458,6 @@ def sample_jd_sz_sku(landing: Path) -> Expected:
 
 def sample_jd_sz_traffic(landing: Path) -> Expected:
     d = "2026-03-01"
-    headers = [
-        "时间",
-        "一级来源",
-        "二级来源",
-        "三级来源",
-        "访客数",
-        "浏览量",
-        "成交客户数",
-        "成交金额",
-        "成交转化率",
-    ]
     rows = [
         [d, "免费流量", "搜索", "关键词搜索", 600, 1500, 20, "2000.00", "3.33%"],
         [d, "免费流量", "推荐", "首页推荐", 300, 500, 5, "500.00", "1.67%"],
@@ -566,7 +466,7 @@ def sample_jd_sz_traffic(landing: Path) -> Expected:
         [d, "付费流量", "合计", "", 400, 700, 12, "1800.00", ""],
         [d, "合计", "", "", 1300, 2700, 37, "4300.00", ""],
     ]
-    write_xlsx(landing, f"jd_sz_traffic/{BRAND}/pop/{d}/traffic.xlsx", headers, rows)
+    write_extract(landing, f"jd_sz_traffic/{BRAND}/pop/{d}/traffic.xlsx", rows)
     return Expected(
         d,
         d,
@@ -586,14 +486,13 @@ def sample_jd_sz_traffic(landing: Path) -> Expected:
 
 
 def sample_jd_sz_industry(landing: Path) -> Expected:
-    headers = ["月份", "三级类目", "排名", "品牌", "成交金额指数", "访客指数", "搜索指数", "成交金额区间"]
     rows = [
         ["2026-03", "羽绒服", 1, "BrandX", 98000, 120000, 50000, "1000万以上"],
         ["2026-03", "羽绒服", 2, "ACME", 65000, 80000, 30000, "250万~500万"],
         ["2026-03", "羽绒服", 3, "Brand&amp;Y", 40000, 60000, 20000, "100万~250万"],
         ["202603", "围巾", 1, "ACME", 5000, 6000, 3000, "10万以下"],
     ]
-    write_xlsx(landing, f"jd_sz_industry/{BRAND}/2026-03/industry.xlsx", headers, rows)
+    write_extract(landing, f"jd_sz_industry/{BRAND}/2026-03/industry.xlsx", rows)
     return Expected(
         "2026-03",
         "2026-03",
@@ -687,13 +586,8 @@ def ads_rows(day: str = "2026-03-01", cost1: str = "¥500.00") -> list[list[Any]
 
 
 def sample_jd_ads(landing: Path) -> Expected:
-    write_csv(
-        landing,
-        f"jd_ads/{BRAND}/2026-03-01/ads_report_pulled20260302.csv",
-        ADS_HEADERS,
-        ads_rows(),
-        encoding="utf-8",
-        bom=True,
+    write_extract(
+        landing, f"jd_ads/{BRAND}/2026-03-01/ads_report_pulled20260302.csv", ads_rows(), ADS_HEADERS, bom=True
     )
     return Expected(
         "2026-03-01",
@@ -710,19 +604,6 @@ def sample_jd_ads(landing: Path) -> Expected:
 
 
 def sample_tp_action_plan(landing: Path) -> Expected:
-    headers = [
-        "计划编号",
-        "周期",
-        "计划开始日期",
-        "行动项",
-        "负责人工号",
-        "店铺",
-        "截止日期",
-        "状态",
-        "指标",
-        "目标值",
-        "当前值",
-    ]
     rows = [
         [
             "AP-001",
@@ -751,7 +632,7 @@ def sample_tp_action_plan(landing: Path) -> Expected:
             "",
         ],
     ]
-    write_xlsx(landing, f"tp_action_plan/{BRAND}/2026-03-02/plan.xlsx", headers, rows)
+    write_extract(landing, f"tp_action_plan/{BRAND}/2026-03-02/plan.xlsx", rows)
     return Expected(
         "2026-03-02",
         "2026-03-02",
@@ -770,7 +651,7 @@ def sample_tp_team_kpi(landing: Path) -> Expected:
         ["2026Q1", "TP007", "王五", "运营", "POP", "GMV达成率", "60%", 1.0, ""],
         ["2026q1", "TP007", "王五", "运营", "POP", "客服响应时长", "40%", 30, 25],
     ]
-    write_xlsx(landing, f"tp_team_kpi/{BRAND}/2026Q1/kpi.xlsx", headers, rows)
+    write_extract(landing, f"tp_team_kpi/{BRAND}/2026Q1/kpi.xlsx", rows, headers)
     return Expected(
         "2026Q1",
         "2026Q1",
@@ -781,20 +662,6 @@ def sample_tp_team_kpi(landing: Path) -> Expected:
 
 
 def sample_tp_campaign_plan(landing: Path) -> Expected:
-    headers = [
-        "活动编号",
-        "活动名称",
-        "活动类型",
-        "店铺",
-        "预热开始",
-        "正式开始",
-        "结束日期",
-        "目标GMV",
-        "广告预算",
-        "资源位",
-        "资源获取方式",
-        "资源成本",
-    ]
     base = [
         "C618",
         "2026京东618",
@@ -806,10 +673,9 @@ def sample_tp_campaign_plan(landing: Path) -> Expected:
         "1,000,000.00",
         "80000",
     ]
-    write_xlsx(
+    write_extract(
         landing,
         f"tp_campaign_plan/{BRAND}/2026/campaigns.xlsx",
-        headers,
         [[*base, "首页焦点图", "付费", "20000"], [*base, "秒杀", "免费", "0"]],
     )
     return Expected(
@@ -822,20 +688,17 @@ def sample_tp_campaign_plan(landing: Path) -> Expected:
 
 
 def sample_fin_sales_plan(landing: Path) -> Expected:
-    headers = ["版本", "发布日期", "年月", "店铺", "品类", "目标GMV", "目标销量", "广告预算"]
-    write_xlsx(
+    write_extract(
         landing,
         f"fin_sales_plan/{BRAND}/2026/sales_plan_2026_budget.xlsx",
-        headers,
         [
             ["2026-预算", "2025-12-15", "2026-01", "POP", "服饰", 100000, 500, 8000],
             ["2026-预算", "2025-12-15", "2026-01", "自营", "服饰", 80000, 400, 5000],
         ],
     )
-    write_xlsx(
+    write_extract(
         landing,
         f"fin_sales_plan/{BRAND}/2026/sales_plan_2026_q2.xlsx",
-        headers,
         [
             ["2026-Q2滚动", "2026-04-10", "2026-01", "POP", "服饰", 110000, 550, 9000],
         ],
@@ -850,11 +713,9 @@ def sample_fin_sales_plan(landing: Path) -> Expected:
 
 
 def sample_fin_opex_budget(landing: Path) -> Expected:
-    headers = ["版本", "发布日期", "年月", "成本中心", "费用类型", "预算金额"]
-    write_xlsx(
+    write_extract(
         landing,
         f"fin_opex_budget/{BRAND}/2026/opex_budget.xlsx",
-        headers,
         [
             ["2026-预算", "2025-12-20", "2026-01", "JD-POP", "广告费", "50,000.00"],
             ["2026-预算", "2025-12-20", "2026-01", "JD-共享", "人员", "30000"],
@@ -869,20 +730,7 @@ def sample_fin_opex_budget(landing: Path) -> Expected:
     )
 
 
-GL_HEADERS = [
-    "凭证号",
-    "行号",
-    "凭证日期",
-    "会计期间",
-    "成本中心",
-    "科目编码",
-    "科目名称",
-    "供应商",
-    "摘要",
-    "借方金额",
-    "贷方金额",
-    "币种",
-]
+GL_HEADERS = headers("fin_opex_actuals")
 
 
 def gl_rows() -> list[list[Any]]:
@@ -933,9 +781,7 @@ def gl_rows() -> list[list[Any]]:
 
 
 def sample_fin_opex_actuals(landing: Path) -> Expected:
-    write_csv(
-        landing, f"fin_opex_actuals/{BRAND}/2026-03/gl_202603.csv", GL_HEADERS, gl_rows(), encoding="gb18030"
-    )
+    write_extract(landing, f"fin_opex_actuals/{BRAND}/2026-03/gl_202603.csv", gl_rows())
     return Expected(
         "2026-03",
         "2026-03",
@@ -949,20 +795,6 @@ def sample_fin_opex_actuals(landing: Path) -> Expected:
 
 
 def sample_ref_products(landing: Path) -> Expected:
-    headers = [
-        "SKU",
-        "店铺",
-        "货号",
-        "商品名称",
-        "品类",
-        "子品类",
-        "上市季节",
-        "上市日期",
-        "退市日期",
-        "吊牌价",
-        "单位成本",
-        "状态",
-    ]
     rows = [
         [
             100012345678,
@@ -1007,7 +839,7 @@ def sample_ref_products(landing: Path) -> Expected:
             "在售",
         ],
     ]
-    write_xlsx(landing, f"ref_products/{BRAND}/2026-03-01/products.xlsx", headers, rows)
+    write_extract(landing, f"ref_products/{BRAND}/2026-03-01/products.xlsx", rows)
     return Expected(
         "2026-03-01",
         "2026-03-01",
@@ -1022,24 +854,24 @@ def sample_ref_products(landing: Path) -> Expected:
 
 def sample_fin_region_budget(landing: Path) -> Expected:
     headers = ["版本", "发布日期", "年月", " 大区 ", "店铺", "目标GMV"]
-    write_xlsx(
+    write_extract(
         landing,
         f"fin_region_budget/{BRAND}/2026/region_budget_2026.xlsx",
-        headers,
         [
             ["2026-区域预算", "2025-12-15", "2026-01", "华东", "POP", "¥60,000.00"],
             ["2026-区域预算", "2025-12-15", "2026-01", "华南", "POP", 40000],
             ["2026-区域预算", "2025-12-15", "2026/1", "华东", "自营", "80000"],
             ["合计", None, None, None, None, "180,000.00"],
         ],
+        headers,
     )
-    write_xlsx(
+    write_extract(
         landing,
         f"fin_region_budget/{BRAND}/2026/region_budget_2026_q3.xlsx",
-        headers,
         [
             ["2026-Q3区域调整", "2026-06-25", "2026-07", "华东", "POP", "70000.50"],
         ],
+        headers,
     )
     return Expected(
         "2026",
@@ -1056,11 +888,9 @@ def sample_fin_region_budget(landing: Path) -> Expected:
 
 
 def sample_ref_regions(landing: Path) -> Expected:
-    headers = ["类型", "名称", "大区"]
-    write_xlsx(
+    write_extract(
         landing,
         f"ref_regions/{BRAND}/2026-01-01/regions.xlsx",
-        headers,
         [
             ["省份", "广东省", "华南"],
             ["省份", "北京市", "华北"],

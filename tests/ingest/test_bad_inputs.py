@@ -11,7 +11,8 @@ import pytest
 
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.loader import LoadSummary
-from tests.ingest.helpers import SALT, set_mtime, write_bytes, write_csv, write_xlsx
+from tests.extract_files import write_bytes, write_csv, write_xlsx
+from tests.ingest.helpers import SALT, set_mtime
 from tests.ingest.samples import (
     ADS_HEADERS,
     GL_HEADERS,

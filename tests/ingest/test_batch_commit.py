@@ -13,7 +13,8 @@ import pytest
 import jd_pipeline.ingest.loader as loader_module
 import jd_pipeline.ingest.readers as readers_module
 from jd_pipeline.ingest import load_partition_range
-from tests.ingest.helpers import SALT, set_mtime, write_xlsx
+from tests.extract_files import write_xlsx
+from tests.ingest.helpers import SALT, set_mtime
 
 HEADERS = [
     "时间",
@@ -175,7 +176,7 @@ def test_a_workbook_whose_rows_cannot_be_staged_is_rejected_and_the_others_load(
 def _pop_deliveries(landing: Path) -> None:
     """Four days of orders: GB18030 and UTF-8 (BOM), a reordered header (another read group),
     a broken line in the middle and a truncated last line (row numbers per file)."""
-    from tests.ingest.helpers import write_csv
+    from tests.extract_files import write_csv
     from tests.ingest.samples import POP_HEADERS, POP_ROWS
 
     for k, day in enumerate(("2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04")):
@@ -277,7 +278,7 @@ def test_an_interleaved_grouped_read_is_undone_and_numbered_file_by_file(tmp_pat
         _pop_deliveries(landing)
         # three more files in the first read group, big enough (> one DuckDB row group in all)
         # that DuckDB compacts rows deleted from the stage
-        from tests.ingest.helpers import write_csv
+        from tests.extract_files import write_csv
         from tests.ingest.samples import POP_HEADERS, POP_ROWS
 
         for brand in ("beta", "gamma", "delta"):

@@ -12,7 +12,8 @@ import openpyxl
 
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.loader import LoadSummary
-from tests.ingest.helpers import SALT, write_bytes, write_csv
+from tests.extract_files import write_bytes, write_csv
+from tests.ingest.helpers import SALT
 from tests.ingest.samples import ADS_HEADERS, POP_HEADERS, POP_ROWS, ads_rows
 
 DAY = "2026-03-01"

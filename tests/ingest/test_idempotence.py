@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 
 from jd_pipeline.ingest import load_partition_range
-from tests.ingest.helpers import SALT, set_mtime, write_bytes, write_csv, write_xlsx
+from tests.extract_files import write_bytes, write_csv, write_xlsx
+from tests.ingest.helpers import SALT, set_mtime
 from tests.ingest.samples import (
     ADS_HEADERS,
     POP_HEADERS,

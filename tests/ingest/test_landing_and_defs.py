@@ -13,7 +13,8 @@ from jd_pipeline.contracts import header_has_percent, load_contracts, normalize_
 from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import latest_periods, load_partition_range, scan_landing, unseen_files
-from tests.ingest.helpers import SALT, set_mtime, write_csv
+from tests.extract_files import write_csv
+from tests.ingest.helpers import SALT, set_mtime
 from tests.ingest.samples import (
     ADS_HEADERS,
     POP_HEADERS,

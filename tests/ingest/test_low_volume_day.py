@@ -15,7 +15,8 @@ import pytest
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, accept
 from jd_pipeline.runtime.catch_up import expected_daily
-from tests.ingest.helpers import SALT, set_mtime, write_csv
+from tests.extract_files import write_csv
+from tests.ingest.helpers import SALT, set_mtime
 from tests.ingest.samples import POP_HEADERS, POP_ROWS
 
 HISTORY = [f"2026-03-{d:02d}" for d in range(1, 11)]  # ten days of 20 orders: median 20 rows

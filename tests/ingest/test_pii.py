@@ -15,7 +15,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.ingest.helpers import SALT, write_csv
+from tests.extract_files import write_csv
+from tests.ingest.helpers import SALT
 from tests.ingest.samples import POP_HEADERS, POP_ROWS
 
 PLANTED = {

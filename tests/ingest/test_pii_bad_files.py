@@ -17,7 +17,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tests.ingest.helpers import SALT, write_bytes
+from tests.extract_files import csv_text, write_bytes
+from tests.ingest.helpers import SALT
 from tests.ingest.samples import POP_HEADERS, POP_ROWS
 from tests.ingest.test_pii import PLANTED
 
@@ -44,14 +45,7 @@ def _rows(day: str, n: int = 6) -> list[list]:
 def _text(
     day: str, rows: list[list] | None = None, headers: list[str] = POP_HEADERS, newline: str = "\r\n"
 ) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator=newline)
-    w.writerow(headers)
-    w.writerows(rows if rows is not None else _rows(day))
-    return buf.getvalue()
+    return csv_text(headers, rows if rows is not None else _rows(day), newline)
 
 
 def _pop(day: str) -> str:

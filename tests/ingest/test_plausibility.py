@@ -12,7 +12,8 @@ import pytest
 
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, accept
-from tests.ingest.helpers import SALT, set_mtime, write_csv
+from tests.extract_files import write_csv
+from tests.ingest.helpers import SALT, set_mtime
 from tests.ingest.samples import POP_HEADERS, POP_ROWS
 
 DAY = "2026-03-01"

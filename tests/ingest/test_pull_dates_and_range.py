@@ -12,7 +12,8 @@ import pytest
 
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.landing import business_today
-from tests.ingest.helpers import SALT, set_mtime, write_csv
+from tests.extract_files import write_csv
+from tests.ingest.helpers import SALT, set_mtime
 from tests.ingest.samples import ADS_HEADERS, POP_HEADERS, POP_ROWS, ads_rows
 
 DAY = "2026-03-01"

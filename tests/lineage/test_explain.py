@@ -4,9 +4,7 @@ business day 2025-03-10, brand acme)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import subprocess
@@ -18,21 +16,8 @@ import pytest
 
 from tests.e2e import fixtures as fx
 from tests.e2e.test_vertical_slice import REPO_ROOT
+from tests.extract_files import write_extract
 
-LEDGER_HEADERS = [
-    "凭证号",
-    "行号",
-    "凭证日期",
-    "会计期间",
-    "成本中心",
-    "科目编码",
-    "科目名称",
-    "供应商",
-    "摘要",
-    "借方金额",
-    "贷方金额",
-    "币种",
-]
 # data rows 1..4: JD-POP commission 120.00 and ads 80.00, JD-自营 ads 50.00, JD-共享 platform fee 30.00
 LEDGER_ROWS = [
     [
@@ -116,14 +101,7 @@ def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def write_ledger(landing: Path) -> Path:
-    path = landing / "fin_opex_actuals" / fx.BRAND / "2025-03" / "总账明细.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(LEDGER_HEADERS)
-    writer.writerows(LEDGER_ROWS)
-    path.write_bytes(buffer.getvalue().encode("gb18030"))
-    return path
+    return write_extract(landing, f"fin_opex_actuals/{fx.BRAND}/2025-03/总账明细.csv", LEDGER_ROWS)
 
 
 @pytest.fixture(scope="module")
