@@ -27,7 +27,9 @@ DOMAIN_MODULES = (
     "jd_pipeline.defs.alerts",
     "jd_pipeline.defs.flash",
     "jd_pipeline.defs.publish",
-    "jd_pipeline.defs.schedules_sensors",
+    "jd_pipeline.defs.jobs",
+    "jd_pipeline.defs.schedules",
+    "jd_pipeline.defs.sensors",
     "jd_pipeline.defs.verify",
 )
 

@@ -19,12 +19,13 @@ from jd_pipeline.alerts.store import ALERTS_TABLE, events_after
 from jd_pipeline.alerts.webhooks import channels_from_env
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from jd_pipeline.defs.transform import dbt_model_key
 from jd_pipeline.runtime.automation import env_flag
 
 ALERTS_KEY = dg.AssetKey(["marts", "fct_alerts"])
 ALERT_INPUTS = [
     *(
-        dg.AssetKey(["marts", name])
+        dbt_model_key(name)
         for name in (
             "fct_sales_daily",
             "fct_plan_vs_actual_monthly",
@@ -33,7 +34,7 @@ ALERT_INPUTS = [
             "fct_action_plan_status",
         )
     ),
-    dg.AssetKey(["intermediate", "int_vc_purchase_orders__latest"]),
+    dbt_model_key("int_vc_purchase_orders__latest"),
 ]
 DELIVERY_SENSOR_NAME = "alert_delivery_sensor"
 

@@ -15,12 +15,13 @@ from jd_pipeline.defs.alerts import ALERTS_KEY
 from jd_pipeline.defs.exposures import exposure
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.quality import GATE_KEY, require_gate_open
+from jd_pipeline.defs.reports import report_key
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.reporting.build import render
 from jd_pipeline.reporting.flash import build_flash
 from jd_pipeline.reporting.output_files import publish_files
 
-FLASH_KEY = dg.AssetKey(["reports", "daily_flash"])
+FLASH_KEY = report_key("daily_flash")
 
 
 def flash_brands(conn, day: date) -> list[str]:

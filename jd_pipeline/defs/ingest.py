@@ -17,6 +17,11 @@ MAX_LISTED_FILES = 20
 HELD_CHECK = "no_held_delivery"
 
 
+def raw_asset_key(source: str) -> dg.AssetKey:
+    """`raw/<source>`: the ingest asset of a source (the one place this key is spelled)."""
+    return dg.AssetKey(["raw", source])
+
+
 def _period_labels(contract: Contract, partition_keys: list[str]) -> list[str]:
     if contract.period_kind == "quarterly":
         return [quarter_label(k) for k in partition_keys]
@@ -60,7 +65,7 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
     kinds = {"duckdb", "csv" if contract.file_kinds == ("csv",) else "excel"}
 
     @dg.asset(
-        key=["raw", contract.source],
+        key=raw_asset_key(contract.source),
         group_name="ingest",
         description=f"raw.{contract.source}: {contract.description} Loaded by the contract-driven loader "
         f"(jd_pipeline/contracts/{contract.source}.yaml); bad rows in ops.quarantine_rows, files in "
@@ -72,7 +77,7 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         check_specs=[
             dg.AssetCheckSpec(
                 HELD_CHECK,
-                asset=dg.AssetKey(["raw", contract.source]),
+                asset=raw_asset_key(contract.source),
                 blocking=True,
                 description="No delivery of the partition is held: a re-delivery shrinking its period by more than "
                 "JD_HOLD_SHRINK, or a near-empty day of a daily source (under JD_HOLD_LOW_DAY of its recent median), "

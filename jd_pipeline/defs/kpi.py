@@ -18,6 +18,7 @@ from jd_pipeline.defs.exposures import exposure
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.quality import GATE_KEY, require_gate_open
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from jd_pipeline.defs.transform import dbt_model_key
 from jd_pipeline.forecast.data import FORECAST_TABLE, horizon_for, load_panel, load_series, write_forecast
 from jd_pipeline.forecast.model import ForecastOutput
 from jd_pipeline.forecast.pipeline import make_forecast
@@ -26,10 +27,6 @@ from jd_pipeline.warehouse import fetch_value, table_exists
 
 HEADLINE_KEY = dg.AssetKey(["kpi", "headline_daily"])
 FORECAST_KEY = dg.AssetKey(["marts", "fct_demand_forecast"])
-
-
-def _mart(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["marts", name])
 
 
 def _window(context: dg.AssetExecutionContext) -> tuple[date, date]:
@@ -184,7 +181,7 @@ def _latest_forecast_as_of(conn) -> date | None:
     "and in the metadata. Replaces the rows of its as_of_date.",
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[GATE_KEY, _mart("fct_sales_daily"), _mart("dim_sku")],
+    deps=[GATE_KEY, dbt_model_key("fct_sales_daily"), dbt_model_key("dim_sku")],
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "python"},
 )

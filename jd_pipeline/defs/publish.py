@@ -7,6 +7,11 @@ CLI too); this module only wraps it as a Dagster asset.
 import dagster as dg
 
 from jd_pipeline.config import get_settings
+from jd_pipeline.defs.alerts import ALERTS_KEY
+from jd_pipeline.defs.flash import FLASH_KEY
+from jd_pipeline.defs.kpi import FORECAST_KEY, HEADLINE_KEY
+from jd_pipeline.defs.quality import GATE_KEY
+from jd_pipeline.defs.reports import REPORT_KINDS, report_key
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.quality.gate import failed_blocking_checks, gate_message
 from jd_pipeline.quality.windows import ALL_TIME
@@ -16,12 +21,7 @@ from jd_pipeline.serving.postgres_publish import PgPublishResult, publish_postgr
 PUBLISH_ASSET_KEY = dg.AssetKey(["publish", "serving_warehouse"])
 
 # Publish runs last: after the quality gate and everything else that writes `marts`/`ops`.
-BASE_PUBLISH_DEPS: list[dg.AssetKey] = [
-    dg.AssetKey(["quality", "dq_gate"]),
-    dg.AssetKey(["kpi", "headline_daily"]),
-    dg.AssetKey(["marts", "fct_demand_forecast"]),
-    dg.AssetKey(["marts", "fct_alerts"]),
-]
+BASE_PUBLISH_DEPS: list[dg.AssetKey] = [GATE_KEY, HEADLINE_KEY, FORECAST_KEY, ALERTS_KEY]
 
 
 def dbt_mart_keys(time_partitioned_only: bool = False) -> list[dg.AssetKey]:
@@ -40,17 +40,7 @@ def dbt_mart_keys(time_partitioned_only: bool = False) -> list[dg.AssetKey]:
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
-REPORT_KEYS: list[dg.AssetKey] = [
-    dg.AssetKey(["reports", name])
-    for name in (
-        "monthly_business_review",
-        "campaign_recap",
-        "opex",
-        "agency_scorecard",
-        "daily_flash",
-        "rolling_plan",
-    )
-]
+REPORT_KEYS: list[dg.AssetKey] = [*(report_key(kind) for kind in REPORT_KINDS), FLASH_KEY]
 
 # Every dbt mart and report too: publish is the last step of a run, after everything it serves.
 PUBLISH_DEPS: list[dg.AssetKey] = sorted(

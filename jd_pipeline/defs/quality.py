@@ -17,8 +17,10 @@ from collections.abc import Callable
 
 import dagster as dg
 
+from jd_pipeline.defs.ingest import raw_asset_key
 from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, daily_partitions
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from jd_pipeline.defs.transform import dbt_model_key
 from jd_pipeline.quality.gate import GATE_ASSET, failed_blocking_checks, gate_message, latest_results
 from jd_pipeline.quality.gx_runner import available_suites, load_suite_spec, run_suite_on_window
 from jd_pipeline.quality.reconciliation import ReconSpec, reconciliation_specs
@@ -28,7 +30,7 @@ from jd_pipeline.quality.windows import ALL_TIME, Window, window_from_bounds
 GATE_KEY = dg.AssetKey(["quality", "dq_gate"])
 # The published marts the gate waits for (the dbt assets `marts/<model>`, daily partitioned).
 GATED_MART_KEYS = [
-    dg.AssetKey(["marts", name])
+    dbt_model_key(name)
     for name in (
         "fct_sales_daily",
         "fct_pop_sales_by_province_daily",
@@ -122,15 +124,11 @@ def run_and_record(
     return to_check_result(outcome)
 
 
-def raw_key(source: str) -> dg.AssetKey:
-    return dg.AssetKey(["raw", source])
-
-
 def build_gx_check(source: str) -> dg.AssetChecksDefinition:
     spec = load_suite_spec(source)
 
     @dg.asset_check(
-        asset=raw_key(source),
+        asset=raw_asset_key(source),
         name=spec.check_name,
         description=f"GX suite great_expectations/suites/{spec.path.name} ({spec.expectation_count} "
         "expectations) on the batch loaded for the partition",
@@ -151,11 +149,11 @@ def build_recon_check(spec: ReconSpec) -> dg.AssetChecksDefinition:
     kind = load_suite_spec(spec.source).period_kind
 
     @dg.asset_check(
-        asset=raw_key(spec.source),
+        asset=raw_asset_key(spec.source),
         name=spec.name,
         description=f"[{spec.severity}] {spec.description}",
         blocking=spec.severity == "error",
-        additional_deps=[raw_key(d) for d in spec.deps],
+        additional_deps=[raw_asset_key(d) for d in spec.deps],
         partitions_def=PARTITIONS_BY_PERIOD_KIND[kind],
         pool=WAREHOUSE_POOL,
         metadata={"layer": "reconciliation", "severity": spec.severity},

@@ -24,6 +24,11 @@ from jd_pipeline.reporting.build import BuiltReport, build_kind, months_of_run, 
 REPORT_KINDS = ("monthly_business_review", "campaign_recap", "opex", "agency_scorecard", "rolling_plan")
 
 
+def report_key(kind: str) -> dg.AssetKey:
+    """`reports/<kind>`: the asset of a report kind (the monthly ones here, `daily_flash` in flash.py)."""
+    return dg.AssetKey(["reports", kind])
+
+
 def _months(context: dg.AssetExecutionContext) -> list[str]:
     tw = context.partition_time_window
     months, current = [], tw.start.date()
@@ -66,7 +71,7 @@ def build_report_asset(kind: str) -> dg.AssetsDefinition:
     reads = exposure(kind)
 
     @dg.asset(
-        key=dg.AssetKey(["reports", kind]),
+        key=report_key(kind),
         group_name="reports",
         description=reads.description,
         partitions_def=monthly_partitions,

@@ -5,7 +5,9 @@ failing test stops every downstream asset in the same run; their results are als
 `ops.dq_results` so the quality gate blocks later runs too.
 """
 
+import functools
 import json
+import operator
 import os
 import shutil
 from collections.abc import Iterator, Mapping
@@ -14,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    build_dbt_asset_selection,
+    dbt_assets,
+    get_asset_key_for_model,
+)
 
 from jd_pipeline.brands import configured_brands, write_config_tables
 from jd_pipeline.config import get_settings
@@ -246,4 +255,23 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
 
 
-defs = dg.Definitions(assets=build_dbt_assets())
+DBT_ASSETS = build_dbt_assets()
+# The dbt steps' op names (run config of the weekly whole-table-tests run addresses them).
+DBT_STEP_NAMES: tuple[str, ...] = tuple(assets_def.op.name for assets_def in DBT_ASSETS)
+
+
+def dbt_model_key(model_name: str) -> dg.AssetKey:
+    """The asset key of a dbt model, as the translator gives it (fails on a model dbt does not have).
+
+    Any one of the dbt assets definitions will do: they share the manifest and the translator.
+    """
+    return get_asset_key_for_model(DBT_ASSETS[:1], model_name)
+
+
+def dbt_selection(dbt_select: str = "fqn:*") -> dg.AssetSelection:
+    """The dbt assets a dbt selection string picks, over both dbt steps."""
+    selections = [build_dbt_asset_selection([assets_def], dbt_select=dbt_select) for assets_def in DBT_ASSETS]
+    return functools.reduce(operator.or_, selections)
+
+
+defs = dg.Definitions(assets=DBT_ASSETS)

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from jd_pipeline.defs import schedules_sensors as ss
+from jd_pipeline.defs import jobs, schedules, sensors
 from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND
 from jd_pipeline.runtime import automation as auto
 
 SH = ZoneInfo("Asia/Shanghai")
-RANGE = (ss.RANGE_START_TAG, ss.RANGE_END_TAG)
+RANGE = (jobs.RANGE_START_TAG, jobs.RANGE_END_TAG)
 
 
 def at(day: str, hour: int = 2) -> datetime:
@@ -70,9 +70,15 @@ def _fake_monthly_report() -> None:
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
+    # Not the weekly whole-table-tests schedule: its job selects the real dbt models (checked
+    # against the real definitions in test_weekly_whole_table_tests_run_is_valid_for_the_real_job).
     built = dg.Definitions.merge(
-        dg.Definitions(assets=[*fake_ingest_assets(), _fake_mart, _fake_publish, _fake_monthly_report]),
-        ss.defs,
+        dg.Definitions(
+            assets=[*fake_ingest_assets(), _fake_mart, _fake_publish, _fake_monthly_report],
+            jobs=[*jobs.ingest_jobs.values(), jobs.warehouse_daily_job, jobs.warehouse_monthly_job],
+            schedules=[schedules.nightly, schedules.nightly_monthly],
+        ),
+        sensors.defs,
     )
     dg.Definitions.validate_loadable(built)
     return built
@@ -103,16 +109,16 @@ def test_jobs_select_assets_by_group_and_partitions(defs: dg.Definitions) -> Non
 
 
 def test_nightly_schedule_definition() -> None:
-    assert ss.nightly.cron_schedule == "0 2 * * *"
-    assert ss.nightly.execution_timezone == "Asia/Shanghai"
-    assert ss.nightly.job_name == "ingest_daily_job"
-    assert ss.nightly_monthly.job_name == "ingest_monthly_job"
+    assert schedules.nightly.cron_schedule == "0 2 * * *"
+    assert schedules.nightly.execution_timezone == "Asia/Shanghai"
+    assert schedules.nightly.job_name == "ingest_daily_job"
+    assert schedules.nightly_monthly.job_name == "ingest_monthly_job"
 
 
 def test_nightly_requests_yesterday_and_the_ads_window(data_dir: Path) -> None:
     with dg.instance_for_test() as instance:
         context = dg.build_schedule_context(instance=instance, scheduled_execution_time=at("2026-11-27"))
-        requests = list(ss.nightly(context))
+        requests = list(schedules.nightly(context))
     assert [summary(r) for r in requests] == [
         (None, (), "2026-11-26", None),  # every daily ingest asset of the job, yesterday
         (None, ("raw/jd_ads",), None, ("2026-11-12", "2026-11-25")),  # + 14 days before: 15-day window
@@ -122,33 +128,35 @@ def test_nightly_requests_yesterday_and_the_ads_window(data_dir: Path) -> None:
 
 
 def test_nightly_window_is_clamped_to_the_partitions_start(data_dir: Path) -> None:
-    assert [summary(r) for r in ss.nightly_run_requests(at("2025-01-05"))] == [
+    assert [summary(r) for r in schedules.nightly_run_requests(at("2025-01-05"))] == [
         (None, (), "2025-01-04", None),
         (None, ("raw/jd_ads",), None, ("2025-01-01", "2025-01-03")),
     ]
-    assert [summary(r) for r in ss.nightly_run_requests(at("2025-01-02"))] == [(None, (), "2025-01-01", None)]
+    assert [summary(r) for r in schedules.nightly_run_requests(at("2025-01-02"))] == [
+        (None, (), "2025-01-01", None)
+    ]
     with dg.instance_for_test() as instance:
         context = dg.build_schedule_context(instance=instance, scheduled_execution_time=at("2025-01-01"))
-        assert isinstance(ss.nightly(context), dg.SkipReason)
+        assert isinstance(schedules.nightly(context), dg.SkipReason)
 
 
 def test_nightly_monthly_requests_closed_month_and_month_in_progress(data_dir: Path) -> None:
     plan = auto.nightly_plan(at("2026-11-27"), "2025-01-01")
     assert plan.months == [date(2026, 10, 1), date(2026, 11, 1)]
     # one range run: the month that just closed and the month in progress
-    assert [summary(r) for r in ss.nightly_monthly_run_requests(at("2026-11-27"))] == [
+    assert [summary(r) for r in schedules.nightly_monthly_run_requests(at("2026-11-27"))] == [
         (None, (), None, ("2026-10-01", "2026-11-01"))
     ]
-    assert [summary(r) for r in ss.nightly_monthly_run_requests(at("2026-12-01"))] == [
+    assert [summary(r) for r in schedules.nightly_monthly_run_requests(at("2026-12-01"))] == [
         (None, (), None, ("2026-11-01", "2026-12-01"))
     ]
-    assert ss.nightly_monthly_run_requests(at("2026-12-01"))[0].run_key == "nightly-monthly-2026-11-30"
+    assert schedules.nightly_monthly_run_requests(at("2026-12-01"))[0].run_key == "nightly-monthly-2026-11-30"
 
 
 def test_nightly_fires_in_shanghai_time(data_dir: Path) -> None:
     # 2026-11-26 18:00 UTC is 02:00 on the 27th in Shanghai: yesterday is the 26th
     utc_tick = datetime(2026, 11, 26, 18, 0, tzinfo=ZoneInfo("UTC"))
-    assert ss.nightly_run_requests(utc_tick)[0].partition_key == "2026-11-26"
+    assert schedules.nightly_run_requests(utc_tick)[0].partition_key == "2026-11-26"
 
 
 # ------------------------------------------------------------------------------------ landing zone
@@ -167,7 +175,7 @@ NOW = at("2026-11-27", hour=10)
 
 
 def test_landing_zone_states(data_dir: Path) -> None:
-    requests, cursor = ss.evaluate_landing_zone(None, NOW)
+    requests, cursor = sensors.evaluate_landing_zone(None, NOW)
     assert requests == []
 
     deliver(data_dir, "jd_pop_orders/acme/2026-11-25/orders.csv")
@@ -180,7 +188,7 @@ def test_landing_zone_states(data_dir: Path) -> None:
     deliver(data_dir, "jd_pop_orders/acme/2026-11-27/orders.csv")  # today: not a partition yet
     deliver(data_dir, "jd_pop_orders/acme/2024-12-31/orders.csv")  # before JD_PARTITIONS_START
 
-    requests, cursor = ss.evaluate_landing_zone(cursor, NOW)
+    requests, cursor = sensors.evaluate_landing_zone(cursor, NOW)
     assert sorted(summary(r) for r in requests) == sorted(
         [
             (
@@ -197,26 +205,26 @@ def test_landing_zone_states(data_dir: Path) -> None:
     assert all(r.tags["jd/trigger"] == "landing" and r.run_key for r in requests)
 
     # nothing new: nothing requested
-    again, cursor_again = ss.evaluate_landing_zone(cursor, NOW)
+    again, cursor_again = sensors.evaluate_landing_zone(cursor, NOW)
     assert again == [] and cursor_again == cursor
 
     # a corrected delivery replaces one file: only that partition
     deliver(data_dir, "jd_pop_orders/beta/2026-11-20/orders.csv", content="corrected", mtime=time.time() + 5)
-    changed, cursor = ss.evaluate_landing_zone(cursor, NOW)
+    changed, cursor = sensors.evaluate_landing_zone(cursor, NOW)
     assert [summary(r) for r in changed] == [("ingest_daily_job", ("raw/jd_pop_orders",), "2026-11-20", None)]
 
     # a newer 京准通 pull of an older day
     deliver(data_dir, "jd_ads/acme/2026-11-20/report_pulled20261127.csv")
-    changed, cursor = ss.evaluate_landing_zone(cursor, NOW)
+    changed, cursor = sensors.evaluate_landing_zone(cursor, NOW)
     assert [summary(r) for r in changed] == [("ingest_daily_job", ("raw/jd_ads",), "2026-11-20", None)]
     # the same change never requests twice (run keys differ per change)
-    assert ss.evaluate_landing_zone(cursor, NOW)[0] == []
+    assert sensors.evaluate_landing_zone(cursor, NOW)[0] == []
 
 
 def test_landing_run_keys_are_stable_for_the_same_change(data_dir: Path) -> None:
     deliver(data_dir, "jd_pop_orders/acme/2026-11-25/orders.csv")
-    first, _ = ss.evaluate_landing_zone(None, NOW)
-    second, _ = ss.evaluate_landing_zone(None, NOW)
+    first, _ = sensors.evaluate_landing_zone(None, NOW)
+    second, _ = sensors.evaluate_landing_zone(None, NOW)
     assert [r.run_key for r in first] == [r.run_key for r in second]
 
 
@@ -241,7 +249,7 @@ def test_landing_sensor_through_dagster(data_dir: Path, defs: dg.Definitions) ->
 def test_warehouse_refresh_after_ingest(data_dir: Path, defs: dg.Definitions) -> None:
     ingest_daily = defs.resolve_job_def("ingest_daily_job")
     with dg.instance_for_test() as instance:
-        result, cursor = ss.evaluate_warehouse_refresh(instance, None, NOW)
+        result, cursor = sensors.evaluate_warehouse_refresh(instance, None, NOW)
         assert isinstance(result, dg.SkipReason) and cursor is None
 
         # the nightly runs: yesterday + the ads window
@@ -249,7 +257,7 @@ def test_warehouse_refresh_after_ingest(data_dir: Path, defs: dg.Definitions) ->
         ingest_daily.execute_in_process(
             instance=instance,
             asset_selection=[dg.AssetKey(["raw", "jd_ads"])],
-            tags={ss.RANGE_START_TAG: "2026-11-12", ss.RANGE_END_TAG: "2026-11-25"},
+            tags={jobs.RANGE_START_TAG: "2026-11-12", jobs.RANGE_END_TAG: "2026-11-25"},
         )
         # an ingest run still in progress: wait
         instance.add_run(
@@ -257,25 +265,25 @@ def test_warehouse_refresh_after_ingest(data_dir: Path, defs: dg.Definitions) ->
                 job_name="ingest_monthly_job", run_id="r-in-progress", status=dg.DagsterRunStatus.STARTED
             )
         )
-        waiting, same = ss.evaluate_warehouse_refresh(instance, None, NOW)
+        waiting, same = sensors.evaluate_warehouse_refresh(instance, None, NOW)
         assert isinstance(waiting, dg.SkipReason) and "waiting" in waiting.skip_message and same is None
         instance.report_run_canceled(instance.get_run_by_id("r-in-progress"))
 
-        requests, cursor = ss.evaluate_warehouse_refresh(instance, None, NOW)
+        requests, cursor = sensors.evaluate_warehouse_refresh(instance, None, NOW)
         assert [summary(r) for r in requests] == [
             ("warehouse_daily_job", (), None, ("2026-11-12", "2026-11-26")),
             ("warehouse_monthly_job", (), "2026-11-01", None),  # then the monthly reports
         ]
         assert requests[0].run_key == f"refresh-{cursor}"
         # handled: nothing more until the next ingest
-        again, cursor_again = ss.evaluate_warehouse_refresh(instance, cursor, NOW)
+        again, cursor_again = sensors.evaluate_warehouse_refresh(instance, cursor, NOW)
         assert isinstance(again, dg.SkipReason) and cursor_again == cursor
 
         # a late monthly delivery: rebuild that month
         defs.resolve_job_def("ingest_monthly_job").execute_in_process(
             instance=instance, partition_key="2026-09-01"
         )
-        requests, cursor = ss.evaluate_warehouse_refresh(instance, cursor, NOW)
+        requests, cursor = sensors.evaluate_warehouse_refresh(instance, cursor, NOW)
         assert [summary(r) for r in requests] == [
             ("warehouse_daily_job", (), None, ("2026-09-01", "2026-09-30")),
             ("warehouse_monthly_job", (), "2026-09-01", None),
@@ -294,7 +302,7 @@ def test_refresh_ignores_cli_runs(data_dir: Path) -> None:
         cli_defs.resolve_job_def("cli_ingest_daily").execute_in_process(
             instance=instance, partition_key="2026-11-26"
         )
-        result, cursor = ss.evaluate_warehouse_refresh(instance, None, NOW)
+        result, cursor = sensors.evaluate_warehouse_refresh(instance, None, NOW)
         assert isinstance(result, dg.SkipReason) and cursor is not None  # seen, not re-run
 
 
@@ -323,7 +331,7 @@ def test_cold_start_skips_files_the_manifest_has_loaded(data_dir: Path) -> None:
             "INSERT INTO ops.load_manifest (path, fingerprint) VALUES (?, ?)",
             [(f.relpath, f.fingerprint) for f in loaded],
         )
-    requests, _ = ss.evaluate_landing_zone(None, NOW)
+    requests, _ = sensors.evaluate_landing_zone(None, NOW)
     assert [summary(r) for r in requests] == [
         ("ingest_daily_job", ("raw/jd_pop_orders",), "2026-11-26", None)
     ]
@@ -332,11 +340,15 @@ def test_cold_start_skips_files_the_manifest_has_loaded(data_dir: Path) -> None:
 def test_weekly_whole_table_tests_run_is_valid_for_the_real_job(data_dir: Path) -> None:
     from jd_pipeline.definitions import defs as real
 
-    assert ss.weekly_whole_table_tests.cron_schedule == "0 6 * * 0"
-    request = ss.weekly_whole_table_tests_request(at("2026-03-08", hour=6))  # a Sunday
+    assert schedules.weekly_whole_table_tests.cron_schedule == "0 6 * * 0"
+    request = schedules.weekly_whole_table_tests_request(at("2026-03-08", hour=6))  # a Sunday
     assert request.partition_key == "2026-03-07" and request.run_key == "weekly-whole-table-tests-2026-03-07"
-    job = real.resolve_job_def(ss.WHOLE_TABLE_TESTS_JOB_NAME)
-    assert set(ss.DBT_STEP_NAMES) <= {node.name for node in job.graph.nodes}
+    job = real.resolve_job_def(jobs.WHOLE_TABLE_TESTS_JOB_NAME)
+    assert set(schedules.DBT_STEP_NAMES) <= {node.name for node in job.graph.nodes}
+    # The job's dbt selection (`fqn:*`) is every dbt model, seed and intermediate: groups staging + marts.
+    graph = real.resolve_asset_graph()
+    dbt_keys = set(graph.asset_keys_for_group("staging")) | set(graph.asset_keys_for_group("marts"))
+    assert set(job.asset_layer.selected_asset_keys) == dbt_keys and len(dbt_keys) > 50
     dg.validate_run_config(job, request.run_config)  # raises on a wrong op name or field
     assert all(cfg["config"]["whole_table_tests"] for cfg in request.run_config["ops"].values())
-    assert isinstance(ss.weekly_whole_table_tests_request(at("2024-01-07", hour=6)), dg.SkipReason)
+    assert isinstance(schedules.weekly_whole_table_tests_request(at("2024-01-07", hour=6)), dg.SkipReason)
