@@ -310,26 +310,43 @@ def _tables_in_copy(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> s
 def _publish_table(
     con: duckdb.DuckDBPyConnection, schema: str, name: str, recorded: dict[str, str], in_copy: bool
 ) -> PublishedTable:
-    """Bring one table of the copy to its source's content: keep, update changed partitions, or copy."""
+    """Bring one table of the copy to its source's content: keep, update changed partitions, or copy.
+
+    A table with a DATE column is hashed per partition (day or month) in one scan: the sums give
+    its fingerprint, and, when it changed, which partitions to replace."""
     target = f"{_q(schema)}.{_q(name)}"
     columns = _column_types(con, "src", schema, name)
-    fingerprint, count = _content_fingerprint(con, f"src.{target}", columns)
-    qualified = f"{schema}.{name}"
-    if in_copy and recorded.get(qualified) == fingerprint:
-        return PublishedTable(schema, name, count, "", fingerprint, "kept", 0)
     partition = _partition_column(columns)
-    if in_copy and partition and qualified in recorded and _column_types(con, None, schema, name) == columns:
-        updated = _update_partitions(con, target, partition, count)
-        if updated is not None:
-            written, months = updated
-            if _content_fingerprint(con, target, columns) != (fingerprint, count):
-                raise PublishError(
-                    f"{qualified}: the updated served copy does not equal its source; not published"
-                )
-            return PublishedTable(schema, name, count, "", fingerprint, "updated", written, months)
-    con.execute(f"DROP TABLE IF EXISTS {target}")
-    con.execute(f"CREATE TABLE {target} AS SELECT * FROM src.{target}")
-    return PublishedTable(schema, name, count, "", fingerprint, "copied", count)
+    qualified = f"{schema}.{name}"
+    try:
+        if partition:
+            count, rows_hash = _partition_hashes(con, "publish_source", f"src.{target}", partition)
+        else:
+            count, rows_hash = _table_hash(con, f"src.{target}")
+        fingerprint = _digest(columns, count, rows_hash)
+        if in_copy and recorded.get(qualified) == fingerprint:
+            return PublishedTable(schema, name, count, "", fingerprint, "kept", 0)
+        if (
+            in_copy
+            and partition
+            and qualified in recorded
+            and _column_types(con, None, schema, name) == columns
+        ):
+            _partition_hashes(con, "publish_served", target, partition)
+            written, months = _changed_partitions(con)
+            if written * 2 <= count:  # else copying the whole table is cheaper
+                _replace_partitions(con, target, partition)
+                if _updated_totals(con, target, partition) != (count, rows_hash):
+                    raise PublishError(
+                        f"{qualified}: the updated served copy does not equal its source; not published"
+                    )
+                return PublishedTable(schema, name, count, "", fingerprint, "updated", written, months)
+        con.execute(f"DROP TABLE IF EXISTS {target}")
+        con.execute(f"CREATE TABLE {target} AS SELECT * FROM src.{target}")
+        return PublishedTable(schema, name, count, "", fingerprint, "copied", count)
+    finally:
+        for temp in ("publish_source", "publish_served", "publish_changed"):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
 
 
 def _column_types(
@@ -344,15 +361,33 @@ def _column_types(
     return [(str(c), str(t)) for c, t in rows]
 
 
-def _content_fingerprint(
-    con: duckdb.DuckDBPyConnection, relation: str, columns: list[tuple[str, str]]
-) -> tuple[str, int]:
-    """Row count and a digest of (columns, row count, order-independent sum of the rows' hashes)."""
+def _table_hash(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int]:
+    """Row count and the order-independent sum of the rows' hashes."""
     count, rows_hash = con.execute(
         f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {relation} AS t"
     ).fetchone()
-    described = json.dumps([FINGERPRINT_FORMAT, duckdb.__version__, columns, int(count), str(rows_hash)])
-    return hashlib.sha256(described.encode()).hexdigest(), int(count)
+    return int(count), int(rows_hash)
+
+
+def _partition_hashes(
+    con: duckdb.DuckDBPyConnection, temp: str, relation: str, partition: str
+) -> tuple[int, int]:
+    """Temp table `temp` (p, n, h): rows and hash sum per value of `partition`; returns the totals
+    (the same as `_table_hash`: the sum of the partitions' sums)."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {temp} AS
+            SELECT {_q(partition)} AS p, count(*) AS n, sum(hash(t)::HUGEINT) AS h FROM {relation} AS t GROUP BY ALL"""
+    )
+    count, rows_hash = con.execute(
+        f"SELECT coalesce(sum(n), 0), coalesce(sum(h), 0)::HUGEINT FROM {temp}"
+    ).fetchone()
+    return int(count), int(rows_hash)
+
+
+def _digest(columns: list[tuple[str, str]], count: int, rows_hash: int) -> str:
+    """The fingerprint recorded per table: (format, DuckDB version, columns, row count, hash sum)."""
+    described = json.dumps([FINGERPRINT_FORMAT, duckdb.__version__, columns, count, str(rows_hash)])
+    return hashlib.sha256(described.encode()).hexdigest()
 
 
 def _partition_column(columns: list[tuple[str, str]]) -> str | None:
@@ -360,34 +395,41 @@ def _partition_column(columns: list[tuple[str, str]]) -> str | None:
     return next((c for c, t in columns if t == "DATE"), None)
 
 
-def _update_partitions(
-    con: duckdb.DuckDBPyConnection, target: str, partition: str, source_rows: int
-) -> tuple[int, tuple[str, ...]] | None:
-    """Replace the partitions (values of `partition`) whose rows differ between the source and the
-    copy; the rows written and the months they fall in, or None when so much changed that copying
-    the table is cheaper."""
-    col = _q(partition)
-    per_partition = (
-        "SELECT {col} AS p, count(*) AS n, sum(hash(t)::HUGEINT) AS h FROM {rel} AS t GROUP BY ALL"
-    )
+def _changed_partitions(con: duckdb.DuckDBPyConnection) -> tuple[int, tuple[str, ...]]:
+    """Temp table `publish_changed` (p): the partitions whose rows differ between `publish_source`
+    and `publish_served`; returns the source rows in them and the months they fall in."""
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE publish_changed AS
-            SELECT coalesce(s.p, d.p) AS p, coalesce(s.n, 0) AS source_rows
-            FROM ({per_partition.format(col=col, rel=f"src.{target}")}) s
-            FULL JOIN ({per_partition.format(col=col, rel=target)}) d ON s.p IS NOT DISTINCT FROM d.p
-            WHERE s.n IS DISTINCT FROM d.n OR s.h IS DISTINCT FROM d.h"""
+        """CREATE OR REPLACE TEMP TABLE publish_changed AS
+           SELECT coalesce(s.p, d.p) AS p, coalesce(s.n, 0) AS source_rows
+           FROM publish_source s FULL JOIN publish_served d ON s.p IS NOT DISTINCT FROM d.p
+           WHERE s.n IS DISTINCT FROM d.n OR s.h IS DISTINCT FROM d.h"""
     )
-    try:
-        written = int(con.execute("SELECT coalesce(sum(source_rows), 0) FROM publish_changed").fetchone()[0])
-        if written * 2 > source_rows:
-            return None
-        in_changed = f"EXISTS (SELECT 1 FROM publish_changed c WHERE c.p IS NOT DISTINCT FROM t.{col})"
-        con.execute(f"DELETE FROM {target} AS t WHERE {in_changed}")
-        con.execute(f"INSERT INTO {target} SELECT * FROM src.{target} AS t WHERE {in_changed}")
-        months = con.execute(f"SELECT DISTINCT {_month_of('p')} FROM publish_changed ORDER BY 1").fetchall()
-        return written, tuple(str(m) for (m,) in months)
-    finally:
-        con.execute("DROP TABLE IF EXISTS publish_changed")
+    written = con.execute("SELECT coalesce(sum(source_rows), 0) FROM publish_changed").fetchone()[0]
+    months = con.execute(f"SELECT DISTINCT {_month_of('p')} FROM publish_changed ORDER BY 1").fetchall()
+    return int(written), tuple(str(m) for (m,) in months)
+
+
+def _in_changed(partition: str) -> str:
+    return f"EXISTS (SELECT 1 FROM publish_changed c WHERE c.p IS NOT DISTINCT FROM t.{_q(partition)})"
+
+
+def _replace_partitions(con: duckdb.DuckDBPyConnection, target: str, partition: str) -> None:
+    """The changed partitions of the copy replaced by the source's rows."""
+    con.execute(f"DELETE FROM {target} AS t WHERE {_in_changed(partition)}")
+    con.execute(f"INSERT INTO {target} SELECT * FROM src.{target} AS t WHERE {_in_changed(partition)}")
+
+
+def _updated_totals(con: duckdb.DuckDBPyConnection, target: str, partition: str) -> tuple[int, int]:
+    """Row count and hash sum of the updated copy: the unchanged partitions as hashed before the
+    update, the replaced ones hashed again from the copy (the rows written are read back)."""
+    count, rows_hash = con.execute(
+        f"""SELECT coalesce(sum(n), 0), coalesce(sum(h), 0)::HUGEINT FROM (
+                SELECT n, h FROM publish_served d
+                WHERE NOT EXISTS (SELECT 1 FROM publish_changed c WHERE c.p IS NOT DISTINCT FROM d.p)
+                UNION ALL
+                SELECT count(*), sum(hash(t)::HUGEINT) FROM {target} AS t WHERE {_in_changed(partition)})"""
+    ).fetchone()
+    return int(count), int(rows_hash)
 
 
 def _refuse_dropped_tables(served: Path, tables: list[PublishedTable], schemas: Sequence[str]) -> None:

@@ -175,9 +175,7 @@ def test_an_update_that_does_not_reproduce_the_source_is_not_published(
     pub.publish_serving(settings)
     before = hashlib.sha256(settings.serving_db.read_bytes()).hexdigest()
     change(working_warehouse, "UPDATE marts.fct_sales_daily SET gmv = 0 WHERE date_day = DATE '2026-11-02'")
-    monkeypatch.setattr(
-        pub, "_update_partitions", lambda *args, **kwargs: (0, ())
-    )  # a bug: claims, writes nothing
+    monkeypatch.setattr(pub, "_replace_partitions", lambda *args, **kwargs: None)  # a bug: writes nothing
     with pytest.raises(pub.PublishError, match="does not equal its source"):
         pub.publish_serving(settings)
     assert hashlib.sha256(settings.serving_db.read_bytes()).hexdigest() == before
