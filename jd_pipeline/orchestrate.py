@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import graphlib
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,9 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
-from dagster._core.events import DagsterEventType
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-from dagster._core.utils import make_new_run_id
 
 from jd_pipeline.config import Settings, get_settings
 from jd_pipeline.runtime.catch_up import CatchUp, missing_deliveries, pending_partitions, window_has_files
@@ -250,7 +248,11 @@ def _observed(metadata: dict) -> str:
     return ", ".join(f"{k}={getattr(v, 'value', v)}" for k, v in list(metadata.items())[:3])
 
 
-STEP_EVENTS = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+STEP_EVENTS = {
+    dg.DagsterEventType.STEP_START,
+    dg.DagsterEventType.STEP_SUCCESS,
+    dg.DagsterEventType.STEP_FAILURE,
+}
 
 
 def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
@@ -384,6 +386,8 @@ def run_pipeline(
         return report
     graph = runnable.resolve_asset_graph()
     held: dict[dg.AssetKey, str] = {}
+    from jd_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
+
     writes_before = getattr(instance.event_log_storage, "write_seconds", 0.0)
     for number, stage in enumerate(stages, start=1):
         keys = tuple(key for key in stage.keys if key not in held)
@@ -394,11 +398,7 @@ def run_pipeline(
         if stage.partitions_def is not None and bounds is None:
             progress(f"[{number}/{len(stages)}] {stage.name}: no partitions in {start}..{end}, skipped")
             continue
-        tags = (
-            {ASSET_PARTITION_RANGE_START_TAG: bounds[0], ASSET_PARTITION_RANGE_END_TAG: bounds[1]}
-            if bounds
-            else {}
-        )
+        tags = {RANGE_START_TAG: bounds[0], RANGE_END_TAG: bounds[1]} if bounds else {}
         label = f"{bounds[0]}..{bounds[1]}" if bounds else ""
         title = f"[{number}/{len(stages)}] {stage.name} {label} ({len(keys)} assets" + (
             f", {len(stage.keys) - len(keys)} held back)" if len(keys) < len(stage.keys) else ")"
@@ -410,7 +410,7 @@ def run_pipeline(
             if keys == stage.keys
             else _subset_job(defs, stage, keys)
         )
-        run_id = make_new_run_id()
+        run_id = str(uuid.uuid4())  # what Dagster's run ids are
         began = time.perf_counter()
         with console.stage(title, job, instance, run_id) if console else contextlib.nullcontext():
             result = job.execute_in_process(

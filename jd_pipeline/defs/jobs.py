@@ -17,15 +17,18 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from jd_pipeline.config import BUSINESS_TIMEZONE
-from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, daily_partitions, monthly_partitions
+from jd_pipeline.defs.partitions import (
+    PARTITIONS_BY_PERIOD_KIND,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    daily_partitions,
+    monthly_partitions,
+)
 from jd_pipeline.defs.transform import dbt_selection
 from jd_pipeline.runtime import automation as auto
 
 INGEST_GROUP = "ingest"
 DOWNSTREAM_GROUPS: tuple[str, ...] = ("staging", "marts", "quality", "kpi", "alerts", "reports", "publish")
-# Dagster's run tags of a single-run range of partitions.
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 TRIGGER_TAG = "jd/trigger"
 
 INGEST_JOB_NAMES: dict[str, str] = {

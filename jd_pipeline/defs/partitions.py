@@ -8,6 +8,10 @@ from jd_pipeline.config import BUSINESS_TIMEZONE, get_settings
 
 _START = get_settings().partitions_start
 
+# Dagster's run tags of a single-run range of partitions (a run over [start, end] of a job).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
 # Daily partitions end at yesterday (a day is complete when the nightly run starts). Monthly,
 # quarterly and yearly partitions include the period in progress (`end_offset=1`): the month's
 # ledger is re-delivered until it closes, and this year's plan and budget arrive in January.

@@ -29,14 +29,23 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from dagster import AssetKey, DagsterEventType, EventLogEntry, Field, StringSource
+import sqlalchemy
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    EventLogEntry,
+    Field,
+    StringSource,
+    deserialize_value,
+    serialize_value,
+)
+
+# No public API for a custom event-log storage: it subclasses Dagster's SQLite one and writes its tables.
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.event_log import SqlEventLogStorageTable, SqliteEventLogStorage
 from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
-from dagster._core.storage.sql import create_engine
-from dagster._core.storage.sqlalchemy_compat import db_fetch_mappings, db_select
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
-from dagster._serdes import ConfigurableClassData, deserialize_value, serialize_value
+from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
@@ -127,7 +136,7 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         with self._db_lock:
             engine = self._engines.get(shard)
             if engine is None:
-                engine = create_engine(
+                engine = sqlalchemy.create_engine(
                     self.conn_string_for_shard(shard),
                     poolclass=StaticPool,
                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
@@ -188,7 +197,7 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     ) -> list[tuple[str, int, list[str]]]:
         """Run, event id and partitions of the asset's planned events that name a partition range."""
         table = SqlEventLogStorageTable
-        query = db_select([table.c.run_id, table.c.id, table.c.event]).where(
+        query = sqlalchemy.select(table.c.run_id, table.c.id, table.c.event).where(
             table.c.asset_key == asset_key.to_string(),
             table.c.dagster_event_type == DagsterEventType.ASSET_MATERIALIZATION_PLANNED.value,
             table.c.partition.is_(None),
@@ -199,7 +208,7 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             query, self._get_assets_details([asset_key]), [asset_key]
         )
         with self.index_connection() as conn:
-            rows = db_fetch_mappings(conn, query.order_by(table.c.id.asc()))
+            rows = conn.execute(query.order_by(table.c.id.asc())).mappings().all()
         ranges = []
         for row in rows:
             planned = deserialize_value(row["event"], EventLogEntry).get_dagster_event().event_specific_data

@@ -12,7 +12,6 @@ import os
 from dataclasses import dataclass, field
 
 import dagster as dg
-from dagster._core.events import DagsterEventType
 
 _LIVE_STATUSES = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 _TERMINAL_STATUSES = {
@@ -55,9 +54,9 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> RecoveryReport:
 def _run_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     """The pid that executed the run (from its first engine/run events), None if unknown."""
     for event_type in (
-        DagsterEventType.RUN_START,
-        DagsterEventType.ENGINE_EVENT,
-        DagsterEventType.STEP_START,
+        dg.DagsterEventType.RUN_START,
+        dg.DagsterEventType.ENGINE_EVENT,
+        dg.DagsterEventType.STEP_START,
     ):
         records = instance.get_records_for_run(run_id, of_type=event_type, limit=1).records
         for record in records:

@@ -12,11 +12,11 @@ import dagster as dg
 import pytest
 
 from jd_pipeline.defs import jobs, schedules, sensors
-from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND
+from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, RANGE_END_TAG, RANGE_START_TAG
 from jd_pipeline.runtime import automation as auto
 
 SH = ZoneInfo("Asia/Shanghai")
-RANGE = (jobs.RANGE_START_TAG, jobs.RANGE_END_TAG)
+RANGE = (RANGE_START_TAG, RANGE_END_TAG)
 
 
 def at(day: str, hour: int = 2) -> datetime:
@@ -257,7 +257,7 @@ def test_warehouse_refresh_after_ingest(data_dir: Path, defs: dg.Definitions) ->
         ingest_daily.execute_in_process(
             instance=instance,
             asset_selection=[dg.AssetKey(["raw", "jd_ads"])],
-            tags={jobs.RANGE_START_TAG: "2026-11-12", jobs.RANGE_END_TAG: "2026-11-25"},
+            tags={RANGE_START_TAG: "2026-11-12", RANGE_END_TAG: "2026-11-25"},
         )
         # an ingest run still in progress: wait
         instance.add_run(
