@@ -1,6 +1,6 @@
 """The batch SQL: many staged files of one source, typed and validated by ONE query.
 
-Each staged file (readers.py) adds its rows to `_stage_all` with its batch index `_file`,
+Each staged file (csv_reader.py, excel_reader.py) adds its rows to `_stage_all` with its batch index `_file`,
 folder `_period` (+ bounds) and row numbers; `_typed` is then built by a single query, so
 the (costly) planning of the parsing SQL happens once per batch, not once per file. The
 per-file writes (`insert_*`) only filter `_typed` by `_file`.
@@ -14,8 +14,8 @@ import duckdb
 
 from jd_pipeline.contracts import Contract
 from jd_pipeline.ingest.landing import LandingFile
-from jd_pipeline.ingest.readers import Staged
 from jd_pipeline.ingest.sql import lit, parse_expr, period_label_expr, problem_exprs, q, reason_expr
+from jd_pipeline.ingest.stage_buffer import Staged
 
 # Columns a total row is checked on: counts and money (decimals such as 预计可售天数 are not additive).
 ADDITIVE_TYPES = ("int", "money")

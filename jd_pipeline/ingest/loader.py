@@ -1,7 +1,7 @@
 """The contract-driven loader: landing files -> `raw.<source>` + ops tables, exactly once.
 
 Per unit (source, brand, store, period): pick the newest readable delivery and stage it
-(readers.py); per batch of staged files: type + validate them in ONE SQL query (batch.py);
+(csv_reader.py, excel_reader.py); per batch of staged files: type + validate them in ONE SQL query (batch.py);
 per file: one transaction replacing the unit's previous delivery. See docs/bad_inputs.md.
 """
 
@@ -32,6 +32,8 @@ from jd_pipeline.ingest.batch import (
     totals_batch,
     typed_sql,
 )
+from jd_pipeline.ingest.csv_reader import GROUP_MAX_BYTES, flush_csv, stage_csv
+from jd_pipeline.ingest.excel_reader import stage_excel
 from jd_pipeline.ingest.landing import (
     LandingFile,
     RefusedPath,
@@ -50,19 +52,11 @@ from jd_pipeline.ingest.manifest import (
     insert_manifest_rows,
     record_refused,
 )
-from jd_pipeline.ingest.messages import safe_error
+from jd_pipeline.ingest.messages import FileRejected, safe_error
 from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, held_reasons, low_day_reasons
-from jd_pipeline.ingest.readers import (
-    BUFFER_MAX_ROWS,
-    GROUP_MAX_BYTES,
-    FileRejected,
-    StageBuffer,
-    Staged,
-    StageTarget,
-    stage_file,
-)
 from jd_pipeline.ingest.scan import scan_file
 from jd_pipeline.ingest.sql import install_macros, q
+from jd_pipeline.ingest.stage_buffer import BUFFER_MAX_ROWS, StageBuffer, Staged, StageTarget
 
 log = logging.getLogger(__name__)
 # A batch (one parsing query) holds at most this many files / input bytes.
@@ -300,8 +294,11 @@ def _pick_and_stage(
                 pstart, pend = period_bounds(contract.period_kind, lf.period)
                 if lf.kind == "csv" and buffer.waiting:  # keep `_stage_all` in staging order
                     _flush_buffer(conn, run, buffer, contract)
-                staged = stage_file(
-                    conn, contract, lf, salt, StageTarget(index, lf.period, pstart, pend, buffer), scan
+                target = StageTarget(index, lf.period, pstart, pend, buffer)
+                staged = (
+                    stage_csv(conn, contract, lf, salt, target, scan)
+                    if lf.kind == "csv"
+                    else stage_excel(conn, contract, lf, salt, target)
                 )
                 pending = _Pending(index, lf, sha, load_id, current, staged, load_id in run.accepted)
             except FileRejected as exc:
@@ -675,10 +672,10 @@ def _flush(conn: duckdb.DuckDBPyConnection, contract: Contract, pending: list[_P
 def _flush_buffer(
     conn: duckdb.DuckDBPyConnection, run: _Run, buffer: StageBuffer, contract: Contract
 ) -> None:
-    """Write the batch's waiting workbook rows to `_stage_all`; a file that cannot be written
-    is rejected (`run.unstaged`), the others stay in the batch."""
-    failed = buffer.flush(conn, contract)
-    run.unstaged.update(failed)
+    """Write the batch's waiting workbook rows and CSV files to `_stage_all`; a file that cannot
+    be written is rejected (`run.unstaged`), the others stay in the batch."""
+    run.unstaged.update(buffer.flush_workbooks(conn, contract))
+    run.unstaged.update(flush_csv(conn, contract, buffer))
 
 
 def _load_units(

@@ -28,3 +28,7 @@ def safe_error(exc: BaseException | str) -> str:
     name = exc.__class__.__name__ if isinstance(exc, BaseException) else ""
     kind_given = "Error" in first.split(":")[0]  # DuckDB's own "Invalid Input Error: ..."
     return f"{name}: {first}" if name and not kind_given else first
+
+
+class FileRejected(Exception):
+    """The file cannot be read at all; the message names the file and the problem."""

@@ -11,8 +11,7 @@ import duckdb
 import pytest
 
 import jd_pipeline.ingest.loader as loader_module
-import jd_pipeline.ingest.readers as readers_module
-from jd_pipeline.ingest import load_partition_range
+from jd_pipeline.ingest import csv_reader, load_partition_range, stage_buffer
 from tests.extract_files import write_xlsx
 from tests.ingest.helpers import SALT, set_mtime
 
@@ -152,14 +151,14 @@ def test_batch_path_matches_the_reference_without_fallback(landing: Path, conn, 
 def test_a_workbook_whose_rows_cannot_be_staged_is_rejected_and_the_others_load(
     landing: Path, conn, monkeypatch
 ) -> None:
-    real = readers_module.StageBuffer._insert
+    real = stage_buffer.StageBuffer._insert
 
     def flaky(self, c, contract, table):  # type: ignore[no-untyped-def]
         if 1 in table.column("_file").to_pylist():
             c.execute("SELECT error('simulated staging failure')").fetchall()
         return real(self, c, contract, table)
 
-    monkeypatch.setattr(readers_module.StageBuffer, "_insert", flaky)
+    monkeypatch.setattr(stage_buffer.StageBuffer, "_insert", flaky)
     _deliver(landing, 1)
     summary = load_partition_range(conn, "jd_vc_sales", DAYS[0], DAYS[-1], landing, salt=SALT)
     got = sorted((f.path.split("/")[2], f.status) for f in summary.files)
@@ -218,7 +217,7 @@ def test_small_csv_files_read_together_load_what_they_load_one_by_one(tmp_path: 
         _pop_deliveries(landing)
     with duckdb.connect(str(tmp_path / "a.duckdb")) as conn:
         got = _pop_state(together, conn)
-    monkeypatch.setattr(readers_module, "GROUP_MAX_FILE_BYTES", -1)  # every file read on its own
+    monkeypatch.setattr(csv_reader, "GROUP_MAX_FILE_BYTES", -1)  # every file read on its own
     with duckdb.connect(str(tmp_path / "b.duckdb")) as conn:
         want = _pop_state(alone, conn)
     assert got == want
@@ -240,14 +239,14 @@ def _rows() -> list:
 
 
 def test_a_grouped_read_that_fails_is_retried_file_by_file(landing: Path, conn, monkeypatch) -> None:
-    real = readers_module._stage_csv_group
+    real = csv_reader._stage_csv_group
 
     def flaky(c, contract, buffer, group):  # type: ignore[no-untyped-def]
         if len(group) > 1 or "2026-03-02" in group[0].where:
             raise duckdb.InvalidInputException("simulated read failure")
         return real(c, contract, buffer, group)
 
-    monkeypatch.setattr(readers_module, "_stage_csv_group", flaky)
+    monkeypatch.setattr(csv_reader, "_stage_csv_group", flaky)
     _pop_deliveries(landing)
     summary = load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-04", landing, salt=SALT)
     got = sorted((f.path.split("/")[2], f.status) for f in summary.files)
@@ -287,7 +286,7 @@ def test_an_interleaved_grouped_read_is_undone_and_numbered_file_by_file(tmp_pat
                 landing, f"jd_pop_orders/{brand}/2026-03-01/orders.csv", POP_HEADERS, rows, encoding="gb18030"
             )
     interleaved: list[int] = []
-    real = readers_module._interleaved_files
+    real = csv_reader._interleaved_files
 
     def every_other_file_interleaved(spans):  # type: ignore[no-untyped-def]
         if len(spans) == 1:
@@ -296,7 +295,7 @@ def test_an_interleaved_grouped_read_is_undone_and_numbered_file_by_file(tmp_pat
         interleaved.extend(picked)
         return picked
 
-    monkeypatch.setattr(readers_module, "_interleaved_files", every_other_file_interleaved)
+    monkeypatch.setattr(csv_reader, "_interleaved_files", every_other_file_interleaved)
     with duckdb.connect(str(tmp_path / "a.duckdb")) as conn:
         got = _pop_state(together, conn)
         numbers = conn.execute(
@@ -304,8 +303,8 @@ def test_an_interleaved_grouped_read_is_undone_and_numbered_file_by_file(tmp_pat
             "FROM raw.jd_pop_orders GROUP BY 1 ORDER BY 1"
         ).fetchall()
     assert len(interleaved) >= 2  # files of a real multi-file read were voided and read again
-    monkeypatch.setattr(readers_module, "_interleaved_files", real)
-    monkeypatch.setattr(readers_module, "GROUP_MAX_FILE_BYTES", -1)  # every file read on its own
+    monkeypatch.setattr(csv_reader, "_interleaved_files", real)
+    monkeypatch.setattr(csv_reader, "GROUP_MAX_FILE_BYTES", -1)  # every file read on its own
     with duckdb.connect(str(tmp_path / "b.duckdb")) as conn:
         want = _pop_state(alone, conn)
     assert got == want
