@@ -18,15 +18,17 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from jd_pipeline.config import BUSINESS_TIMEZONE
+import yaml
+
+from jd_pipeline.config import BUSINESS_TIMEZONE, DBT_PROJECT_DIR
 from jd_pipeline.contracts import load_contracts
 
 ADS_SOURCE = "jd_ads"
-ADS_RESTATEMENT_DAYS = 15  # attribution grows for 15 days: yesterday and the 14 days before
 CURSOR_VERSION = 1
 
 _DAILY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -121,7 +123,7 @@ def nightly_plan(scheduled_time: datetime, partitions_start: str) -> NightlyPlan
     today = local.date()
     yesterday = today - timedelta(days=1)
     start = date.fromisoformat(partitions_start)
-    ads_start = max(start, yesterday - timedelta(days=ADS_RESTATEMENT_DAYS - 1))
+    ads_start = max(start, yesterday - timedelta(days=ads_restatement_days() - 1))
     this_month = today.replace(day=1)
     last_month = _add_months(this_month, -1)
     daily = [s for s in sources_by_period_kind()["daily"] if s != ADS_SOURCE]
@@ -239,3 +241,11 @@ def months_between(first: date, last: date) -> list[date]:
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@cache
+def ads_restatement_days() -> int:
+    """Days 京准通 attribution keeps growing (yesterday and the days before it): the re-ingest
+    window here and `fct_ads_daily`'s incremental window read the one dbt var."""
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return int(project["vars"]["ads_restatement_days"])
