@@ -98,6 +98,8 @@ def _bench(args: argparse.Namespace, root: Path) -> None:
         os.environ.update(server.env())
         os.environ["JD_PG_BI_PASSWORD"] = "bench-reader"
         pg = pg_settings()
+        with psycopg.connect(pg.dsn, **pg.connect_kwargs()) as con:
+            figures["pg_wal_level"] = con.execute("SHOW wal_level").fetchone()[0]
         # Full publishes, DuckDB then PostgreSQL, round after round: on a shared machine the load
         # changes by the minute, so each round's ratio compares two publishes made side by side.
         duck_rounds, pg_rounds = [], []

@@ -617,7 +617,7 @@ def publish_figures(mode: Mode) -> list[Figure]:
             ratio,
             "≤ 2",
             ratio <= 2,
-            f"rounds {pg['ratio_pg_first_to_duckdb_rounds']}; medians "
+            f"rounds {pg['ratio_pg_first_to_duckdb_rounds']}; wal_level {pg.get('pg_wal_level')}; medians "
             f"{pg['pg_first_publish_seconds']}s vs {pg['duckdb_publish_seconds']}s",
         )
     )

@@ -101,7 +101,11 @@ def start(data_dir: Path, port: int, log_file: Path | None = None) -> None:
     log_file = log_file or data_dir.parent / f"{data_dir.name}.log"
     log_file.touch()
     _give_to_server_user(log_file)
-    options = f"-p {port} -c listen_addresses=127.0.0.1 -k {data_dir}"
+    # A serving database is rebuilt by any publish, so it needs no WAL for replicas or recovery;
+    # with wal_level=minimal a COPY into a table created in the same transaction writes none.
+    options = (
+        f"-p {port} -c listen_addresses=127.0.0.1 -k {data_dir} -c wal_level=minimal -c max_wal_senders=0"
+    )
     try:
         _run_as_server_user(
             [
