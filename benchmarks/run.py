@@ -205,6 +205,7 @@ def pandas_load(files: list[Path], db: Path) -> tuple[float, int]:
 def project_load(data_dir: Path, files: list[Path]) -> tuple[float, int]:
     """The project's loader on exactly these files, through its public API."""
     os.environ.update(pipeline_env(data_dir))
+    from jd_pipeline.contracts import get_contract
     from jd_pipeline.ingest import load_files, scan_landing
 
     wanted = {path.resolve() for path in files}
@@ -213,7 +214,7 @@ def project_load(data_dir: Path, files: list[Path]) -> tuple[float, int]:
     db.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with duckdb.connect(str(db)) as conn:
-        summary = load_files(conn, "jd_ads", landing_files)
+        summary = load_files(conn, get_contract("jd_ads"), landing_files)
     return time.perf_counter() - started, summary.rows_read
 
 

@@ -91,7 +91,7 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         start, end = window.start.date(), (window.end - timedelta(days=1)).date()
         labels = _period_labels(contract, context.partition_keys)
         with warehouse.get_connection() as conn:
-            summary = load_partition_range(conn, contract.source, start, end, get_settings().landing_dir)
+            summary = load_partition_range(conn, contract, start, end, get_settings().landing_dir)
             row_count = fetch_value(
                 conn,
                 f"SELECT count(*) FROM raw.{q(contract.source)} WHERE _period IN (SELECT unnest(?))",

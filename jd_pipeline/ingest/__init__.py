@@ -1,8 +1,8 @@
 """Contract-driven ingest of the landing zone into `raw.<source>` (issue 3).
 
 Public API:
-- `load_partition_range(conn, source, start, end, landing_dir) -> LoadSummary`
-- `load_files(conn, source, files) -> LoadSummary`
+- `load_partition_range(conn, contract, start, end, landing_dir) -> LoadSummary`
+- `load_files(conn, contract, files) -> LoadSummary`
 - `scan_landing(landing_dir, source=None) -> list[LandingFile]`, `scan_refused(...)`
 - `unseen_files(conn, files) -> list[LandingFile]` (for the landing-zone sensor)
 - `latest_periods(conn) -> list[dict]` (newest loaded period per source x brand x store)

@@ -3,7 +3,7 @@
 Each staged file (csv_reader.py, excel_reader.py) adds its rows to `_stage_all` with its batch index `_file`,
 folder `_period` (+ bounds) and row numbers; `_typed` is then built by a single query, so
 the (costly) planning of the parsing SQL happens once per batch, not once per file. The
-per-file writes (`insert_*`) only filter `_typed` by `_file`.
+writes (`insert_*_batch`) join `_files`; a file committed alone is a batch of one.
 """
 
 from __future__ import annotations
@@ -159,97 +159,6 @@ def counts(conn: duckdb.DuckDBPyConnection) -> dict[int, tuple[int, int, int]]:
     return {f: (d, lo, t) for f, d, lo, t in rows}
 
 
-# ---------------------------------------------------------------- per-file writes (in the transaction)
-
-
-def insert_rows(
-    conn: duckdb.DuckDBPyConnection, contract: Contract, index: int, lf: LandingFile, load_id: str
-) -> None:
-    cols = ", ".join(q(n) for n, _ in contract.output_columns())
-    conn.execute(
-        f"INSERT INTO raw.{q(contract.source)} SELECT {lit(load_id)}, {lit(lf.brand)}, {lit(lf.store)}, "
-        f"{lit(lf.period)}, _row_number, {cols} FROM _typed WHERE _file = {index} AND {OK}"
-    )
-
-
-def insert_quarantine(
-    conn: duckdb.DuckDBPyConnection,
-    contract: Contract,
-    staged: Staged,
-    index: int,
-    lf: LandingFile,
-    load_id: str,
-) -> None:
-    """Bad rows with the file's raw text keyed by the file's headers (no personal columns exist
-    in `_stage_all`: they were never selected, or hashed/reduced at read time)."""
-    pairs = ", ".join(f"{lit(m.header)}, {_raw_value(f's.{q(name)}')}" for name, m in staged.columns.items())
-    head = f"{lit(load_id)}, {lit(contract.source)}, {lit(lf.relpath)}"
-    conn.execute(
-        f"""INSERT INTO ops.quarantine_rows
-            SELECT {head}, t._row_number, t._reason, json_object({pairs}), now()
-            FROM _typed t JOIN _stage_all s ON s.rowid = t._sidx
-            WHERE t._file = {index} AND t._reason IS NOT NULL AND t._total_level IS NULL"""
-    )
-    if staged.broken_rows:
-        conn.executemany(
-            "INSERT INTO ops.quarantine_rows VALUES (?, ?, ?, ?, ?, ?, now())",
-            [
-                [
-                    load_id,
-                    contract.source,
-                    lf.relpath,
-                    rn,
-                    reason,
-                    json.dumps({"_raw_line": raw}, ensure_ascii=False),
-                ]
-                for rn, reason, raw in staged.broken_rows
-            ],
-        )
-
-
-def insert_totals(
-    conn: duckdb.DuckDBPyConnection,
-    contract: Contract,
-    staged: Staged,
-    index: int,
-    lf: LandingFile,
-    load_id: str,
-) -> int:
-    """One ops.file_totals row per counted/money column of each total row of the file, with the
-    sum of the file's detail rows it covers (quarantined ones included, repeated duplicate-key
-    rows not: the check is about the file adding up; quarantine is reported apart); returns how
-    many disagree."""
-    numeric = [n for n, m in staged.columns.items() if m.column.type in ADDITIVE_TYPES and not m.column.pii]
-    if not numeric:
-        return 0
-    levels = [(k, n) for k, n in enumerate(contract.total_levels, 1) if n in staged.columns]
-    scope = " AND ".join(
-        f"(t._total_level <= {j} OR t.{q(n)} IS NULL OR d.{q(n)} = t.{q(n)})" for j, n in levels
-    )
-    aggs = ", ".join(f"t.{q(n)} AS {q('t_' + n)}, sum(d.{q(n)}) AS {q('d_' + n)}" for n in numeric)
-    group = ", ".join(["t._row_number", "t._total_label", *(f"t.{q(n)}" for n in numeric)])
-    head = ", ".join(lit(v) for v in (load_id, contract.source, lf.brand, lf.store, lf.period))
-    unpivot = " UNION ALL ".join(
-        f"SELECT {head}, _total_label, {lit(n)}, {q('t_' + n)}, coalesce({q('d_' + n)}, 0), _row_number FROM agg "
-        f"WHERE {q('t_' + n)} IS NOT NULL"
-        for n in numeric
-    )
-    conn.execute(
-        f"""INSERT INTO ops.file_totals
-            WITH agg AS (SELECT {aggs}, t._row_number, t._total_label
-                         FROM _typed t LEFT JOIN _typed d
-                           ON d._file = {index} AND d._total_level IS NULL
-                              AND NOT coalesce(starts_with(d._reason, 'duplicate key ('), false)
-                              AND {scope or "true"}
-                         WHERE t._file = {index} AND t._total_level IS NOT NULL GROUP BY {group})
-            {unpivot}"""
-    )
-    return conn.execute(
-        "SELECT count(*) FROM ops.file_totals WHERE load_id = ? AND total_value IS DISTINCT FROM detail_value",
-        [load_id],
-    ).fetchone()[0]  # type: ignore[index]
-
-
 def drop_batch(conn: duckdb.DuckDBPyConnection) -> None:
     for t in ("_stage_all", "_typed", "_rowmap", "_rej_errors", "_rej_scans", "_files", "_totals"):
         conn.execute(f"DROP TABLE IF EXISTS {t}")
@@ -312,8 +221,10 @@ def insert_quarantine_batch(
     load_ids: dict[int, str],
     relpaths: dict[int, str],
 ) -> None:
-    """`insert_quarantine` for every file of the batch: one statement per distinct header mapping
-    (the JSON keys are the file's own headers), plus the malformed CSV lines in one insert."""
+    """Bad rows of every file of the batch with the file's raw text keyed by the file's headers
+    (no personal columns exist in `_stage_all`: they were never selected, or hashed/reduced at
+    read time): one statement per distinct header mapping, plus the malformed CSV lines in one
+    insert."""
 
     def mapping(s: Staged) -> tuple:
         return tuple((name, m.header) for name, m in s.columns.items())
@@ -355,9 +266,11 @@ def insert_quarantine_batch(
 def totals_batch(
     conn: duckdb.DuckDBPyConnection, contract: Contract, staged: dict[int, Staged]
 ) -> dict[int, int]:
-    """`insert_totals` for every file of the batch with total rows, into the temp table
-    `_totals` (same columns as ops.file_totals, plus `_file`); returns how many values
-    disagree per batch index. Copied into ops.file_totals by `insert_totals_batch`."""
+    """One row per counted/money column of each total row of every file of the batch, with the
+    sum of the file's detail rows it covers (quarantined ones included, repeated duplicate-key
+    rows not: the check is about the file adding up; quarantine is reported apart), into the
+    temp table `_totals` (same columns as ops.file_totals, plus `_file`); returns how many
+    values disagree per batch index. Copied into ops.file_totals by `insert_totals_batch`."""
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _totals AS SELECT CAST(NULL AS INTEGER) AS _file, * "
         "FROM ops.file_totals LIMIT 0"

@@ -116,7 +116,7 @@ def bench_loader(workdir: Path, landing: Path) -> tuple[float, int]:
         holder: dict[str, int] = {}
         seconds = _timed(
             lambda: holder.update(
-                rows=load_files(conn, "jd_pop_orders", files, salt="bench-salt").rows_loaded
+                rows=load_files(conn, get_contract("jd_pop_orders"), files, salt="bench-salt").rows_loaded
             )
         )
         return seconds, holder["rows"]

@@ -17,15 +17,12 @@ from pathlib import Path
 
 import duckdb
 
-from jd_pipeline.contracts import Contract, get_contract
+from jd_pipeline.contracts import Contract
 from jd_pipeline.ingest.batch import (
     counts,
     drop_batch,
-    insert_quarantine,
     insert_quarantine_batch,
-    insert_rows,
     insert_rows_batch,
-    insert_totals,
     insert_totals_batch,
     mark_duplicates,
     register_files,
@@ -325,61 +322,6 @@ def _pick_and_stage(
 # ---------------------------------------------------------------- per batch: parse once, commit per file
 
 
-def _commit(
-    conn: duckdb.DuckDBPyConnection, contract: Contract, p: _Pending, file_counts: tuple[int, int, int]
-) -> FileResult:
-    """One transaction: replace the unit's current rows with the file's rows."""
-    detail, passing, totals = file_counts
-    broken = len(p.staged.broken_rows)
-    rows_read, rows_q = detail + broken, detail - passing + broken
-    notes = list(p.staged.notes) + (["no data rows"] if rows_read == 0 else [])
-    lf, old = p.lf, [c.load_id for c in p.current]
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        if old:
-            if contract.replace == "period":
-                conn.execute(
-                    f"DELETE FROM raw.{q(contract.source)} WHERE _brand = ? AND _store IS NOT DISTINCT FROM ? "
-                    "AND _period = ?",
-                    [lf.brand, lf.store, lf.period],
-                )
-            else:
-                conn.execute(
-                    f"DELETE FROM raw.{q(contract.source)} WHERE _load_id IN (SELECT unnest(?))", [old]
-                )
-            conn.execute(
-                "UPDATE ops.load_manifest SET status = 'replaced', replaced_by = ?, "
-                "reason = 'replaced by the newer delivery ' || ? WHERE load_id IN (SELECT unnest(?))",
-                [p.load_id, lf.relpath, old],
-            )
-        _supersede_held(conn, contract, [p])
-        insert_rows(conn, contract, p.index, lf, p.load_id)
-        insert_quarantine(conn, contract, p.staged, p.index, lf, p.load_id)
-        mismatches = insert_totals(conn, contract, p.staged, p.index, lf, p.load_id) if totals else 0
-        if mismatches:
-            notes.append(f"{mismatches} total value(s) disagree with the detail rows (ops.file_totals)")
-        if p.accepted:
-            notes.append(ACCEPT_NOTE)
-        _drop_accepted(conn, [p])
-        result = _record(
-            conn,
-            lf,
-            p.sha,
-            p.load_id,
-            "loaded",
-            rows_read=rows_read,
-            rows_loaded=passing,
-            rows_quarantined=rows_q,
-            rows_total=totals,
-            reason="; ".join(notes) or None,
-        )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
-    return result
-
-
 def _loaded_row(p: _Pending, file_counts: tuple[int, int, int], mismatches: int) -> ManifestRow:
     """The `loaded` manifest row of a committed file (rows_read = rows_loaded + rows_quarantined)."""
     detail, passing, totals = file_counts
@@ -592,7 +534,7 @@ def _commit_some(
     pending: list[_Pending],
     per_file: dict[int, tuple[int, int, int]],
 ) -> list[FileResult]:
-    """Commit `pending` in one batch transaction, or file by file if that fails."""
+    """Commit `pending` in one batch transaction, or file by file (each a batch of one) if that fails."""
     if pending:
         try:
             return _commit_batch(conn, contract, pending, per_file)
@@ -606,7 +548,7 @@ def _commit_some(
     results = []
     for p in pending:
         try:
-            results.append(_commit(conn, contract, p, per_file.get(p.index, (0, 0, 0))))
+            results += _commit_batch(conn, contract, [p], per_file)
         except Exception as exc:  # noqa: BLE001 - that file is rejected, the others continue
             log.warning("loading %s failed: %s", p.lf.relpath, safe_error(exc))
             results.append(
@@ -749,10 +691,10 @@ def prepare(conn: duckdb.DuckDBPyConnection, contract: Contract) -> None:
 
 
 def load_files(
-    conn: duckdb.DuckDBPyConnection, source: str, files: Sequence[LandingFile], salt: str | None = None
+    conn: duckdb.DuckDBPyConnection, contract: Contract, files: Sequence[LandingFile], salt: str | None = None
 ) -> LoadSummary:
     """Load the given landing files of one source (any periods, any brands)."""
-    contract = get_contract(source)
+    source = contract.source
     if not _prepared(conn, contract):
         prepare(conn, contract)
     if salt is None and any(c.pii == "hash" for c in contract.columns):
@@ -827,17 +769,16 @@ def _as_bounds(value: str | date, kind_end: bool) -> date:
 
 
 def files_in_range(
-    files: Iterable[LandingFile], source: str, start: str | date, end: str | date
+    files: Iterable[LandingFile], contract: Contract, start: str | date, end: str | date
 ) -> list[LandingFile]:
     """Files whose period starts within [start, end] (dates or period labels, inclusive)."""
-    contract = get_contract(source)
     lo, hi = _as_bounds(start, False), _as_bounds(end, True)
     return [f for f in files if lo <= period_bounds(contract.period_kind, f.period)[0] <= hi]
 
 
 def load_partition_range(
     conn: duckdb.DuckDBPyConnection,
-    source: str,
+    contract: Contract,
     start: str | date,
     end: str | date,
     landing_dir: Path | str,
@@ -848,7 +789,7 @@ def load_partition_range(
     `start`/`end`: dates or period labels (`2026-03-01`, `2026-03`, `2026Q1`, `2026`). Refused
     paths under the source's folder are recorded in the manifest (once) as `rejected`.
     """
-    contract = get_contract(source)
+    source = contract.source
     prepare(conn, contract)
     scanned = scan_landing(landing_dir, source)
     record_refused(
@@ -859,8 +800,8 @@ def load_partition_range(
             *out_of_range(contract, scanned),
         ],
     )
-    files = files_in_range(scanned, source, start, end)
-    return load_files(conn, source, files, salt)
+    files = files_in_range(scanned, contract, start, end)
+    return load_files(conn, contract, files, salt)
 
 
 def out_of_range(contract: Contract, files: Iterable[LandingFile]) -> list[RefusedPath]:

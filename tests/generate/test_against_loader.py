@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from jd_pipeline.contracts import get_contract
 from jd_pipeline.generate import generate
 
 ingest = pytest.importorskip("jd_pipeline.ingest")
@@ -25,7 +26,7 @@ def _load(landing, db):
     for f in ingest.scan_landing(landing):
         by_source[f.source].append(f)
     for source, files in sorted(by_source.items()):
-        ingest.load_files(conn, source, files)
+        ingest.load_files(conn, get_contract(source), files)
     return conn
 
 

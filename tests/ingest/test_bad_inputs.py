@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.loader import LoadSummary
 from tests.extract_files import write_bytes, write_csv, write_xlsx
@@ -31,7 +32,7 @@ ADS = f"jd_ads/acme/{DAY}"
 
 
 def load(conn, landing: Path, source: str, start: str = DAY, end: str | None = None) -> LoadSummary:
-    return load_partition_range(conn, source, start, end or start, landing, salt=SALT)
+    return load_partition_range(conn, get_contract(source), start, end or start, landing, salt=SALT)
 
 
 def pop_rows() -> list[list]:

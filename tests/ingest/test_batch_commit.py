@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 import jd_pipeline.ingest.loader as loader_module
+from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import csv_reader, load_partition_range, stage_buffer
 from tests.extract_files import write_xlsx
 from tests.ingest.helpers import SALT, set_mtime
@@ -53,7 +54,9 @@ def _run(landing: Path, conn: duckdb.DuckDBPyConnection) -> list[list]:
     out = []
     for version in (1, 2):
         _deliver(landing, version)
-        summary = load_partition_range(conn, "jd_vc_sales", DAYS[0], DAYS[-1], landing, salt=SALT)
+        summary = load_partition_range(
+            conn, get_contract("jd_vc_sales"), DAYS[0], DAYS[-1], landing, salt=SALT
+        )
         out.append(
             sorted(
                 (f.path, f.status, f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_total, f.reason)
@@ -105,7 +108,14 @@ def test_batch_commit_writes_what_the_file_by_file_commit_writes(
     """The batch transaction and the file-by-file path leave the same tables (replacements,
     totals that disagree, quarantine keyed by each file's own headers)."""
     ref_summaries, ref_state = reference
-    monkeypatch.setattr(loader_module, "_commit_batch", _boom)
+    real = loader_module._commit_batch
+
+    def batch_fails(conn, contract, pending, per_file):  # type: ignore[no-untyped-def]
+        if len(pending) > 1:  # the batch of several files; then each file is a batch of one
+            raise RuntimeError("simulated batch failure")
+        return real(conn, contract, pending, per_file)
+
+    monkeypatch.setattr(loader_module, "_commit_batch", batch_fails)
     summaries = _run(landing, conn)
     assert _strip(_state(conn), summaries) == _strip(ref_state, ref_summaries)
     state = _state(conn)
@@ -119,10 +129,6 @@ def test_batch_commit_writes_what_the_file_by_file_commit_writes(
     ]
 
 
-def _boom(*args, **kwargs):
-    raise RuntimeError("simulated batch failure")
-
-
 def test_a_failing_batch_transaction_is_rolled_back_and_committed_file_by_file(
     landing: Path, conn, reference, monkeypatch
 ) -> None:
@@ -130,8 +136,11 @@ def test_a_failing_batch_transaction_is_rolled_back_and_committed_file_by_file(
     then committed alone (the old rows are never mixed with the new)."""
     ref_summaries, ref_state = reference
     calls = []
+    real = loader_module.insert_totals_batch
 
     def late_failure(c):  # type: ignore[no-untyped-def]
+        if c.execute("SELECT count(*) FROM _files").fetchone()[0] == 1:  # a file committed alone
+            return real(c)
         calls.append(1)
         assert c.execute("SELECT count(*) FROM raw.jd_vc_sales").fetchone()[0] > 0
         raise RuntimeError("simulated failure inside the batch transaction")
@@ -160,7 +169,7 @@ def test_a_workbook_whose_rows_cannot_be_staged_is_rejected_and_the_others_load(
 
     monkeypatch.setattr(stage_buffer.StageBuffer, "_insert", flaky)
     _deliver(landing, 1)
-    summary = load_partition_range(conn, "jd_vc_sales", DAYS[0], DAYS[-1], landing, salt=SALT)
+    summary = load_partition_range(conn, get_contract("jd_vc_sales"), DAYS[0], DAYS[-1], landing, salt=SALT)
     got = sorted((f.path.split("/")[2], f.status) for f in summary.files)
     assert got == [("2026-03-01", "loaded"), ("2026-03-02", "rejected"), ("2026-03-03", "loaded")]
     assert summary.rejected["jd_vc_sales/acme/2026-03-02/vc_v1.xlsx"].endswith("simulated staging failure")
@@ -200,7 +209,9 @@ def _pop_deliveries(landing: Path) -> None:
 
 
 def _pop_state(landing: Path, conn: duckdb.DuckDBPyConnection) -> tuple:
-    summary = load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-04", landing, salt=SALT)
+    summary = load_partition_range(
+        conn, get_contract("jd_pop_orders"), "2026-03-01", "2026-03-04", landing, salt=SALT
+    )
     files = sorted(
         (f.path, f.status, f.rows_read, f.rows_loaded, f.rows_quarantined, f.reason) for f in summary.files
     )
@@ -248,7 +259,9 @@ def test_a_grouped_read_that_fails_is_retried_file_by_file(landing: Path, conn, 
 
     monkeypatch.setattr(csv_reader, "_stage_csv_group", flaky)
     _pop_deliveries(landing)
-    summary = load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-04", landing, salt=SALT)
+    summary = load_partition_range(
+        conn, get_contract("jd_pop_orders"), "2026-03-01", "2026-03-04", landing, salt=SALT
+    )
     got = sorted((f.path.split("/")[2], f.status) for f in summary.files)
     assert got == [
         ("2026-03-01", "loaded"),

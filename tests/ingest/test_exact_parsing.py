@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
+from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.loader import LoadSummary
 from tests.extract_files import write_bytes, write_csv
@@ -38,7 +39,7 @@ VC_HEADERS = [
 
 
 def load(conn, landing: Path, source: str) -> LoadSummary:
-    return load_partition_range(conn, source, DAY, DAY, landing, salt=SALT)
+    return load_partition_range(conn, get_contract(source), DAY, DAY, landing, salt=SALT)
 
 
 def one(summary: LoadSummary):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import load_partition_range
 from tests.extract_files import write_bytes, write_csv, write_xlsx
 from tests.ingest.helpers import SALT, set_mtime
@@ -87,7 +88,7 @@ def _static(landing: Path) -> None:
 
 def _load_all(conn: duckdb.DuckDBPyConnection, landing: Path, sources: tuple[str, ...] = SOURCES) -> None:
     for source in sources:
-        load_partition_range(conn, source, "2026-03-01", "2026-03-31", landing, salt=SALT)
+        load_partition_range(conn, get_contract(source), "2026-03-01", "2026-03-31", landing, salt=SALT)
 
 
 def _checksums(conn: duckdb.DuckDBPyConnection, sources: tuple[str, ...] = SOURCES) -> dict[str, tuple]:

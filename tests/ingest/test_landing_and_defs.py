@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from jd_pipeline.contracts import header_has_percent, load_contracts, normalize_header
+from jd_pipeline.contracts import get_contract, header_has_percent, load_contracts, normalize_header
 from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import latest_periods, load_partition_range, scan_landing, unseen_files
@@ -92,11 +92,13 @@ def test_unseen_files_for_the_sensor(landing: Path, conn) -> None:
     assert [f.relpath for f in unseen_files(conn, scan_landing(landing))] == [
         "jd_pop_orders/acme/2026-03-01/orders.csv"
     ]
-    load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-01", landing, salt=SALT)
+    load_partition_range(conn, get_contract("jd_pop_orders"), "2026-03-01", "2026-03-01", landing, salt=SALT)
     assert unseen_files(conn, scan_landing(landing)) == []  # already seen: the sensor does nothing
     set_mtime(path, 1_700_000_500)  # touched, same bytes
     assert len(unseen_files(conn, scan_landing(landing))) == 1
-    summary = load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-01", landing, salt=SALT)
+    summary = load_partition_range(
+        conn, get_contract("jd_pop_orders"), "2026-03-01", "2026-03-01", landing, salt=SALT
+    )
     assert [f.status for f in summary.files] == ["skipped"]
     assert unseen_files(conn, scan_landing(landing)) == []
 
@@ -107,9 +109,16 @@ def test_latest_periods_and_partial_deliveries(landing: Path, conn) -> None:
         rows = [[*r[:5], f"{day} 10:00:00", *r[6:]] for r in POP_ROWS]
         write_csv(landing, f"jd_pop_orders/acme/{day}/orders.csv", POP_HEADERS, rows)
     write_csv(landing, "jd_pop_orders/beta/2026-03-01/orders.csv", POP_HEADERS, POP_ROWS)
-    summary = load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-03", landing, salt=SALT)
+    summary = load_partition_range(
+        conn, get_contract("jd_pop_orders"), "2026-03-01", "2026-03-03", landing, salt=SALT
+    )
     assert len(summary.files) == 3  # 03-03 missing: nothing recorded for it
-    assert load_partition_range(conn, "jd_ads", "2026-03-01", "2026-03-03", landing, salt=SALT).files == []
+    assert (
+        load_partition_range(
+            conn, get_contract("jd_ads"), "2026-03-01", "2026-03-03", landing, salt=SALT
+        ).files
+        == []
+    )
     got = {(r["source"], r["brand"]): r["newest_period"] for r in latest_periods(conn)}
     assert got == {("jd_pop_orders", "acme"): "2026-03-02", ("jd_pop_orders", "beta"): "2026-03-01"}
     assert conn.execute("SELECT count(*) FROM ops.load_manifest WHERE source = 'jd_ads'").fetchone()[0] == 0

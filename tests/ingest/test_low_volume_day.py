@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, accept
 from jd_pipeline.runtime.catch_up import expected_daily
@@ -47,7 +48,7 @@ def _deliver(landing: Path, day: str, n: int, name: str = "orders.csv", brand: s
 
 
 def _load(conn, landing: Path, start: str, end: str | None = None):
-    return load_partition_range(conn, "jd_pop_orders", start, end or start, landing, salt=SALT)
+    return load_partition_range(conn, get_contract("jd_pop_orders"), start, end or start, landing, salt=SALT)
 
 
 def _statuses(summary) -> list[str]:

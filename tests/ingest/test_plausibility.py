@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, accept
 from tests.extract_files import write_csv
@@ -35,7 +36,7 @@ def _deliver(landing: Path, relpath: str, n: int, mtime: int) -> None:
 
 
 def _load(conn, landing: Path):
-    return load_partition_range(conn, "jd_pop_orders", DAY, DAY, landing, salt=SALT)
+    return load_partition_range(conn, get_contract("jd_pop_orders"), DAY, DAY, landing, salt=SALT)
 
 
 def _state(conn) -> tuple:

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.landing import business_today
 from tests.extract_files import write_csv
@@ -40,7 +41,7 @@ def test_a_pull_dated_after_today_is_refused_and_the_real_pulls_load(landing: Pa
     future = (business_today() + timedelta(days=1)).strftime("%Y%m%d")
     typo = _ads(landing, future, cost="¥9,999.00")
     real = _ads(landing, "20260305")
-    load_partition_range(conn, "jd_ads", DAY, DAY, landing, salt=SALT)
+    load_partition_range(conn, get_contract("jd_ads"), DAY, DAY, landing, salt=SALT)
     m = _manifest(conn)
     rel = typo.relative_to(landing).as_posix()
     assert m[rel] == (
@@ -51,14 +52,14 @@ def test_a_pull_dated_after_today_is_refused_and_the_real_pulls_load(landing: Pa
     assert conn.execute("SELECT sum(cost) FROM raw.jd_ads").fetchone()[0] == 800
     # a later real pull still replaces the day (the typo pins nothing)
     _ads(landing, "20260310", cost="¥600.00")
-    load_partition_range(conn, "jd_ads", DAY, DAY, landing, salt=SALT)
+    load_partition_range(conn, get_contract("jd_ads"), DAY, DAY, landing, salt=SALT)
     assert conn.execute("SELECT sum(cost) FROM raw.jd_ads").fetchone()[0] == 900
 
 
 def test_a_pull_before_the_report_day_or_not_a_date_is_refused(landing: Path, conn) -> None:
     early = _ads(landing, "20260228")
     invalid = _ads(landing, "20261345")
-    load_partition_range(conn, "jd_ads", DAY, DAY, landing, salt=SALT)
+    load_partition_range(conn, get_contract("jd_ads"), DAY, DAY, landing, salt=SALT)
     m = _manifest(conn)
     e, i = early.relative_to(landing).as_posix(), invalid.relative_to(landing).as_posix()
     assert m[e] == ("rejected", f"{e}: _pulled date 2026-02-28 is before the report day {DAY}")
@@ -69,7 +70,7 @@ def test_a_pull_before_the_report_day_or_not_a_date_is_refused(landing: Path, co
 def test_an_in_place_rewrite_with_the_same_size_and_mtime_is_reloaded(landing: Path, conn) -> None:
     path = _ads(landing, "20260305", cost="¥500.00")
     set_mtime(path, 1_700_000_000)
-    load_partition_range(conn, "jd_ads", DAY, DAY, landing, salt=SALT)
+    load_partition_range(conn, get_contract("jd_ads"), DAY, DAY, landing, salt=SALT)
     assert conn.execute("SELECT sum(cost) FROM raw.jd_ads").fetchone()[0] == 800
     before = path.stat()
     data = path.read_bytes().replace("¥500.00".encode(), "¥700.00".encode())
@@ -82,13 +83,14 @@ def test_an_in_place_rewrite_with_the_same_size_and_mtime_is_reloaded(landing: P
         before.st_mtime_ns,
         before.st_ino,
     )
-    summary = load_partition_range(conn, "jd_ads", DAY, DAY, landing, salt=SALT)
+    summary = load_partition_range(conn, get_contract("jd_ads"), DAY, DAY, landing, salt=SALT)
     assert [f.status for f in summary.files] == ["loaded"]
     assert conn.execute("SELECT sum(cost) FROM raw.jd_ads").fetchone()[0] == 1000
     # unchanged afterwards: nothing is read again
-    assert [f.status for f in load_partition_range(conn, "jd_ads", DAY, DAY, landing, salt=SALT).files] == [
-        "skipped"
-    ]
+    assert [
+        f.status
+        for f in load_partition_range(conn, get_contract("jd_ads"), DAY, DAY, landing, salt=SALT).files
+    ] == ["skipped"]
 
 
 def _pop(landing: Path, day: str) -> Path:
@@ -113,9 +115,11 @@ def test_files_outside_the_partition_range_are_recorded_and_shown_by_status(
     db = get_settings().warehouse_db
     db.parent.mkdir(parents=True)
     with duckdb.connect(str(db)) as conn:
-        load_partition_range(conn, "jd_pop_orders", "2026-03-01", "2026-03-03", landing, salt=SALT)
         load_partition_range(
-            conn, "jd_pop_orders", "2026-03-01", "2026-03-03", landing, salt=SALT
+            conn, get_contract("jd_pop_orders"), "2026-03-01", "2026-03-03", landing, salt=SALT
+        )
+        load_partition_range(
+            conn, get_contract("jd_pop_orders"), "2026-03-01", "2026-03-03", landing, salt=SALT
         )  # recorded once
         m = _manifest(conn)
         assert (

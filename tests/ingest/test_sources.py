@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jd_pipeline.contracts import load_contracts
+from jd_pipeline.contracts import get_contract, load_contracts
 from jd_pipeline.ingest import load_partition_range
 from tests.ingest.helpers import SALT
 from tests.ingest.samples import SAMPLES
@@ -19,7 +19,9 @@ def test_every_contract_has_a_sample() -> None:
 @pytest.mark.parametrize("source", sorted(SAMPLES))
 def test_source_loads_exactly(source: str, landing: Path, conn) -> None:
     expected = SAMPLES[source](landing)
-    summary = load_partition_range(conn, source, expected.start, expected.end, landing, salt=SALT)
+    summary = load_partition_range(
+        conn, get_contract(source), expected.start, expected.end, landing, salt=SALT
+    )
 
     assert summary.rejected == {}
     assert [f.status for f in summary.files] == ["loaded"] * len(summary.files)
