@@ -3,12 +3,14 @@
 The JSON files are the suites (reviewed and versioned in git; the runner reads only them).
 This script writes their mechanical part from `jd_pipeline/contracts/*.yaml` (columns, types,
 not-null keys, unique grain, non-negative amounts, date within the file's period, volume) and
-the business rules below (value sets, ranges) from `/work/shared/sources.md`.
+the business rules below (value sets, ranges) from `/work/shared/sources.md`; value sets that
+are reference data (产品线, 费用类型, 科目编码, 成本中心) are read from the dbt seeds.
 Change a rule here, run `python great_expectations/build_suites.py`, review the JSON diff.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from jd_pipeline.contracts import Contract, load_contracts
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 SUITE_VERSION = 1
 
 META_COLUMNS = [
@@ -37,6 +40,14 @@ PANDAS_TYPES = {
     "DATE": "datetime64",
     "TIMESTAMP": "datetime64",
 }
+
+
+def seed_column(seed: str, column: str) -> list[str]:
+    """One column of a dbt seed (`dbt_project/seeds/<seed>.csv`), in the seed's row order."""
+    with (SEEDS_DIR / f"{seed}.csv").open(encoding="utf-8", newline="") as fh:
+        return [row[column] for row in csv.DictReader(fh)]
+
+
 PERIOD_REGEX = {
     "daily": r"^\d{4}-\d{2}-\d{2}$",
     "monthly": r"^\d{4}-\d{2}$",
@@ -58,46 +69,12 @@ ORDER_STATUSES = [
     "暂停",
     "已取消",
 ]
-PRODUCT_LINES = [
-    "京东快车",
-    "快车",
-    "推荐广告",
-    "推荐广告（原购物触点）",
-    "推荐广告(原购物触点)",
-    "购物触点",
-    "智能投放",
-    "智能投放（原京速推）",
-    "智能投放(原京速推)",
-    "京速推",
-    "京东展位",
-    "品牌聚效",
-    "站外广告",
-    "站外广告（原京东直投）",
-    "站外广告(原京东直投)",
-    "京东直投",
-]
-COST_TYPES = [
-    "广告费",
-    "代运营服务费",
-    "平台使用费",
-    "佣金扣点",
-    "物流仓储",
-    "营销活动",
-    "样品赠品",
-    "人员",
-    "其他",
-    "ads",
-    "agency_fee",
-    "platform_fee",
-    "commission",
-    "logistics",
-    "campaign",
-    "samples",
-    "staff",
-    "other",
-]
-ACCOUNTS = ["6601.01", "6601.02", "6601.03", "6601.04", "6601.05", "6601.06", "6601.07", "6601.08", "6601.99"]
-COST_CENTERS = ["JD-POP", "JD-自营", "JD-共享"]
+# Value sets that are reference data come from the dbt seeds (the marts map them with the same
+# rows): a new 产品线 name or 科目编码 is added to the seed, and the suites regenerated.
+PRODUCT_LINES = seed_column("product_line_map", "product_line_raw")  # raw names incl. old names
+COST_TYPES = seed_column("cost_types", "cost_type_name_cn") + seed_column("cost_types", "cost_type")
+ACCOUNTS = seed_column("account_cost_type", "account_code")
+COST_CENTERS = seed_column("cost_center_map", "cost_center_raw")
 TP_STORES = ["POP", "自营", "全部"]
 
 
