@@ -273,33 +273,51 @@ def write(path: Path, data: dict[str, Any]) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110), encoding="utf-8")
 
 
-def main() -> None:
+def write_bundle(target: Path) -> int:
+    """The export bundle in `target` (replaced whole) from the dbt manifest; the files written."""
     import json
 
     manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
-    marts = {n["name"]: n for n in manifest["nodes"].values()
-             if n.get("resource_type") == "model" and n.get("schema") == "marts"}
-    shutil.rmtree(ASSETS, ignore_errors=True)
-    write(ASSETS / "metadata.yaml", {"version": "1.0.0", "type": "Dashboard",
-                                     "timestamp": "2026-12-02T00:00:00+00:00"})
-    write(ASSETS / DATABASE_FILE, {
-        "database_name": DATABASE_NAME, "sqlalchemy_uri": DATABASE_URI, "cache_timeout": None,
-        "expose_in_sqllab": True, "allow_run_async": False, "allow_ctas": False, "allow_cvas": False,
-        "allow_dml": False, "allow_file_upload": False, "extra": {"allows_virtual_table_explore": True},
-        "uuid": uid("database", "jd_serving"), "version": "1.0.0",
-    })
+    marts = {
+        n["name"]: n
+        for n in manifest["nodes"].values()
+        if n.get("resource_type") == "model" and n.get("schema") == "marts"
+    }
+    shutil.rmtree(target, ignore_errors=True)
+    write(target / "metadata.yaml", {"version": "1.0.0", "type": "Dashboard", "timestamp": "2026-12-02T00:00:00+00:00"})
+    write(
+        target / DATABASE_FILE,
+        {
+            "database_name": DATABASE_NAME,
+            "sqlalchemy_uri": DATABASE_URI,
+            "cache_timeout": None,
+            "expose_in_sqllab": True,
+            "allow_run_async": False,
+            "allow_ctas": False,
+            "allow_cvas": False,
+            "allow_dml": False,
+            "allow_file_upload": False,
+            "extra": {"allows_virtual_table_explore": True},
+            "uuid": uid("database", "jd_serving"),
+            "version": "1.0.0",
+        },
+    )
     for name in sorted(marts):
-        write(ASSETS / "datasets" / "jd_serving_PostgreSQL" / f"{name}.yaml", dataset_yaml(marts[name]))
+        write(target / "datasets" / "jd_serving_PostgreSQL" / f"{name}.yaml", dataset_yaml(marts[name]))
     for slug, title, rows in DASHBOARDS:
         for row in rows:
             for item in row:
                 dataset = item["params"]["datasource"].strip("_")
                 if dataset not in marts:
                     raise SystemExit(f"chart {item['slice_name']!r} reads {dataset}, which is not a published mart")
-                item["params"]["datasource"] = f"{dataset}__table"
-                write(ASSETS / "charts" / f"{slug}_{uid('file', item['slice_name'])[:8]}.yaml", item)
-        write(ASSETS / "dashboards" / f"{slug}.yaml", dashboard_yaml(slug, title, rows))
-    print(f"wrote {sum(1 for _ in ASSETS.rglob('*.yaml'))} files to {ASSETS}")
+                exported = {**item, "params": {**item["params"], "datasource": f"{dataset}__table"}}
+                write(target / "charts" / f"{slug}_{uid('file', item['slice_name'])[:8]}.yaml", exported)
+        write(target / "dashboards" / f"{slug}.yaml", dashboard_yaml(slug, title, rows))
+    return sum(1 for _ in target.rglob("*.yaml"))
+
+
+def main() -> None:
+    print(f"wrote {write_bundle(ASSETS)} files to {ASSETS}")
 
 
 if __name__ == "__main__":
