@@ -40,6 +40,9 @@ def test_dbt_source_columns_equal_the_loader_table_columns():
 
 def test_every_dbt_source_column_is_described():
     doc = yaml.safe_load(SOURCES_YML.read_text(encoding="utf-8"))
-    for table in doc["sources"][0]["tables"]:
+    tables = doc["sources"][0]["tables"]
+    assert {t["name"] for t in tables} == set(load_contracts())
+    for table in tables:
+        assert table["columns"], table["name"]
         for column in table["columns"]:
             assert column.get("description"), f"{table['name']}.{column['name']}"

@@ -7,13 +7,12 @@ import collections
 import json
 from datetime import date
 
+import duckdb
 import pytest
 
+from jd_pipeline import ingest
 from jd_pipeline.contracts import get_contract
 from jd_pipeline.generate import generate
-
-ingest = pytest.importorskip("jd_pipeline.ingest")
-duckdb = pytest.importorskip("duckdb")
 
 QUARANTINED = {"non_numeric", "negative_quantity", "date_outside_period", "duplicate_key", "excel_mangled_id"}
 REJECTED = {"wrong_encoding", "empty_file", "missing_required_header", "xlsx_really_csv"}

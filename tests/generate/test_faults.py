@@ -90,11 +90,12 @@ def test_planted_faults_are_in_the_files(faulty):
 
 
 def test_redelivery_is_older_than_its_replacement(faulty):
-    for r in manifest(faulty)["faults"]:
-        if r["kind"] == "corrected_redelivery":
-            early = faulty.out / r["file"]
-            later = [p for p in early.parent.iterdir() if p != early and "副本" not in p.name]
-            assert later and all(p.stat().st_mtime > early.stat().st_mtime for p in later)
+    redeliveries = [r for r in manifest(faulty)["faults"] if r["kind"] == "corrected_redelivery"]
+    assert redeliveries
+    for r in redeliveries:
+        early = faulty.out / r["file"]
+        later = [p for p in early.parent.iterdir() if p != early and "副本" not in p.name]
+        assert later and all(p.stat().st_mtime > early.stat().st_mtime for p in later)
 
 
 def test_fault_kinds_filter(tmp_path):

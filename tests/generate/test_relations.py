@@ -79,10 +79,11 @@ def test_traffic_subtotals_and_paid_moves_with_ads(clean):
     for p in files(clean.out, "jd_sz_traffic")[:20]:
         rows = read_rows(p, "jd_sz_traffic")
         detail = [r for r in rows if r["一级来源"] != "合计" and r["二级来源"] != "合计"]
-        for r in rows:
-            if r["二级来源"] == "合计":
-                part = [d for d in detail if d["一级来源"] == r["一级来源"]]
-                assert num(r["访客数"]) == sum(num(d["访客数"]) for d in part)
+        subtotals = [r for r in rows if r["二级来源"] == "合计"]
+        assert subtotals, p
+        for r in subtotals:
+            part = [d for d in detail if d["一级来源"] == r["一级来源"]]
+            assert part and num(r["访客数"]) == sum(num(d["访客数"]) for d in part)
         total = rows[-1]
         assert total["一级来源"] == "合计" and num(total["访客数"]) == sum(num(d["访客数"]) for d in detail)
         assert any(d["一级来源"] == "付费流量" and num(d["访客数"]) > 0 for d in detail)

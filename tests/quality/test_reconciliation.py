@@ -24,7 +24,9 @@ def _run(wh, name: str, period: str = DAY, source: str | None = None) -> CheckOu
 
 def test_good_day_reconciles(wh) -> None:
     load_good_day(wh)
-    for spec in reconciliation_specs(available_suites()):
+    specs = reconciliation_specs(available_suites())
+    assert len(specs) > len(available_suites())  # a totals check per raw source and the cross-source ones
+    for spec in specs:
         outcome = spec.fn(wh.conn, period_window(DAY if spec.source.startswith("jd_") else "2026"))
         assert outcome.passed, (spec.name, spec.source, outcome.observed_value)
 

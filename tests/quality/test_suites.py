@@ -24,7 +24,9 @@ def test_one_suite_per_raw_source() -> None:
 
 
 def test_suites_are_valid_gx_suites() -> None:
-    for source in available_suites():
+    suites = available_suites()
+    assert suites
+    for source in suites:
         spec = load_suite_spec(source)
         suite = ExpectationSuite(name=spec.suite["name"], expectations=spec.suite["expectations"])
         assert len(suite.expectations) + 1 == spec.expectation_count > 15

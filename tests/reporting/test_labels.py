@@ -17,6 +17,7 @@ def _mart_columns() -> dict[str, list[str]]:
     for path in MARTS.rglob("*.yml"):
         for model in (yaml.safe_load(path.read_text("utf-8")) or {}).get("models", []) or []:
             out[model["name"]] = [c["name"] for c in model.get("columns", [])]
+    assert out.get("fct_sales_daily"), f"no mart columns found under {MARTS}"
     return out
 
 

@@ -198,6 +198,7 @@ def test_report_workbooks_have_chinese_headers_and_no_formulas(
     built_reports: dict[str, list[BuiltReport]],
 ) -> None:
     snake = re.compile(r"^[a-z][a-z0-9]*_[a-z0-9_]+$")
+    assert built_reports and all(built_reports.values()), {k: len(v) for k, v in built_reports.items()}
     for reports in built_reports.values():
         for b in reports:
             book = openpyxl.load_workbook(b.xlsx_path)
@@ -219,6 +220,7 @@ def test_report_workbooks_have_chinese_headers_and_no_formulas(
 def test_every_report_has_a_pdf_with_extractable_chinese_text(
     built_reports: dict[str, list[BuiltReport]],
 ) -> None:
+    assert built_reports and all(built_reports.values()), {k: len(v) for k, v in built_reports.items()}
     for reports in built_reports.values():
         for b in reports:
             assert b.pdf_path.exists(), b.pdf_path

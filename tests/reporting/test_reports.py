@@ -192,6 +192,7 @@ def test_agency_scorecard_numbers_equal_marts(
                     [BRAND, period],
                 ).fetchall()
             )
+            assert expected, period
             parsed = _parse(b.html_path)
             for staff_id, score in expected.items():
                 # staff_score is a DECIMAL in the mart (identical runs, identical checksums)
