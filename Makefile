@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JD_DATA_DIR ?= $(CURDIR)/data
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test test-bi bi superset-install dev bench bench-quick bench-forecast lint clean
+.PHONY: install system-deps demo test test-fast test-bi bi superset-install dev bench bench-quick bench-forecast lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ demo: $(STAMP)
 # tests/bi needs Superset's own virtualenv: its own target and CI step (`make test-bi`).
 test: $(STAMP) system-deps
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest --ignore=tests/bi $(PYTEST_ARGS)
+
+# The inner loop (< 2 min): no full pipeline, dbt, PostgreSQL, browser or Dagster job (markers in pyproject.toml).
+FAST_MARKERS := not slow and not dbt and not postgres and not browser and not integration
+test-fast: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest --ignore=tests/bi -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 test-bi: $(STAMP) $(SUPERSET_STAMP) system-deps
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest tests/bi $(PYTEST_ARGS)

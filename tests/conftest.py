@@ -24,6 +24,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     prepare_dbt_manifest()
 
 
+# What a test needs, by the fixtures it uses: `make test-fast` deselects these markers (pyproject.toml),
+# and a new test that takes one of these fixtures leaves the fast loop without anyone marking it.
+MARKER_OF_FIXTURE = {
+    "pg_server": "postgres",
+    "browser": "browser",
+    "built_warehouse": "dbt",
+    "report_warehouse": "dbt",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in set(MARKER_OF_FIXTURE) & set(getattr(item, "fixturenames", ())):
+            item.add_marker(MARKER_OF_FIXTURE[fixture])
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh `$JD_DATA_DIR` with the standard layout."""

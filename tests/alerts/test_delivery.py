@@ -64,6 +64,7 @@ def test_new_alerts_reach_the_three_robots_signed(wh: duckdb.DuckDBPyConnection,
     assert "新增 11 · 恢复 0" in feishu[0].body["content"]["text"]
 
 
+@pytest.mark.integration
 def test_a_restarted_sensor_sends_only_what_is_new(
     wh: duckdb.DuckDBPyConnection, robots: RobotServer
 ) -> None:
@@ -140,6 +141,7 @@ def test_no_channel_configured_is_a_skip(monkeypatch: pytest.MonkeyPatch) -> Non
     assert _tick() == "no JD_ALERT_*_URL configured"
 
 
+@pytest.mark.integration
 def test_the_asset_evaluates_the_last_day_of_its_window(
     wh: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:

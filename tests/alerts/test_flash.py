@@ -64,6 +64,7 @@ def test_flash_figures_by_hand(flash_wh: duckdb.DuckDBPyConnection, tmp_path: Pa
     assert card.link == (tmp_path / "brand_a" / "2026-06-10" / "daily_flash.html").resolve().as_uri()
 
 
+@pytest.mark.integration
 def test_the_asset_writes_the_flash_and_queues_one_card(
     flash_wh: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,8 @@ import pytest
 
 from tests.dbt.support import EXCLUDE, make_data_dir, run_dbt
 
+pytestmark = pytest.mark.dbt  # runs dbt itself (support.run_dbt)
+
 
 def declared_not_null(manifest: dict) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}

@@ -11,6 +11,8 @@ import pytest
 
 from tests.dbt.support import EXCLUDE, make_data_dir, run_dbt
 
+pytestmark = pytest.mark.dbt  # runs dbt itself (support.run_dbt)
+
 MARTS = [
     "fct_sales_daily",
     "fct_pop_sales_by_province_daily",

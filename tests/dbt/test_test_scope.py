@@ -10,6 +10,8 @@ import pytest
 
 from tests.dbt.support import EXCLUDE, make_data_dir, run_dbt
 
+pytestmark = pytest.mark.dbt  # runs dbt itself (support.run_dbt)
+
 UNIQUE_TEST = "unique_combination_of_columns_fct_sales_daily"
 
 

@@ -14,6 +14,8 @@ from jd_pipeline import ingest
 from jd_pipeline.contracts import get_contract
 from jd_pipeline.generate import generate
 
+pytestmark = pytest.mark.integration  # loads everything the demo generator wrote
+
 QUARANTINED = {"non_numeric", "negative_quantity", "date_outside_period", "duplicate_key", "excel_mangled_id"}
 REJECTED = {"wrong_encoding", "empty_file", "missing_required_header", "xlsx_really_csv"}
 

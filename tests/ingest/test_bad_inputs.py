@@ -120,6 +120,7 @@ def test_extra_unknown_header_is_ignored_and_noted(landing: Path, conn) -> None:
     assert (f.status, f.rows_loaded, f.reason) == ("loaded", 4, "ignored unknown header(s): 备用字段")
 
 
+@pytest.mark.integration
 def test_header_variants_spaces_fullwidth_and_percent(landing: Path, conn) -> None:
     headers = [" 订单号 ", "商品ID\u3000", *POP_HEADERS[2:]]
     write_csv(landing, f"{POP}/orders.csv", headers, pop_rows())
@@ -148,6 +149,7 @@ def test_empty_workbook_is_rejected(landing: Path, conn) -> None:
     )
 
 
+@pytest.mark.integration
 def test_file_with_only_headers_loads_zero_rows_and_replaces(landing: Path, conn) -> None:
     old = write_csv(landing, f"{POP}/orders_a.csv", POP_HEADERS, pop_rows())
     set_mtime(old, 1_700_000_000)

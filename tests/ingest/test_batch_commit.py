@@ -278,6 +278,7 @@ def test_a_grouped_read_that_fails_is_retried_file_by_file(landing: Path, conn, 
 BIG_FILE_ROWS = 60_000
 
 
+@pytest.mark.integration
 def test_an_interleaved_grouped_read_is_undone_and_numbered_file_by_file(tmp_path: Path, monkeypatch) -> None:
     """DuckDB may interleave files of one multi-file read (seen at --scale 1: 2 of 28 GB18030 order
     files). Those files' rows are voided and the files read again alone; row numbers and

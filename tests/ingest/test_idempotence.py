@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import load_partition_range
@@ -142,6 +143,7 @@ def _scenario(
         conn.close()
 
 
+@pytest.mark.integration
 def test_rerun_and_out_of_order_deliveries_leave_identical_tables(tmp_path: Path) -> None:
     n = len(_deliveries())
     reference = _scenario(tmp_path / "all_at_once", list(range(n)), load_after_each=False)
@@ -154,6 +156,7 @@ def test_rerun_and_out_of_order_deliveries_leave_identical_tables(tmp_path: Path
         assert got == reference, order
 
 
+@pytest.mark.integration
 def test_every_permutation_of_competing_deliveries_converges(tmp_path: Path) -> None:
     """The three jd_ads pulls of one day, in every arrival order: the newest pull wins."""
     results = set()
@@ -163,6 +166,7 @@ def test_every_permutation_of_competing_deliveries_converges(tmp_path: Path) -> 
     assert len(results) == 1
 
 
+@pytest.mark.integration
 def test_rerunning_a_period_changes_nothing(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
@@ -184,6 +188,7 @@ def test_rerunning_a_period_changes_nothing(tmp_path: Path) -> None:
     conn.close()
 
 
+@pytest.mark.integration
 def test_rows_read_equals_loaded_plus_quarantined_for_every_file(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()

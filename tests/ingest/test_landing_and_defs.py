@@ -149,6 +149,7 @@ def test_ingest_definitions() -> None:
         )
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "source,start,end", [("jd_pop_orders", "2026-03-01", "2026-03-02"), ("tp_team_kpi", "2026-01", "2026-01")]
 )

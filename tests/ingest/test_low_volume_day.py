@@ -65,6 +65,7 @@ def _history(landing: Path, conn, n: int = 20, brand: str = "acme") -> None:
     assert _statuses(_load(conn, landing, HISTORY[0], HISTORY[-1])) == ["loaded"] * len(HISTORY)
 
 
+@pytest.mark.integration
 def test_a_near_empty_day_is_held_until_accepted(landing: Path, conn) -> None:
     _history(landing, conn)
     low = _deliver(landing, LOW_DAY, 1)  # 1 of a usual 20 rows: under 10 % of the median
@@ -110,6 +111,7 @@ def test_the_share_is_configured(landing: Path, conn, monkeypatch: pytest.Monkey
     )
 
 
+@pytest.mark.integration
 def test_too_short_a_history_is_not_judged_and_volume_is_per_brand(landing: Path, conn) -> None:
     for day in HISTORY[:6]:  # six days: fewer than the seven needed
         _deliver(landing, day, 20)
@@ -121,6 +123,7 @@ def test_too_short_a_history_is_not_judged_and_volume_is_per_brand(landing: Path
     assert _statuses(_load(conn, landing, LOW_DAY)) == ["loaded"]
 
 
+@pytest.mark.integration
 def test_a_complete_redelivery_settles_a_held_day(landing: Path, conn) -> None:
     _history(landing, conn)
     low = _deliver(landing, LOW_DAY, 1)
@@ -150,6 +153,7 @@ def test_the_daily_sources_come_from_the_contracts() -> None:
     }
 
 
+@pytest.mark.integration
 def test_the_blocking_check_names_the_day_status_shows_it_and_the_cli_accepts_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

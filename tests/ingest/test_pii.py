@@ -19,6 +19,8 @@ from tests.extract_files import write_csv
 from tests.ingest.helpers import SALT
 from tests.ingest.samples import POP_HEADERS, POP_ROWS
 
+pytestmark = pytest.mark.integration  # runs Dagster jobs
+
 PLANTED = {
     "name": "欧阳娜娜测试",
     "phone": "13912345678",

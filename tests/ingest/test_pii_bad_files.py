@@ -22,6 +22,8 @@ from tests.ingest.helpers import SALT
 from tests.ingest.samples import POP_HEADERS, POP_ROWS
 from tests.ingest.test_pii import PLANTED
 
+pytestmark = pytest.mark.integration  # runs Dagster jobs
+
 DAYS = [f"2026-03-{d:02d}" for d in range(1, 13)]
 
 

@@ -43,6 +43,7 @@ def _state(conn) -> tuple:
     return conn.execute("SELECT count(*), sum(order_amount) FROM raw.jd_pop_orders").fetchone()
 
 
+@pytest.mark.integration
 def test_a_shrinking_redelivery_is_held_until_accepted(landing: Path, conn) -> None:
     _deliver(landing, FIRST, 20, 1_700_000_000)
     _load(conn, landing)
@@ -91,6 +92,7 @@ def test_the_share_is_configured(landing: Path, conn, monkeypatch: pytest.Monkey
     assert f.status == "held" and "more than 30%" in f.reason and "rows 20 -> 12 (-40.0%)" in f.reason
 
 
+@pytest.mark.integration
 def test_the_blocking_check_names_the_held_file_and_the_cli_accepts_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -18,6 +18,8 @@ from tests.e2e import fixtures as fx
 from tests.e2e.test_vertical_slice import REPO_ROOT
 from tests.extract_files import write_extract
 
+pytestmark = pytest.mark.integration  # runs the pipeline in a subprocess
+
 # data rows 1..4: JD-POP commission 120.00 and ads 80.00, JD-自营 ads 50.00, JD-共享 platform fee 30.00
 LEDGER_ROWS = [
     [

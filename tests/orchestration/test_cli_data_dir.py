@@ -28,6 +28,7 @@ def _one_line(result: subprocess.CompletedProcess) -> str:
     return result.stderr.strip()
 
 
+@pytest.mark.integration
 def test_a_missing_data_dir_is_a_one_line_error(tmp_path: Path) -> None:
     missing = tmp_path / "nope"
     line = _one_line(_cli(missing, "run", "--date", "2026-03-01"))
@@ -38,6 +39,7 @@ def test_a_missing_data_dir_is_a_one_line_error(tmp_path: Path) -> None:
     assert not missing.exists()  # nothing created, nothing published
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_a_read_only_data_dir_is_a_one_line_error(tmp_path: Path) -> None:
     data = tmp_path / "data"

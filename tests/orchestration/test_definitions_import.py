@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from jd_pipeline.defs.project import prepare_dbt_manifest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +36,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.integration
 def test_importing_definitions_sets_no_environment_and_runs_no_dbt(tmp_path: Path) -> None:
     prepare_dbt_manifest()  # the manifest exists beforehand, as `jd-pipeline run` makes sure
     env = {

@@ -3,6 +3,7 @@
 from datetime import date
 
 import dagster as dg
+import pytest
 
 from jd_pipeline.defs.partitions import daily_partitions, monthly_partitions, quarterly_partitions
 from jd_pipeline.orchestrate import partition_range, plan_stages, run_pipeline
@@ -88,6 +89,7 @@ def test_partition_ranges_cover_the_window() -> None:
     assert partition_range(None, date(2025, 3, 30), date(2025, 4, 2)) is None
 
 
+@pytest.mark.integration
 def test_run_is_one_run_per_stage_over_the_range(data_dir) -> None:
     global FAIL_CHECK
     FAIL_CHECK = False
@@ -101,6 +103,7 @@ def test_run_is_one_run_per_stage_over_the_range(data_dir) -> None:
     assert CALLS[-1][0] == "publish"
 
 
+@pytest.mark.integration
 def test_failed_blocking_check_stops_downstream_and_is_reported(data_dir) -> None:
     global FAIL_CHECK
     FAIL_CHECK = True

@@ -8,6 +8,7 @@ the check's result on every partition of the run, and one run per stage.
 from datetime import date
 
 import dagster as dg
+import pytest
 
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.orchestrate import run_pipeline
@@ -22,6 +23,7 @@ def _days() -> list[str]:
     return keys[keys.index(START.isoformat()) : keys.index(END.isoformat()) + 1]
 
 
+@pytest.mark.integration
 def test_long_run_leaves_partitions_checks_and_runs_in_the_instance(data_dir) -> None:
     report = run_pipeline(START, END, progress=lambda _: None, defs=DEFS)
     assert report.success, report.render()

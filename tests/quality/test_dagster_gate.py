@@ -26,6 +26,8 @@ from .conftest import (
     ts,
 )
 
+pytestmark = pytest.mark.integration  # runs Dagster jobs
+
 MART = dg.AssetKey(["marts", "fct_sales_daily"])
 DOWNSTREAM = [
     dg.AssetKey(["kpi", "headline_daily"]),

@@ -13,6 +13,7 @@ from jd_pipeline.quality.gx_runner import available_suites, chunk_periods, load_
 from .conftest import DAY, ads_rows, load_good_day, opex_rows, pop_order_lines, ts, vc_sales_rows
 
 
+@pytest.mark.integration
 def test_good_batches_pass(wh) -> None:
     load_good_day(wh)
     for source in ("jd_pop_orders", "jd_sz_sku", "jd_ads", "jd_vc_inventory", "jd_sz_traffic", "jd_vc_sales"):

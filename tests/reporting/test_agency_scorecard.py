@@ -25,6 +25,8 @@ import pytest
 
 from tests.dbt.support import run_dbt
 
+pytestmark = pytest.mark.dbt  # runs dbt itself (support.run_dbt)
+
 FIXTURE_SQL = """
 create schema staging; create schema intermediate; create schema marts;
 create table staging.stg_tp_team_kpi__kpi_targets as

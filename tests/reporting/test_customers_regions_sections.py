@@ -18,6 +18,8 @@ from tests.dbt import fixture_customers_regions as fx
 from tests.dbt import raw_fixture
 from tests.dbt.support import run_dbt
 
+pytestmark = pytest.mark.dbt  # runs dbt itself (support.run_dbt)
+
 MARTS = [
     "fct_customer_monthly",
     "fct_customer_cohort",

@@ -35,6 +35,7 @@ def test_wape() -> None:
     assert wape([0, 0], [1, 1]) is None
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("seed", [7, 11])
 def test_backtest_beats_seasonal_naive_on_synthetic_seasonal_data(seed: int) -> None:
     history, future = _synthetic(seed=seed)
@@ -56,6 +57,7 @@ def test_backtest_beats_seasonal_naive_on_synthetic_seasonal_data(seed: int) -> 
     assert (f["forecast_units"] >= 0).all()
 
 
+@pytest.mark.integration
 def test_short_histories_fall_back() -> None:
     history, future = _synthetic(n_series=3, months=18)
     short = history[history["ds"] >= "2026-02-01"].assign(
@@ -93,6 +95,7 @@ def test_horizon() -> None:
     assert horizon_for(date(2026, 12, 31)).months[-1] == date(2027, 3, 1)
 
 
+@pytest.mark.integration
 def test_panel_and_table_grain(tmp_path) -> None:
     """Monthly units from fct_sales_daily (gaps filled with 0), campaign days from the plan; one row per
     as_of_date × brand × store_type × sku_id × month; a re-run replaces its as_of_date."""
@@ -129,6 +132,7 @@ def test_panel_and_table_grain(tmp_path) -> None:
     assert total == (3, "2026-07", "2026-09")
 
 
+@pytest.mark.integration
 def test_parallel_fit_gives_the_same_forecast(monkeypatch):
     """statsforecast's process pool (JD_FORECAST_JOBS) must not change a single number."""
     from jd_pipeline.forecast import model

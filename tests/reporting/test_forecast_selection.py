@@ -45,6 +45,7 @@ def _future(ids: list[str], campaign: list[float] | None = None) -> pd.DataFrame
     )
 
 
+@pytest.mark.integration
 def test_seasonal_naive_stands_where_nothing_beats_it() -> None:
     """A pattern that repeats exactly every year: seasonal naive is perfect on the backtest, so it is
     chosen (ties go to the baseline) and the forecast is the same month last year."""
@@ -61,6 +62,7 @@ def test_seasonal_naive_stands_where_nothing_beats_it() -> None:
         assert f.loc[f["unique_id"] == uid, "forecast_units"].tolist() == pytest.approx(y[:3].astype(float))
 
 
+@pytest.mark.integration
 def test_published_backtest_never_worse_than_baseline_in_any_group() -> None:
     """Two categories with different shapes (one trending, one noisy): each group picks its own model and
     no group's backtest WAPE is above its baseline's."""
@@ -87,6 +89,7 @@ def test_published_backtest_never_worse_than_baseline_in_any_group() -> None:
     assert row["backtest_windows"] == 4
 
 
+@pytest.mark.integration
 def test_campaign_months_lift_the_forecast() -> None:
     """Demand = 40 + 6 × campaign days, the campaigns in different months each year (seasonal naive
     cannot know them). The next campaign comes from the plan: its month is forecast with the lift."""
@@ -197,6 +200,7 @@ def test_delisted_sku_goes_to_zero() -> None:
     assert set(f.loc["b|self|STOP", "model"]) == {"Delisted"}
 
 
+@pytest.mark.integration
 def test_interval_coverage_is_measured_on_the_held_out_window() -> None:
     """Poisson series: the calibrated 80 % interval covers 70–90 % of the last backtest window it was
     not fitted on."""

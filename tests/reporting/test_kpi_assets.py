@@ -58,6 +58,7 @@ def _run(asset: dg.AssetsDefinition, db: Path) -> dg.ExecuteInProcessResult:
     )
 
 
+@pytest.mark.integration
 def test_forecast_asset_metadata_and_table(warehouse: Path) -> None:
     result = _run(fct_demand_forecast, warehouse)
     assert result.success
@@ -80,6 +81,7 @@ def test_forecast_asset_metadata_and_table(warehouse: Path) -> None:
     assert months == ["2026-07", "2026-08", "2026-09"] and wapes == 0
 
 
+@pytest.mark.integration
 def test_headline_asset_metadata(warehouse: Path) -> None:
     result = _run(headline_daily, warehouse)
     assert result.success
@@ -90,6 +92,7 @@ def test_headline_asset_metadata(warehouse: Path) -> None:
     assert "b1" in meta["headline_markdown"].value
 
 
+@pytest.mark.integration
 def test_closed_gate_stops_kpi_assets(warehouse: Path) -> None:
     from jd_pipeline.quality.results import CheckOutcome, write_outcomes
     from jd_pipeline.quality.windows import Window

@@ -34,6 +34,7 @@ def wait_for_ui(port: int, timeout: float = 180) -> bool:
     return False
 
 
+@pytest.mark.integration
 def test_prepare_dagster_home_writes_config_and_pool_limit(data_dir: Path) -> None:
     import dagster as dg
 
@@ -45,6 +46,7 @@ def test_prepare_dagster_home_writes_config_and_pool_limit(data_dir: Path) -> No
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_dev_server_stops_cleanly(data_dir: Path, tmp_path: Path, sig: int) -> None:

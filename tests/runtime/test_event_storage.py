@@ -13,6 +13,8 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from jd_pipeline.runtime.event_storage import EVENT_BATCH_SIZE
 from jd_pipeline.runtime.instance import write_instance_config
 
+pytestmark = pytest.mark.integration  # runs Dagster jobs
+
 DAYS = dg.DailyPartitionsDefinition(start_date="2025-01-01")
 RANGE = [f"2025-01-{day:02d}" for day in range(3, 9)]  # six days
 KEY = dg.AssetKey(["marts", "daily"])

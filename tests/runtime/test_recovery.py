@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from jd_pipeline.defs.resources import WAREHOUSE_POOL
 from jd_pipeline.runtime.instance import write_instance_config
@@ -33,6 +34,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.integration
 def test_killed_run_releases_the_pool_slot(tmp_path: Path) -> None:
     home = tmp_path / "dagster_home"
     write_instance_config(home)

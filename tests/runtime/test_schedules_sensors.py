@@ -246,6 +246,7 @@ def test_landing_sensor_through_dagster(data_dir: Path, defs: dg.Definitions) ->
 # ------------------------------------------------------------------------------------ downstream
 
 
+@pytest.mark.integration
 def test_warehouse_refresh_after_ingest(data_dir: Path, defs: dg.Definitions) -> None:
     ingest_daily = defs.resolve_job_def("ingest_daily_job")
     with dg.instance_for_test() as instance:
@@ -290,6 +291,7 @@ def test_warehouse_refresh_after_ingest(data_dir: Path, defs: dg.Definitions) ->
         ]
 
 
+@pytest.mark.integration
 def test_refresh_ignores_cli_runs(data_dir: Path) -> None:
     assets = fake_ingest_assets()
     cli_job = dg.define_asset_job(

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from jd_pipeline.config import get_settings
 from jd_pipeline.runtime.status import collect_status, print_status
 from jd_pipeline.serving.duckdb_publish import publish_serving
@@ -29,6 +31,7 @@ def test_status_from_working_warehouse(working_warehouse: Path) -> None:
     assert "Last publish: never" in text
 
 
+@pytest.mark.integration
 def test_status_shows_last_publish_and_reads_served_copy_when_locked(working_warehouse: Path) -> None:
     settings = get_settings()
     result = publish_serving(settings)

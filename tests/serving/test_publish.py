@@ -108,6 +108,7 @@ def test_second_publish_keeps_previous_generation(working_warehouse: Path) -> No
     assert served_parquet.exists()  # the rolled-away generation is kept (roll forward again)
 
 
+@pytest.mark.integration
 def test_open_reader_keeps_its_snapshot(working_warehouse: Path) -> None:
     settings = get_settings()
     pub.publish_serving(settings)
@@ -170,6 +171,7 @@ def test_failure_mid_publish_leaves_serving_byte_identical(
     assert leftovers(settings.serving_dir) == []
 
 
+@pytest.mark.integration
 def test_locked_working_warehouse_is_a_clear_error(working_warehouse: Path) -> None:
     settings = get_settings()
     holder = subprocess.Popen(
@@ -221,6 +223,7 @@ READER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.integration
 def test_reader_in_a_loop_sees_only_whole_snapshots(data_dir: Path, tmp_path: Path) -> None:
     settings = get_settings()
     build_working_warehouse(settings.warehouse_db, generation=1, rows=21000)
@@ -261,6 +264,7 @@ KILLABLE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("stage", ["_build_new_file", "_write_parquet", "_stamp_publish_info", "_swap_in"])
 def test_sigkill_during_publish_leaves_serving_unchanged(data_dir: Path, tmp_path: Path, stage: str) -> None:
     settings = get_settings()
@@ -302,6 +306,7 @@ LOOPING = textwrap.dedent("""
 """)
 
 
+@pytest.mark.integration
 def test_sigkill_at_random_moments_never_breaks_serving(data_dir: Path) -> None:
     """Killed anywhere (including just after the swap), the served file is always a whole publish."""
     settings = get_settings()

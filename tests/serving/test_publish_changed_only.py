@@ -121,6 +121,7 @@ def test_a_night_rewrites_the_months_it_restated_and_links_the_others(working_wa
     assert_served_equals_source(settings, ALL)
 
 
+@pytest.mark.integration
 def test_every_kind_of_restatement_leaves_the_served_copy_equal_to_the_source(
     working_warehouse: Path,
 ) -> None:
