@@ -74,6 +74,13 @@ class Column:
         return self.name is not None
 
     @property
+    def stored_name(self) -> str:
+        """`name` of a stored column (`Contract.stored_columns`); a never-stored column has none."""
+        if self.name is None:
+            raise ValueError(f"column {self.header} is never stored")
+        return self.name
+
+    @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.type]
 
@@ -145,7 +152,7 @@ class Contract:
         """(name, SQL type) of the raw table's business columns, in contract order."""
         out: list[tuple[str, str]] = []
         for col in self.stored_columns:
-            out.append((col.name, col.sql_type))  # type: ignore[arg-type]  # stored: name is not None
+            out.append((col.stored_name, col.sql_type))
             out.extend((d.name, d.sql_type) for d in self.derived if d.source_column == col.name)
         return out
 

@@ -9,6 +9,8 @@ writes (`insert_*_batch`) join `_files`; a file committed alone is a batch of on
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import duckdb
 
@@ -16,6 +18,9 @@ from jd_pipeline.contracts import Contract
 from jd_pipeline.ingest.landing import LandingFile
 from jd_pipeline.ingest.sql import lit, parse_expr, period_label_expr, problem_exprs, q, reason_expr
 from jd_pipeline.ingest.stage_buffer import Staged
+from jd_pipeline.warehouse import fetch_value
+
+K = TypeVar("K", bound=Hashable)
 
 # Columns a total row is checked on: counts and money (decimals such as 预计可售天数 are not additive).
 ADDITIVE_TYPES = ("int", "money")
@@ -79,17 +84,17 @@ def typed_sql(contract: Contract, present: set[str], bases: list[int], only_file
     header names.
     """
     cols = [c for c in contract.stored_columns if c.name in present]
-    needs_clean = {c.name for c in cols if c.type == "text" and not c.pii} | (
+    needs_clean = {c.stored_name for c in cols if c.type == "text" and not c.pii} | (
         set(contract.total_levels) & present
     )
-    base = [f"s.{q(c.name)} AS {q(c.name + '__v')}" for c in cols]  # type: ignore[operator]
+    base = [f"s.{q(c.stored_name)} AS {q(c.stored_name + '__v')}" for c in cols]
     base += [f"jd_trim(s.{q(n)}) AS {_c(n)}" for n in sorted(needs_clean)]
-    base += [f"s.{_pct(c.name)}" for c in cols if c.type == "percent"]  # type: ignore[arg-type]
+    base += [f"s.{_pct(c.stored_name)}" for c in cols if c.type == "percent"]
     cleaned = [f"jd_null({_c(n)}) AS {_c(n)}" for n in sorted(needs_clean)]
     typed, outputs = [], []
     problems: list[tuple[str, str]] = []
     for col in contract.stored_columns:
-        name: str = col.name  # type: ignore[assignment]
+        name = col.stored_name
         t = q(name + "__t")
         if name not in present:
             outputs.append(f"CAST(NULL AS {col.sql_type}) AS {q(name)}")
@@ -133,9 +138,10 @@ def typed_sql(contract: Contract, present: set[str], bases: list[int], only_file
 def mark_duplicates(conn: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Keep the first row of a grain key within each file; later ones are quarantined."""
     key = ", ".join(q(k) for k in contract.grain)
-    dupes = conn.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM _typed WHERE {OK} GROUP BY _file, {key} HAVING count(*) > 1)"
-    ).fetchone()[0]  # type: ignore[index]
+    dupes = fetch_value(
+        conn,
+        f"SELECT count(*) FROM (SELECT 1 FROM _typed WHERE {OK} GROUP BY _file, {key} HAVING count(*) > 1)",
+    )
     if not dupes:
         return
     key_text = " || ', ' || ".join(
@@ -203,8 +209,8 @@ def insert_rows_batch(conn: duckdb.DuckDBPyConnection, contract: Contract) -> No
     )
 
 
-def _groups(staged: dict[int, Staged], key) -> dict[object, list[int]]:  # type: ignore[no-untyped-def]
-    out: dict[object, list[int]] = {}
+def _groups(staged: dict[int, Staged], key: Callable[[Staged], K]) -> dict[K, list[int]]:
+    out: dict[K, list[int]] = {}
     for index, s in staged.items():
         out.setdefault(key(s), []).append(index)
     return out
@@ -226,11 +232,11 @@ def insert_quarantine_batch(
     read time): one statement per distinct header mapping, plus the malformed CSV lines in one
     insert."""
 
-    def mapping(s: Staged) -> tuple:
+    def mapping(s: Staged) -> tuple[tuple[str, str], ...]:
         return tuple((name, m.header) for name, m in s.columns.items())
 
     for pairs_key, indexes in _groups(staged, mapping).items():
-        pairs = ", ".join(f"{lit(header)}, {_raw_value(f's.{q(name)}')}" for name, header in pairs_key)  # type: ignore[union-attr]
+        pairs = ", ".join(f"{lit(header)}, {_raw_value(f's.{q(name)}')}" for name, header in pairs_key)
         conn.execute(
             f"""INSERT INTO ops.quarantine_rows
                 SELECT f.load_id, {lit(contract.source)}, f.relpath, t._row_number, t._reason, json_object({pairs}), now()
@@ -280,7 +286,7 @@ def totals_batch(
         for r in conn.execute("SELECT DISTINCT _file FROM _typed WHERE _total_level IS NOT NULL").fetchall()
     }
 
-    def shape(s: Staged) -> tuple:
+    def shape(s: Staged) -> tuple[tuple[str, ...], tuple[tuple[int, str], ...]]:
         numeric = tuple(
             n for n, m in s.columns.items() if m.column.type in ADDITIVE_TYPES and not m.column.pii
         )

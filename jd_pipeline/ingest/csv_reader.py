@@ -35,6 +35,7 @@ from jd_pipeline.ingest.stage_buffer import (
     select_list,
 )
 from jd_pipeline.ingest.tolerant import LINE_MAX, split_file
+from jd_pipeline.warehouse import fetch_value
 
 log = logging.getLogger(__name__)
 WITHHELD = "<withheld: source has personal data>"
@@ -118,13 +119,11 @@ def _stage_csv_group(
     of_group = f"_file IN ({', '.join(map(str, indexes))})"
     try:
         try:
-            result = (
-                conn.execute(sql, {"salt": buffer.salt or ""}) if needs_salt(contract) else conn.execute(sql)
-            )
+            staged = fetch_value(conn, sql, {"salt": buffer.salt or ""} if needs_salt(contract) else None)
         except duckdb.Error:
             buffer.created = created
             raise
-        buffer.rows += result.fetchone()[0]  # type: ignore[index]
+        buffer.rows += staged
         # Each file's rows are found by its batch index, never by "rowid >= rows staged before".
         spans = {
             f: (lo, hi, n)

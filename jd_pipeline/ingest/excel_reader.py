@@ -155,12 +155,12 @@ def stage_excel(
         "_flag": pa.array(flags, pa.string()),
     }
     for col in contract.stored_columns:
-        m = mapped.get(col.name)  # type: ignore[arg-type]
-        columns[col.name] = pa.array(data[m.index] if m else [None] * n, pa.string())  # type: ignore[index]
+        m = mapped.get(col.stored_name)
+        columns[col.stored_name] = pa.array(data[m.index] if m else [None] * n, pa.string())
     for col in contract.stored_columns:
         if col.type == "percent":
-            m = mapped.get(col.name)  # type: ignore[arg-type]
-            columns[col.name + "__pct"] = pa.array([bool(m and m.percent_header)] * n, pa.bool_())  # type: ignore[operator]
+            m = mapped.get(col.stored_name)
+            columns[col.stored_name + "__pct"] = pa.array([bool(m and m.percent_header)] * n, pa.bool_())
     buffer = target.buffer
     base = buffer.rows
     buffer.waiting.append((target.index, pa.table(columns)))

@@ -54,6 +54,7 @@ from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, held_reasons, low_day_r
 from jd_pipeline.ingest.scan import scan_file
 from jd_pipeline.ingest.sql import install_macros, q
 from jd_pipeline.ingest.stage_buffer import BUFFER_MAX_ROWS, StageBuffer, Staged, StageTarget
+from jd_pipeline.warehouse import fetch_value
 
 log = logging.getLogger(__name__)
 # A batch (one parsing query) holds at most this many files / input bytes.
@@ -432,9 +433,9 @@ def _commit_batch(
 def _supersede_held(conn: duckdb.DuckDBPyConnection, contract: Contract, committed: list[_Pending]) -> None:
     """A held delivery of a unit that now loads a newer delivery is `replaced`: the newer file
     settled the unit, so nothing is held there any more (the blocking check passes again)."""
-    if not conn.execute(
-        "SELECT count(*) FROM ops.load_manifest WHERE source = ? AND status = 'held'", [contract.source]
-    ).fetchone()[0]:  # type: ignore[index]
+    if not fetch_value(
+        conn, "SELECT count(*) FROM ops.load_manifest WHERE source = ? AND status = 'held'", [contract.source]
+    ):
         return
     units = [
         (

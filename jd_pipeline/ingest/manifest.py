@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import duckdb
 
@@ -67,9 +68,7 @@ class ManifestRow:
     replaced_by: str | None = None
 
     @classmethod
-    def for_file(
-        cls, lf: LandingFile, load_id: str, sha: str | None, status: str, **kw: object
-    ) -> ManifestRow:
+    def for_file(cls, lf: LandingFile, load_id: str, sha: str | None, status: str, **kw: Any) -> ManifestRow:
         return cls(
             load_id=load_id,
             path=lf.relpath,
@@ -84,7 +83,7 @@ class ManifestRow:
             pulled_on=lf.pulled_on,
             delivered_at=datetime.fromtimestamp(lf.mtime, UTC).replace(tzinfo=None),
             status=status,
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
 
 

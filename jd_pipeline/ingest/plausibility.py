@@ -76,8 +76,8 @@ def held_reasons(
     if not files:
         return {}
     share = shrink_share()
-    money = [c.name for c in contract.stored_columns if c.type == "money" and not c.pii]
-    sums = "".join(f", sum({q(m)})" for m in money)  # type: ignore[arg-type]
+    money = [c.stored_name for c in contract.stored_columns if c.type == "money" and not c.pii]
+    sums = "".join(f", sum({q(m)})" for m in money)
     new = {
         r[0]: r[1:]
         for r in conn.execute(

@@ -239,7 +239,7 @@ def reason_expr(problems: list[tuple[str, str]]) -> str:
 
 def period_label_expr(contract: Contract, typed: str) -> str:
     """The folder period a typed value belongs to, for the date-outside-period check."""
-    col = contract.column(contract.period_column)  # type: ignore[arg-type]
+    col = contract.column(contract.period_column)  # type: ignore[arg-type]  # called only for contracts with one
     kind = contract.period_kind
     if col.type in ("date", "timestamp"):
         fmt = {"daily": "%Y-%m-%d", "monthly": "%Y-%m", "yearly": "%Y"}.get(kind)

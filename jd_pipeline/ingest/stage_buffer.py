@@ -140,9 +140,9 @@ def select_list(contract: Contract, mapped: dict[str, MappedColumn] | None, flag
     parts = [f"{flag} AS _flag"]
     for col in contract.stored_columns:
         if mapped is None:
-            ref: str | None = q(col.name)  # type: ignore[arg-type]
+            ref: str | None = q(col.stored_name)
         else:
-            m = mapped.get(col.name)  # type: ignore[arg-type]
+            m = mapped.get(col.stored_name)
             ref = None if m is None else f"c{m.index}"
         if ref is None:
             expr = "CAST(NULL AS VARCHAR)"
@@ -152,12 +152,12 @@ def select_list(contract: Contract, mapped: dict[str, MappedColumn] | None, flag
             expr = pii_province_expr(ref)
         else:
             expr = f"CAST({ref} AS VARCHAR)"
-        parts.append(f"{expr} AS {q(col.name)}")  # type: ignore[arg-type]
+        parts.append(f"{expr} AS {q(col.stored_name)}")
     if mapped is None:
-        parts += [q(c.name + "__pct") for c in contract.stored_columns if c.type == "percent"]  # type: ignore[operator]
+        parts += [q(c.stored_name + "__pct") for c in contract.stored_columns if c.type == "percent"]
     else:
         parts += [
-            f"{'true' if (m := mapped.get(c.name)) and m.percent_header else 'false'} AS {q(c.name + '__pct')}"  # type: ignore[arg-type, operator]
+            f"{'true' if (m := mapped.get(c.stored_name)) and m.percent_header else 'false'} AS {q(c.stored_name + '__pct')}"
             for c in contract.stored_columns
             if c.type == "percent"
         ]

@@ -91,7 +91,8 @@ def split_file(path: Path, delim: str, labels: list[str], out: TextIO, withheld:
             no, text = item
             if not text.strip():
                 continue  # a blank line is no row
-            record, extra = text, []
+            record = text
+            extra: list[tuple[int, str]] = []
             if text.count('"') % 2:
                 joined = text
                 while len(extra) < JOIN_MAX and (nxt := take()) is not None:
@@ -106,8 +107,8 @@ def split_file(path: Path, delim: str, labels: list[str], out: TextIO, withheld:
                     pending.extendleft(reversed(extra))  # those lines are read again on their own
             fields = _parse(record, delim)
             problem = _problem(record, fields, ncols, labels)
-            if problem is None:
-                writer.writerow(fields)  # type: ignore[arg-type]
+            if problem is None and fields is not None:  # _problem reports a line that does not parse
+                writer.writerow(fields)
                 split.good.append(no - 1)
             else:
                 raw = (

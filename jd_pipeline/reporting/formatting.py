@@ -38,7 +38,7 @@ def to_float(value: object) -> float:
     TypeError or ValueError when it is not a number, as `float` itself decides."""
     # `float` accepts any object with __float__ or __index__ or numeric text; the cells come from
     # pandas and DuckDB typed as `object`, so the check is float's own at run time.
-    return float(value)  # type: ignore[arg-type]
+    return float(value)  # type: ignore[arg-type]  # float decides at run time (see above)
 
 
 def money_scale(values: list[object]) -> tuple[float, str]:
