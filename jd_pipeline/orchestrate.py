@@ -523,7 +523,8 @@ HELD_WRITE_PAUSE_S = 2.0
 def landing_date_bounds(landing_dir: Path) -> tuple[date, date] | None:
     """The first and last business day covered by the files in the landing zone."""
     from jd_pipeline.contracts import get_contract
-    from jd_pipeline.ingest.landing import period_bounds, scan_landing
+    from jd_pipeline.ingest.landing import scan_landing
+    from jd_pipeline.periods import period_bounds
 
     days: list[date] = []
     for item in scan_landing(landing_dir):

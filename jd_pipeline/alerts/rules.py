@@ -7,7 +7,6 @@ by a missing input. Readings of each rule: docs/alerts.md.
 
 from __future__ import annotations
 
-import calendar
 import statistics
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -17,6 +16,7 @@ import duckdb
 
 from jd_pipeline.alerts.config import RulesConfig
 from jd_pipeline.alerts.model import Candidate, severity_for
+from jd_pipeline.periods import month_end
 from jd_pipeline.warehouse import fetch_value, table_exists
 
 Evaluator = Callable[[duckdb.DuckDBPyConnection, RulesConfig, date, datetime], "list[Candidate] | None"]
@@ -62,7 +62,7 @@ def gmv_pace(
     ):
         return None
     month_start = as_of.replace(day=1)
-    days_in_month = calendar.monthrange(as_of.year, as_of.month)[1]
+    days_in_month = month_end(as_of).day
     rows = _rows(
         conn,
         """

@@ -7,10 +7,11 @@ import dagster as dg
 
 from jd_pipeline.config import get_settings
 from jd_pipeline.contracts import Contract, load_contracts
-from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, quarter_label
+from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import LoadSummary, load_partition_range
 from jd_pipeline.ingest.sql import q
+from jd_pipeline.periods import quarter_label
 from jd_pipeline.warehouse import fetch_value
 
 MAX_LISTED_FILES = 20

@@ -37,15 +37,3 @@ PARTITIONS_BY_PERIOD_KIND: dict[str, dg.TimeWindowPartitionsDefinition] = {
     "quarterly": quarterly_partitions,
     "yearly": yearly_partitions,
 }
-
-
-def quarter_label(partition_key: str) -> str:
-    """`2026-04` -> `2026Q2` (the folder name used in the landing zone)."""
-    year, month = partition_key.split("-")[:2]
-    return f"{year}Q{(int(month) - 1) // 3 + 1}"
-
-
-def quarter_partition_key(label: str) -> str:
-    """`2026Q2` -> `2026-04`."""
-    year, q = label.upper().split("Q")
-    return f"{year}-{(int(q) - 1) * 3 + 1:02d}"

@@ -32,6 +32,7 @@ from jd_pipeline.defs.jobs import (
     warehouse_daily_job,
     warehouse_monthly_job,
 )
+from jd_pipeline.periods import months_between
 from jd_pipeline.runtime import automation as auto
 
 LANDING_SENSOR_INTERVAL_S = 60
@@ -222,7 +223,7 @@ def evaluate_warehouse_refresh(
     valid_months = valid_keys("monthly", now)
     months = [
         m.strftime(PARTITION_FORMATS["monthly"])
-        for m in auto.months_between(window[0], window[1])
+        for m in months_between(window[0], window[1])
         if m.strftime(PARTITION_FORMATS["monthly"]) in valid_months
     ]
     if months:

@@ -30,6 +30,7 @@ from jd_pipeline.generate.model import (
 from jd_pipeline.generate.pop import LINES_PER_DAY, PopAgg
 from jd_pipeline.generate.sink import Sink
 from jd_pipeline.generate.vc import UNITS_PER_DAY, SelfAgg
+from jd_pipeline.periods import month_end, months_between
 
 
 def _text_sheet(headers: list[str], rows: list[list], numeric: set[str]) -> Sheet:
@@ -44,18 +45,6 @@ def _m(cents: float) -> str:
     c = round(cents)
     sign = "-" if c < 0 else ""
     return f"{sign}{abs(c) // 100}.{abs(c) % 100:02d}"
-
-
-def months_between(a: date, b: date) -> list[date]:
-    out, m = [], date(a.year, a.month, 1)
-    while m <= b:
-        out.append(m)
-        m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
-    return out
-
-
-def month_end(m: date) -> date:
-    return date(m.year + (m.month == 12), m.month % 12 + 1, 1) - timedelta(days=1)
 
 
 # ----------------------------------------------------------------------------- actuals

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from jd_pipeline.generate import reference as ref
 from jd_pipeline.generate.faults import Roles
 from jd_pipeline.generate.model import POP, SELF, SOURCE_CODES, STORE_LABELS, Brand, Config
-from jd_pipeline.generate.planning import _m, _text_sheet, months_between
+from jd_pipeline.generate.planning import _m, _text_sheet
 from jd_pipeline.generate.sink import Sink
+from jd_pipeline.periods import months_between
 
 REGION_ROLES = Roles(required="名称", name="名称")
 BUDGET_ROLES = Roles(money=("目标GMV",), date="年月", date_kind="month_of_year")

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 
 from jd_pipeline.config import BUSINESS_TIMEZONE
+from jd_pipeline.periods import add_months, month_start
 
 TZ = ZoneInfo(BUSINESS_TIMEZONE)
 RESTATEMENT_KINDS: dict[str, str] = {
@@ -194,20 +195,12 @@ def _po_restatements(landing: Path, brand: str, asof: date) -> dict[str, list[st
     return out
 
 
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _previous_month(first: date) -> date:
-    return _month_start(first - timedelta(days=1))
-
-
 def _gl_restatements(landing: Path, brand: str, asof: date) -> dict[str, list[str]]:
     """Month Q (two before the as-of's) re-delivered closed within the nightly part, one voucher
     line left out; month P (the one before) delivered open with that line, then re-delivered with a
     corrected amount."""
-    p_month = _previous_month(_month_start(asof))
-    q_month = _previous_month(p_month)
+    p_month = add_months(asof, -1)
+    q_month = add_months(p_month, -1)
     q_dir = landing / "fin_opex_actuals" / brand / f"{q_month:%Y-%m}"
     p_dir = landing / "fin_opex_actuals" / brand / f"{p_month:%Y-%m}"
     q_files, p_files = sorted(q_dir.glob("*.csv")), sorted(p_dir.glob("*.csv"))
@@ -217,7 +210,7 @@ def _gl_restatements(landing: Path, brand: str, asof: date) -> dict[str, list[st
     moved, q_rows = q_rows[0], q_rows[1:]
     _write_csv(q_files[-1], "gb18030", header, q_rows, asof - timedelta(days=6))
     _, p_rows = _read_csv(p_files[0], "gb18030")
-    last_day = _month_start(asof) - timedelta(days=1)
+    last_day = month_start(asof) - timedelta(days=1)
     moved = list(moved)
     moved[header.index("会计期间")] = f"{p_month:%Y-%m}"
     moved[header.index("凭证日期")] = last_day.isoformat()
@@ -253,7 +246,7 @@ def _plan_revision(landing: Path, brand: str, start: date, asof: date) -> list[s
 
 
 def _master_change(landing: Path, brand: str, asof: date) -> list[str]:
-    folder = landing / "ref_products" / brand / _month_start(asof).isoformat()
+    folder = landing / "ref_products" / brand / month_start(asof).isoformat()
     files = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
     if not files:
         return []

@@ -6,7 +6,6 @@ Pure Python and cheap (stat only, no file content read): the landing-zone sensor
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import os
 import re
@@ -15,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from jd_pipeline.contracts import Contract, load_contracts
+from jd_pipeline.periods import period_bounds, quarter_first_month
 
 BRAND_RE = re.compile(r"^[a-z0-9_]{2,32}$")
 STORES = ("pop", "self")
@@ -71,26 +71,10 @@ class RefusedPath:
         return "refused:" + hashlib.sha256(f"{self.relpath}|{self.reason}".encode()).hexdigest()[:16]
 
 
-def period_bounds(kind: str, period: str) -> tuple[date, date]:
-    """First and last day of a folder period."""
-    if kind == "daily":
-        d = date.fromisoformat(period)
-        return d, d
-    if kind == "monthly":
-        y, m = int(period[:4]), int(period[5:7])
-        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
-    if kind == "quarterly":
-        y, qn = int(period[:4]), int(period[-1])
-        m0 = (qn - 1) * 3 + 1
-        return date(y, m0, 1), date(y, m0 + 2, calendar.monthrange(y, m0 + 2)[1])
-    y = int(period[:4])
-    return date(y, 1, 1), date(y, 12, 31)
-
-
 def partition_key_of(kind: str, period: str) -> str:
     """The Dagster partition key of a folder period (see jd_pipeline/defs/partitions.py)."""
     if kind == "quarterly":
-        return f"{period[:4]}-{(int(period[-1]) - 1) * 3 + 1:02d}"
+        return quarter_first_month(period)
     if kind == "monthly":
         return f"{period}-01"
     return period

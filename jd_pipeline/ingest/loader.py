@@ -36,7 +36,6 @@ from jd_pipeline.ingest.landing import (
     RefusedPath,
     business_today,
     newness,
-    period_bounds,
     scan_landing,
     scan_refused,
     scan_unknown_folders,
@@ -54,6 +53,7 @@ from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, held_reasons, low_day_r
 from jd_pipeline.ingest.scan import scan_file
 from jd_pipeline.ingest.sql import install_macros, q
 from jd_pipeline.ingest.stage_buffer import BUFFER_MAX_ROWS, StageBuffer, Staged, StageTarget
+from jd_pipeline.periods import period_bounds
 from jd_pipeline.warehouse import fetch_value
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from jd_pipeline.reporting.queries import month_bounds
+from jd_pipeline.periods import month_bounds
 
 Predicate = Callable[[str], tuple[str, list[object]]]
 

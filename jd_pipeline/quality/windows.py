@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from jd_pipeline.periods import add_months
+
 ALL_TIME_START = date(1900, 1, 1)
 ALL_TIME_END = date(9999, 12, 31)
 
@@ -34,11 +36,6 @@ class Window:
 ALL_TIME = Window(ALL_TIME_START, ALL_TIME_END, None)
 
 
-def _add_months(d: date, months: int) -> date:
-    total = d.year * 12 + (d.month - 1) + months
-    return date(total // 12, total % 12 + 1, 1)
-
-
 def period_window(label: str) -> Window:
     """`2026-03-01` (day), `2026-03` (month), `2026Q1` (quarter), `2026` (year) -> Window."""
     text = label.strip()
@@ -47,11 +44,11 @@ def period_window(label: str) -> Window:
         return Window(start, start + timedelta(days=1), text)
     if re.fullmatch(r"\d{4}-\d{2}", text):
         start = date(int(text[:4]), int(text[5:7]), 1)
-        return Window(start, _add_months(start, 1), text)
+        return Window(start, add_months(start, 1), text)
     match = re.fullmatch(r"(\d{4})[Qq]([1-4])", text)
     if match:
         start = date(int(match.group(1)), (int(match.group(2)) - 1) * 3 + 1, 1)
-        return Window(start, _add_months(start, 3), text)
+        return Window(start, add_months(start, 3), text)
     if re.fullmatch(r"\d{4}", text):
         return Window(date(int(text), 1, 1), date(int(text) + 1, 1, 1), text)
     raise ValueError(f"not a period label: {label!r}")

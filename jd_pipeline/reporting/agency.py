@@ -7,10 +7,11 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from jd_pipeline.periods import period_bounds
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.model import Chart, Format, KeyNumber, Report, Section, Table
-from jd_pipeline.reporting.queries import brand_name, df, month_bounds, store_label
+from jd_pipeline.reporting.queries import brand_name, df, store_label
 from jd_pipeline.warehouse import table_exists
 
 MODEL = "fct_agency_kpi_scorecard"
@@ -39,9 +40,7 @@ def scorecard_periods(conn: duckdb.DuckDBPyConnection, brand: str, periods: list
 
 def _period_end(period: str) -> date:
     """'2026Q2' -> 2026-06-30, '2026' -> 2026-12-31."""
-    if "Q" in period:
-        return month_bounds(f"{period[:4]}-{int(period[-1]) * 3:02d}")[1]
-    return date(int(period), 12, 31)
+    return period_bounds("quarterly" if "Q" in period else "yearly", period)[1]
 
 
 def build_agency_scorecard(conn: duckdb.DuckDBPyConnection, brand: str, period: str) -> Report:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from jd_pipeline.periods import month_bounds, quarter_label
 from jd_pipeline.reporting.agency import build_agency_scorecard, scorecard_periods
 from jd_pipeline.reporting.campaign import build_campaign_recap, ended_campaigns
 from jd_pipeline.reporting.mbr import build_mbr
@@ -21,7 +22,6 @@ from jd_pipeline.reporting.model import Report
 from jd_pipeline.reporting.opex import build_opex
 from jd_pipeline.reporting.output_files import publish_files
 from jd_pipeline.reporting.pdf import htmls_to_pdfs
-from jd_pipeline.reporting.queries import month_bounds, quarter_label
 from jd_pipeline.reporting.render import render_html, render_xlsx
 from jd_pipeline.reporting.rolling_plan import build_rolling_plan
 

@@ -9,7 +9,6 @@ earlier. Every headline figure carries its `jd-pipeline explain` command in the 
 
 from __future__ import annotations
 
-import calendar
 import os
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from jd_pipeline.periods import days_in_month
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.model import KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.queries import df, ratio, scalar, store_label
@@ -41,7 +41,7 @@ class FlashCard:
 
 def _stores(conn: duckdb.DuckDBPyConnection, brand: str, day: date) -> pd.DataFrame:
     first = day.replace(day=1)
-    elapsed = day.day / calendar.monthrange(day.year, day.month)[1]
+    elapsed = day.day / days_in_month(day)
     plan = "marts.fct_plan_vs_actual_monthly"
     plan_cte = (
         (

@@ -7,9 +7,10 @@ from datetime import date
 
 import duckdb
 
+from jd_pipeline.periods import month_bounds
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.model import Chart, Format, Section, Table
-from jd_pipeline.reporting.queries import df, month_bounds, store_label
+from jd_pipeline.reporting.queries import df, store_label
 from jd_pipeline.warehouse import fetch_value, table_exists
 
 # A series is flagged when its backtest WAPE is above this, or above its own baseline's.

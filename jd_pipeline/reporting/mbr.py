@@ -12,6 +12,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from jd_pipeline.periods import month_bounds
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.customers_regions import customers_section, regions_section
 from jd_pipeline.reporting.dq import dq_section
@@ -20,7 +21,7 @@ from jd_pipeline.reporting.formatting import PENDING
 from jd_pipeline.reporting.layout import transposed
 from jd_pipeline.reporting.model import Chart, Format, KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.periods import ledger_months, month_to_date_note, open_month_banner
-from jd_pipeline.reporting.queries import STORE_LABELS, brand_name, df, month_bounds, ratio, store_label
+from jd_pipeline.reporting.queries import STORE_LABELS, brand_name, df, ratio, store_label
 from jd_pipeline.warehouse import fetch_value
 
 PNL_LINES = (

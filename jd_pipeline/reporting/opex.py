@@ -9,20 +9,13 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from jd_pipeline.periods import month_bounds, quarter_label, quarter_months
 from jd_pipeline.reporting import charts
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.formatting import PENDING
 from jd_pipeline.reporting.model import Chart, Format, KeyNumber, Report, Section, Table
 from jd_pipeline.reporting.periods import ESTIMATE_BANNER, ledger_months
-from jd_pipeline.reporting.queries import (
-    brand_name,
-    df,
-    month_bounds,
-    quarter_label,
-    quarter_months,
-    ratio,
-    store_label,
-)
+from jd_pipeline.reporting.queries import brand_name, df, ratio, store_label
 
 MONEY = ("actual", "budget", "plan", "variance", "variance_vs_plan", "budget_full", "plan_full")
 SCOPES = {"month": "月度", "quarter": "季度", "year": "年度"}

@@ -12,8 +12,8 @@ from datetime import date
 
 import duckdb
 
+from jd_pipeline.periods import month_bounds
 from jd_pipeline.reporting.formatting import cn_day
-from jd_pipeline.reporting.queries import month_bounds
 from jd_pipeline.warehouse import fetch_value, table_exists
 
 ESTIMATE_BANNER = "总账未到: 以下为估算"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import duckdb
 import pandas as pd
 
@@ -22,23 +20,6 @@ def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
     if row is None or row[0] is None:
         return None
     return float(row[0])
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    """'2026-03' -> (2026-03-01, 2026-03-31)."""
-    first = date(int(month[:4]), int(month[5:7]), 1)
-    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, nxt - timedelta(days=1)
-
-
-def quarter_label(month: str) -> str:
-    return f"{month[:4]}Q{(int(month[5:7]) - 1) // 3 + 1}"
-
-
-def quarter_months(month: str) -> list[str]:
-    """Months of the quarter that contains `month`, up to and including it."""
-    q = (int(month[5:7]) - 1) // 3
-    return [f"{month[:4]}-{m:02d}" for m in range(q * 3 + 1, int(month[5:7]) + 1)]
 
 
 def ratio(num: object, den: object) -> float | None:

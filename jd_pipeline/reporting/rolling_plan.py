@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
+from jd_pipeline.periods import month_bounds
 from jd_pipeline.reporting.dq import dq_section
 from jd_pipeline.reporting.forecast import (
     accuracy_section,
@@ -13,7 +14,7 @@ from jd_pipeline.reporting.forecast import (
     rolling_plan_section,
 )
 from jd_pipeline.reporting.model import KeyNumber, Report
-from jd_pipeline.reporting.queries import brand_name, month_bounds, scalar
+from jd_pipeline.reporting.queries import brand_name, scalar
 
 
 def build_rolling_plan(conn: duckdb.DuckDBPyConnection, brand: str, month: str) -> Report:

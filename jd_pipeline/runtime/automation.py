@@ -27,6 +27,7 @@ import yaml
 
 from jd_pipeline.config import BUSINESS_TIMEZONE, DBT_PROJECT_DIR
 from jd_pipeline.contracts import load_contracts
+from jd_pipeline.periods import add_months
 
 ADS_SOURCE = "jd_ads"
 CURSOR_VERSION = 1
@@ -98,12 +99,7 @@ def partition_days(period_kind: str, key: str, fmt: str) -> tuple[date, date]:
     if period_kind == "daily":
         return first, first
     months = {"monthly": 1, "quarterly": 3, "yearly": 12}[period_kind]
-    return first, _add_months(first, months) - timedelta(days=1)
-
-
-def _add_months(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    return first, add_months(first, months) - timedelta(days=1)
 
 
 # ------------------------------------------------------------------------------------ nightly
@@ -125,7 +121,7 @@ def nightly_plan(scheduled_time: datetime, partitions_start: str) -> NightlyPlan
     start = date.fromisoformat(partitions_start)
     ads_start = max(start, yesterday - timedelta(days=ads_restatement_days() - 1))
     this_month = today.replace(day=1)
-    last_month = _add_months(this_month, -1)
+    last_month = add_months(this_month, -1)
     daily = [s for s in sources_by_period_kind()["daily"] if s != ADS_SOURCE]
     months = [m for m in (last_month, this_month) if m >= start.replace(day=1)]
     return NightlyPlan(today, yesterday, daily, (ads_start, yesterday), months)
@@ -228,15 +224,6 @@ def downstream_window(
             firsts.append(first)
             lasts.append(last)
     return (min(firsts), max(lasts)) if firsts else None
-
-
-def months_between(first: date, last: date) -> list[date]:
-    """First days of the months from `first`'s to `last`'s, inclusive."""
-    months, current = [], first.replace(day=1)
-    while current <= last:
-        months.append(current)
-        current = _add_months(current, 1)
-    return months
 
 
 def env_flag(name: str) -> bool:

@@ -59,8 +59,9 @@ class CatchUp:
 def pending_partitions(settings: Settings, start: date, end: date) -> CatchUp:
     """Landing files not yet in ops.load_manifest with their current fingerprint, by period kind."""
     from jd_pipeline.contracts import get_contract
-    from jd_pipeline.ingest.landing import period_bounds, scan_landing
+    from jd_pipeline.ingest.landing import scan_landing
     from jd_pipeline.ingest.manifest import seen_fingerprints
+    from jd_pipeline.periods import period_bounds
 
     files = scan_landing(settings.landing_dir)
     seen = _read(settings.warehouse_db, seen_fingerprints, set())
@@ -151,7 +152,8 @@ def _has_file(folder: Path) -> bool:
 def window_has_files(landing: Path, start: date, end: date) -> bool:
     """Whether any landing file's period overlaps [start, end]."""
     from jd_pipeline.contracts import get_contract
-    from jd_pipeline.ingest.landing import period_bounds, scan_landing
+    from jd_pipeline.ingest.landing import scan_landing
+    from jd_pipeline.periods import period_bounds
 
     for item in scan_landing(landing):
         first, last = period_bounds(get_contract(item.source).period_kind, item.period)
