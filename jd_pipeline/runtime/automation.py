@@ -27,7 +27,7 @@ import yaml
 
 from jd_pipeline.config import BUSINESS_TIMEZONE, DBT_PROJECT_DIR
 from jd_pipeline.contracts import load_contracts
-from jd_pipeline.periods import add_months
+from jd_pipeline.periods import add_months, period_bounds
 
 ADS_SOURCE = "jd_ads"
 CURSOR_VERSION = 1
@@ -74,15 +74,8 @@ def period_start(period_kind: str, period: str) -> date | None:
     if pattern is None or not pattern.match(period):
         return None
     try:
-        if period_kind == "daily":
-            return date.fromisoformat(period)
-        if period_kind == "monthly":
-            return date.fromisoformat(period + "-01")
-        if period_kind == "quarterly":
-            year, quarter = period.upper().split("Q")
-            return date(int(year), (int(quarter) - 1) * 3 + 1, 1)
-        return date(int(period), 1, 1)
-    except ValueError:
+        return period_bounds(period_kind, period)[0]
+    except ValueError:  # fits the pattern but is no date (2026-02-30, 2026-13)
         return None
 
 
