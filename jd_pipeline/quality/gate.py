@@ -17,6 +17,7 @@ import duckdb
 
 from jd_pipeline.quality.results import has_dq_results
 from jd_pipeline.quality.windows import Window, period_end_sql, period_start_sql
+from jd_pipeline.warehouse import fetch_value
 
 GATE_ASSET = "quality/dq_gate"
 
@@ -154,10 +155,11 @@ _BRAND_FILTER = (
 
 
 def _quarantine(conn: duckdb.DuckDBPyConnection, brand: str, window: Window) -> dict[str, int]:
-    exists = conn.execute(
+    exists = fetch_value(
+        conn,
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ops' "
-        "AND table_name IN ('quarantine_rows', 'load_manifest')"
-    ).fetchone()[0]
+        "AND table_name IN ('quarantine_rows', 'load_manifest')",
+    )
     if exists < 2:
         return {}
     sql = f"""

@@ -469,7 +469,7 @@ def run_suite_on_window(conn: duckdb.DuckDBPyConnection, source: str, window: Wi
         del df
     elapsed = round(time.perf_counter() - started, 3)
     passed = not failures
-    severity: Severity = _severity(failures) if failures else ("error" if spec.blocking else "warn")
+    severity = _severity(failures) if failures else ("error" if spec.blocking else "warn")
     observed = (
         f"{rows} rows in {files} files: all {spec.expectation_count} expectations met"
         if passed

@@ -17,6 +17,7 @@ import duckdb
 from jd_pipeline.quality.gx_runner import load_suite_spec, suite_path
 from jd_pipeline.quality.results import CheckOutcome, Severity, to_json
 from jd_pipeline.quality.windows import Window, period_start_sql
+from jd_pipeline.warehouse import fetch_value
 
 POP_GMV_TOLERANCE = 0.10  # |商智 POP 成交金额 − orders gmv| / gmv per brand and day
 ADS_SHARE_LIMIT = 1.0  # ads-attributed order amount / 商智 deal amount
@@ -342,7 +343,7 @@ def opex_closed_months_unchanged(
         for r in _rows(conn, OPEX_SNAPSHOT_SQL, [window.start, window.end])
     }
     baselines = _opex_baselines(conn, spec.name)
-    changed = []
+    changed: list[dict[str, Any]] = []
     for key, snap in current.items():
         base = baselines.get(key)
         if snap["closed"] and base and base["fingerprint"] != snap["fingerprint"]:
@@ -408,11 +409,12 @@ def plan_months_sum_to_year(spec: ReconSpec, conn: duckdb.DuckDBPyConnection, wi
            OR (g.published_on = b.budget_published AND g.first_month <> g.year || '-01')
         ORDER BY ALL"""
     bad = _rows(conn, sql, [window.start, window.end])
-    groups = conn.execute(
+    groups = fetch_value(
+        conn,
         f"SELECT count(*) FROM (SELECT DISTINCT _brand, _period, plan_version, store, category "
         f"FROM raw.fin_sales_plan WHERE {_in_window()})",
         [window.start, window.end],
-    ).fetchone()[0]
+    )
     files = _paths(conn, {str(r["load_id"]) for r in bad})
     observed = (
         f"{groups} plan lines cover their months (budget: 12, revisions: 12 or the remaining ones)"

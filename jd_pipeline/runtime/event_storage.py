@@ -92,7 +92,9 @@ def _planned_check_executions(
     """The `asset_check_executions` rows Dagster writes for a planned check: one per partition
     the run plans it for (one without a partition for an unpartitioned check)."""
     planned = event.get_dagster_event().asset_check_planned_data
-    partition_keys = planned.partitions_subset.get_partition_keys() if planned.partitions_subset else [None]
+    partition_keys: list[str | None] = (
+        list(planned.partitions_subset.get_partition_keys()) if planned.partitions_subset else [None]
+    )
     serialized = serialize_value(event)
     timestamp = storage._event_insert_timestamp(event)
     return [
@@ -211,7 +213,8 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             rows = conn.execute(query.order_by(table.c.id.asc())).mappings().all()
         ranges = []
         for row in rows:
-            planned = deserialize_value(row["event"], EventLogEntry).get_dagster_event().event_specific_data
+            event = deserialize_value(row["event"], EventLogEntry).get_dagster_event()
+            planned = event.asset_materialization_planned_data
             if planned.partitions_subset is not None:
                 ranges.append(
                     (row["run_id"], row["id"], list(planned.partitions_subset.get_partition_keys()))
@@ -303,6 +306,7 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             last: dict[tuple[str, str], tuple[EventLogEntry, int]] = {}
             for event, event_id in zip(events, event_ids):
                 dagster_event = event.get_dagster_event()
+                assert dagster_event.asset_key is not None  # every batched event is an asset event
                 last[(dagster_event.asset_key.to_string(), dagster_event.event_type_value)] = (
                     event,
                     event_id,

@@ -43,6 +43,7 @@ from pathlib import Path
 import duckdb
 
 from jd_pipeline.config import Settings, duckdb_config, get_settings
+from jd_pipeline.warehouse import fetch_row, fetch_value
 
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "ops")
 PUBLISH_INFO_TABLE = "publish_info"  # ops.publish_info in the served copy: one row per publish
@@ -363,9 +364,9 @@ def _column_types(
 
 def _table_hash(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int]:
     """Row count and the order-independent sum of the rows' hashes."""
-    count, rows_hash = con.execute(
-        f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {relation} AS t"
-    ).fetchone()
+    count, rows_hash = fetch_row(
+        con, f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {relation} AS t"
+    )
     return int(count), int(rows_hash)
 
 
@@ -378,9 +379,7 @@ def _partition_hashes(
         f"""CREATE OR REPLACE TEMP TABLE {temp} AS
             SELECT {_q(partition)} AS p, count(*) AS n, sum(hash(t)::HUGEINT) AS h FROM {relation} AS t GROUP BY ALL"""
     )
-    count, rows_hash = con.execute(
-        f"SELECT coalesce(sum(n), 0), coalesce(sum(h), 0)::HUGEINT FROM {temp}"
-    ).fetchone()
+    count, rows_hash = fetch_row(con, f"SELECT coalesce(sum(n), 0), coalesce(sum(h), 0)::HUGEINT FROM {temp}")
     return int(count), int(rows_hash)
 
 
@@ -404,7 +403,7 @@ def _changed_partitions(con: duckdb.DuckDBPyConnection) -> tuple[int, tuple[str,
            FROM publish_source s FULL JOIN publish_served d ON s.p IS NOT DISTINCT FROM d.p
            WHERE s.n IS DISTINCT FROM d.n OR s.h IS DISTINCT FROM d.h"""
     )
-    written = con.execute("SELECT coalesce(sum(source_rows), 0) FROM publish_changed").fetchone()[0]
+    written = fetch_value(con, "SELECT coalesce(sum(source_rows), 0) FROM publish_changed")
     months = con.execute(f"SELECT DISTINCT {_month_of('p')} FROM publish_changed ORDER BY 1").fetchall()
     return int(written), tuple(str(m) for (m,) in months)
 
@@ -422,13 +421,14 @@ def _replace_partitions(con: duckdb.DuckDBPyConnection, target: str, partition: 
 def _updated_totals(con: duckdb.DuckDBPyConnection, target: str, partition: str) -> tuple[int, int]:
     """Row count and hash sum of the updated copy: the unchanged partitions as hashed before the
     update, the replaced ones hashed again from the copy (the rows written are read back)."""
-    count, rows_hash = con.execute(
+    count, rows_hash = fetch_row(
+        con,
         f"""SELECT coalesce(sum(n), 0), coalesce(sum(h), 0)::HUGEINT FROM (
                 SELECT n, h FROM publish_served d
                 WHERE NOT EXISTS (SELECT 1 FROM publish_changed c WHERE c.p IS NOT DISTINCT FROM d.p)
                 UNION ALL
-                SELECT count(*), sum(hash(t)::HUGEINT) FROM {target} AS t WHERE {_in_changed(partition)})"""
-    ).fetchone()
+                SELECT count(*), sum(hash(t)::HUGEINT) FROM {target} AS t WHERE {_in_changed(partition)})""",
+    )
     return int(count), int(rows_hash)
 
 

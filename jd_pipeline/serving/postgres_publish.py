@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import psycopg
@@ -274,7 +275,7 @@ def _fingerprint(
 def _connect(settings: PgSettings) -> psycopg.Connection:
     try:
         return psycopg.connect(
-            settings.dsn, autocommit=True, application_name="jd-pipeline publish", **settings.connect_kwargs()
+            settings.dsn, autocommit=True, application_name="jd-pipeline publish", password=settings.password
         )
     except psycopg.OperationalError as exc:
         raise PublishError(
@@ -313,7 +314,7 @@ def _ensure_bi_role(pg: psycopg.Connection, settings: PgSettings) -> None:
             )
         # Belt and braces: a session of this role cannot write even where a grant slipped through.
         pg.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
-        database = pg.execute("SELECT current_database()").fetchone()[0]
+        database = _pg_value(pg, "SELECT current_database()")
         pg.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
 
 
@@ -657,7 +658,7 @@ def _drop_old_generations(pg: psycopg.Connection) -> None:
                 pg.execute(f"DELETE FROM {META_SCHEMA}.stored_tables WHERE storage_name = %s", [storage])
 
 
-def _drop_quietly(pg: psycopg.Connection, statement: sql.Composable) -> bool:
+def _drop_quietly(pg: psycopg.Connection, statement: sql.Composed) -> bool:
     try:
         with pg.transaction():
             pg.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(DROP_LOCK_TIMEOUT)))
@@ -669,3 +670,11 @@ def _drop_quietly(pg: psycopg.Connection, statement: sql.Composable) -> bool:
 
 def _qi(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _pg_value(pg: psycopg.Connection, query: str) -> Any:
+    """The first column of the first row; an error naming the query when there is none."""
+    row = pg.execute(query).fetchone()
+    if row is None:
+        raise LookupError(f"query returned no row: {query}")
+    return row[0]
