@@ -19,7 +19,7 @@ from typing import Any
 from jd_pipeline.contracts import get_contract
 
 
-def headers(source: str) -> list[str]:
+def contract_headers(source: str) -> list[str]:
     """The header row of a source's export: its contract's columns, in contract order."""
     return [column.header for column in get_contract(source).columns]
 
@@ -88,7 +88,7 @@ def write_extract(
     contract = get_contract(relpath.split("/", 1)[0])
     kind = Path(relpath).suffix.lstrip(".").lower()
     assert kind in contract.file_kinds, f"{contract.source} is delivered as {contract.file_kinds}, not {kind}"
-    head = list(header_row) if header_row is not None else headers(contract.source)
+    head = list(header_row) if header_row is not None else contract_headers(contract.source)
     if kind == "csv":
         return write_csv(landing, relpath, head, rows, encoding=contract.encodings[0], bom=bom)
     assert kind == "xlsx" and not bom, f"{relpath}: write_extract writes csv and xlsx"

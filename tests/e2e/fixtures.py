@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.extract_files import headers, write_extract
+from tests.extract_files import contract_headers, write_extract
 
 DAY = "2025-03-10"
 BRAND = "acme"
 
-POP_HEADERS = headers("jd_pop_orders")
+POP_HEADERS = contract_headers("jd_pop_orders")
 PLANTED_PII = ["测试姓名甲", "13800000001", "备注秘密XYZ", "商家秘密ABC"]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import python_calamine
 
 from jd_pipeline.contracts import load_contracts
-from tests.extract_files import headers
+from tests.extract_files import contract_headers
 
 # The generator writes a BOM on its UTF-8 CSVs, which a contract does not say.
 CSV_ENCODING = {
@@ -20,7 +20,7 @@ CSV_ENCODING = {
 }
 
 # The header row each export must carry: its contract's, which the loader matches against.
-HEADERS: dict[str, list[str]] = {source: headers(source) for source in load_contracts()}
+HEADERS: dict[str, list[str]] = {source: contract_headers(source) for source in load_contracts()}
 
 
 def files(out: Path, source: str, pattern: str = "*") -> list[Path]:

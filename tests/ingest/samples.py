@@ -13,7 +13,7 @@ from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
-from tests.extract_files import headers, write_extract
+from tests.extract_files import contract_headers, write_extract
 from tests.ingest.helpers import SALT
 
 BRAND = "acme"
@@ -31,7 +31,7 @@ class Expected:
     file_totals: int = 0  # ops.file_totals rows (all must match their detail sums)
 
 
-POP_HEADERS = headers("jd_pop_orders")
+POP_HEADERS = contract_headers("jd_pop_orders")
 
 
 def pop_line(
@@ -345,7 +345,7 @@ def sample_jd_vc_purchase_orders(landing: Path) -> Expected:
     )
 
 
-SZ_SKU_HEADERS = headers("jd_sz_sku")
+SZ_SKU_HEADERS = contract_headers("jd_sz_sku")
 
 
 def sample_jd_sz_sku(landing: Path) -> Expected:
@@ -730,7 +730,7 @@ def sample_fin_opex_budget(landing: Path) -> Expected:
     )
 
 
-GL_HEADERS = headers("fin_opex_actuals")
+GL_HEADERS = contract_headers("fin_opex_actuals")
 
 
 def gl_rows() -> list[list[Any]]:

@@ -12,7 +12,7 @@ import pytest
 from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.loader import LoadSummary
-from tests.extract_files import write_bytes, write_csv, write_xlsx
+from tests.extract_files import contract_headers, write_bytes, write_csv, write_xlsx
 from tests.ingest.helpers import SALT, set_mtime
 from tests.ingest.samples import (
     ADS_HEADERS,
@@ -311,21 +311,7 @@ def test_several_problems_in_one_row_are_all_named(landing: Path, conn) -> None:
 
 
 def test_total_row_disagreeing_with_details_is_dropped_and_recorded(landing: Path, conn) -> None:
-    headers = [
-        "时间",
-        "SKU",
-        "商品名称",
-        "品牌",
-        "一级类目",
-        "二级类目",
-        "三级类目",
-        "财务销量",
-        "收入",
-        "成本",
-        "毛利",
-        "优惠券抵减数",
-        "满返满减额",
-    ]
+    headers = contract_headers("jd_vc_sales")
     write_xlsx(
         landing,
         f"jd_vc_sales/acme/{DAY}/vc.xlsx",
@@ -527,7 +513,7 @@ def test_a_bad_file_never_stops_the_others(landing: Path, conn) -> None:
 
 
 def test_fin_sales_plan_versions_are_kept_and_same_name_replaces(landing: Path, conn) -> None:
-    headers = ["版本", "发布日期", "年月", "店铺", "品类", "目标GMV", "目标销量", "广告预算"]
+    headers = contract_headers("fin_sales_plan")
     base = "fin_sales_plan/acme/2026"
     write_xlsx(
         landing,
@@ -635,21 +621,7 @@ def test_xls_that_is_really_html_is_rejected(landing: Path, conn) -> None:
 
 
 def test_totals_cover_quarantined_rows_but_not_repeated_duplicates(landing: Path, conn) -> None:
-    headers = [
-        "时间",
-        "SKU",
-        "商品名称",
-        "品牌",
-        "一级类目",
-        "二级类目",
-        "三级类目",
-        "财务销量",
-        "收入",
-        "成本",
-        "毛利",
-        "优惠券抵减数",
-        "满返满减额",
-    ]
+    headers = contract_headers("jd_vc_sales")
     row = [DAY, "200000000001", "羽绒服", "ACME", "服饰", "外套", "羽绒服", 5, 100, 60, 40, 0, 0]
     mangled = [DAY, "2.00000E+11", "围巾", "ACME", "服饰", "配饰", "围巾", 1, 50, 30, 20, 0, 0]
     write_xlsx(

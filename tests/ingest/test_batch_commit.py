@@ -13,24 +13,10 @@ import pytest
 import jd_pipeline.ingest.loader as loader_module
 from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import csv_reader, load_partition_range, stage_buffer
-from tests.extract_files import write_xlsx
+from tests.extract_files import contract_headers, write_xlsx
 from tests.ingest.helpers import SALT, set_mtime
 
-HEADERS = [
-    "时间",
-    "SKU",
-    "商品名称",
-    "品牌",
-    "一级类目",
-    "二级类目",
-    "三级类目",
-    "财务销量",
-    "收入",
-    "成本",
-    "毛利",
-    "优惠券抵减数",
-    "满返满减额",
-]
+HEADERS = contract_headers("jd_vc_sales")
 DAYS = ("2026-03-01", "2026-03-02", "2026-03-03")
 
 

@@ -13,7 +13,7 @@ import openpyxl
 from jd_pipeline.contracts import get_contract
 from jd_pipeline.ingest import load_partition_range
 from jd_pipeline.ingest.loader import LoadSummary
-from tests.extract_files import write_bytes, write_csv
+from tests.extract_files import contract_headers, write_bytes, write_csv
 from tests.ingest.helpers import SALT
 from tests.ingest.samples import ADS_HEADERS, POP_HEADERS, POP_ROWS, ads_rows
 
@@ -21,21 +21,7 @@ DAY = "2026-03-01"
 POP = f"jd_pop_orders/acme/{DAY}"
 ADS = f"jd_ads/acme/{DAY}/ads_pulled20260302.csv"
 VC = f"jd_vc_sales/acme/{DAY}/vc.xlsx"
-VC_HEADERS = [
-    "时间",
-    "SKU",
-    "商品名称",
-    "品牌",
-    "一级类目",
-    "二级类目",
-    "三级类目",
-    "财务销量",
-    "收入",
-    "成本",
-    "毛利",
-    "优惠券抵减数",
-    "满返满减额",
-]
+VC_HEADERS = contract_headers("jd_vc_sales")
 
 
 def load(conn, landing: Path, source: str) -> LoadSummary:
