@@ -13,8 +13,7 @@ from jd_pipeline.defs.quality import GATE_KEY, build_gx_check, build_recon_check
 from jd_pipeline.defs.resources import WarehouseResource
 from jd_pipeline.quality import check_costs, reconciliation_specs, record_asset_check_results
 from jd_pipeline.quality.gx_runner import available_suites, load_suite_spec
-
-from .conftest import (
+from tests.quality.handmade import (
     DAY,
     Warehouse,
     ads_rows,

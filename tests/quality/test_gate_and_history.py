@@ -16,8 +16,7 @@ from jd_pipeline.quality import (
     write_outcomes,
 )
 from jd_pipeline.quality.windows import partition_window
-
-from .conftest import BRAND
+from tests.quality.handmade import BRAND
 
 
 def _outcome(

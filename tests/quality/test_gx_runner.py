@@ -9,8 +9,7 @@ import pytest
 from jd_pipeline.ingest.plausibility import ACCEPT_NOTE
 from jd_pipeline.quality import period_window, run_suite_on_window
 from jd_pipeline.quality.gx_runner import available_suites, chunk_periods, load_suite_spec
-
-from .conftest import DAY, ads_rows, load_good_day, opex_rows, pop_order_lines, ts, vc_sales_rows
+from tests.quality.handmade import DAY, ads_rows, load_good_day, opex_rows, pop_order_lines, ts, vc_sales_rows
 
 
 @pytest.mark.integration

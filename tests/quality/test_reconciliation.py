@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from jd_pipeline.quality import CheckOutcome, period_window, reconciliation_specs, write_outcomes
 from jd_pipeline.quality.gx_runner import available_suites
-
-from .conftest import DAY, ads_rows, load_good_day, opex_rows, plan_rows, sz_sku_rows
+from tests.quality.handmade import DAY, ads_rows, load_good_day, opex_rows, plan_rows, sz_sku_rows
 
 
 def _spec(name: str, source: str | None = None):
