@@ -95,6 +95,15 @@ def test_month_without_ledger_opex_says_pending_never_zero(conn) -> None:
         t for s in report.sections for t in s.tables if t.sheet in ("按费用类型", "按成本中心", "明细")
     ):
         assert table.frame.empty or set(table.frame["actual"]) == {"待总账"}, table.sheet
+    # April has no budget either, so its tables are empty: January (a budget line, no ledger) shows
+    # the tables' pending actuals on real rows
+    january = build_opex(conn, "acme", "2026-01", "month")
+    tables = [
+        t for s in january.sections for t in s.tables if t.sheet in ("按费用类型", "按成本中心", "明细")
+    ]
+    assert len(tables) == 3 and all(len(t.frame) for t in tables), [(t.sheet, len(t.frame)) for t in tables]
+    for table in tables:
+        assert set(table.frame["actual"]) == {"待总账"}, (table.sheet, table.frame)
     html = render_html(report)
     assert "0.00 元</span>" not in html.split('data-key="actual"')[1].split("</div></div>")[0]
 
