@@ -137,6 +137,11 @@ def test_month_without_ledger_mbr_shows_the_estimate(conn) -> None:
     assert float(lines.loc["人员", "合计"]) == 0.0
     (opex,) = [t for s in report.sections for t in s.tables if t.sheet == "OPEX"]
     assert opex.frame.empty or set(opex.frame["actual"]) == {"待总账"}
+    # April's OPEX table is empty (no budget): January's budget line shows its pending actual
+    (january,) = [
+        t for s in build_mbr(conn, "acme", "2026-01").sections for t in s.tables if t.sheet == "OPEX"
+    ]
+    assert len(january.frame) and set(january.frame["actual"]) == {"待总账"}, january.frame
 
 
 def test_the_xlsx_carries_formats_widths_and_a_correct_summary() -> None:
