@@ -85,25 +85,8 @@ def pg_env(pg_server, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRe
     """A fresh database on the session's server, and JD_PG_* pointing at it (password via env)."""
     import re
 
-    import psycopg
-
     name = "t_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:50]
-    with psycopg.connect(
-        host="127.0.0.1",
-        port=pg_server.port,
-        user=pg_server.user,
-        password=pg_server.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        con.execute(f'CREATE DATABASE "{name}"')
-    env = {
-        "JD_PG_DSN": f"host=127.0.0.1 port={pg_server.port} dbname={name} user={pg_server.user}",
-        "JD_PG_PASSWORD": pg_server.password,
-        "JD_PG_BI_ROLE": "jd_bi_reader",
-        "JD_PG_BI_PASSWORD": "bi-test-password",
-    }
+    env = pg_server.fresh_database(name, bi_password="bi-test-password")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env

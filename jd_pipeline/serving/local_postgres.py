@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 SUPERUSER = "jd_admin"
 DEFAULT_DATABASE = "jd_serving"
 
@@ -46,6 +48,29 @@ class LocalPostgres:
     def env(self) -> dict[str, str]:
         """The settings `publish_postgres` reads."""
         return {"JD_PG_DSN": self.dsn, "JD_PG_PASSWORD": self.password}
+
+    def admin_connection(self) -> psycopg.Connection:
+        """The superuser on the `postgres` database, autocommit (creating and dropping databases)."""
+        return psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname="postgres",
+            autocommit=True,
+        )
+
+    def fresh_database(self, name: str, bi_password: str) -> dict[str, str]:
+        """Database `name` dropped and created empty; the JD_PG_* settings that publish to it."""
+        with self.admin_connection() as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            con.execute(f'CREATE DATABASE "{name}"')
+        return {
+            "JD_PG_DSN": f"host=127.0.0.1 port={self.port} dbname={name} user={self.user}",
+            "JD_PG_PASSWORD": self.password,
+            "JD_PG_BI_ROLE": "jd_bi_reader",
+            "JD_PG_BI_PASSWORD": bi_password,
+        }
 
 
 def pg_bin_dir() -> Path:
@@ -133,16 +158,8 @@ def stop(data_dir: Path) -> None:
 
 
 def create_database(server: LocalPostgres) -> None:
-    import psycopg
-
-    with psycopg.connect(
-        host="127.0.0.1",
-        port=server.port,
-        user=server.user,
-        password=server.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as con:
+    """The server's own database, when it does not exist yet."""
+    with server.admin_connection() as con:
         exists = con.execute("SELECT 1 FROM pg_database WHERE datname = %s", [server.database]).fetchone()
         if not exists:
             con.execute(f'CREATE DATABASE "{server.database}"')

@@ -28,26 +28,9 @@ class RunningSuperset:
 
 @pytest.fixture(scope="module")
 def superset_site(pg_server) -> Iterator[RunningSuperset]:
-    import psycopg
-
     root = Path(tempfile.mkdtemp(prefix="jd-superset-"))
     dbname = "bi_dashboards"
-    with psycopg.connect(
-        host="127.0.0.1",
-        port=pg_server.port,
-        user=pg_server.user,
-        password=pg_server.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        con.execute(f'CREATE DATABASE "{dbname}"')
-    env = {
-        "JD_PG_DSN": f"host=127.0.0.1 port={pg_server.port} dbname={dbname} user={pg_server.user}",
-        "JD_PG_PASSWORD": pg_server.password,
-        "JD_PG_BI_ROLE": "jd_bi_reader",
-        "JD_PG_BI_PASSWORD": "bi-pass-test",
-    }
+    env = pg_server.fresh_database(dbname, bi_password="bi-pass-test")
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     process = None
