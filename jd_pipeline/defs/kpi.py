@@ -1,31 +1,30 @@
 """Headline KPIs and the demand forecast (group `kpi`), both behind the data-quality gate.
 
 - `kpi/headline_daily`: per brand and day, gmv, net sales, plan achievement MTD/QTD/YTD, ads ROI,
-  conversion and OPEX ratio (definitions in `jd_pipeline.reporting.headline`), with the newest day per
-  brand as a Dagster table + markdown in the materialization metadata.
+  conversion and OPEX ratio: the dbt model `dbt_project/models/kpi/headline_daily.sql`, built by the
+  dbt step `dbt_after_gate` (jd_pipeline/defs/transform.py), with the newest day per brand as a
+  Dagster table + markdown in the materialization metadata (`jd_pipeline.reporting.headline`).
 - `marts/fct_demand_forecast`: monthly units per SKU × store for the next 3 months with an 80%
   interval (`jd_pipeline.forecast`), backtest WAPE vs the seasonal-naive baseline in the metadata.
 """
 
 import time
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import dagster as dg
 
-from jd_pipeline.defs.exposures import exposure
 from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.quality import GATE_KEY, require_gate_open
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from jd_pipeline.defs.transform import dbt_model_key
+from jd_pipeline.defs.transform import HEADLINE_KEY, dbt_model_key
 from jd_pipeline.forecast.data import FORECAST_TABLE, horizon_for, load_panel, load_series, write_forecast
 from jd_pipeline.forecast.model import ForecastOutput
 from jd_pipeline.forecast.pipeline import make_forecast
-from jd_pipeline.reporting.headline import HEADLINE_TABLE, latest_headline, refresh_headline
 from jd_pipeline.warehouse import fetch_value, table_exists
 
-HEADLINE_KEY = dg.AssetKey(["kpi", "headline_daily"])
+__all__ = ["FORECAST_KEY", "HEADLINE_KEY", "fct_demand_forecast"]
+
 FORECAST_KEY = dg.AssetKey(["marts", "fct_demand_forecast"])
 
 
@@ -33,82 +32,6 @@ def _window(context: dg.AssetExecutionContext) -> tuple[date, date]:
     """Inclusive first and last day of the run's partitions."""
     tw = context.partition_time_window
     return tw.start.date(), (tw.end - timedelta(days=1)).date()
-
-
-def _plain(value: str | float | bool | Decimal | date | None) -> str | int | float | bool | None:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _pct(value: float | Decimal | None) -> str:
-    return "–" if value is None else f"{float(value):.1%}"
-
-
-def _money(value: float | Decimal | None) -> str:
-    return "–" if value is None else f"¥{float(value):,.0f}"
-
-
-HEADLINE_TABLE_COLUMNS = (
-    ("brand", "string"),
-    ("date_day", "string"),
-    ("gmv", "float"),
-    ("net_sales", "float"),
-    ("mtd_achievement", "float"),
-    ("qtd_achievement", "float"),
-    ("ytd_achievement", "float"),
-    ("ads_roi", "float"),
-    ("conversion", "float"),
-    ("opex_ratio_ytd", "float"),
-)
-
-
-def headline_metadata(rows: list[dict]) -> dict[str, dg.MetadataValue]:
-    """A table and a markdown summary of the newest day per brand."""
-    table = dg.MetadataValue.table(
-        records=[dg.TableRecord({name: _plain(r[name]) for name, _ in HEADLINE_TABLE_COLUMNS}) for r in rows],
-        schema=dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind in HEADLINE_TABLE_COLUMNS]),
-    )
-    lines = [
-        "| brand | day | GMV | net sales | MTD 达成 | QTD 达成 | YTD 达成 | ROI | 转化率 | OPEX率 YTD |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in rows:
-        roi = "–" if r["ads_roi"] is None else f"{r['ads_roi']:.2f}"
-        lines.append(
-            f"| {r['brand']} | {r['date_day']} | {_money(r['gmv'])} | {_money(r['net_sales'])} | "
-            f"{_pct(r['mtd_achievement'])} | {_pct(r['qtd_achievement'])} | {_pct(r['ytd_achievement'])} | "
-            f"{roi} | {_pct(r['conversion'])} | {_pct(r['opex_ratio_ytd'])} |"
-        )
-    return {"headline": table, "headline_markdown": dg.MetadataValue.md("\n".join(lines))}
-
-
-@dg.asset(
-    key=HEADLINE_KEY,
-    group_name="kpi",
-    description=exposure("headline_daily").description + " Table kpi.headline_daily.",
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[GATE_KEY, *exposure("headline_daily").upstream],
-    pool=WAREHOUSE_POOL,
-    kinds={"duckdb", "python"},
-)
-def headline_daily(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    require_gate_open(context, warehouse)
-    start, end = _window(context)
-    with warehouse.get_connection() as conn:
-        rows = refresh_headline(conn, start, end)
-        latest = latest_headline(conn, end)
-    return dg.MaterializeResult(
-        metadata={
-            "table": HEADLINE_TABLE,
-            "window": f"{start}..{end}",
-            "dagster/row_count": rows,
-            **headline_metadata(latest),
-        }
-    )
 
 
 def forecast_metadata(output: ForecastOutput, as_of: date, rows: int, seconds: float) -> dict[str, Any]:
@@ -223,4 +146,4 @@ def fct_demand_forecast(
     return dg.MaterializeResult(metadata=forecast_metadata(output, as_of, rows, seconds))
 
 
-defs = dg.Definitions(assets=[headline_daily, fct_demand_forecast])
+defs = dg.Definitions(assets=[fct_demand_forecast])

@@ -6,7 +6,8 @@
 - reconciliation checks (SQL) on the raw assets: `error` ones are blocking, `warn` ones inform.
 - `quality/dq_gate`: daily, depends on the marts; fails when the latest result of any blocking
   check covering its window failed (history in `ops.dq_results`, so later runs cannot bypass
-  it). KPI and report assets depend on it and call `require_gate_open` first.
+  it). KPI and report assets depend on it and call `require_gate_open` first (the dbt KPI models
+  through their dbt step, jd_pipeline/defs/transform.py).
 
 Every check writes its result to `ops.dq_results`.
 """
@@ -20,14 +21,13 @@ import dagster as dg
 from jd_pipeline.defs.ingest import raw_asset_key
 from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND, daily_partitions
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from jd_pipeline.defs.transform import dbt_model_key
+from jd_pipeline.defs.transform import GATE_KEY, dbt_model_key
 from jd_pipeline.quality.gate import GATE_ASSET, failed_blocking_checks, gate_message, latest_results
 from jd_pipeline.quality.gx_runner import available_suites, load_suite_spec, run_suite_on_window
 from jd_pipeline.quality.reconciliation import ReconSpec, reconciliation_specs
 from jd_pipeline.quality.results import CheckOutcome, to_json, write_outcomes
 from jd_pipeline.quality.windows import ALL_TIME, Window, window_from_bounds
 
-GATE_KEY = dg.AssetKey(["quality", "dq_gate"])
 # The published marts the gate waits for (the dbt assets `marts/<model>`, daily partitioned).
 GATED_MART_KEYS = [
     dbt_model_key(name)

@@ -1,4 +1,4 @@
-"""dbt models as Dagster assets (groups `staging` and `marts`), dbt tests as asset checks.
+"""dbt models as Dagster assets (groups `staging`, `marts` and `kpi`), dbt tests as asset checks.
 
 dbt tests with severity `error` become blocking asset checks (dagster-dbt does this), so a
 failing test stops every downstream asset in the same run; their results are also written to
@@ -11,7 +11,7 @@ import operator
 import os
 import shutil
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,20 @@ from jd_pipeline.defs.partitions import daily_partitions
 from jd_pipeline.defs.project import DBT_EXECUTABLE, DBT_PROJECT, MANIFEST_PATH, environment
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import ensure_warehouse_tables
+from jd_pipeline.quality.gate import GATE_ASSET
+from jd_pipeline.reporting.headline import HEADLINE_TABLE, headline_metadata, latest_headline
 from jd_pipeline.warehouse import fetch_value
 
 # Models that read the forecast written by a Python asset downstream of the quality gate; they
 # run in a second dbt step so the asset graph has no cycle.
 AFTER_FORECAST_SELECTOR = "tag:after_forecast"
-LAYER_BY_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+# Models read by reports, the flash, publish and BI (models/kpi): they depend on the quality gate,
+# which depends on the marts, so they run in a dbt step of their own that refuses to build while
+# the gate is closed, like the report assets.
+AFTER_GATE_SELECTOR = "tag:after_gate"
+GATE_KEY = dg.AssetKey.from_user_string(GATE_ASSET)
+HEADLINE_KEY = dg.AssetKey(["kpi", "headline_daily"])
+LAYER_BY_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts", "kpi": "kpi"}
 
 
 def _keep_partial_parse_cache(invocation: Any) -> None:
@@ -56,7 +64,17 @@ def _keep_partial_parse_cache(invocation: Any) -> None:
 
 
 class JdDbtTranslator(DagsterDbtTranslator):
-    """Asset keys `staging/<model>`, `intermediate/<model>`, `marts/<model>`; sources use their meta."""
+    """Asset keys `staging/<model>`, `intermediate/<model>`, `marts/<model>`, `kpi/<model>`; sources
+    use their meta. Models tagged `after_gate` also depend on the quality gate `quality/dq_gate`."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: Any | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        tags = self.get_resource_props(manifest, unique_id).get("tags", [])
+        if "after_gate" in tags and GATE_KEY not in {dep.asset_key for dep in spec.deps}:
+            spec = spec.merge_attributes(deps=[GATE_KEY])
+        return spec
 
     def _layer(self, props: Mapping[str, Any]) -> str:
         if props["resource_type"] == "seed":
@@ -79,6 +97,8 @@ class JdDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         layer = self._layer(dbt_resource_props)
+        if layer == "kpi":
+            return "kpi"
         return "staging" if layer in ("staging", "reference") else "marts"
 
 
@@ -155,6 +175,10 @@ def _run_dbt(
     warehouse: WarehouseResource,
     config: DbtBuildConfig,
 ) -> Iterator[Any]:
+    if GATE_KEY in set(context.assets_def.dependency_keys):
+        from jd_pipeline.defs.quality import require_gate_open  # defs.quality reads the dbt assets
+
+        require_gate_open(context, warehouse)
     brands = configured_brands()
     with warehouse.get_connection() as conn:
         ensure_warehouse_tables(conn)
@@ -178,8 +202,11 @@ def _run_dbt(
     _record_check_results(warehouse, check_results, context)
     for event in events:
         if isinstance(event, dg.Output) and key_of(event.output_name) in counts:
-            row_count = counts[key_of(event.output_name)]
-            event = event.with_metadata({**event.metadata, "dagster/row_count": row_count})
+            key = key_of(event.output_name)
+            metadata: dict[str, Any] = {**event.metadata, "dagster/row_count": counts[key]}
+            if key == HEADLINE_KEY:
+                metadata.update(_headline_metadata(context, warehouse))
+            event = event.with_metadata(metadata)
         yield event
     # Failed tests already fail their blocking checks; a failed model/seed must fail the step.
     broken = _failed_nodes(invocation)
@@ -188,6 +215,16 @@ def _run_dbt(
             description="dbt could not build: " + "; ".join(broken),
             metadata={"failed_nodes": dg.MetadataValue.json(broken)},
         )
+
+
+def _headline_metadata(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dict[str, Any]:
+    """The newest day per brand of kpi.headline_daily (a table and markdown in the UI)."""
+    variables = dbt_vars(context)
+    end = date.fromisoformat(variables["max_date"]) if variables else date.max
+    with warehouse.get_connection(read_only=True) as conn:
+        latest = latest_headline(conn, end)
+    window = f"{variables['min_date']}..{variables['max_date']}" if variables else "all days"
+    return {"table": HEADLINE_TABLE, "window": window, **headline_metadata(latest)}
 
 
 def _failed_nodes(invocation: Any) -> list[str]:
@@ -211,9 +248,9 @@ def _record_check_results(
         record_asset_check_results(conn, results, run_id=context.run_id, partition=partition)
 
 
-def _has_after_forecast_models() -> bool:
+def _has_models_tagged(tag: str) -> bool:
     manifest = json.loads(MANIFEST_PATH.read_text())
-    return any("after_forecast" in node.get("tags", []) for node in manifest["nodes"].values())
+    return any(tag in node.get("tags", []) for node in manifest["nodes"].values())
 
 
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
@@ -225,7 +262,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         "pool": WAREHOUSE_POOL,
     }
 
-    @dbt_assets(**common, exclude=AFTER_FORECAST_SELECTOR, name="dbt_warehouse")
+    @dbt_assets(**common, exclude=f"{AFTER_FORECAST_SELECTOR} {AFTER_GATE_SELECTOR}", name="dbt_warehouse")
     def dbt_warehouse(
         context: dg.AssetExecutionContext,
         dbt: DbtCliResource,
@@ -235,20 +272,34 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         """Staging views, intermediate logic and the published marts, incremental on the day window."""
         yield from _run_dbt(context, dbt, warehouse, config)
 
-    if not _has_after_forecast_models():
-        return [dbt_warehouse]
+    steps = [dbt_warehouse]
+    if _has_models_tagged("after_gate"):
 
-    @dbt_assets(**common, select=AFTER_FORECAST_SELECTOR, name="dbt_after_forecast")
-    def dbt_after_forecast(
-        context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
-        warehouse: WarehouseResource,
-        config: DbtBuildConfig,
-    ):
-        """Marts that set the plan beside the demand forecast (built after the forecast asset)."""
-        yield from _run_dbt(context, dbt, warehouse, config)
+        @dbt_assets(**common, select=AFTER_GATE_SELECTOR, name="dbt_after_gate")
+        def dbt_after_gate(
+            context: dg.AssetExecutionContext,
+            dbt: DbtCliResource,
+            warehouse: WarehouseResource,
+            config: DbtBuildConfig,
+        ):
+            """KPI tables (models/kpi), built after the quality gate and only while it is open."""
+            yield from _run_dbt(context, dbt, warehouse, config)
 
-    return [dbt_warehouse, dbt_after_forecast]
+        steps.append(dbt_after_gate)
+    if _has_models_tagged("after_forecast"):
+
+        @dbt_assets(**common, select=AFTER_FORECAST_SELECTOR, name="dbt_after_forecast")
+        def dbt_after_forecast(
+            context: dg.AssetExecutionContext,
+            dbt: DbtCliResource,
+            warehouse: WarehouseResource,
+            config: DbtBuildConfig,
+        ):
+            """Marts that set the plan beside the demand forecast (built after the forecast asset)."""
+            yield from _run_dbt(context, dbt, warehouse, config)
+
+        steps.append(dbt_after_forecast)
+    return steps
 
 
 def dbt_resource() -> DbtCliResource:

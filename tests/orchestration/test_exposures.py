@@ -1,4 +1,5 @@
-"""Report and KPI inputs are declared once, in the dbt exposures, and the Dagster assets read them."""
+"""Report inputs are declared once, in the dbt exposures, and the Dagster assets read them; the KPI
+table headline_daily is a dbt model whose asset depends on its refs and the quality gate."""
 
 from __future__ import annotations
 
@@ -36,7 +37,6 @@ def test_exposure_keys_are_the_dbt_assets_keys() -> None:
     assert MARTS(
         "fct_campaign_recap", "fct_sales_daily", "fct_traffic_daily", "fct_ads_daily", "dim_sku", "dim_brand"
     ) == set(exposure("campaign_recap").upstream)
-    assert dg.AssetKey(["intermediate", "int_sales_plan__versions"]) in exposure("headline_daily").upstream
     assert dg.AssetKey(["marts", "fct_demand_forecast"]) in exposure("rolling_plan").upstream
 
 
@@ -44,11 +44,20 @@ def test_flash_and_headline_read_theirs() -> None:
     from jd_pipeline.defs.alerts import ALERTS_KEY
     from jd_pipeline.defs.exposures import exposure
     from jd_pipeline.defs.flash import daily_flash
-    from jd_pipeline.defs.kpi import headline_daily
+    from jd_pipeline.defs.kpi import HEADLINE_KEY
     from jd_pipeline.defs.quality import GATE_KEY
+    from jd_pipeline.defs.transform import DBT_ASSETS, dbt_model_key
 
     assert _deps(daily_flash) == {GATE_KEY, ALERTS_KEY, *exposure("daily_flash").upstream}
-    assert _deps(headline_daily) == {GATE_KEY, *exposure("headline_daily").upstream}
+    assert dbt_model_key("headline_daily") == HEADLINE_KEY
+    [step] = [a for a in DBT_ASSETS if HEADLINE_KEY in a.keys]
+    assert step.op.name == "dbt_after_gate" and step.keys == {HEADLINE_KEY}
+    assert step.specs_by_key[HEADLINE_KEY].group_name == "kpi"
+    assert {dep.asset_key for dep in step.specs_by_key[HEADLINE_KEY].deps} == {
+        GATE_KEY,
+        *MARTS("fct_sales_daily", "fct_ads_daily", "fct_traffic_daily", "fct_opex_monthly"),
+        dg.AssetKey(["intermediate", "int_sales_plan__versions"]),
+    }
 
 
 def test_a_missing_exposure_is_a_clear_error(tmp_path) -> None:

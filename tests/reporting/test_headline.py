@@ -1,15 +1,17 @@
-"""kpi.headline_daily on hand-made marts: MTD/QTD/YTD achievement vs the prorated current plan, ROI,
-conversion and the OPEX ratio over months with ledger actuals, worked out by hand."""
+"""kpi.headline_daily (the dbt model models/kpi/headline_daily.sql) on hand-made marts: MTD/QTD/YTD
+achievement vs the prorated current plan, ROI, conversion and the OPEX ratio over months with ledger
+actuals, worked out by hand; a window rebuilt incrementally equals the whole build."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from jd_pipeline.defs.kpi import headline_metadata
-from jd_pipeline.reporting.headline import HEADLINE_TABLE, latest_headline, refresh_headline
+from jd_pipeline.reporting.headline import HEADLINE_TABLE, headline_metadata, latest_headline
+from tests.dbt.support import run_dbt
 
 FIXTURE = """
 create schema marts; create schema intermediate;
@@ -35,19 +37,36 @@ create table marts.fct_opex_monthly as select * from (values
 """
 
 
+def _rows(conn: duckdb.DuckDBPyConnection) -> dict[date, dict]:
+    cur = conn.execute(f"select * from {HEADLINE_TABLE} order by date_day")
+    names = [d[0] for d in cur.description]
+    return {r["date_day"]: r for r in (dict(zip(names, v)) for v in cur.fetchall())}
+
+
+def _build(data_dir: Path, window: tuple[str, str] | None) -> None:
+    lo, hi = window or ("", "")
+    run_dbt(
+        data_dir, "build", "--select", "headline_daily", env={"JD_DBT_MIN_DATE": lo, "JD_DBT_MAX_DATE": hi}
+    )
+
+
 def test_headline_by_hand(tmp_path) -> None:
-    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+    db = tmp_path / "warehouse" / "warehouse.duckdb"
+    db.parent.mkdir(parents=True)
+    with duckdb.connect(str(db)) as conn:
         conn.execute(FIXTURE)
-        assert refresh_headline(conn, date(2026, 2, 1), date(2026, 2, 28)) == 2
-        assert refresh_headline(conn, date(2026, 2, 1), date(2026, 2, 28)) == 2  # idempotent
-        row = {
-            r["date_day"]: r
-            for r in (
-                dict(zip([d[0] for d in conn.execute(f"select * from {HEADLINE_TABLE}").description], v))
-                for v in conn.execute(f"select * from {HEADLINE_TABLE} order by date_day").fetchall()
-            )
-        }
+    _build(tmp_path, None)  # no window: every day, the table created
+    with duckdb.connect(str(db), read_only=True) as conn:
+        whole = _rows(conn)
+    assert sorted(whole) == [date(2026, 1, 15), date(2026, 2, 10), date(2026, 2, 14)]
+    _build(tmp_path, ("2026-02-01", "2026-02-28"))  # the window deleted and recomputed
+    with duckdb.connect(str(db), read_only=True) as conn:
+        row = _rows(conn)
+        in_window = conn.execute(
+            f"select count(*) from {HEADLINE_TABLE} where date_day between '2026-02-01' and '2026-02-28'"
+        ).fetchone()[0]
         latest = latest_headline(conn, date(2026, 2, 28))
+    assert in_window == 2 and row == whole
     d = row[date(2026, 2, 14)]
     assert float(d["gmv"]) == 400 and float(d["gmv_self"]) == 400 and float(d["net_sales"]) == 400
     assert float(d["mtd_gmv"]) == 1400 and float(d["ytd_gmv"]) == 4500

@@ -1,6 +1,6 @@
 """The Dagster assets of group `kpi` on a hand-made warehouse: the forecast asset writes
-marts.fct_demand_forecast and puts WAPE vs seasonal naive in its metadata; headline_daily shows its
-table in the metadata; both refuse to run when the gate is closed."""
+marts.fct_demand_forecast and puts WAPE vs seasonal naive in its metadata; headline_daily (the dbt
+step `dbt_after_gate`) shows its table in the metadata; both refuse to run when the gate is closed."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from jd_pipeline.defs.kpi import fct_demand_forecast, headline_daily
+from jd_pipeline.defs.kpi import HEADLINE_KEY, fct_demand_forecast
 from jd_pipeline.defs.resources import WarehouseResource
+from jd_pipeline.defs.transform import DBT_ASSETS, dbt_resource
+
+# The dbt step that builds models/kpi after the quality gate.
+headline_daily = next(a for a in DBT_ASSETS if HEADLINE_KEY in a.keys)
 
 SALES = """
 create schema marts; create schema intermediate;
@@ -33,6 +37,13 @@ create table marts.fct_ads_daily as select date '2026-06-30' as date_day, 'b1' a
        10.00::decimal(18,2) as cost, 50.00::decimal(18,2) as total_order_amount;
 create table marts.fct_traffic_daily as select date '2026-06-30' as date_day, 'b1' as brand,
        100::bigint as visitors, 5::bigint as deal_buyers;
+create table marts.fct_opex_monthly (brand varchar, month_start date, actual decimal(18,2));
+"""
+BRANDS_YAML = """brands:
+  - code: b1
+    jd_brand_names: [B1]
+    stores: [pop]
+    pop_commission_rates: {'*': 0.06}
 """
 
 
@@ -41,6 +52,7 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     from jd_pipeline.quality.results import ensure_dq_tables
 
     monkeypatch.setenv("JD_DATA_DIR", str(tmp_path))
+    (tmp_path / "brands.yaml").write_text(BRANDS_YAML, encoding="utf-8")
     db = tmp_path / "warehouse" / "warehouse.duckdb"
     db.parent.mkdir(parents=True)
     with duckdb.connect(str(db)) as conn:
@@ -53,7 +65,7 @@ def _run(asset: dg.AssetsDefinition, db: Path) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [asset],
         partition_key="2026-06-30",
-        resources={"warehouse": WarehouseResource(database=str(db))},
+        resources={"warehouse": WarehouseResource(database=str(db)), "dbt": dbt_resource()},
         raise_on_error=False,
     )
 
@@ -85,7 +97,9 @@ def test_forecast_asset_metadata_and_table(warehouse: Path) -> None:
 def test_headline_asset_metadata(warehouse: Path) -> None:
     result = _run(headline_daily, warehouse)
     assert result.success
-    meta = result.asset_materializations_for_node(headline_daily.op.name)[0].metadata
+    [materialization] = result.asset_materializations_for_node(headline_daily.op.name)
+    meta = materialization.metadata
+    assert materialization.asset_key == HEADLINE_KEY and meta["table"].value == "kpi.headline_daily"
     records = meta["headline"].value.records
     assert [r.data["brand"] for r in records] == ["b1"]
     assert records[0].data["ads_roi"] == pytest.approx(5.0)
@@ -113,7 +127,11 @@ def test_closed_gate_stops_kpi_assets(warehouse: Path) -> None:
             "t",
         )
     assert not _run(fct_demand_forecast, warehouse).success
-    assert not _run(headline_daily, warehouse).success
+    held = _run(headline_daily, warehouse)
+    assert not held.success
+    [failure] = [e for e in held.all_events if e.is_step_failure]
+    assert "data-quality gate closed" in failure.step_failure_data.error.message
+    assert "planted on raw/jd_pop_orders" in failure.step_failure_data.error.message
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         tables = {r[0] for r in conn.execute("select table_name from information_schema.tables").fetchall()}
     assert "fct_demand_forecast" not in tables and "headline_daily" not in tables
