@@ -107,7 +107,12 @@ opex_ytd as (
         sum(ms.net_sales) as opex_net_sales
     from cum as c
     inner join opex as o
-        on o.brand = c.brand and o.month_start between date_trunc('year', c.date_day) and c.date_day
+        on
+            o.brand = c.brand
+            and o.month_start >= date_trunc('year', c.date_day)
+            -- only months that have ended by the row's day: a row never reads days after it, so a
+            -- day built alone (the nightly run) equals the same day built in a longer window
+            and o.month_start + interval 1 month <= c.date_day + interval 1 day
     inner join month_sales as ms on ms.brand = o.brand and ms.month_start = o.month_start
     group by all
 ),
