@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.extract_files import write_csv, write_extract
+from tests.extract_files import write_csv, write_extract, write_xlsx
 from tests.ingest import samples
 
 pytestmark = pytest.mark.slow
@@ -232,7 +232,7 @@ def land_daily_sources(landing: Path) -> None:
     samples.sample_jd_vc_sales(landing)
     samples.sample_jd_sz_sku(landing)
     write_csv(landing, "jd_pop_orders/popx/2026-03-01/orders.csv", samples.POP_HEADERS, samples.POP_ROWS[:2])
-    samples.write_xlsx(
+    write_xlsx(
         landing,
         "jd_sz_industry/popx/2026-03/industry.xlsx",
         ["月份", "三级类目", "排名", "品牌", "成交金额指数", "访客指数", "搜索指数", "成交金额区间"],

@@ -347,10 +347,11 @@ def test_weekly_whole_table_tests_run_is_valid_for_the_real_job(data_dir: Path) 
     assert request.partition_key == "2026-03-07" and request.run_key == "weekly-whole-table-tests-2026-03-07"
     job = real.resolve_job_def(jobs.WHOLE_TABLE_TESTS_JOB_NAME)
     assert set(schedules.DBT_STEP_NAMES) <= {node.name for node in job.graph.nodes}
-    # The job's dbt selection (`fqn:*`) is every dbt model, seed and intermediate: groups staging + marts.
+    # The job's dbt selection (`fqn:*`) is every dbt node: seeds, staging, intermediate, marts and kpi.
     graph = real.resolve_asset_graph()
-    dbt_keys = set(graph.asset_keys_for_group("staging")) | set(graph.asset_keys_for_group("marts"))
-    assert set(job.asset_layer.selected_asset_keys) == dbt_keys and len(dbt_keys) > 50
+    dbt_keys = {key for key in graph.materializable_asset_keys if "dbt" in graph.get(key).kinds}
+    assert dg.AssetKey(["kpi", "headline_daily"]) in dbt_keys and len(dbt_keys) > 50
+    assert set(job.asset_layer.selected_asset_keys) == dbt_keys
     dg.validate_run_config(job, request.run_config)  # raises on a wrong op name or field
     assert all(cfg["config"]["whole_table_tests"] for cfg in request.run_config["ops"].values())
     assert isinstance(schedules.weekly_whole_table_tests_request(at("2024-01-07", hour=6)), dg.SkipReason)
