@@ -584,9 +584,7 @@ def _write_monthly(
 
 def _has_rows(con: duckdb.DuckDBPyConnection, relation: str, partition: str, month: str) -> bool:
     return bool(
-        con.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {relation} WHERE {_in_month(_q(partition), month)})"
-        ).fetchall()[0][0]
+        fetch_value(con, f"SELECT EXISTS (SELECT 1 FROM {relation} WHERE {_in_month(_q(partition), month)})")
     )
 
 
