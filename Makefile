@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export JD_DATA_DIR ?= $(CURDIR)/data
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test test-fast test-bi bi superset-install dev bench bench-quick bench-forecast lint clean
+.PHONY: install system-deps demo test test-fast test-bi test-spark spark-install bi superset-install dev bench bench-quick bench-forecast lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,15 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The `spark` extra (dbt-spark[session], pyspark: pins in pyproject.toml) in the same virtualenv, for
+# `dbt build --target spark` and tests/spark. Java comes from scripts/system-packages.txt.
+SPARK_STAMP := $(VENV)/.installed-spark
+$(SPARK_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
+spark-install: $(SPARK_STAMP)
 
 # Apache Superset in its own virtualenv: its pins (pandas<2.2, SQLAlchemy<2) fight ours.
 SUPERSET_VENV := .venv-superset
@@ -37,17 +46,23 @@ system-deps:
 demo: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/jd-pipeline demo
 
-# tests/bi needs Superset's own virtualenv: its own target and CI step (`make test-bi`).
+# tests/bi needs Superset's own virtualenv, tests/spark Java and pyspark: their own targets and CI
+# steps (`make test-bi`, `make test-spark`).
 test: $(STAMP) system-deps
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest --ignore=tests/bi $(PYTEST_ARGS)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest --ignore=tests/bi --ignore=tests/spark $(PYTEST_ARGS)
 
 # The inner loop (< 2 min): no full pipeline, dbt, PostgreSQL, browser or Dagster job (markers in pyproject.toml).
 FAST_MARKERS := not slow and not dbt and not postgres and not browser and not integration
 test-fast: $(STAMP)
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest --ignore=tests/bi -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest --ignore=tests/bi --ignore=tests/spark -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 test-bi: $(STAMP) $(SUPERSET_STAMP) system-deps
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest tests/bi $(PYTEST_ARGS)
+
+# The dbt project on Spark equals it on DuckDB, mart by mart (tests/spark; Java 17 + the `spark`
+# extra, which it installs; fails, never skips, without them).
+test-spark: $(SPARK_STAMP) system-deps
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest tests/spark $(PYTEST_ARGS)
 
 dev: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/jd-pipeline dev
