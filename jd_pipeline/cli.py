@@ -236,6 +236,55 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if result.equal else 1
 
 
+def cmd_lake_sync(args: argparse.Namespace) -> int:
+    """Write every source's `raw.*` units the raw lake lacks, remove the ones raw no longer has."""
+    import duckdb
+
+    from jd_pipeline.config import duckdb_config, normalize_lake_url
+    from jd_pipeline.contracts import load_contracts
+    from jd_pipeline.lake import LakeSyncError, LakeSyncResult, sync_all
+
+    settings = get_settings()
+    url = normalize_lake_url(args.url) or settings.raw_lake_url
+    if url is None:
+        print(
+            "jd-pipeline lake-sync: JD_RAW_LAKE_URL is not set (or pass --url; docs/raw_lake.md)",
+            file=sys.stderr,
+        )
+        return 2
+    if not settings.warehouse_db.exists():
+        print(
+            f"jd-pipeline lake-sync: no warehouse at {settings.warehouse_db} (run the pipeline first)",
+            file=sys.stderr,
+        )
+        return 2
+
+    def progress(r: LakeSyncResult) -> None:
+        print(
+            f"  {r.source}: {r.units_written} unit(s) written ({r.rows_written:,} rows), "
+            f"{r.units_removed} removed, {r.units_total} in the lake ({r.seconds:.2f}s)",
+            flush=True,
+        )
+
+    started = time.perf_counter()
+    print(f"lake-sync: {settings.warehouse_db} -> {url}", flush=True)
+    try:
+        with duckdb.connect(str(settings.warehouse_db), config=duckdb_config()) as conn:
+            results = sync_all(conn, load_contracts().values(), url, progress)
+    except LakeSyncError as exc:
+        print(f"jd-pipeline lake-sync: {exc}", file=sys.stderr)
+        return 1
+    except duckdb.IOException as exc:  # the warehouse is locked by a running pipeline
+        print(f"jd-pipeline lake-sync: cannot open {settings.warehouse_db}: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"lake-sync: {sum(r.units_written for r in results)} unit(s) written, "
+        f"{sum(r.units_removed for r in results)} removed, {sum(r.units_total for r in results)} in the lake "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jd-pipeline",
@@ -293,6 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
     acc = sub.add_parser("accept", help="accept a held re-delivery (path relative to the landing zone)")
     acc.add_argument("path", help="e.g. jd_pop_orders/acme/2026-03-01/orders_v2.csv")
     acc.set_defaults(func=cmd_accept)
+
+    lake = sub.add_parser(
+        "lake-sync",
+        help="write raw.* to the raw lake (JD_RAW_LAKE_URL): back-fill an existing warehouse, or retry a failed sync",
+    )
+    lake.add_argument("--url", help="the lake (a folder or an fsspec URL); default JD_RAW_LAKE_URL")
+    lake.set_defaults(func=cmd_lake_sync)
 
     pg = sub.add_parser(
         "publish-postgres", help="copy the served DuckDB file to the PostgreSQL serving database (JD_PG_DSN)"

@@ -1,6 +1,7 @@
 """Runtime configuration, read from the environment (never from the repo).
 
 `JD_DATA_DIR` (default `./data`) holds `landing/`, `warehouse/`, `serving/`, `reports/`.
+`JD_RAW_LAKE_URL` (unset by default) also writes `raw.*` as Parquet there (docs/raw_lake.md).
 Secrets such as the buyer-hash salt (`JD_BUYER_SALT`) come only from the environment.
 """
 
@@ -39,6 +40,8 @@ class Settings:
     data_dir: Path
     partitions_start: str
     nightly_cron: str
+    # Where the raw lake lives (a folder or an fsspec URL, docs/raw_lake.md); None: no lake.
+    raw_lake_url: str | None = None
 
     @property
     def landing_dir(self) -> Path:
@@ -86,7 +89,20 @@ def get_settings() -> Settings:
         data_dir=data_dir,
         partitions_start=os.environ.get("JD_PARTITIONS_START", DEFAULT_PARTITIONS_START),
         nightly_cron=os.environ.get("JD_NIGHTLY_CRON", "0 2 * * *"),
+        raw_lake_url=normalize_lake_url(os.environ.get("JD_RAW_LAKE_URL")),
     )
+
+
+def normalize_lake_url(value: str | None) -> str | None:
+    """`JD_RAW_LAKE_URL` as the lake code uses it: None when unset or blank, a folder as an
+    absolute path (a relative one would move with the working directory), a URL (`s3://`,
+    `file://`, `memory://`, ...) as given, without a trailing slash."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if "://" not in text:
+        return str(Path(text).expanduser().resolve())
+    return text.rstrip("/")
 
 
 def check_data_dir(settings: Settings, *, must_exist: bool) -> None:

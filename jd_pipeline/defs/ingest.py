@@ -11,6 +11,7 @@ from jd_pipeline.defs.partitions import PARTITIONS_BY_PERIOD_KIND
 from jd_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from jd_pipeline.ingest import LoadSummary, load_partition_range
 from jd_pipeline.ingest.sql import q
+from jd_pipeline.lake import source_url
 from jd_pipeline.periods import quarter_label
 from jd_pipeline.warehouse import fetch_value
 
@@ -59,6 +60,22 @@ def _metadata(
         ),
         "files_not_listed": dg.MetadataValue.int(max(0, len(files) - MAX_LISTED_FILES)),
         "rejected_files": dg.MetadataValue.json(summary.rejected),
+        **_lake_metadata(summary),
+    }
+
+
+def _lake_metadata(summary: LoadSummary) -> dict[str, Any]:
+    """What the raw lake's sync after the load did (nothing when JD_RAW_LAKE_URL is unset)."""
+    lake = summary.lake
+    if lake is None:
+        return {}
+    return {
+        "lake_url": dg.MetadataValue.text(source_url(lake.url, lake.source)),
+        "lake_units_written": dg.MetadataValue.int(lake.units_written),
+        "lake_units_removed": dg.MetadataValue.int(lake.units_removed),
+        "lake_units": dg.MetadataValue.int(lake.units_total),
+        "lake_rows_written": dg.MetadataValue.int(lake.rows_written),
+        "lake_seconds": dg.MetadataValue.float(round(lake.seconds, 3)),
     }
 
 

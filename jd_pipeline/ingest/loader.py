@@ -3,6 +3,7 @@
 Per unit (source, brand, store, period): pick the newest readable delivery and stage it
 (csv_reader.py, excel_reader.py); per batch of staged files: type + validate them in ONE SQL query (batch.py);
 per file: one transaction replacing the unit's previous delivery. See docs/bad_inputs.md.
+After the commits, the raw lake (JD_RAW_LAKE_URL, jd_pipeline/lake) follows `raw.<source>`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -56,6 +58,9 @@ from jd_pipeline.ingest.stage_buffer import BUFFER_MAX_ROWS, StageBuffer, Staged
 from jd_pipeline.periods import period_bounds
 from jd_pipeline.warehouse import fetch_value
 
+if TYPE_CHECKING:
+    from jd_pipeline.lake import LakeSyncResult
+
 log = logging.getLogger(__name__)
 # A batch (one parsing query) holds at most this many files / input bytes.
 BATCH_MAX_FILES = 400
@@ -78,6 +83,7 @@ class FileResult:
 class LoadSummary:
     source: str
     files: list[FileResult] = field(default_factory=list)
+    lake: LakeSyncResult | None = None  # the raw lake's sync after the load (None: lake off)
 
     def _sum(self, attr: str) -> int:
         return sum(getattr(f, attr) for f in self.files)
@@ -740,6 +746,11 @@ def load_files(
         summary.files += _load_units(conn, run, contract, todo_units, salt)
     finally:
         run.flush(conn)
+    # After the commits: a lake that cannot be written never costs the warehouse its rows. The
+    # sync compares raw with ops.lake_units, so it also retries whatever an earlier sync left.
+    from jd_pipeline.lake import sync_lake
+
+    summary.lake = sync_lake(conn, contract)
     return summary
 
 

@@ -1,0 +1,146 @@
+"""`sync_lake(conn, contract)`: make the lake hold exactly the rows of `raw.<source>`.
+
+Called by the loader after each ingest commit (jd_pipeline/ingest/loader.py) and by
+`jd-pipeline lake-sync` for every source (a back-fill of an existing warehouse, or a retry).
+Each unit is written atomically and recorded in ops.lake_units right after, so a sync stopped
+by an error keeps what it finished and the next sync does only the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import duckdb
+
+from jd_pipeline.contracts import Contract
+from jd_pipeline.ingest.sql import lit, q
+from jd_pipeline.lake.paths import LakeUnit
+from jd_pipeline.lake.store import Lake
+from jd_pipeline.lake.units import (
+    UnitState,
+    ensure_lake_units,
+    forget_unit,
+    raw_units,
+    record_unit,
+    recorded_units,
+)
+from jd_pipeline.warehouse import table_exists
+
+log = logging.getLogger(__name__)
+
+
+class LakeSyncError(RuntimeError):
+    """A unit could not be written to (or removed from) the lake. The warehouse is committed; the
+    next sync of the source retries what is missing."""
+
+
+@dataclass
+class LakeSyncResult:
+    source: str
+    url: str
+    units_written: int = 0
+    units_removed: int = 0
+    units_total: int = 0  # units the lake holds for the source after the sync
+    rows_written: int = 0
+    seconds: float = 0.0
+
+
+def lake_url() -> str | None:
+    """`JD_RAW_LAKE_URL` as configured (None: the lake is off)."""
+    from jd_pipeline.config import get_settings
+
+    return get_settings().raw_lake_url
+
+
+def unit_sql(contract: Contract, unit: LakeUnit, state: UnitState) -> str:
+    """The rows of one unit in file order: exactly its rows of `raw.<source>`, every column."""
+    ids = ", ".join(lit(i) for i in state.load_ids)
+    return (
+        f"SELECT * FROM raw.{q(contract.source)} WHERE _period = {lit(unit.period)} "
+        f"AND _load_id IN ({ids}) ORDER BY _load_id, _row_number"
+    )
+
+
+def sync_lake(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, url: str | None = None
+) -> LakeSyncResult | None:
+    """Write the units of `raw.<source>` whose content differs from what ops.lake_units records,
+    remove the recorded units raw no longer has. `url`: the lake (default `JD_RAW_LAKE_URL`);
+    None when the lake is off (nothing is written, ops.lake_units is not created).
+    Raises LakeSyncError naming the unit that failed."""
+    url = url if url is not None else lake_url()
+    if url is None:
+        return None
+    started = time.perf_counter()
+    lake = Lake(url)
+    result = LakeSyncResult(contract.source, url)
+    ensure_lake_units(conn)
+    current = raw_units(conn, contract) if table_exists(conn, "raw", contract.source) else {}
+    recorded = recorded_units(conn, contract.source)
+    per_file = contract.replace == "file"
+    for unit in sorted(current):
+        state = current[unit]
+        relpath = unit.relpath(per_file)
+        target = lake.object_url(relpath)
+        have = recorded.get(unit)
+        if have is not None and (have.load_id, have.rows, have.url) == (state.load_id, state.rows, target):
+            continue
+        try:
+            lake.write(conn, unit_sql(contract, unit, state), relpath)
+            record_unit(conn, unit, state, target)
+        except Exception as exc:
+            raise LakeSyncError(
+                f"raw lake: writing unit {unit.describe()} to {target} failed ({type(exc).__name__}: {exc}); "
+                f"raw.{contract.source} is committed, the next sync of {contract.source} "
+                "(its next load, or `jd-pipeline lake-sync`) retries it"
+            ) from exc
+        result.units_written += 1
+        result.rows_written += state.rows
+    for unit in sorted(set(recorded) - set(current)):
+        have = recorded[unit]
+        relpath = unit.relpath(per_file)
+        try:
+            # An object recorded under another lake URL is not this lake's to delete.
+            if have.url == lake.object_url(relpath):
+                lake.remove(relpath)
+            forget_unit(conn, unit)
+        except Exception as exc:
+            raise LakeSyncError(
+                f"raw lake: removing unit {unit.describe()} at {have.url} failed ({type(exc).__name__}: {exc}); "
+                f"the next sync of {contract.source} retries it"
+            ) from exc
+        result.units_removed += 1
+    result.units_total = len(current)
+    result.seconds = time.perf_counter() - started
+    if result.units_written or result.units_removed:
+        log.info(
+            "raw lake %s: %d unit(s) written (%d rows), %d removed in %.2fs",
+            contract.source,
+            result.units_written,
+            result.rows_written,
+            result.units_removed,
+            result.seconds,
+        )
+    return result
+
+
+def sync_all(
+    conn: duckdb.DuckDBPyConnection,
+    contracts: Iterable[Contract],
+    url: str,
+    progress: Callable[[LakeSyncResult], None] | None = None,
+) -> list[LakeSyncResult]:
+    """`sync_lake` for every source (stops at the first LakeSyncError), then delete temporary
+    objects a killed writer may have left. `progress` gets each source's result."""
+    results = []
+    for contract in contracts:
+        result = sync_lake(conn, contract, url)
+        assert result is not None
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    Lake(url).sweep_temporaries()
+    return results
