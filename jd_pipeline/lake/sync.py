@@ -22,9 +22,9 @@ from jd_pipeline.lake.store import Lake
 from jd_pipeline.lake.units import (
     UnitState,
     ensure_lake_units,
-    forget_unit,
+    forget_units,
     raw_units,
-    record_unit,
+    record_units,
     recorded_units,
 )
 from jd_pipeline.warehouse import table_exists
@@ -81,38 +81,50 @@ def sync_lake(
     current = raw_units(conn, contract) if table_exists(conn, "raw", contract.source) else {}
     recorded = recorded_units(conn, contract.source)
     per_file = contract.replace == "file"
-    for unit in sorted(current):
-        state = current[unit]
-        relpath = unit.relpath(per_file)
-        target = lake.object_url(relpath)
-        have = recorded.get(unit)
-        if have is not None and (have.load_id, have.rows, have.url) == (state.load_id, state.rows, target):
-            continue
-        try:
-            lake.write(conn, unit_sql(contract, unit, state), relpath)
-            record_unit(conn, unit, state, target)
-        except Exception as exc:
-            raise LakeSyncError(
-                f"raw lake: writing unit {unit.describe()} to {target} failed ({type(exc).__name__}: {exc}); "
-                f"raw.{contract.source} is committed, the next sync of {contract.source} "
-                "(its next load, or `jd-pipeline lake-sync`) retries it"
-            ) from exc
-        result.units_written += 1
-        result.rows_written += state.rows
-    for unit in sorted(set(recorded) - set(current)):
-        have = recorded[unit]
-        relpath = unit.relpath(per_file)
-        try:
-            # An object recorded under another lake URL is not this lake's to delete.
-            if have.url == lake.object_url(relpath):
-                lake.remove(relpath)
-            forget_unit(conn, unit)
-        except Exception as exc:
-            raise LakeSyncError(
-                f"raw lake: removing unit {unit.describe()} at {have.url} failed ({type(exc).__name__}: {exc}); "
-                f"the next sync of {contract.source} retries it"
-            ) from exc
-        result.units_removed += 1
+    written: list[tuple[LakeUnit, UnitState, str]] = []
+    try:  # what was written is recorded even when a later unit fails: the next sync skips it
+        for unit in sorted(current):
+            state = current[unit]
+            relpath = unit.relpath(per_file)
+            target = lake.object_url(relpath)
+            have = recorded.get(unit)
+            if have is not None and (have.load_id, have.rows, have.url) == (
+                state.load_id,
+                state.rows,
+                target,
+            ):
+                continue
+            try:
+                lake.write(conn, unit_sql(contract, unit, state), relpath)
+            except Exception as exc:
+                raise LakeSyncError(
+                    f"raw lake: writing unit {unit.describe()} to {target} failed ({type(exc).__name__}: {exc}); "
+                    f"raw.{contract.source} is committed, the next sync of {contract.source} "
+                    "(its next load, or `jd-pipeline lake-sync`) retries it"
+                ) from exc
+            written.append((unit, state, target))
+            result.rows_written += state.rows
+    finally:
+        record_units(conn, written)
+    result.units_written = len(written)
+    removed: list[LakeUnit] = []
+    try:
+        for unit in sorted(set(recorded) - set(current)):
+            have = recorded[unit]
+            relpath = unit.relpath(per_file)
+            try:
+                # An object recorded under another lake URL is not this lake's to delete.
+                if have.url == lake.object_url(relpath):
+                    lake.remove(relpath)
+            except Exception as exc:
+                raise LakeSyncError(
+                    f"raw lake: removing unit {unit.describe()} at {have.url} failed "
+                    f"({type(exc).__name__}: {exc}); the next sync of {contract.source} retries it"
+                ) from exc
+            removed.append(unit)
+    finally:
+        forget_units(conn, removed)
+    result.units_removed = len(removed)
     result.units_total = len(current)
     result.seconds = time.perf_counter() - started
     if result.units_written or result.units_removed:

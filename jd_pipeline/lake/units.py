@@ -90,31 +90,62 @@ def recorded_units(conn: duckdb.DuckDBPyConnection, source: str) -> dict[LakeUni
     }
 
 
-_UNIT_MATCH = (
-    "source = ? AND brand = ? AND store IS NOT DISTINCT FROM ? AND period = ? "
-    "AND file_key IS NOT DISTINCT FROM ?"
-)
+def record_units(conn: duckdb.DuckDBPyConnection, written: list[tuple[LakeUnit, UnitState, str]]) -> None:
+    """The lake now holds each (unit, state, url) of `written`: one row per unit, all in one
+    transaction (a row per unit and statement would cost more than writing the objects)."""
+    if written:
+        _replace_rows(conn, [u for u, _, _ in written], written)
 
 
-def _key(unit: LakeUnit) -> list[str | None]:
-    return [unit.source, unit.brand, unit.store, unit.period, unit.file_key]
+def forget_units(conn: duckdb.DuckDBPyConnection, removed: list[LakeUnit]) -> None:
+    """The lake no longer holds these units."""
+    if removed:
+        _replace_rows(conn, removed, [])
 
 
-def record_unit(conn: duckdb.DuckDBPyConnection, unit: LakeUnit, state: UnitState, url: str) -> None:
-    """The lake now holds `state` of `unit` at `url` (one transaction: one row per unit)."""
-    conn.execute("BEGIN TRANSACTION")
+def _replace_rows(
+    conn: duckdb.DuckDBPyConnection, drop: list[LakeUnit], add: list[tuple[LakeUnit, UnitState, str]]
+) -> None:
+    import pyarrow as pa
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    keys = pa.table(
+        {
+            "source": [u.source for u in drop],
+            "brand": [u.brand for u in drop],
+            "store": pa.array([u.store for u in drop], pa.string()),
+            "period": [u.period for u in drop],
+            "file_key": pa.array([u.file_key for u in drop], pa.string()),
+        }
+    )
+    rows = pa.table(
+        {
+            "source": pa.array([u.source for u, _, _ in add], pa.string()),
+            "brand": pa.array([u.brand for u, _, _ in add], pa.string()),
+            "store": pa.array([u.store for u, _, _ in add], pa.string()),
+            "period": pa.array([u.period for u, _, _ in add], pa.string()),
+            "file_key": pa.array([u.file_key for u, _, _ in add], pa.string()),
+            "load_id": pa.array([s.load_id for _, s, _ in add], pa.string()),
+            "rows": pa.array([s.rows for _, s, _ in add], pa.int64()),
+            "url": pa.array([url for _, _, url in add], pa.string()),
+            "written_at": pa.array([now] * len(add), pa.timestamp("us")),
+        }
+    )
+    conn.register("_lake_drop", keys)
+    conn.register("_lake_add", rows)
     try:
-        conn.execute(f"DELETE FROM ops.lake_units WHERE {_UNIT_MATCH}", _key(unit))
-        conn.execute(
-            "INSERT INTO ops.lake_units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [*_key(unit), state.load_id, state.rows, url, datetime.now(UTC).replace(tzinfo=None)],
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def forget_unit(conn: duckdb.DuckDBPyConnection, unit: LakeUnit) -> None:
-    """The lake no longer holds `unit`."""
-    conn.execute(f"DELETE FROM ops.lake_units WHERE {_UNIT_MATCH}", _key(unit))
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            conn.execute(
+                "DELETE FROM ops.lake_units l USING _lake_drop d WHERE l.source = d.source AND l.brand = d.brand "
+                "AND l.store IS NOT DISTINCT FROM d.store AND l.period = d.period "
+                "AND l.file_key IS NOT DISTINCT FROM d.file_key"
+            )
+            conn.execute("INSERT INTO ops.lake_units SELECT * FROM _lake_add")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.unregister("_lake_drop")
+        conn.unregister("_lake_add")
