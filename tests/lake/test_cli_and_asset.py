@@ -15,7 +15,7 @@ from jd_pipeline.lake import Lake
 from tests.ingest.samples import SAMPLES
 from tests.lake.helpers import assert_lake_equals_raw, load, write_ads
 
-BACKFILLED = ("jd_ads", "jd_pop_orders", "fin_sales_plan", "tp_team_kpi", "jd_vc_inventory")
+BACKFILLED = ("jd_ads", "jd_pop_orders", "fin_sales_plan")
 
 
 def _warehouse_without_lake(data_dir: Path, sources: tuple[str, ...] = BACKFILLED) -> dict[str, int]:
@@ -48,14 +48,14 @@ def test_lake_sync_back_fills_an_existing_warehouse(
         assert f"  {source}: " in out
     assert "  jd_ads: 1 unit(s) written (2 rows), 0 removed, 1 in the lake" in out
     assert "  fin_sales_plan: 2 unit(s) written (3 rows), 0 removed, 2 in the lake" in out
-    assert "lake-sync: 6 unit(s) written, 0 removed, 6 in the lake" in out
+    assert "lake-sync: 4 unit(s) written, 0 removed, 4 in the lake" in out
     assert not stale.exists()
     with duckdb.connect(str(data_dir / "warehouse" / "warehouse.duckdb")) as conn:
         for source, n in rows.items():
             assert assert_lake_equals_raw(conn, str(lake), source) == n
 
     assert main(["lake-sync"]) == 0  # idempotent: nothing to write the second time
-    assert "lake-sync: 0 unit(s) written, 0 removed, 6 in the lake" in capsys.readouterr().out
+    assert "lake-sync: 0 unit(s) written, 0 removed, 4 in the lake" in capsys.readouterr().out
 
 
 def test_lake_sync_says_what_is_wrong(

@@ -6,7 +6,6 @@ import os
 from decimal import Decimal as D
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from jd_pipeline.contracts import get_contract
@@ -191,11 +190,3 @@ def test_the_lake_follows_a_lake_url_change(landing: Path, conn, tmp_path: Path,
     assert assert_lake_equals_raw(conn, str(tmp_path / "new"), "jd_ads") == 2
     assert (tmp_path / "old" / ADS_UNIT.format(day="2026-03-01")).exists()  # not ours to delete any more
     assert conn.execute("SELECT count(*) FROM ops.lake_units").fetchone()[0] == 1
-
-
-def test_connection_is_left_usable_after_a_sync(conn, lake_dir: Path, landing: Path) -> None:
-    write_ads(landing, "2026-03-01", "20260302")
-    load(conn, "jd_ads", "2026-03-01", "2026-03-01", landing)
-    assert isinstance(conn, duckdb.DuckDBPyConnection)
-    conn.execute("BEGIN TRANSACTION")  # no transaction left open by the sync
-    conn.execute("ROLLBACK")
