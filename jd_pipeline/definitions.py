@@ -11,6 +11,7 @@ import warnings
 
 import dagster as dg
 
+from jd_pipeline.defs.executor import build_executor
 from jd_pipeline.defs.resources import WarehouseResource
 
 # The pins in pyproject.toml fix the Dagster version; its beta/preview notices (backfill policies,
@@ -39,10 +40,14 @@ def _domain_defs() -> list[dg.Definitions]:
     return [importlib.import_module(name).defs for name in DOMAIN_MODULES]
 
 
-def build_definitions() -> dg.Definitions:
+def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
+    """`executor`: how launched runs execute their steps (default: `JD_EXECUTOR`, defs/executor.py)."""
     from jd_pipeline.defs.transform import dbt_resource
 
-    shared = dg.Definitions(resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()})
+    shared = dg.Definitions(
+        resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+        executor=executor or build_executor(),
+    )
     return dg.Definitions.merge(shared, *_domain_defs())
 
 

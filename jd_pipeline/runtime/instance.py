@@ -6,12 +6,19 @@ pool slot, the batched event log of runtime/event_storage.py, no telemetry or fi
 is written there when the instance has none (`write_instance_config`), the pool limit is set, and Dagster's event batching
 is switched on (`DAGSTER_EVENT_BATCH_SIZE`, read by Dagster at every event, so it is an
 environment variable and not a dagster.yaml setting).
+
+Storage: by default the runs, event log and schedules stay in SQLite files under the instance
+directory. `JD_DAGSTER_STORAGE=postgres` writes a dagster.yaml whose storage is PostgreSQL instead
+(`storage_postgres.yaml`, dagster-postgres; connection from `DAGSTER_PG_HOST`, `DAGSTER_PG_PORT`,
+`DAGSTER_PG_USER`, `DAGSTER_PG_PASSWORD`, `DAGSTER_PG_DB` at run time), for an instance shared by
+several machines or workers (deploy/README.md).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import string
 from pathlib import Path
 
@@ -22,6 +29,17 @@ from jd_pipeline.defs.resources import WAREHOUSE_POOL
 from jd_pipeline.runtime.event_storage import EVENT_BATCH_SIZE
 
 TEMPLATE = Path(__file__).resolve().parent / "dagster.yaml"
+POSTGRES_STORAGE = Path(__file__).resolve().parent / "storage_postgres.yaml"
+STORAGE_ENV = "JD_DAGSTER_STORAGE"
+STORAGE_KINDS = ("sqlite", "postgres")
+# The environment variables storage_postgres.yaml reads (no value of theirs is written to a file).
+POSTGRES_ENV = (
+    "DAGSTER_PG_HOST",
+    "DAGSTER_PG_PORT",
+    "DAGSTER_PG_USER",
+    "DAGSTER_PG_PASSWORD",
+    "DAGSTER_PG_DB",
+)
 
 
 def instance_environment(settings: Settings) -> dict[str, str]:
@@ -32,13 +50,36 @@ def instance_environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def write_instance_config(home: Path) -> Path:
-    """The project's dagster.yaml in the instance directory `home`, its event log in
-    `home/history/runs` (a configured storage is not told the directory it belongs to)."""
+def storage_kind() -> str:
+    kind = (os.environ.get(STORAGE_ENV) or "sqlite").strip().lower()
+    if kind not in STORAGE_KINDS:
+        raise ConfigError(f"{STORAGE_ENV}={kind!r}: expected one of {', '.join(STORAGE_KINDS)}")
+    return kind
+
+
+def instance_config_text(home: Path, storage: str = "sqlite") -> str:
+    """The project's dagster.yaml for the instance directory `home`: with SQLite storage, its event
+    log in `home/history/runs` (a configured storage is not told the directory it belongs to); with
+    PostgreSQL storage (`storage_postgres.yaml`), no file storage at all."""
+    event_log_dir = json.dumps(str(home.resolve() / "history" / "runs"))  # a quoted YAML string
+    text = string.Template(TEMPLATE.read_text()).substitute(event_log_dir=event_log_dir)
+    if storage == "sqlite":
+        return text
+    if storage != "postgres":
+        raise ConfigError(f"{STORAGE_ENV}={storage!r}: expected one of {', '.join(STORAGE_KINDS)}")
+    # The SQLite event log block, from its comment down to the blank line that ends it.
+    sqlite_block = re.compile(r"(?:^#[^\n]*\n)*^event_log_storage:\n(?:^[ ].*\n)+\n", re.MULTILINE)
+    text, found = sqlite_block.subn(POSTGRES_STORAGE.read_text() + "\n", text)
+    if found != 1:
+        raise RuntimeError(f"{TEMPLATE} has no single event_log_storage block to replace")
+    return text
+
+
+def write_instance_config(home: Path, storage: str | None = None) -> Path:
+    """The project's dagster.yaml in the instance directory `home` (storage: `JD_DAGSTER_STORAGE`)."""
     home.mkdir(parents=True, exist_ok=True)
     target = home / "dagster.yaml"
-    event_log_dir = json.dumps(str(home.resolve() / "history" / "runs"))  # a quoted YAML string
-    target.write_text(string.Template(TEMPLATE.read_text()).substitute(event_log_dir=event_log_dir))
+    target.write_text(instance_config_text(home, storage or storage_kind()))
     return target
 
 
