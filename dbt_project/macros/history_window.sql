@@ -18,7 +18,7 @@
 {#- pre_hook: delete the months from the window's first month onwards. -#}
 {% macro delete_from_window_month(month_start_col) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ from_window_month(month_start_col) }}
+        {{ delete_rows(this, from_window_month(month_start_col)) }}
     {%- else -%}
         select 1
     {%- endif -%}
@@ -31,13 +31,12 @@
 -#}
 {% macro delete_region_sales_window() -%}
     {%- if is_incremental() -%}
-        delete from {{ this }}
-        where {{ in_month_window('month_start') }}
+        {{ delete_rows(this, in_month_window('month_start') ~ "
            or brand || '|' || region_master_version not in (
                 select t.brand || '|' || coalesce(max(c.master_version), 'none')
-                from (select distinct brand from {{ this }}) as t
-                left join {{ ref('int_ref_regions__current') }} as c on c.brand = t.brand
-                group by t.brand)
+                from (select distinct brand from " ~ this ~ ") as t
+                left join " ~ ref('int_ref_regions__current') ~ " as c on c.brand = t.brand
+                group by t.brand)") }}
     {%- else -%}
         select 1
     {%- endif -%}

@@ -6,7 +6,7 @@
 
 {% macro safe_ratio(numerator, denominator) -%}
     case when {{ denominator }} is null or {{ denominator }} = 0 then null
-         else cast({{ numerator }} as double precision) / cast({{ denominator }} as double precision) end
+         else cast({{ numerator }} as {{ type_double() }}) / cast({{ denominator }} as {{ type_double() }}) end
 {%- endmacro %}
 
 {#- `(删除)` prefix on POP statuses: the merchant hid the order; the status after it stands. -#}

@@ -4,6 +4,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_date_window('order_date') }}"
 ) }}
+{{- spark_incremental_config('order_date') }}
 -- POP order lines with net_sales = (应付金额 − 运费金额) of the order allocated to its lines in proportion
 -- to line gmv, to the cent (round half up, exact integer arithmetic), the rounding remainder on the
 -- largest line (ties: lowest sku_id) so the lines add up to the order exactly. Order-level amounts

@@ -13,7 +13,7 @@ select
     v.name,
     v.region,
     v.delivered_on,
-    cast(v.delivered_on as varchar) as master_version
+    cast(v.delivered_on as {{ type_varchar() }}) as master_version
 from versions as v
 join newest as n on v.brand = n.brand and v.delivered_on = n.delivered_on
 where v.kind is not null

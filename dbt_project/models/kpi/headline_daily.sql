@@ -4,6 +4,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_date_window('date_day') }}"
 ) }}
+{{- spark_incremental_config('date_day') }}
 -- Headline KPIs per brand and day (definitions in headline_daily.yml). Every ratio is taken from summed
 -- parts. The days of the window are recomputed; the period-to-date sums read the year (sales) or the
 -- month (ads) before the window's first day. Without a window, every day is computed.
@@ -153,7 +154,7 @@ headline as (
 
 select
     cast(date_day as date)                          as date_day,
-    cast(brand as varchar)                          as brand,
+    cast(brand as {{ type_varchar() }})                          as brand,
     cast(gmv as decimal(18,2))                      as gmv,
     cast(gmv_pop as decimal(18,2))                  as gmv_pop,
     cast(gmv_self as decimal(18,2))                 as gmv_self,

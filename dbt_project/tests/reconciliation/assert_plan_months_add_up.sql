@@ -22,7 +22,7 @@ expected as (
     group by 1, 2
 ),
 mart as (
-    select brand, cast({{ date_part('year', 'month_start') }} as varchar) as plan_year,
+    select brand, cast({{ date_part('year', 'month_start') }} as {{ type_varchar() }}) as plan_year,
            sum(coalesce(budget_gmv, 0)) as budget_gmv, sum(coalesce(plan_gmv, 0)) as plan_gmv
     from {{ ref('fct_plan_vs_actual_monthly') }}
     where {{ in_month_window('month_start') }}

@@ -10,9 +10,10 @@ with snaps as (
 ),
 -- one row per snapshot file date and action (a re-delivered snapshot replaces the older one upstream)
 dedup as (
+    {% call qualify_rows("row_number() over (partition by brand, action_id, snapshot_date order by load_id desc) = 1") -%}
     select *
     from snaps
-    qualify row_number() over (partition by brand, action_id, snapshot_date order by load_id desc) = 1
+    {% endcall %}
 ),
 completion as (
     select brand, action_id, min(snapshot_date) as completed_on
@@ -38,18 +39,18 @@ joined as (
 )
 select
     cast(snapshot_date as date)                                   as snapshot_date,
-    cast(brand as varchar)                                        as brand,
-    cast(action_id as varchar)                                    as action_id,
-    cast(horizon as varchar)                                      as horizon,
+    cast(brand as {{ type_varchar() }})                                        as brand,
+    cast(action_id as {{ type_varchar() }})                                    as action_id,
+    cast(horizon as {{ type_varchar() }})                                      as horizon,
     cast(plan_start as date)                                      as plan_start,
-    cast(action as varchar)                                       as action,
-    cast(owner_id as varchar)                                     as owner_id,
-    cast(store_type as varchar)                                   as store_type,
+    cast(action as {{ type_varchar() }})                                       as action,
+    cast(owner_id as {{ type_varchar() }})                                     as owner_id,
+    cast(store_type as {{ type_varchar() }})                                   as store_type,
     cast(due_date as date)                                        as due_date,
-    cast(status as varchar)                                       as status,
+    cast(status as {{ type_varchar() }})                                       as status,
     cast(case status
         when '未开始' then 'not_started' when '进行中' then 'in_progress' when '已完成' then 'done'
-        when '已延期' then 'delayed' when '已取消' then 'cancelled' end as varchar)  as status_code,
+        when '已延期' then 'delayed' when '已取消' then 'cancelled' end as {{ type_varchar() }})  as status_code,
     cast(completed_on_asof as date)                               as completed_on,
     cast(case
         when status = '已取消' then null
@@ -60,11 +61,11 @@ select
     cast(case
         when status = '已取消' then 0
         when completed_on_asof is not null and completed_on_asof <= coalesce(due_snapshot, completed_on_asof) then 0
-        when completed_on_asof is not null then greatest(date_diff('day', due_date, completed_on_asof), 0)
-        when snapshot_date > due_date then date_diff('day', due_date, snapshot_date)
+        when completed_on_asof is not null then greatest({{ day_diff('due_date', 'completed_on_asof') }}, 0)
+        when snapshot_date > due_date then {{ day_diff('due_date', 'snapshot_date') }}
         else 0
     end as integer)                                               as overdue_days,
-    cast(metric as varchar)                                       as metric,
+    cast(metric as {{ type_varchar() }})                                       as metric,
     cast(target as decimal(18,4))                                 as target,
     cast(current as decimal(18,4))                                as current,
     cast({{ safe_ratio('current', 'target') }} as double)         as progress_pct,

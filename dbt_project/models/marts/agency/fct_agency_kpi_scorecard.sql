@@ -19,6 +19,7 @@
 -- average), so the yearly score is the mean of the quarterly scores (how the agency contract reviews
 -- the year); `actual` is measured over the whole year.
 with kpi_targets as (
+    {% call qualify_rows("row_number() over (partition by brand, quarter, staff_id, kpi order by load_id desc) = 1") -%}
     select
         brand, quarter, staff_id, staff_name, role, coalesce(store_type, 'all') as store_type, kpi,
         cast(weight as double) as weight, cast(target as double) as target_raw,
@@ -27,7 +28,7 @@ with kpi_targets as (
         make_date(cast(substr(quarter, 1, 4) as integer), (cast(substr(quarter, 6, 1) as integer) - 1) * 3 + 1, 1)
             as period_start
     from {{ ref('stg_tp_team_kpi__kpi_targets') }}
-    qualify row_number() over (partition by brand, quarter, staff_id, kpi order by load_id desc) = 1
+    {% endcall %}
 ),
 kpi_meta as (
     select * from (values
@@ -45,7 +46,7 @@ periods as (
            cast(period_start + interval 3 month - interval 1 day as date) as period_end
     from kpi_targets
     union all
-    select distinct brand, staff_id, store_type, 'year', cast(year as varchar), make_date(year, 1, 1),
+    select distinct brand, staff_id, store_type, 'year', cast(year as {{ type_varchar() }}), make_date(year, 1, 1),
            make_date(year, 12, 31)
     from kpi_targets
 ),
@@ -76,7 +77,7 @@ plan as (
     select sp.brand, sp.scope, sp.period_type, sp.period,
            -- each month's share rounded to a fixed decimal before the sum: a sum of doubles depends on
            -- the order the rows arrive in, which made identical runs differ in the last digit
-           sum(cast(v.target_gmv * (date_diff('day', v.month_start, least(sp.measured_end, last_day(v.month_start))) + 1)
+           sum(cast(v.target_gmv * ({{ day_diff('v.month_start', 'least(sp.measured_end, last_day(v.month_start))') }} + 1)
                / day(last_day(v.month_start)) as decimal(18, 8))) as plan_gmv
     from scope_periods as sp
     join stores as s on s.scope = sp.scope
@@ -172,7 +173,7 @@ quarter_scored as (
 year_rows as (
     select
         q.brand, q.staff_id, max(q.staff_name) as staff_name, max(q.role) as role, max(q.store_type) as store_type,
-        q.kpi, max(q.source) as source, 'year' as period_type, cast(q.year as varchar) as period,
+        q.kpi, max(q.source) as source, 'year' as period_type, cast(q.year as {{ type_varchar() }}) as period,
         make_date(q.year, 1, 1) as period_start,
         avg(q.weight) as weight, avg(q.target) as target,
         case when max(q.source) = 'self_reported' then avg(q.actual) else max(
@@ -189,7 +190,7 @@ year_rows as (
     from quarter_scored as q
     left join measures as ms
         on ms.brand = q.brand and ms.staff_id = q.staff_id and ms.period_type = 'year'
-       and ms.period = cast(q.year as varchar)
+       and ms.period = cast(q.year as {{ type_varchar() }})
     group by q.brand, q.staff_id, q.kpi, q.year
 ),
 unioned as (
@@ -202,30 +203,30 @@ unioned as (
     from year_rows
 )
 select
-    cast(period as varchar)            as period,
-    cast(period_type as varchar)       as period_type,
+    cast(period as {{ type_varchar() }})            as period,
+    cast(period_type as {{ type_varchar() }})       as period_type,
     cast(period_start as date)         as period_start,
-    cast(brand as varchar)             as brand,
-    cast(staff_id as varchar)          as staff_id,
-    cast(staff_name as varchar)        as staff_name,
-    cast(role as varchar)              as role,
-    cast(store_type as varchar)        as store_type,
-    cast(kpi as varchar)               as kpi,
+    cast(brand as {{ type_varchar() }})             as brand,
+    cast(staff_id as {{ type_varchar() }})          as staff_id,
+    cast(staff_name as {{ type_varchar() }})        as staff_name,
+    cast(role as {{ type_varchar() }})              as role,
+    cast(store_type as {{ type_varchar() }})        as store_type,
+    cast(kpi as {{ type_varchar() }})               as kpi,
     weight,
     target,
     actual,
-    cast(coalesce(source, 'measured') as varchar) as source,
+    cast(coalesce(source, 'measured') as {{ type_varchar() }}) as source,
     attainment,
     weighted_score,
     -- a sum of fixed decimals: exact, whatever the order (identical runs, identical checksums)
     cast(sum(weighted_score) over (partition by brand, period, staff_id) as decimal(18, 8)) as staff_score,
     cast(quarters_scored as integer)   as quarters_scored
 from (
-    select * replace (
+    {% call select_star_replace(['weight', 'target', 'actual', 'attainment', 'weighted_score']) %}
         cast(weight as decimal(18, 8))         as weight,
         cast(target as decimal(18, 8))         as target,
         cast(actual as decimal(18, 8))         as actual,
         cast(attainment as decimal(18, 8))     as attainment,
-        cast(weighted_score as decimal(18, 8)) as weighted_score)
+        cast(weighted_score as decimal(18, 8)) as weighted_score{% endcall %}
     from unioned
 ) as fixed

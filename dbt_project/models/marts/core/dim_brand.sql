@@ -13,7 +13,7 @@ with brands as (
     {% endfor %}
 )
 select
-    cast(b.brand as varchar)         as brand,
-    cast(n.jd_brand_name as varchar) as jd_brand_name
+    cast(b.brand as {{ type_varchar() }})         as brand,
+    cast(n.jd_brand_name as {{ type_varchar() }}) as jd_brand_name
 from brands as b
 left join {{ ref('stg_config__brand_names') }} as n on b.brand = n.brand and n.name_rank = 1

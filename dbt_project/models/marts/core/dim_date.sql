@@ -30,8 +30,8 @@ select
     b.date_day,
     b.year,
     b.quarter,
-    cast({{ dbt.concat([dbt.safe_cast('b.year', dbt.type_string()), "'Q'", dbt.safe_cast('b.quarter', dbt.type_string())]) }} as varchar) as quarter_label,
-    cast({{ format_month('b.date_day') }} as varchar) as month,
+    cast({{ dbt.concat([dbt.safe_cast('b.year', dbt.type_string()), "'Q'", dbt.safe_cast('b.quarter', dbt.type_string())]) }} as {{ type_varchar() }}) as quarter_label,
+    cast({{ format_month('b.date_day') }} as {{ type_varchar() }}) as month,
     b.month_of_year,
     b.day_of_month,
     b.day_of_week,
@@ -44,13 +44,13 @@ select
     c.campaign_name                                       as jd_campaign_name,
     cast(case when c.campaign_type is null then null
               when b.date_day < c.start_date then 'warmup'
-              else 'main' end as varchar)                 as jd_campaign_phase,
+              else 'main' end as {{ type_varchar() }})                 as jd_campaign_phase,
     cast(case when b.month_of_year between 3 and 8
               then {{ dbt.concat([dbt.safe_cast('b.year', dbt.type_string()), "'SS'"]) }}
               when b.month_of_year >= 9
               then {{ dbt.concat([dbt.safe_cast('b.year', dbt.type_string()), "'AW'"]) }}
               else {{ dbt.concat([dbt.safe_cast('b.year - 1', dbt.type_string()), "'AW'"]) }}
-         end as varchar)                                  as gtm_season
+         end as {{ type_varchar() }})                                  as gtm_season
 from base as b
 left join campaigns as c
     on b.date_day between c.warmup_start and c.end_date

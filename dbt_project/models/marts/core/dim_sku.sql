@@ -4,7 +4,7 @@ with master as (
     select * from {{ ref('int_ref_products__current') }}
 ),
 seen as (
-    select brand, sku_id, 'pop' as store_type, max(sku_name) as sku_name, cast(null as varchar) as cat_l1, cast(null as varchar) as cat_l3
+    select brand, sku_id, 'pop' as store_type, max(sku_name) as sku_name, cast(null as {{ type_varchar() }}) as cat_l1, cast(null as {{ type_varchar() }}) as cat_l3
     from {{ ref('stg_jd_pop_orders__order_lines') }} group by 1, 2
     union all
     select brand, sku_id, 'self', max(sku_name), max(cat_l1), max(cat_l3)
@@ -34,21 +34,21 @@ keys as (
     select brand, sku_id from seen_agg
 )
 select
-    cast(k.brand as varchar)                                 as brand,
-    cast(k.sku_id as varchar)                                as sku_id,
-    cast(coalesce(m.store_type, s.store_type) as varchar)    as store_type,
-    cast(m.article_code as varchar)                          as article_code,
-    cast(coalesce(m.sku_name, s.sku_name) as varchar)        as sku_name,
-    cast(m.category as varchar)                              as category,
-    cast(m.subcategory as varchar)                           as subcategory,
-    cast(s.cat_l1 as varchar)                                as cat_l1,
-    cast(s.cat_l3 as varchar)                                as cat_l3,
-    cast(m.gtm_season as varchar)                            as gtm_season,
+    cast(k.brand as {{ type_varchar() }})                                 as brand,
+    cast(k.sku_id as {{ type_varchar() }})                                as sku_id,
+    cast(coalesce(m.store_type, s.store_type) as {{ type_varchar() }})    as store_type,
+    cast(m.article_code as {{ type_varchar() }})                          as article_code,
+    cast(coalesce(m.sku_name, s.sku_name) as {{ type_varchar() }})        as sku_name,
+    cast(m.category as {{ type_varchar() }})                              as category,
+    cast(m.subcategory as {{ type_varchar() }})                           as subcategory,
+    cast(s.cat_l1 as {{ type_varchar() }})                                as cat_l1,
+    cast(s.cat_l3 as {{ type_varchar() }})                                as cat_l3,
+    cast(m.gtm_season as {{ type_varchar() }})                            as gtm_season,
     cast(m.launch_date as date)                              as launch_date,
     cast(m.delist_date as date)                              as delist_date,
     cast(m.list_price as decimal(18,2))                      as list_price,
     cast(m.unit_cogs as decimal(18,2))                       as unit_cogs,
-    cast(m.status as varchar)                                as status,
+    cast(m.status as {{ type_varchar() }})                                as status,
     m.sku_id is not null                                     as is_in_product_master
 from keys as k
 left join master as m on k.brand = m.brand and k.sku_id = m.sku_id

@@ -4,6 +4,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_from_window_month('activity_month_start') }}"
 ) }}
+{{- spark_incremental_config('activity_month_start') }}
 -- Cohort retention (marts.md, Customers): a cohort is the buyers of one first month; at
 -- months_since k its active buyers are those with a dealt POP line in month cohort_month + k.
 -- One row per cohort and every month of the brand's dealt history from the cohort month on (0
@@ -38,11 +39,11 @@ activity as (
     group by 1, 2, 3
 )
 select
-    cast({{ format_month('c.cohort_month_start') }} as varchar)   as cohort_month,
+    cast({{ format_month('c.cohort_month_start') }} as {{ type_varchar() }})   as cohort_month,
     cast(c.cohort_month_start as date)                            as cohort_month_start,
-    cast(c.brand as varchar)                                      as brand,
+    cast(c.brand as {{ type_varchar() }})                                      as brand,
     cast({{ dbt.datediff('c.cohort_month_start', 'm.month_start', 'month') }} as integer) as months_since,
-    cast({{ format_month('m.month_start') }} as varchar)          as activity_month,
+    cast({{ format_month('m.month_start') }} as {{ type_varchar() }})          as activity_month,
     cast(m.month_start as date)                                   as activity_month_start,
     cast(c.cohort_buyers as bigint)                               as cohort_buyers,
     cast(coalesce(a.active_buyers, 0) as bigint)                  as active_buyers,

@@ -4,6 +4,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_from_window_month('month_start') }}"
 ) }}
+{{- spark_incremental_config('month_start') }}
 -- POP buyers per month × brand × segment (marts.md, Customers). new = first month (first dealt line
 -- in the brand's whole loaded history) is this month; returning = an earlier one. Both segments are
 -- present for every brand-month with a buyer (0 when none), so BI never reads a missing row as NULL.
@@ -35,10 +36,10 @@ keys as (
     cross join (select 'new' as segment union all select 'returning' as segment) as s
 )
 select
-    cast({{ format_month('k.month_start') }} as varchar)          as month,
+    cast({{ format_month('k.month_start') }} as {{ type_varchar() }})          as month,
     cast(k.month_start as date)                                   as month_start,
-    cast(k.brand as varchar)                                      as brand,
-    cast(k.segment as varchar)                                    as segment,
+    cast(k.brand as {{ type_varchar() }})                                      as brand,
+    cast(k.segment as {{ type_varchar() }})                                    as segment,
     cast(coalesce(s.buyers, 0) as bigint)                         as buyers,
     cast(coalesce(s.orders, 0) as bigint)                         as orders,
     cast(coalesce(s.units, 0) as bigint)                          as units,

@@ -131,10 +131,10 @@ pnl as (
     from lines
 )
 select
-    cast({{ format_month('month_start') }} as varchar) as month,
+    cast({{ format_month('month_start') }} as {{ type_varchar() }}) as month,
     cast(month_start as date)               as month_start,
-    cast(brand as varchar)                  as brand,
-    cast(store_type as varchar)             as store_type,
+    cast(brand as {{ type_varchar() }})                  as brand,
+    cast(store_type as {{ type_varchar() }})             as store_type,
     cast(gmv as decimal(18,2))              as gmv,
     cast(revenue as decimal(18,2))          as revenue,
     cast(cogs as decimal(18,2))             as cogs,

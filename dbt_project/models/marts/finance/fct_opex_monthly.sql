@@ -53,11 +53,11 @@ cumulative as (
     group by 1, 2, 3, 4
 )
 select
-    cast({{ format_month('b.month_start') }} as varchar) as month,
+    cast({{ format_month('b.month_start') }} as {{ type_varchar() }}) as month,
     cast(b.month_start as date)             as month_start,
-    cast(b.brand as varchar)                as brand,
-    cast(b.cost_center as varchar)          as cost_center,
-    cast(b.cost_type as varchar)            as cost_type,
+    cast(b.brand as {{ type_varchar() }})                as brand,
+    cast(b.cost_center as {{ type_varchar() }})          as cost_center,
+    cast(b.cost_type as {{ type_varchar() }})            as cost_type,
     cast(b.actual as decimal(18,2))         as actual,
     cast(b.budget as decimal(18,2))         as budget,
     cast(b.plan as decimal(18,2))           as plan,

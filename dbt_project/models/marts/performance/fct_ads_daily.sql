@@ -5,6 +5,7 @@
     pre_hook=["{{ delete_date_window('date_day', var('ads_restatement_days')) }}",
               "{{ restate_ads_store_type() }}"]
 ) }}
+{{- spark_incremental_config('date_day') }}
 -- 京准通 day × product line × campaign × ad group × SKU. Attribution grows for 15 days, so a run
 -- re-processes var('ads_restatement_days') days before min_date. store_type from the product master
 -- (dim_sku, the current master: a master change restates it on every day, see restate_ads_store_type);
@@ -20,19 +21,19 @@ with agg as (
         sum(total_orders) as total_orders, sum(total_order_amount) as total_order_amount,
         sum(carts) as carts
     from {{ ref('stg_jd_ads__sku_daily') }}
-    where {{ in_date_window('date_day', var('ads_restatement_days')) }}
+    where {{ in_date_window('date_day', var('ads_restatement_days')) }}{{ ads_restated_days('date_day') }}
     group by 1, 2, 3, 4, 5, 6
 )
 select
     cast(a.date_day as date)                    as date_day,
-    cast(a.brand as varchar)                    as brand,
-    cast(a.product_line as varchar)             as product_line,
-    cast(a.campaign_id as varchar)              as campaign_id,
-    cast(a.adgroup_id as varchar)               as adgroup_id,
-    cast(a.sku_id as varchar)                   as sku_id,
-    cast(s.store_type as varchar)               as store_type,
-    cast(a.campaign_name as varchar)            as campaign_name,
-    cast(a.adgroup_name as varchar)             as adgroup_name,
+    cast(a.brand as {{ type_varchar() }})                    as brand,
+    cast(a.product_line as {{ type_varchar() }})             as product_line,
+    cast(a.campaign_id as {{ type_varchar() }})              as campaign_id,
+    cast(a.adgroup_id as {{ type_varchar() }})               as adgroup_id,
+    cast(a.sku_id as {{ type_varchar() }})                   as sku_id,
+    cast(s.store_type as {{ type_varchar() }})               as store_type,
+    cast(a.campaign_name as {{ type_varchar() }})            as campaign_name,
+    cast(a.adgroup_name as {{ type_varchar() }})             as adgroup_name,
     cast(a.is_haitou as boolean)                as is_haitou,
     cast(a.impressions as bigint)               as impressions,
     cast(a.clicks as bigint)                    as clicks,

@@ -135,12 +135,12 @@ split as (
     from final as f
 )
 select
-    cast(f.brand as varchar)                 as brand,
-    cast(f.campaign_code as varchar)         as campaign_code,
-    cast(f.store_type as varchar)            as store_type,
-    cast(f.campaign_title as varchar)        as campaign_title,
-    cast(f.campaign_type as varchar)         as campaign_type,
-    cast(f.plan_store as varchar)            as plan_store,
+    cast(f.brand as {{ type_varchar() }})                 as brand,
+    cast(f.campaign_code as {{ type_varchar() }})         as campaign_code,
+    cast(f.store_type as {{ type_varchar() }})            as store_type,
+    cast(f.campaign_title as {{ type_varchar() }})        as campaign_title,
+    cast(f.campaign_type as {{ type_varchar() }})         as campaign_type,
+    cast(f.plan_store as {{ type_varchar() }})            as plan_store,
     cast(f.warmup_start as date)             as warmup_start,
     cast(f.start_date as date)               as start_date,
     cast(f.end_date as date)                 as end_date,
@@ -153,13 +153,13 @@ select
     cast(coalesce(f.units_during, 0) as bigint)          as units_during,
     cast(coalesce(lc.gmv, ld.gmv) as decimal(18,2))      as ly_gmv,
     cast(case when lc.gmv is not null then 'campaign'
-              when ld.gmv is not null then 'same_dates' end as varchar) as ly_basis,
+              when ld.gmv is not null then 'same_dates' end as {{ type_varchar() }}) as ly_basis,
     {{ safe_ratio('f.gmv_during', 'f.store_target_gmv') }}     as achievement_vs_target,
     cast(coalesce(a.ads_cost, 0) as decimal(18,2))       as ads_cost,
     cast(coalesce(a.ads_order_amount, 0) as decimal(18,2)) as ads_order_amount,
     {{ safe_ratio('a.ads_order_amount', 'a.ads_cost') }} as roi,
     cast(f.resource_cost as decimal(18,2))               as resource_cost,
-    cast(t.top_skus as varchar)                          as top_skus
+    cast(t.top_skus as {{ type_varchar() }})                          as top_skus
 from split as f
 left join ly_campaign as lc
     on f.brand = lc.brand and f.campaign_code = lc.campaign_code and f.store_type = lc.store_type

@@ -14,17 +14,17 @@ with ranks as (
     group by 1, 2, 3, 4, 5
 )
 select
-    cast(r.month as varchar)                    as month,
+    cast(r.month as {{ type_varchar() }})                    as month,
     cast(r.month_start as date)                 as month_start,
-    cast(r.brand as varchar)                    as brand,
-    cast(r.cat_l3 as varchar)                   as cat_l3,
-    cast(r.brand_name as varchar)               as brand_name,
+    cast(r.brand as {{ type_varchar() }})                    as brand,
+    cast(r.cat_l3 as {{ type_varchar() }})                   as cat_l3,
+    cast(r.brand_name as {{ type_varchar() }})               as brand_name,
     cast(r.rank as bigint)                      as rank,
     cast(r.deal_index as bigint)                as deal_index,
     cast(r.visitor_index as bigint)             as visitor_index,
     cast(r.search_index as bigint)              as search_index,
-    cast(r.deal_index as double precision)
-        / nullif(cast(sum(r.deal_index) over (partition by r.month, r.brand, r.cat_l3) as double precision), 0)
+    cast(r.deal_index as {{ type_double() }})
+        / nullif(cast(sum(r.deal_index) over (partition by r.month, r.brand, r.cat_l3) as {{ type_double() }}), 0)
                                                 as deal_index_share,
     cast(r.deal_amount_low as decimal(18,2))    as deal_amount_low,
     cast(r.deal_amount_high as decimal(18,2))   as deal_amount_high,

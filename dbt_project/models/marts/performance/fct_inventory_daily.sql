@@ -4,12 +4,13 @@
     on_schema_change='fail',
     pre_hook="{{ delete_date_window('date_day') }}"
 ) }}
+{{- spark_incremental_config('date_day') }}
 -- End-of-day stock per SKU and RDC; the 全国 rows are excluded (checked against the RDC sums in tests).
 select
     cast(date_day as date)              as date_day,
-    cast(brand as varchar)              as brand,
-    cast(sku_id as varchar)             as sku_id,
-    cast(dc as varchar)                 as dc,
+    cast(brand as {{ type_varchar() }})              as brand,
+    cast(sku_id as {{ type_varchar() }})             as sku_id,
+    cast(dc as {{ type_varchar() }})                 as dc,
     cast(sum(on_hand) as bigint)        as on_hand,
     cast(sum(available) as bigint)      as available,
     cast(sum(inbound_open) as bigint)   as inbound_open,

@@ -4,6 +4,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_date_window('date_day') }}"
 ) }}
+{{- spark_incremental_config('date_day') }}
 -- POP: dealt lines (paid, not 已取消) of jd_pop_orders by order date; self-operated: jd_vc_sales
 -- (units = 财务销量, gmv = net_sales = 收入) with orders / buyers from 商智 (成交单量, 成交客户数).
 with pop as (
@@ -56,9 +57,9 @@ unioned as (
 )
 select
     cast(date_day as date)            as date_day,
-    cast(brand as varchar)            as brand,
-    cast(store_type as varchar)       as store_type,
-    cast(sku_id as varchar)           as sku_id,
+    cast(brand as {{ type_varchar() }})            as brand,
+    cast(store_type as {{ type_varchar() }})       as store_type,
+    cast(sku_id as {{ type_varchar() }})           as sku_id,
     cast(units as bigint)             as units,
     cast(gmv as decimal(18,2))        as gmv,
     cast(net_sales as decimal(18,2))  as net_sales,

@@ -6,8 +6,8 @@
 -- anyway (int_vc_purchase_orders__latest), so this is one more aggregation of it.
 select
     cast(date_day as date)                  as date_day,
-    cast(brand as varchar)                  as brand,
-    cast(sku_id as varchar)                 as sku_id,
+    cast(brand as {{ type_varchar() }})                  as brand,
+    cast(sku_id as {{ type_varchar() }})                 as sku_id,
     cast(sum(units_received) as bigint)     as units_received,
     cast(sum(sell_in_amount) as decimal(18,2)) as sell_in_amount,
     cast(count(*) as bigint)                as po_lines

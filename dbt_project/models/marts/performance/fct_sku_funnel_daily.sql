@@ -4,6 +4,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_date_window('date_day') }}"
 ) }}
+{{- spark_incremental_config('date_day') }}
 -- 商智 商品明细, both stores side by side; deal_conversion recomputed = deal_buyers / visitors.
 with agg as (
     select
@@ -18,9 +19,9 @@ with agg as (
 )
 select
     cast(date_day as date)                  as date_day,
-    cast(brand as varchar)                  as brand,
-    cast(store_type as varchar)             as store_type,
-    cast(sku_id as varchar)                 as sku_id,
+    cast(brand as {{ type_varchar() }})                  as brand,
+    cast(store_type as {{ type_varchar() }})             as store_type,
+    cast(sku_id as {{ type_varchar() }})                 as sku_id,
     cast(visitors as bigint)                as visitors,
     cast(page_views as bigint)              as page_views,
     cast(cart_buyers as bigint)             as cart_buyers,

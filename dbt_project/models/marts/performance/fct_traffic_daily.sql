@@ -4,6 +4,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_date_window('date_day') }}"
 ) }}
+{{- spark_incremental_config('date_day') }}
 -- 商智 流量来源 detail rows (subtotals excluded); is_paid = 一级来源 付费流量; '' where a level is empty.
 with agg as (
     select
@@ -17,11 +18,11 @@ with agg as (
 )
 select
     cast(date_day as date)              as date_day,
-    cast(brand as varchar)              as brand,
-    cast(store_type as varchar)         as store_type,
-    cast(source_l1 as varchar)          as source_l1,
-    cast(source_l2 as varchar)          as source_l2,
-    cast(source_l3 as varchar)          as source_l3,
+    cast(brand as {{ type_varchar() }})              as brand,
+    cast(store_type as {{ type_varchar() }})         as store_type,
+    cast(source_l1 as {{ type_varchar() }})          as source_l1,
+    cast(source_l2 as {{ type_varchar() }})          as source_l2,
+    cast(source_l3 as {{ type_varchar() }})          as source_l3,
     cast(is_paid as boolean)            as is_paid,
     cast(visitors as bigint)            as visitors,
     cast(page_views as bigint)          as page_views,

@@ -44,9 +44,9 @@ plan as (
     group by 1, 2, 3
 )
 select
-    cast(s.brand as varchar)                      as brand,
-    cast(s.gtm_season as varchar)                 as gtm_season,
-    cast(s.store_type as varchar)                 as store_type,
+    cast(s.brand as {{ type_varchar() }})                      as brand,
+    cast(s.gtm_season as {{ type_varchar() }})                 as gtm_season,
+    cast(s.store_type as {{ type_varchar() }})                 as store_type,
     cast(s.skus_in_season as bigint)              as skus_in_season,
     cast(s.skus_launched as bigint)               as skus_launched,
     cast(coalesce(t.skus_sold, 0) as bigint)      as skus_sold,

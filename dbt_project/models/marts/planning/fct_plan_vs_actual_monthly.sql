@@ -48,11 +48,11 @@ keys as (
     select month_start, brand, store_type, category from ads where store_type in ('pop', 'self')
 )
 select
-    cast({{ format_month('k.month_start') }} as varchar)    as month,
+    cast({{ format_month('k.month_start') }} as {{ type_varchar() }})    as month,
     cast(k.month_start as date)                 as month_start,
-    cast(k.brand as varchar)                    as brand,
-    cast(k.store_type as varchar)               as store_type,
-    cast(k.category as varchar)                 as category,
+    cast(k.brand as {{ type_varchar() }})                    as brand,
+    cast(k.store_type as {{ type_varchar() }})               as store_type,
+    cast(k.category as {{ type_varchar() }})                 as category,
     cast(p.budget_gmv as decimal(18,2))         as budget_gmv,
     cast(p.plan_gmv as decimal(18,2))           as plan_gmv,
     cast(coalesce(s.gmv, 0) as decimal(18,2))   as actual_gmv,

@@ -11,12 +11,13 @@
         database=forecast_src.database, schema=forecast_src.schema, identifier=forecast_src.identifier) is not none %}
 with forecast as (
     {% if forecast_exists %}
+    {% call qualify_rows("as_of_date = max(as_of_date) over (partition by brand, date_trunc('month', as_of_date))") -%}
     select as_of_date, brand, store_type, sku_id, month_start, forecast_units, lower, upper
     from {{ forecast_src }}
-    qualify as_of_date = max(as_of_date) over (partition by brand, date_trunc('month', as_of_date))
+    {% endcall %}
     {% else %}
-    select cast(null as date) as as_of_date, cast(null as varchar) as brand, cast(null as varchar) as store_type,
-           cast(null as varchar) as sku_id, cast(null as date) as month_start, cast(null as double) as forecast_units,
+    select cast(null as date) as as_of_date, cast(null as {{ type_varchar() }}) as brand, cast(null as {{ type_varchar() }}) as store_type,
+           cast(null as {{ type_varchar() }}) as sku_id, cast(null as date) as month_start, cast(null as double) as forecast_units,
            cast(null as double) as lower, cast(null as double) as upper
     where false
     {% endif %}
@@ -63,13 +64,13 @@ keys as (
     select as_of_month, as_of_date, month_start, brand, store_type, category from forecast_by_category
 )
 select
-    cast(strftime(k.as_of_month, '%Y-%m') as varchar)           as as_of_month,
+    cast({{ format_month('k.as_of_month') }} as {{ type_varchar() }})           as as_of_month,
     cast(k.as_of_date as date)                                   as as_of_date,
-    cast(strftime(k.month_start, '%Y-%m') as varchar)            as month,
+    cast({{ format_month('k.month_start') }} as {{ type_varchar() }})            as month,
     cast(k.month_start as date)                                  as month_start,
-    cast(k.brand as varchar)                                     as brand,
-    cast(k.store_type as varchar)                                as store_type,
-    cast(k.category as varchar)                                  as category,
+    cast(k.brand as {{ type_varchar() }})                                     as brand,
+    cast(k.store_type as {{ type_varchar() }})                                as store_type,
+    cast(k.category as {{ type_varchar() }})                                  as category,
     cast(p.plan_gmv as decimal(18,2))                            as plan_gmv,
     cast(round(coalesce(f.forecast_gmv, 0), 2) as decimal(18,2)) as forecast_gmv,
     cast(round(coalesce(f.forecast_gmv_lower, 0), 2) as decimal(18,2)) as forecast_gmv_lower,

@@ -23,11 +23,11 @@ keys as (
     select month_start, brand, store_type, region from actual
 )
 select
-    cast({{ format_month('k.month_start') }} as varchar)       as month,
+    cast({{ format_month('k.month_start') }} as {{ type_varchar() }})       as month,
     cast(k.month_start as date)                                as month_start,
-    cast(k.brand as varchar)                                   as brand,
-    cast(k.store_type as varchar)                              as store_type,
-    cast(k.region as varchar)                                  as region,
+    cast(k.brand as {{ type_varchar() }})                                   as brand,
+    cast(k.store_type as {{ type_varchar() }})                              as store_type,
+    cast(k.region as {{ type_varchar() }})                                  as region,
     cast(b.budget_gmv as decimal(18,2))                        as budget_gmv,
     cast(b.plan_gmv as decimal(18,2))                          as plan_gmv,
     cast(coalesce(a.gmv, 0) as decimal(18,2))                  as actual_gmv,

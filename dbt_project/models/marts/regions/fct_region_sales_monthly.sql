@@ -4,6 +4,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_region_sales_window() }}"
 ) }}
+{{- spark_incremental_config('month_start') }}
 -- Sales by the brand's sales region (marts.md, Regions), month × brand × store × region.
 -- POP: dealt lines (fct_sales_daily's definition) by the region of the order's province in the
 -- newest region master; 未分配 when the province is unknown or unmapped.
@@ -101,18 +102,18 @@ unioned as (
     select brand, month_start, store_type, region, units, gmv, gmv as net_sales, null, null, true from self_op
 )
 select
-    cast({{ format_month('u.month_start') }} as varchar) as month,
+    cast({{ format_month('u.month_start') }} as {{ type_varchar() }}) as month,
     cast(u.month_start as date)                          as month_start,
-    cast(u.brand as varchar)                             as brand,
-    cast(u.store_type as varchar)                        as store_type,
-    cast(u.region as varchar)                            as region,
+    cast(u.brand as {{ type_varchar() }})                             as brand,
+    cast(u.store_type as {{ type_varchar() }})                        as store_type,
+    cast(u.region as {{ type_varchar() }})                            as region,
     cast(coalesce(u.units, 0) as bigint)                 as units,
     cast(u.gmv as decimal(18,2))                         as gmv,
     cast(u.net_sales as decimal(18,2))                   as net_sales,
     cast(u.orders as bigint)                             as orders,
     cast(u.buyers as bigint)                             as buyers,
     cast(u.is_estimate as boolean)                       as is_estimate,
-    cast(coalesce(v.master_version, 'none') as varchar)  as region_master_version
+    cast(coalesce(v.master_version, 'none') as {{ type_varchar() }})  as region_master_version
 from unioned as u
 left join versions as v
     on u.brand = v.brand
