@@ -31,6 +31,17 @@
     date_format({{ col }}, 'yyyy-MM')
 {%- endmacro %}
 
+{#- Day of the week, 0 = Sunday … 6 = Saturday. Spark's EXTRACT(DOW) counts 1 = Sunday … 7. -#}
+{% macro day_of_week(col) -%}
+    {{ return(adapter.dispatch('day_of_week')(col)) }}
+{%- endmacro %}
+{% macro default__day_of_week(col) -%}
+    extract(dow from {{ col }})
+{%- endmacro %}
+{% macro spark__day_of_week(col) -%}
+    (extract(dow from {{ col }}) - 1)
+{%- endmacro %}
+
 {#- The text type of casts. Spark accepts VARCHAR only with a length (and then pads/checks it);
     its unbounded text type is STRING. -#}
 {% macro type_varchar() -%}

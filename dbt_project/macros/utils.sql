@@ -28,7 +28,11 @@
     {{ format_month(col) }}
 {%- endmacro %}
 
-{#- ANSI EXTRACT (dow: 0 = Sunday … 6 = Saturday on DuckDB/Postgres). -#}
+{#- ANSI EXTRACT (dow: 0 = Sunday … 6 = Saturday on DuckDB/Postgres; day_of_week for Spark's). -#}
 {% macro date_part(part, col) -%}
-    extract({{ part }} from {{ col }})
+    {%- if part == 'dow' -%}
+        {{ day_of_week(col) }}
+    {%- else -%}
+        extract({{ part }} from {{ col }})
+    {%- endif -%}
 {%- endmacro %}
