@@ -4,7 +4,7 @@ Spark's tables are read from their Parquet files in the Spark warehouse director
 (`<warehouse>/<schema>.db/<table>/`, partition columns from `name=value` folders) by DuckDB, in the
 same connection that attaches the DuckDB warehouse, so both sides are normalised and hashed by one
 engine. Per table: row count and an order-independent checksum (sum of row hashes) of every column
-after normalisation; on a mismatch, the grain keys (the model's unique test in the manifest) of the
+after normalisation; on a mismatch, the columns whose values differ and the grain keys (the model's unique test in the manifest) of the
 first rows found only on one side.
 
 Normalisation, by the DuckDB column's type (the reference; Spark may type an expression differently,
@@ -179,6 +179,15 @@ def compare_table(conn: duckdb.DuckDBPyConnection, warehouse: Path, mart: Mart) 
     if left_figure == right_figure:
         result.equal = True
         return result
+    sums = ", ".join(f'coalesce(sum(hash("{n}")::hugeint), 0)' for n, _ in left_columns)
+    per_column = zip(
+        fetch_row(conn, f"select {sums} from ({left_sql})"),
+        fetch_row(conn, f"select {sums} from ({right_sql})"),
+        strict=True,
+    )
+    differing = [name for (name, _), (a, b) in zip(left_columns, per_column, strict=True) if a != b]
+    if differing:
+        result.problems.append(f"columns that differ: {differing}")
     grain = mart.grain or tuple(name for name, _ in left_columns[:3])
     keys = ", ".join(f'"{k}"' for k in grain)
     for side, first, second in (("DuckDB", left_sql, right_sql), ("Spark", right_sql, left_sql)):

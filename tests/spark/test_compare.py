@@ -80,6 +80,7 @@ def test_one_cent_differs_and_names_the_key(duck: Path, tmp_path: Path) -> None:
     text = render([result])
     assert "marts.fct_example_daily" in text and "1 differ" in text
     assert "(date_day=2026-02-02, sku_id=SKU1)" in text
+    assert "columns that differ: ['amount']" in text
     assert "1000000" not in text, "cell values other than the grain keys must not be shown"
 
 
