@@ -200,7 +200,8 @@ def provide_inputs_outside_the_lake(duckdb_db: Path, lake: Path, data: Path) -> 
 
 
 def failed_nodes(target_path: Path, process: subprocess.CompletedProcess) -> list[str]:
-    """`unique_id: status: message` of every node that did not pass (models, seeds and tests)."""
+    """`unique_id: status: message` of every node that did not pass (models, seeds and tests; an
+    exposure only documents its marts)."""
     results_file = target_path / "run_results.json"
     if not results_file.exists():
         return [f"dbt wrote no run_results.json (exit {process.returncode}): {process.stdout[-2000:]}"]
@@ -208,7 +209,7 @@ def failed_nodes(target_path: Path, process: subprocess.CompletedProcess) -> lis
     return [
         f"{r['unique_id']}: {r['status']}: {' '.join((r.get('message') or '').split())[:300]}"
         for r in results
-        if r["status"] not in ("success", "pass")
+        if r["status"] not in ("success", "pass") and not r["unique_id"].startswith("exposure.")
     ]
 
 
