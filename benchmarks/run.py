@@ -40,6 +40,7 @@ class Mode:
     throughput_days: int = 30
     short_days: int = 30  # history of the short warehouse the nightly run is compared with
     rebuilds: int = 1  # full rebuilds run, for the spread of their per-stage times
+    history_points: tuple[int, ...] = (15, 30, 45)  # days of history of the scale group's memory runs
 
     @property
     def end(self) -> date:
@@ -50,7 +51,7 @@ class Mode:
         return self.end
 
 
-FULL = Mode("full", scale=1.0, start=date(2025, 1, 1), days=365, rebuilds=3)
+FULL = Mode("full", scale=1.0, start=date(2025, 1, 1), days=365, rebuilds=3, history_points=(30, 180, 365))
 QUICK = Mode("quick", scale=0.02, start=date(2025, 1, 1), days=45, throughput_days=10)
 
 
@@ -441,11 +442,19 @@ def full_rebuilds(
     )
 
 
-def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
+def pipeline_figures(landing: Path, mode: Mode, shared: dict | None = None) -> list[Figure]:
+    """The pipeline group; `shared` (if given) receives the first rebuild's and the nightly run's
+    costs, which the scale group reuses as its single-brand side."""
+    from benchmarks.scale_bench import RunCost, raw_rows
+
     history_end = mode.nightly_day - timedelta(days=1)
     figures = []
     full_dir, walls, reports, peak_figure, spread = full_rebuilds(landing, mode, history_end)
     wall = walls[-1]  # the kept run: the floor and the nightly runs are measured on its warehouse
+    rebuilt = "RUN FAILED" not in spread.note
+    if shared is not None:
+        rows = raw_rows(full_dir) if rebuilt else 0
+        shared["rebuild"] = RunCost(wall, float(peak_figure.value or 0), rows, rebuilt)
     figures.append(
         Figure(
             f"full rebuild, {mode.days} days (wall s)",
@@ -465,9 +474,11 @@ def pipeline_figures(landing: Path, mode: Mode) -> list[Figure]:
 
     report_path = full_dir / "nightly.json"
     nightly_started = time.time()
-    wall_long, _, done = run_measured(
+    wall_long, peak_long, done = run_measured(
         jd("run", "--date", str(mode.nightly_day), "--report-json", str(report_path)), pipeline_env(full_dir)
     )
+    if shared is not None:
+        shared["nightly"] = RunCost(wall_long, peak_long, ok=done.returncode == 0)
     per_day = wall / mode.days
     in_days = wall_long / per_day if per_day else float("nan")
     figures.append(
@@ -656,7 +667,9 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small scale, a few minutes")
     parser.add_argument(
-        "--only", choices=["throughput", "pipeline", "equality", "publish"], help="run one group of figures"
+        "--only",
+        choices=["throughput", "pipeline", "scale", "equality", "publish"],
+        help="run one group of figures",
     )
     parser.add_argument(
         "--days",
@@ -667,7 +680,8 @@ def main() -> int:
     args = parser.parse_args()
     mode = QUICK if args.quick else FULL
     if args.days:
-        mode = replace(mode, name=f"{mode.name}-{args.days}d", days=args.days)
+        points = tuple(d for d in mode.history_points if d < args.days) + (args.days,)
+        mode = replace(mode, name=f"{mode.name}-{args.days}d", days=args.days, history_points=points)
     landing, gen_wall, gen_peak = cached_landing(mode)
     figures = [
         Figure(
@@ -680,8 +694,13 @@ def main() -> int:
     ]
     if args.only in (None, "throughput"):
         figures += throughput_figures(landing, mode)
+    shared: dict = {}  # the pipeline group's rebuild and nightly, reused by the scale group
     if args.only in (None, "pipeline"):
-        figures += pipeline_figures(landing, mode)
+        figures += pipeline_figures(landing, mode, shared)
+    if args.only in (None, "scale"):
+        from benchmarks.scale_bench import scale_figures
+
+        figures += scale_figures(mode, shared)
     if args.only in (None, "equality"):
         figures.append(equality_figure(mode))
     if args.only in (None, "publish"):
