@@ -232,7 +232,7 @@ def memory_figures(mode: Mode, points: dict[int, tuple[RunCost, RunCost]]) -> li
 def scale_figures(
     mode: Mode, reused: dict | None = None, brands: int = 10, parts: tuple[str, ...] = ("brands", "history")
 ) -> list[Figure]:
-    """The scale group. `reused` may hold the pipeline group's first rebuild of this mode
+    """The scale group. `reused` may hold the pipeline group's kept rebuild of this mode
     (`rebuild`: RunCost with rows) and its nightly (`nightly`: RunCost), run in the same
     invocation on the same landing zone: they are the single-brand side and the longest history
     point. `parts` runs the brands comparison, the memory history, or both."""
