@@ -1,5 +1,6 @@
-"""`python register_table.py <settings json> <schema.table> <parquet folder>`: a Parquet folder as a
-table in the Spark catalog of the `spark` target (its session settings: warehouse dir, metastore).
+"""`python register_table.py <settings json> <schema.table> <parquet folder> [<schema.table> <folder> ...]`:
+Parquet folders as tables in the Spark catalog of the `spark` target (its session settings:
+warehouse dir, metastore), in one JVM.
 
 Run as a process of its own: the Derby metastore admits one JVM at a time, and dbt's comes next."""
 
@@ -9,7 +10,7 @@ import json
 import sys
 
 
-def main(settings: str, table: str, path: str) -> None:
+def main(settings: str, *tables_and_paths: str) -> None:
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.enableHiveSupport()
@@ -17,8 +18,9 @@ def main(settings: str, table: str, path: str) -> None:
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     try:
-        spark.sql(f"create schema if not exists {table.split('.')[0]}")
-        spark.sql(f"create table {table} using parquet options (path '{path}')")
+        for table, path in zip(tables_and_paths[::2], tables_and_paths[1::2], strict=True):
+            spark.sql(f"create schema if not exists {table.split('.')[0]}")
+            spark.sql(f"create table {table} using parquet options (path '{path}')")
     finally:
         spark.stop()
 

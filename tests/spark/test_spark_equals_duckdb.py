@@ -160,7 +160,9 @@ def provide_inputs_outside_the_lake(duckdb_db: Path, lake: Path, data: Path) -> 
       `<lake>/config/<table>/`, where the spark target reads it, unless the lake already has it;
     - the forecast (`marts.fct_demand_forecast`, the Python forecast asset's output, read by
       fct_rolling_plan_3m), registered in Spark's catalog as a Parquet table, as `jd-pipeline verify`
-      copies it into its scratch warehouse.
+      copies it into its scratch warehouse;
+    - the loader's `ops.file_totals` (the total rows it dropped, which
+      assert_inventory_rdc_sums_equal_national reconciles the 全国 rows against), registered the same way.
     Returns what it provided."""
     import duckdb
 
@@ -175,16 +177,18 @@ def provide_inputs_outside_the_lake(duckdb_db: Path, lake: Path, data: Path) -> 
                 folder.mkdir(parents=True, exist_ok=True)
                 conn.execute(f"copy config.\"{name}\" to '{folder / 'part.parquet'}' (format parquet)")
                 provided.append(f"config.{name}")
-        forecast = inputs / "fct_demand_forecast"
-        forecast.mkdir(parents=True)
-        conn.execute(f"copy marts.fct_demand_forecast to '{forecast / 'part.parquet'}' (format parquet)")
+        registrations: list[str] = []
+        for table in ("marts.fct_demand_forecast", "ops.file_totals"):
+            folder = inputs / table
+            folder.mkdir(parents=True)
+            conn.execute(f"copy {table} to '{folder / 'part.parquet'}' (format parquet)")
+            registrations += [table, str(folder)]
     registered = subprocess.run(
         [
             sys.executable,
             str(Path(__file__).with_name("register_table.py")),
             json.dumps(spark_session_settings(data)),
-            "marts.fct_demand_forecast",
-            str(forecast),
+            *registrations,
         ],
         cwd=data,
         capture_output=True,
@@ -193,9 +197,9 @@ def provide_inputs_outside_the_lake(duckdb_db: Path, lake: Path, data: Path) -> 
         timeout=DBT_TIMEOUT_SECONDS,
     )
     assert registered.returncode == 0, (
-        f"registering the forecast in Spark failed:\n{registered.stderr[-3000:]}"
+        f"registering the forecast and the file totals in Spark failed:\n{registered.stderr[-3000:]}"
     )
-    provided.append("marts.fct_demand_forecast")
+    provided += registrations[::2]
     return provided
 
 
@@ -248,7 +252,12 @@ def test_the_lake_holds_every_raw_table(proof: Proof) -> None:
     import duckdb
 
     with duckdb.connect(str(proof.duckdb_db), read_only=True) as conn:
-        raw = [r[0] for r in conn.execute("select table_name from duckdb_tables() where schema_name = 'raw'")]
+        raw = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from duckdb_tables() where schema_name = 'raw'"
+            ).fetchall()
+        ]
     assert raw, "the DuckDB pipeline loaded no raw table"
     empty = sorted(name for name in raw if not any((proof.lake / name).rglob("*.parquet")))
     assert not empty, f"raw tables with no Parquet in the lake ({proof.lake}): {empty}"

@@ -137,13 +137,13 @@ headline as (
         pd.y_before + pd.month_plan_gmv * day(c.date_day) / day(last_day(c.date_day)) as plan_ytd,
         a.cost as ads_cost,
         a.amount as ads_order_amount,
-        a.amount / nullif(a.cost, 0) as ads_roi,
-        a.mtd_amount / nullif(a.mtd_cost, 0) as mtd_ads_roi,
+        {{ safe_ratio('a.amount', 'a.cost') }} as ads_roi,
+        {{ safe_ratio('a.mtd_amount', 'a.mtd_cost') }} as mtd_ads_roi,
         t.visitors,
         t.deal_buyers,
         t.deal_buyers / nullif(t.visitors, 0) as conversion,
         o.opex_ytd,
-        o.opex_ytd / nullif(o.opex_net_sales, 0) as opex_ratio_ytd
+        {{ safe_ratio('o.opex_ytd', 'o.opex_net_sales') }} as opex_ratio_ytd
     from cum as c
     left join plan_days as pd on pd.brand = c.brand and pd.date_day = c.date_day
     left join ads_cum as a on a.brand = c.brand and a.date_day = c.date_day
@@ -169,9 +169,9 @@ select
     cast(plan_qtd as decimal(18,2))                 as plan_qtd,
     cast(plan_ytd as decimal(18,2))                 as plan_ytd,
     -- achievement from the unrounded plan to date (the plan columns above are rounded to cents)
-    cast(mtd_gmv / nullif(plan_mtd, 0) as double)   as mtd_achievement,
-    cast(qtd_gmv / nullif(plan_qtd, 0) as double)   as qtd_achievement,
-    cast(ytd_gmv / nullif(plan_ytd, 0) as double)   as ytd_achievement,
+    cast({{ safe_ratio('mtd_gmv', 'plan_mtd') }} as double) as mtd_achievement,
+    cast({{ safe_ratio('qtd_gmv', 'plan_qtd') }} as double) as qtd_achievement,
+    cast({{ safe_ratio('ytd_gmv', 'plan_ytd') }} as double) as ytd_achievement,
     cast(ads_cost as decimal(18,2))                 as ads_cost,
     cast(ads_order_amount as decimal(18,2))         as ads_order_amount,
     cast(ads_roi as double)                         as ads_roi,
