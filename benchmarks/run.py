@@ -532,21 +532,25 @@ def pipeline_figures(landing: Path, mode: Mode, shared: dict | None = None) -> l
     if mode.scale < 1:  # at 1/50 of the volume both nightly runs are fixed costs: the ratio says nothing
         return figures
     short_dir = data_dir_with(landing, f"{mode.name}-short")
+    # Partitions start at the short history's first day: with the year's partitions, its first run
+    # would take in every older file of the landing zone as a late delivery and hold the whole year.
+    short_start = mode.nightly_day - timedelta(days=mode.short_days)
+    short_env = {**pipeline_env(short_dir), "JD_PARTITIONS_START": str(short_start)}
     subprocess.run(
         jd(
             "run",
             "--start",
-            str(mode.nightly_day - timedelta(days=mode.short_days)),
+            str(short_start),
             "--end",
             str(history_end),
         ),
-        env=pipeline_env(short_dir),
+        env=short_env,
         cwd=REPO,
         capture_output=True,
         text=True,
         check=False,
     )
-    wall_short, _, done = run_measured(jd("run", "--date", str(mode.nightly_day)), pipeline_env(short_dir))
+    wall_short, _, done = run_measured(jd("run", "--date", str(mode.nightly_day)), short_env)
     ratio = wall_long / wall_short if wall_short else float("nan")
     figures.append(
         Figure(
