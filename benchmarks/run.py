@@ -66,19 +66,24 @@ class Figure:
 
 # ------------------------------------------------------------------------------------ processes
 MEASURE = (
-    "import resource, subprocess, sys\n"
+    "import json, resource, subprocess, sys\n"
     "code = subprocess.call(sys.argv[1:])\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=open(sys.argv[0] + '.rss', 'w'))\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "json.dump({'peak_kib': u.ru_maxrss, 'cpu': u.ru_utime + u.ru_stime}, open(sys.argv[0] + '.json', 'w'))\n"
     "sys.exit(code)\n"
 )
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Wall seconds and peak RSS (MiB) of the largest process among `cmd` and its descendants.
+def run_costed(
+    cmd: list[str], env: dict[str, str], probe: Path | None = None
+) -> tuple[float, float, float, subprocess.CompletedProcess]:
+    """Wall seconds, peak RSS (MiB) of the largest process among `cmd` and its descendants, their
+    CPU seconds (user + system), and the finished process.
 
-    A fresh wrapper process runs `cmd`, so the high-water mark covers this command only.
+    A fresh wrapper process runs `cmd`, so the high-water mark covers this command only. `probe`:
+    where the wrapper script and its result go (default: one per bench process under the cache).
     """
-    probe = CACHE / f"measure-{os.getpid()}"
+    probe = probe or CACHE / f"measure-{os.getpid()}"
     probe.parent.mkdir(parents=True, exist_ok=True)
     script = probe.with_suffix(".py")
     script.write_text(MEASURE)
@@ -87,10 +92,16 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, sub
         [sys.executable, str(script), *cmd], env=env, cwd=REPO, capture_output=True, text=True, check=False
     )
     wall = time.perf_counter() - started
-    peak_kib = int(Path(str(script) + ".rss").read_text().strip())
+    usage = json.loads(Path(str(script) + ".json").read_text())
     if done.returncode != 0:
         print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
-    return wall, peak_kib / 1024, done
+    return wall, usage["peak_kib"] / 1024, usage["cpu"], done
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds and peak RSS (MiB) of `cmd` (run_costed without the CPU seconds)."""
+    wall, peak, _, done = run_costed(cmd, env)
+    return wall, peak, done
 
 
 def pipeline_env(data_dir: Path) -> dict[str, str]:

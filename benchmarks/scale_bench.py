@@ -21,9 +21,7 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
-import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -44,6 +42,7 @@ from benchmarks.run import (
     jd,
     pipeline_env,
     print_table,
+    run_costed,
 )
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -60,32 +59,6 @@ class RunCost:
     rows: int = 0
     ok: bool = True
     cpu: float = 0.0
-
-
-# Like benchmarks/run.py's wrapper, plus the CPU seconds of the command's processes.
-MEASURE = (
-    "import json, resource, subprocess, sys\n"
-    "code = subprocess.call(sys.argv[1:])\n"
-    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "json.dump({'peak_kib': u.ru_maxrss, 'cpu': u.ru_utime + u.ru_stime}, open(sys.argv[0] + '.json', 'w'))\n"
-    "sys.exit(code)\n"
-)
-
-
-def run_costed(cmd: list[str], env: dict[str, str], probe: Path) -> tuple[float, float, float, int]:
-    """Wall seconds, peak RSS (MiB), CPU seconds and exit code of `cmd` run by a fresh wrapper."""
-    probe.parent.mkdir(parents=True, exist_ok=True)
-    script = probe.with_suffix(".py")
-    script.write_text(MEASURE)
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, str(script), *cmd], env=env, cwd=REPO, capture_output=True, text=True, check=False
-    )
-    wall = time.perf_counter() - started
-    usage = json.loads(Path(str(script) + ".json").read_text())
-    if done.returncode != 0:
-        print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
-    return wall, usage["peak_kib"] / 1024, usage["cpu"], done.returncode
 
 
 def raw_rows(data_dir: Path) -> int:
@@ -115,21 +88,22 @@ def rebuild(landing: Path, name: str, mode: Mode, history_days: int) -> tuple[Pa
     run_dir = data_dir_with(landing, name)
     last = mode.nightly_day - timedelta(days=1)
     first = mode.nightly_day - timedelta(days=history_days)
-    wall, peak, cpu, code = run_costed(
+    wall, peak, cpu, done = run_costed(
         jd("run", "--start", str(first), "--end", str(last), "--report-json", str(run_dir / "rebuild.json")),
         history_env(run_dir, mode, history_days),
         run_dir.parent / f"{name}-rebuild-measure",
     )
-    return run_dir, RunCost(wall, peak, raw_rows(run_dir) if code == 0 else 0, code == 0, cpu)
+    ok = done.returncode == 0
+    return run_dir, RunCost(wall, peak, raw_rows(run_dir) if ok else 0, ok, cpu)
 
 
 def nightly(run_dir: Path, mode: Mode, history_days: int) -> RunCost:
-    wall, peak, cpu, code = run_costed(
+    wall, peak, cpu, done = run_costed(
         jd("run", "--date", str(mode.nightly_day)),
         history_env(run_dir, mode, history_days),
         run_dir.parent / f"{run_dir.name}-nightly-measure",
     )
-    return RunCost(wall, peak, ok=code == 0, cpu=cpu)
+    return RunCost(wall, peak, ok=done.returncode == 0, cpu=cpu)
 
 
 def multi_brand_mode(mode: Mode, brands: int) -> Mode:
