@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         for fixture in set(MARKER_OF_FIXTURE) & set(getattr(item, "fixturenames", ())):
             item.add_marker(MARKER_OF_FIXTURE[fixture])
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    """An empty landing zone of the test's own (the loader and lake tests write files into it)."""
+    path = tmp_path / "landing"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    """A fresh warehouse file, closed after the test."""
+    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield c
+    c.close()
 
 
 @pytest.fixture
