@@ -16,6 +16,7 @@ import duckdb
 from jd_pipeline.contracts import Contract
 from jd_pipeline.ingest.sql import q
 from jd_pipeline.lake.paths import LakeUnit
+from jd_pipeline.warehouse import transaction
 
 LAKE_UNITS_DDL = """
 CREATE TABLE IF NOT EXISTS ops.lake_units (
@@ -134,18 +135,13 @@ def _replace_rows(
     conn.register("_lake_drop", keys)
     conn.register("_lake_add", rows)
     try:
-        conn.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(conn):
             conn.execute(
                 "DELETE FROM ops.lake_units l USING _lake_drop d WHERE l.source = d.source AND l.brand = d.brand "
                 "AND l.store IS NOT DISTINCT FROM d.store AND l.period = d.period "
                 "AND l.file_key IS NOT DISTINCT FROM d.file_key"
             )
             conn.execute("INSERT INTO ops.lake_units SELECT * FROM _lake_add")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     finally:
         conn.unregister("_lake_drop")
         conn.unregister("_lake_add")
