@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from jd_pipeline.config import GX_DIR
-from jd_pipeline.ingest.sql import q
 from jd_pipeline.ingest.plausibility import ACCEPT_NOTE, low_day_share
+from jd_pipeline.ingest.sql import q
 from jd_pipeline.quality.results import CheckOutcome, Severity, to_json
 from jd_pipeline.quality.windows import Window, period_end_sql, period_start_sql
 from jd_pipeline.warehouse import table_exists
@@ -270,7 +270,9 @@ def _suite_validation(source: str) -> Any:
     return _validation_definition(_gx_suite(source))
 
 
-def _validate(definition: Any, df: pd.DataFrame, parameters: dict[str, Any], result_format: dict[str, Any]) -> Any:
+def _validate(
+    definition: Any, df: pd.DataFrame, parameters: dict[str, Any], result_format: dict[str, Any]
+) -> Any:
     return definition.run(
         batch_parameters={"dataframe": df}, expectation_parameters=parameters, result_format=result_format
     )
