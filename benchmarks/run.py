@@ -157,8 +157,8 @@ def cached_landing(mode: Mode) -> tuple[Path, float | None, float | None]:
     return landing, wall, peak
 
 
-def data_dir_with(landing: Path, name: str, keep_until: date | None = None) -> Path:
-    """A fresh JD_DATA_DIR whose landing zone hard-links the cached files (optionally up to a day)."""
+def data_dir_with(landing: Path, name: str) -> Path:
+    """A fresh JD_DATA_DIR whose landing zone hard-links the cached files."""
     data_dir = CACHE / "runs" / name
     shutil.rmtree(data_dir, ignore_errors=True)
     (data_dir / "landing").mkdir(parents=True)
