@@ -25,6 +25,15 @@ from jd_pipeline.ingest.tolerant import CONTROL_RE
 from jd_pipeline.ingest.xlsx_cells import formulas_without_value
 
 
+def _float_text(value: float) -> str:
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    text = repr(value)
+    # Small numbers in positional form (1e-05 is no number form of sources.md); big ones keep
+    # their exponent: a 20-digit ID read as a number is an Excel-mangled ID.
+    return format(Decimal(text), "f") if "e" in text and abs(value) < 1e16 else text
+
+
 def _cell_text(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -33,12 +42,7 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        text = repr(value)
-        # Small numbers in positional form (1e-05 is no number form of sources.md); big ones keep
-        # their exponent: a 20-digit ID read as a number is an Excel-mangled ID.
-        return format(Decimal(text), "f") if "e" in text and abs(value) < 1e16 else text
+        return _float_text(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, (dt.date, dt.time)):
@@ -105,7 +109,10 @@ def _column_texts(column: Sequence[Any], types: set[type]) -> list[str | None]:
         # One non-string type: no two distinct cells compare equal with different texts (1 == 1.0
         # == True is the collision a mixed column would have), so each distinct value is
         # converted once. Quantities and dates repeat a lot.
-        text = {v: _cell_text(v) for v in set(column)}
+        if other == {float}:  # the usual number column, with "" for empty cells
+            text = {v: _float_text(v) if v.__class__ is float else v or None for v in set(column)}
+        else:
+            text = {v: _cell_text(v) for v in set(column)}
         return list(map(text.__getitem__, column))
     return list(map(_cell_text, column))
 
