@@ -171,7 +171,8 @@ def ensure_config_tables(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def write_config_tables(conn: duckdb.DuckDBPyConnection, brands: dict[str, Brand]) -> None:
-    """Replace the config tables with `brands` in one transaction."""
+    """Replace the config tables with `brands` in one transaction, then their objects in the raw
+    lake when it is on (raises LakeSyncError when they cannot be written)."""
     ensure_config_tables(conn)
     with transaction(conn):
         for table in ("brands", "brand_names", "pop_commission_rates"):
@@ -184,6 +185,11 @@ def write_config_tables(conn: duckdb.DuckDBPyConnection, brands: dict[str, Brand
                 conn.execute(
                     "insert into config.pop_commission_rates values (?, ?, ?)", [brand.code, category, rate]
                 )
+    # After the commit: with the raw lake on (JD_RAW_LAKE_URL), a Spark run reads the config source
+    # from the lake (dbt_project/macros/spark_lake.sql), so each table's object follows this copy.
+    from jd_pipeline.lake import sync_config
+
+    sync_config(conn)
 
 
 def render_example(brands: list[Brand]) -> str:

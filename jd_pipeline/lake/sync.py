@@ -3,7 +3,8 @@
 Called by the loader after each ingest commit (jd_pipeline/ingest/loader.py) and by
 `jd-pipeline lake-sync` for every source (a back-fill of an existing warehouse, or a retry).
 Each unit is written atomically and recorded in ops.lake_units right after, so a sync stopped
-by an error keeps what it finished and the next sync does only the rest.
+by an error keeps what it finished and the next sync does only the rest. The source's rows of
+ops.file_totals follow in one object of their own (lake/tables.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from jd_pipeline.contracts import Contract
 from jd_pipeline.ingest.sql import lit, q
 from jd_pipeline.lake.paths import LakeUnit
 from jd_pipeline.lake.store import Lake
+from jd_pipeline.lake.tables import sync_file_totals, write_config_objects
 from jd_pipeline.lake.units import (
     UnitState,
     ensure_lake_units,
@@ -45,6 +47,7 @@ class LakeSyncResult:
     units_removed: int = 0
     units_total: int = 0  # units the lake holds for the source after the sync
     rows_written: int = 0
+    file_totals_rows: int | None = None  # rows of its ops.file_totals object, when it was rewritten
     seconds: float = 0.0
 
 
@@ -78,7 +81,8 @@ def sync_lake(
     lake = Lake(url)
     result = LakeSyncResult(contract.source, url)
     ensure_lake_units(conn)
-    current = raw_units(conn, contract) if table_exists(conn, "raw", contract.source) else {}
+    loaded = table_exists(conn, "raw", contract.source)
+    current = raw_units(conn, contract) if loaded else {}
     recorded = recorded_units(conn, contract.source)
     per_file = contract.replace == "file"
     written: list[tuple[LakeUnit, UnitState, str]] = []
@@ -126,6 +130,8 @@ def sync_lake(
         forget_units(conn, removed)
     result.units_removed = len(removed)
     result.units_total = len(current)
+    if loaded:  # a source never loaded has no totals, and no object to say so
+        result.file_totals_rows = _sync_file_totals(conn, contract.source, lake)
     result.seconds = time.perf_counter() - started
     if result.units_written or result.units_removed:
         log.info(
@@ -139,6 +145,33 @@ def sync_lake(
     return result
 
 
+def _sync_file_totals(conn: duckdb.DuckDBPyConnection, source: str, lake: Lake) -> int | None:
+    # The dbt test reconciling inventory against its 全国 totals reads ops.file_totals: a Spark
+    # run needs it from the lake as much as raw.
+    try:
+        return sync_file_totals(conn, source, lake)
+    except Exception as exc:
+        raise LakeSyncError(
+            f"raw lake: writing ops.file_totals of {source} to {lake.url} failed ({type(exc).__name__}: {exc}); "
+            f"the warehouse is committed, the next sync of {source} retries it"
+        ) from exc
+
+
+def sync_config(conn: duckdb.DuckDBPyConnection, url: str | None = None) -> list[str]:
+    """Write the warehouse's config tables to the lake (`url`, default `JD_RAW_LAKE_URL`; nothing
+    when the lake is off). Raises LakeSyncError. Returns the tables written."""
+    url = url if url is not None else lake_url()
+    if url is None:
+        return []
+    try:
+        return write_config_objects(conn, url)
+    except Exception as exc:
+        raise LakeSyncError(
+            f"raw lake: writing the config tables to {url} failed ({type(exc).__name__}: {exc}); "
+            "the warehouse's copy is written, the next dbt build (or `jd-pipeline lake-sync`) retries it"
+        ) from exc
+
+
 def sync_all(
     conn: duckdb.DuckDBPyConnection,
     contracts: Iterable[Contract],
@@ -146,7 +179,8 @@ def sync_all(
     progress: Callable[[LakeSyncResult], None] | None = None,
 ) -> list[LakeSyncResult]:
     """`sync_lake` for every source (stops at the first LakeSyncError), then delete temporary
-    objects a killed writer may have left. `progress` gets each source's result."""
+    objects a killed writer may have left. `progress` gets each source's result. Also writes the
+    config tables the warehouse holds (a back-fill need not wait for the next dbt build)."""
     results = []
     for contract in contracts:
         result = sync_lake(conn, contract, url)
@@ -154,5 +188,6 @@ def sync_all(
         results.append(result)
         if progress is not None:
             progress(result)
+    sync_config(conn, url)
     Lake(url).sweep_temporaries()
     return results
