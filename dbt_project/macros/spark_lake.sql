@@ -10,10 +10,11 @@
   inference (brand, store and period are already columns; files named `_…`/`.…` are skipped by
   Spark, they are the writer's temporary objects):
     source `raw`       <lake>/<table>
-    any other source   <lake>/<source>/<table>   (config.brands, ... as exported with the raw layer)
-  REFRESH TABLE drops Spark's cached file listing, so a batch committed since the last run is read.
-  The forecast source (a Python asset's output, not part of the lake) is left to
-  fct_rolling_plan_3m's own check (empty while the table does not exist).
+    any other source   <lake>/<source>/<table>   (config.brands, ...: written with the config tables)
+    ops.file_totals    <lake>/ops/file_totals    (not a source: a dbt test finds it with get_relation)
+  The layout is docs/raw_lake.md's. REFRESH TABLE drops Spark's cached file listing, so a batch
+  committed since the last run is read. The forecast source (a Python asset's output, not part of
+  the lake) is left to fct_rolling_plan_3m's own check (empty while the table does not exist).
 -#}
 {% macro register_lake_sources() -%}
     {{ return(adapter.dispatch('register_lake_sources')()) }}
@@ -41,12 +42,17 @@
             {%- else -%}
                 {%- set path = lake ~ '/' ~ source.source_name ~ '/' ~ source.identifier -%}
             {%- endif -%}
-            {%- set table = source.schema ~ '.' ~ source.identifier -%}
-            {%- do run_query("create table if not exists " ~ table ~ " using parquet options (path '"
-                             ~ path ~ "', recursiveFileLookup 'true')") -%}
-            {%- do run_query('refresh table ' ~ table) -%}
+            {%- do register_lake_table(source.schema ~ '.' ~ source.identifier, path) -%}
         {%- endfor -%}
+        {%- do run_query('create schema if not exists ops') -%}
+        {%- do register_lake_table('ops.file_totals', lake ~ '/ops/file_totals') -%}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro register_lake_table(table, path) -%}
+    {%- do run_query("create table if not exists " ~ table ~ " using parquet options (path '"
+                     ~ path ~ "', recursiveFileLookup 'true')") -%}
+    {%- do run_query('refresh table ' ~ table) -%}
 {%- endmacro %}
 
 {#-
