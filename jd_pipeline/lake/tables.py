@@ -19,7 +19,7 @@ import duckdb
 from jd_pipeline.ingest.sql import lit, q
 from jd_pipeline.lake.paths import PART_NAME
 from jd_pipeline.lake.store import Lake
-from jd_pipeline.warehouse import table_exists, transaction
+from jd_pipeline.warehouse import fetch_row, table_exists, transaction
 
 LAKE_TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS ops.lake_tables (
@@ -70,13 +70,13 @@ def file_totals_fingerprint(conn: duckdb.DuckDBPyConnection, source: str) -> tup
     """(fingerprint, rows) of the source's ops.file_totals rows. The loader only ever inserts a
     load's rows in its commit (never updates or deletes them), so the row count and the set of
     load ids identify the content without hashing it."""
-    row = conn.execute(
+    rows, ids = fetch_row(
+        conn,
         "SELECT count(*), md5(coalesce(string_agg(DISTINCT load_id, ',' ORDER BY load_id), '')) "
         "FROM ops.file_totals WHERE source = ?",
         [source],
-    ).fetchone()
-    assert row is not None
-    return f"{row[0]}:{row[1]}", int(row[0])
+    )
+    return f"{rows}:{ids}", int(rows)
 
 
 def sync_file_totals(conn: duckdb.DuckDBPyConnection, source: str, lake: Lake) -> int | None:
